@@ -1,0 +1,159 @@
+"""The ``mapdesk`` command line: headless subcommands (info, render).
+
+Without a subcommand, mapdesk starts the desktop app; the launcher in
+``mapdesk.__main__`` passes that in as ``start_gui`` so this module never
+imports the UI (the UI and the CLI are independent front ends).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from mapdesk import __version__
+from mapdesk.core.crs import crs_label
+from mapdesk.core.errors import MapdeskError
+from mapdesk.core.project import Project
+from mapdesk.io.sources import LayerInfo
+
+GuiStarter = Callable[[list[str]], int]
+
+#: Exit status for errors the user can fix (bad file, bad option).
+EXIT_USAGE = 2
+
+SUBCOMMANDS = ("info", "render")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mapdesk",
+        description="Desktop GIS for the City of Portland. Without a command, opens the app "
+        "on the given files or project, or on the Greater Portland demo.",
+        epilog="Commands: info PATH [--json]; render [PATH ...] -o OUT.png",
+    )
+    parser.add_argument("--version", action="version", version=f"mapdesk {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    info = commands.add_parser("info", help="print layers, driver, CRS, count, extent, fields")
+    info.add_argument("path", help="a data file (GeoPackage, Shapefile, zip, GeoJSON, ...)")
+    info.add_argument("--json", action="store_true", help="machine-readable output")
+    render = commands.add_parser("render", help="draw layers (or the demo) to a PNG, headless")
+    render.add_argument("paths", nargs="*", help="data files or a .mapdesk project; none = demo")
+    render.add_argument("-o", "--output", required=True, help="the PNG file to write")
+    render.add_argument("--width", type=_positive_int, default=1600, help="pixels (1600)")
+    render.add_argument("--height", type=_positive_int, default=1000, help="pixels (1000)")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if not 1 <= value <= 20000:
+        raise argparse.ArgumentTypeError(f"{value} is outside 1-20000 pixels")
+    return value
+
+
+def main(argv: Sequence[str] | None = None, start_gui: GuiStarter | None = None) -> int:
+    """Run the command line; returns the process exit status."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not _wants_subcommand(args):
+        if start_gui is None:
+            print("mapdesk: error: the desktop app is not available here", file=sys.stderr)
+            return EXIT_USAGE
+        return start_gui(args)
+    parsed = build_parser().parse_args(args)
+    try:
+        if parsed.command == "info":
+            return run_info(Path(parsed.path), as_json=parsed.json)
+        return run_render(parsed.paths, Path(parsed.output), parsed.width, parsed.height)
+    except MapdeskError as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"{exc.filename or ''}: {exc.strerror or exc}")
+
+
+def _wants_subcommand(args: list[str]) -> bool:
+    if not args:
+        return False
+    return args[0] in SUBCOMMANDS or args[0] in ("-h", "--help", "--version")
+
+
+def _fail(message: str) -> int:
+    # One line, always: a message for a person, not a traceback.
+    print(f"mapdesk: error: {' '.join(message.split())}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+# --- info --------------------------------------------------------------------
+def run_info(path: Path, as_json: bool = False, out: TextIO | None = None) -> int:
+    """Print what a data file holds."""
+    from mapdesk.io.registry import describe
+
+    stream = out or sys.stdout
+    infos = describe(path)
+    if as_json:
+        json.dump({"path": str(path), "layers": [_info_dict(i) for i in infos]}, stream, indent=2)
+        stream.write("\n")
+    else:
+        stream.write(_info_text(path, infos))
+    return 0
+
+
+def _info_dict(info: LayerInfo) -> dict[str, Any]:
+    epsg = info.crs.to_epsg(min_confidence=70) if info.crs is not None else None
+    return {
+        "name": info.name,
+        "driver": info.driver,
+        "geometry_type": info.geometry_type,
+        "feature_count": info.feature_count,
+        "crs": {"epsg": epsg, "name": info.crs.name} if info.crs is not None else None,
+        "extent": list(info.extent) if info.extent is not None else None,
+        "fields": [{"name": n, "type": t} for n, t in info.fields],
+    }
+
+
+def _info_text(path: Path, infos: list[LayerInfo]) -> str:
+    lines = [f"{path}: {len(infos)} layer{'s' if len(infos) != 1 else ''}"]
+    for info in infos:
+        count = "unknown" if info.feature_count is None else f"{info.feature_count:,}"
+        lines.append(f"\nLayer: {info.name}")
+        lines.append(f"  Driver: {info.driver}")
+        lines.append(f"  Geometry: {info.geometry_type or 'none'}")
+        lines.append(f"  Features: {count}")
+        lines.append(f"  CRS: {crs_label(info.crs)}")
+        if info.extent is not None:
+            lines.append("  Extent: " + ", ".join(f"{v:.6g}" for v in info.extent))
+        fields = ", ".join(f"{n} ({t})" for n, t in info.fields) or "none"
+        lines.append(f"  Fields: {fields}")
+    return "\n".join(lines) + "\n"
+
+
+# --- render ------------------------------------------------------------------
+def run_render(paths: list[str], output: Path, width: int, height: int) -> int:
+    """Draw the given files (all their layers) or the demo to a PNG."""
+    from mapdesk.render.image import render_to_png
+
+    project = _project_for(paths)
+    if project.full_extent(visible_only=True) is None:
+        raise MapdeskError("Nothing to draw: the layers given have no geometries")
+    written = render_to_png(project, output, width=width, height=height)
+    print(f"Wrote {written} ({width}x{height})")
+    return 0
+
+
+def _project_for(paths: list[str]) -> Project:
+    if not paths:
+        from mapdesk.io.demo import open_demo_project
+
+        return open_demo_project()
+    if len(paths) == 1 and paths[0].lower().endswith(".mapdesk"):
+        return Project.open(paths[0])
+    project = Project()
+    for path in paths:
+        project.add_layers(path)
+    return project

@@ -1,0 +1,1 @@
+"""Qt-free model: projects, layers, CRS handling, view math, spatial queries."""

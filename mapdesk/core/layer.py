@@ -1,0 +1,243 @@
+"""VectorLayer: one layer of features held in memory, with evented properties.
+
+Setters validate, store, then emit, so the UI (or any other listener) only
+ever sees valid state. The model never calls the UI.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+from psygnal import Signal
+from pyproj import CRS
+
+from mapdesk.core.crs import crs_label, parse_crs
+from mapdesk.core.errors import MapdeskError
+from mapdesk.core.spatial import ProjectedGeometry, project_geometry
+from mapdesk.core.style import LayerStyle, default_style
+from mapdesk.core.view import Extent
+
+
+@dataclass(frozen=True)
+class LayerOrigin:
+    """Where a layer's features were read from (shown in its properties)."""
+
+    path: str
+    layer: str | None = None
+    driver: str = ""
+    reader: str = ""
+
+
+class VectorLayer:
+    """A vector layer: a GeoDataFrame plus how to show it.
+
+    Parameters
+    ----------
+    data
+        The features. Its CRS may be None when the file declared none; the
+        layer is then flagged (``crs_missing``) and the user is asked.
+    name
+        The name shown in the layer panel.
+    origin
+        The file and sub-layer the features came from, if any.
+    style
+        How to draw it; a default by geometry type when omitted.
+    """
+
+    name_changed = Signal(str)
+    visibility_changed = Signal(bool)
+    opacity_changed = Signal(float)
+    style_changed = Signal(object)
+    crs_changed = Signal(object)
+    data_changed = Signal()
+
+    def __init__(
+        self,
+        data: gpd.GeoDataFrame,
+        name: str,
+        origin: LayerOrigin | None = None,
+        style: LayerStyle | None = None,
+        warnings: tuple[str, ...] = (),
+    ) -> None:
+        if not isinstance(data, gpd.GeoDataFrame):
+            raise MapdeskError(f"Layer '{name}' needs a GeoDataFrame, got {type(data).__name__}")
+        self.id = uuid.uuid4().hex
+        self._data = data
+        self._name = _valid_name(name)
+        self.origin = origin
+        self.warnings = warnings
+        self._visible = True
+        self._opacity = 1.0
+        self._style = style or default_style(self.geometry_type)
+        self._projected: dict[str, ProjectedGeometry] = {}
+
+    # --- identity and data -------------------------------------------------
+    @property
+    def data(self) -> gpd.GeoDataFrame:
+        """The features (treat as read-only; edits go through commands)."""
+        return self._data
+
+    def replace_data(self, data: gpd.GeoDataFrame) -> None:
+        """Swap in a new frame (used by edit commits); drops cached projections."""
+        self._data = data
+        self._projected.clear()
+        self.data_changed.emit()
+
+    @property
+    def feature_count(self) -> int:
+        return len(self._data)
+
+    @property
+    def fields(self) -> list[tuple[str, str]]:
+        """(name, dtype) of each attribute column, geometry excluded."""
+        geom = self._data.geometry.name
+        return [(str(c), str(t)) for c, t in self._data.dtypes.items() if c != geom]
+
+    @property
+    def geometry_type(self) -> str | None:
+        """The dominant geometry type, e.g. ``"Point"``; None if no geometries."""
+        types = self._data.geometry.geom_type.dropna()
+        if types.empty:
+            return None
+        counts = types.value_counts()
+        return str(counts.index[0])
+
+    @property
+    def extent(self) -> Extent | None:
+        """(xmin, ymin, xmax, ymax) in the layer's CRS, None when empty."""
+        geoms = self._data.geometry
+        valid = geoms[~(geoms.isna() | geoms.is_empty)]
+        if valid.empty:
+            return None
+        bounds = tuple(float(v) for v in valid.total_bounds)
+        if not all(math.isfinite(v) for v in bounds):
+            return None
+        return (bounds[0], bounds[1], bounds[2], bounds[3])
+
+    # --- CRS ---------------------------------------------------------------
+    @property
+    def crs(self) -> CRS | None:
+        crs = self._data.crs
+        return CRS.from_user_input(crs) if crs is not None else None
+
+    @property
+    def crs_missing(self) -> bool:
+        """True when the source declared no CRS and the user has not chosen one."""
+        return self._data.crs is None
+
+    def set_crs(self, crs: Any) -> None:
+        """Declare the layer's CRS (the coordinates are not changed).
+
+        This is what a user does for a file that came without a ``.prj``.
+        """
+        parsed = parse_crs(crs)
+        self._data = self._data.set_crs(parsed, allow_override=True)
+        self._projected.clear()
+        self.crs_changed.emit(parsed)
+
+    @property
+    def crs_description(self) -> str:
+        return crs_label(self.crs)
+
+    # --- evented display properties ----------------------------------------
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        value = _valid_name(value)
+        if value != self._name:
+            self._name = value
+            self.name_changed.emit(value)
+
+    @property
+    def visible(self) -> bool:
+        return self._visible
+
+    @visible.setter
+    def visible(self, value: bool) -> None:
+        value = bool(value)
+        if value != self._visible:
+            self._visible = value
+            self.visibility_changed.emit(value)
+
+    @property
+    def opacity(self) -> float:
+        return self._opacity
+
+    @opacity.setter
+    def opacity(self, value: float) -> None:
+        value = float(value)
+        if not 0.0 <= value <= 1.0:
+            raise MapdeskError(f"Opacity of layer '{self._name}' must be 0–1, got {value}")
+        if value != self._opacity:
+            self._opacity = value
+            self.opacity_changed.emit(value)
+
+    @property
+    def style(self) -> LayerStyle:
+        return self._style
+
+    @style.setter
+    def style(self, value: LayerStyle) -> None:
+        if value != self._style:
+            self._style = value
+            self.style_changed.emit(value)
+
+    # --- geometry in another CRS (cached) -----------------------------------
+    def projected(self, target: CRS | None) -> ProjectedGeometry:
+        """Geometries reprojected to ``target`` with a spatial index, cached.
+
+        A layer with no CRS is drawn where its numbers fall (no reprojection),
+        like QGIS's "leave unknown" choice, until the user sets one.
+        """
+        key = target.to_wkt() if target is not None else ""
+        cached = self._projected.get(key)
+        if cached is None:
+            cached = project_geometry(self._data.geometry, self.crs, target)
+            self._projected[key] = cached
+        return cached
+
+    def attributes(self, row: int) -> dict[str, Any]:
+        """The attribute values of the feature at position ``row``."""
+        geom = self._data.geometry.name
+        values = {}
+        for column in self._data.columns:
+            if column == geom:
+                continue
+            values[str(column)] = _plain(self._data[column].array[row])
+        return values
+
+    def __repr__(self) -> str:
+        return f"<VectorLayer {self._name!r} {self.feature_count} features, {self.crs_description}>"
+
+
+def _valid_name(name: str) -> str:
+    text = str(name).strip()
+    if not text:
+        raise MapdeskError("A layer name cannot be empty")
+    return text
+
+
+def _plain(value: Any) -> Any:
+    """numpy/pandas scalars to plain Python; missing values to None."""
+    if value is None:
+        return None
+    try:
+        if value is np.nan or (not isinstance(value, (str, bytes)) and bool(np.isnat(value))):
+            return None
+    except TypeError:
+        pass
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if value.__class__.__name__ in ("NAType", "NaTType"):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

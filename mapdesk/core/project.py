@@ -1,0 +1,158 @@
+"""Project: the layers, the map CRS and the saved view.
+
+Reading files is the job of ``mapdesk.io``, which sits above core; it
+registers itself as the project's layer loader when ``mapdesk`` is imported
+(dependency inversion keeps core free of file formats).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from psygnal import Signal
+from pyproj import CRS
+
+from mapdesk.core.crs import parse_crs, same_crs
+from mapdesk.core.errors import MapdeskError
+from mapdesk.core.layer import VectorLayer
+from mapdesk.core.layer_list import LayerList
+from mapdesk.core.view import Extent, ViewState
+
+#: Reads ``path`` (optionally one named sub-layer) into layers.
+LayerLoader = Callable[[str, "str | None"], list[VectorLayer]]
+
+_registered_loader: LayerLoader | None = None
+
+
+def register_layer_loader(loader: LayerLoader) -> None:
+    """Install the function that turns a path or URI into layers (done by mapdesk.io)."""
+    global _registered_loader
+    _registered_loader = loader
+
+
+class Project:
+    """A map: an ordered layer list, a map CRS and a view.
+
+    Examples
+    --------
+    >>> project = Project()
+    >>> streets = project.add_layer("streets.gpkg", layer="road_centerlines")
+    >>> project.crs.to_epsg()
+    26984
+    """
+
+    crs_changed = Signal(object)
+
+    def __init__(self, crs: Any = None, loader: LayerLoader | None = None) -> None:
+        self.layers = LayerList()
+        self._crs: CRS | None = parse_crs(crs) if crs is not None else None
+        self._loader = loader
+        self.view: ViewState | None = None
+        self.path: Path | None = None
+
+    # --- CRS ---------------------------------------------------------------
+    @property
+    def crs(self) -> CRS | None:
+        """The map CRS every layer is reprojected to on the fly."""
+        return self._crs
+
+    @crs.setter
+    def crs(self, value: Any) -> None:
+        parsed = parse_crs(value)
+        if self._crs is None or not same_crs(parsed, self._crs):
+            self._crs = parsed
+            self.crs_changed.emit(parsed)
+
+    # --- layers ------------------------------------------------------------
+    def add_layer(self, source: VectorLayer | str | Path, layer: str | None = None) -> VectorLayer:
+        """Add a layer object, or read one from a path or URI and add it.
+
+        Raises
+        ------
+        MapdeskError
+            If the file cannot be read, or holds several layers and ``layer``
+            does not say which one.
+        """
+        if isinstance(source, VectorLayer):
+            return self._insert(source)
+        loaded = self._load(str(source), layer)
+        if len(loaded) != 1:
+            names = ", ".join(found.name for found in loaded)
+            raise MapdeskError(f"{source} holds {len(loaded)} layers ({names}): say which one")
+        return self._insert(loaded[0])
+
+    def add_layers(self, path: str | Path) -> list[VectorLayer]:
+        """Read every layer of a file and add them all (the file's order kept)."""
+        loaded = self._load(str(path), None, all_layers=True)
+        for found in reversed(loaded):
+            self._insert(found)
+        return loaded
+
+    def remove_layer(self, layer: VectorLayer) -> None:
+        self.layers.remove(layer)
+
+    def _insert(self, layer: VectorLayer) -> VectorLayer:
+        layer.name = self.layers.unique_name(layer.name)
+        if self._crs is None and layer.crs is not None:
+            self.crs = layer.crs
+        self.layers.insert(0, layer)
+        return layer
+
+    def _load(self, path: str, layer: str | None, all_layers: bool = False) -> list[VectorLayer]:
+        loader = self._loader or _registered_loader
+        if loader is None:
+            raise MapdeskError("No file reader is installed: import mapdesk (or mapdesk.io) first")
+        return loader(path, "*" if all_layers and layer is None else layer)
+
+    # --- extents -----------------------------------------------------------
+    def layer_extent(self, layer: VectorLayer) -> Extent | None:
+        """A layer's extent in the project CRS."""
+        projected = layer.projected(self._crs)
+        geoms = [g for g in projected.geometries if g is not None and not g.is_empty]
+        if not geoms:
+            return None
+        import shapely
+
+        xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
+        return (float(xmin), float(ymin), float(xmax), float(ymax))
+
+    def full_extent(self, visible_only: bool = False) -> Extent | None:
+        """The union of all layers' extents in the project CRS."""
+        extents = [
+            e
+            for layer in self.layers
+            if layer.visible or not visible_only
+            if (e := self.layer_extent(layer)) is not None
+        ]
+        if not extents:
+            return None
+        return (
+            min(e[0] for e in extents),
+            min(e[1] for e in extents),
+            max(e[2] for e in extents),
+            max(e[3] for e in extents),
+        )
+
+    # --- files -------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | Path) -> Project:
+        """Open a mapdesk project (``.mapdesk``) or any data file (all its layers)."""
+        from mapdesk.core.serialize import PROJECT_SUFFIX, read_project
+
+        target = Path(path)
+        if target.suffix.lower() == PROJECT_SUFFIX:
+            project = cls()
+            read_project(project, target)
+            return project
+        project = cls()
+        project.add_layers(target)
+        return project
+
+    def save(self, path: str | Path) -> None:
+        """Write the project file atomically (layers are referenced, not copied)."""
+        from mapdesk.core.serialize import write_project
+
+        write_project(self, Path(path))
+        self.path = Path(path)

@@ -1,0 +1,154 @@
+"""The versioned JSON project format (``.mapdesk``) with ordered migrations.
+
+Layers are stored by reference (path relative to the project file, sub-layer
+name), with their display state. Every old format version stays readable:
+each migration lifts a document by one version.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mapdesk.core.errors import MapdeskError, ProjectFileError
+from mapdesk.core.style import LayerStyle
+from mapdesk.core.view import ViewState
+
+PROJECT_SUFFIX = ".mapdesk"
+FORMAT_NAME = "mapdesk-project"
+CURRENT_VERSION = 1
+
+Document = dict[str, Any]
+#: MIGRATIONS[n] lifts a version-n document to version n+1.
+MIGRATIONS: dict[int, Callable[[Document], Document]] = {}
+
+if TYPE_CHECKING:  # only for annotations: project.py imports this module lazily
+    from mapdesk.core.project import Project
+
+
+def project_to_document(project: Project, base: Path) -> Document:
+    """The JSON-ready description of a project, paths relative to ``base``."""
+    return {
+        "format": FORMAT_NAME,
+        "version": CURRENT_VERSION,
+        "crs": project.crs.to_wkt() if project.crs is not None else None,
+        "view": asdict(project.view) if project.view is not None else None,
+        "layers": [_layer_entry(layer, base) for layer in project.layers],
+    }
+
+
+def _layer_entry(layer: Any, base: Path) -> Document:
+    if layer.origin is None:
+        raise MapdeskError(
+            f"Layer '{layer.name}' exists only in memory: export it to a file before saving "
+            "the project"
+        )
+    return {
+        "path": _relative(layer.origin.path, base),
+        "layer": layer.origin.layer,
+        "name": layer.name,
+        "visible": layer.visible,
+        "opacity": layer.opacity,
+        "style": asdict(layer.style),
+        "crs": layer.crs.to_wkt() if layer.crs is not None else None,
+    }
+
+
+def _relative(path: str, base: Path) -> str:
+    try:
+        return os.path.relpath(path, base)
+    except ValueError:  # another drive on Windows
+        return path
+
+
+def write_project(project: Project, path: Path) -> None:
+    """Write atomically: temp file in the same folder, fsync, rename, fsync dir."""
+    document = project_to_document(project, path.parent.resolve())
+    text = json.dumps(document, indent=2)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise ProjectFileError(f"{path}: could not save the project ({exc.strerror})") from exc
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_document(path: Path) -> Document:
+    """Load and migrate a project document to the current version."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ProjectFileError(f"{path}: project file not found") from exc
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProjectFileError(f"{path}: not a readable mapdesk project ({exc})") from exc
+    if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
+        raise ProjectFileError(f"{path}: not a mapdesk project file")
+    return migrate(document, path)
+
+
+def migrate(document: Document, path: Path) -> Document:
+    version = document.get("version")
+    if not isinstance(version, int) or version < 1:
+        raise ProjectFileError(f"{path}: project version {version!r} is not valid")
+    if version > CURRENT_VERSION:
+        raise ProjectFileError(
+            f"{path}: written by a newer mapdesk (format {version}); this one reads up to "
+            f"{CURRENT_VERSION}"
+        )
+    while version < CURRENT_VERSION:
+        document = MIGRATIONS[version](document)
+        version += 1
+    return document
+
+
+def read_project(project: Project, path: Path) -> None:
+    """Fill ``project`` from the project file at ``path``."""
+    document = read_document(path)
+    base = path.parent.resolve()
+    if document.get("crs"):
+        project.crs = document["crs"]
+    for entry in reversed(document.get("layers", [])):
+        _restore_layer(project, entry, base, path)
+    if document.get("view"):
+        project.view = ViewState(**document["view"])
+    project.path = path
+
+
+def _restore_layer(project: Project, entry: Document, base: Path, path: Path) -> None:
+    source = Path(entry["path"])
+    if not source.is_absolute():
+        source = base / source
+    try:
+        layer = project.add_layer(source, layer=entry.get("layer"))
+    except MapdeskError as exc:
+        raise ProjectFileError(
+            f"{path}: layer '{entry.get('name')}' could not be read: {exc}"
+        ) from exc
+    layer.name = entry.get("name", layer.name)
+    layer.visible = bool(entry.get("visible", True))
+    layer.opacity = float(entry.get("opacity", 1.0))
+    if entry.get("style"):
+        layer.style = LayerStyle(**entry["style"])
+    if layer.crs_missing and entry.get("crs"):
+        layer.set_crs(entry["crs"])

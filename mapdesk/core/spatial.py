@@ -1,0 +1,60 @@
+"""Geometries reprojected to the map CRS, with an STRtree for hit tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import shapely
+from pyproj import CRS
+
+from mapdesk.core.crs import same_crs, transformer
+
+IntArray = npt.NDArray[np.intp]
+
+
+@dataclass
+class ProjectedGeometry:
+    """A layer's geometries in one target CRS, and a lazily built index.
+
+    ``geometries`` is a shapely array aligned with the layer's rows (missing
+    geometries stay None), so a row number is the same everywhere.
+    """
+
+    geometries: npt.NDArray[np.object_]
+    _tree: shapely.STRtree | None = field(default=None, repr=False)
+
+    @property
+    def tree(self) -> shapely.STRtree:
+        if self._tree is None:
+            self._tree = shapely.STRtree(self.geometries)
+        return self._tree
+
+    def rows_in(self, bbox: tuple[float, float, float, float]) -> IntArray:
+        """Rows whose bounding box meets ``bbox`` (cheap culling to a view)."""
+        hits = self.tree.query(shapely.box(*bbox))
+        return np.sort(np.asarray(hits, dtype=np.intp))
+
+    def rows_at(self, x: float, y: float, tolerance: float) -> IntArray:
+        """Rows whose geometry lies within ``tolerance`` of (x, y)."""
+        point = shapely.Point(x, y)
+        hits = self.tree.query(point, predicate="dwithin", distance=tolerance)
+        return np.asarray(hits, dtype=np.intp)
+
+
+def project_geometry(
+    geoms: gpd.GeoSeries, source: CRS | None, target: CRS | None
+) -> ProjectedGeometry:
+    """Reproject geometries from ``source`` to ``target`` (no-op if either is unknown)."""
+    array = np.asarray(geoms.array, dtype=object)
+    if source is None or target is None or same_crs(source, target):
+        return ProjectedGeometry(array)
+    tr = transformer(source, target)
+
+    def _xy(coords: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        x, y = tr.transform(coords[:, 0], coords[:, 1])
+        return np.column_stack([x, y])
+
+    return ProjectedGeometry(np.asarray(shapely.transform(array, _xy), dtype=object))

@@ -1,0 +1,117 @@
+"""ViewState: the affine mapping between map coordinates and screen pixels.
+
+A ViewState is immutable, so a render job can hold one while the user keeps
+panning: every change returns a new ViewState.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+import numpy.typing as npt
+
+from mapdesk.core.errors import MapdeskError
+
+Extent = tuple[float, float, float, float]
+FloatArray = npt.NDArray[np.float64]
+
+#: Zoom limits in map units per pixel; beyond them floating point breaks down.
+MIN_RESOLUTION = 1e-9
+MAX_RESOLUTION = 1e9
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """The visible part of the map.
+
+    Attributes
+    ----------
+    center_x, center_y
+        Map coordinates (project CRS) at the centre of the widget.
+    resolution
+        Map units per screen pixel (bigger = zoomed out).
+    width, height
+        Widget size in pixels.
+    """
+
+    center_x: float = 0.0
+    center_y: float = 0.0
+    resolution: float = 1.0
+    width: int = 800
+    height: int = 600
+
+    def __post_init__(self) -> None:
+        if not (MIN_RESOLUTION <= self.resolution <= MAX_RESOLUTION):
+            raise MapdeskError(f"Zoom level out of range: {self.resolution} map units per pixel")
+        if self.width <= 0 or self.height <= 0:
+            raise MapdeskError(f"View size must be positive, got {self.width}x{self.height}")
+
+    @property
+    def extent(self) -> Extent:
+        """(xmin, ymin, xmax, ymax) of the visible map area."""
+        half_w = self.width * self.resolution / 2
+        half_h = self.height * self.resolution / 2
+        return (
+            self.center_x - half_w,
+            self.center_y - half_h,
+            self.center_x + half_w,
+            self.center_y + half_h,
+        )
+
+    def to_screen(self, x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+        """Map coordinates to pixel coordinates (origin top-left, y down)."""
+        xs = np.asarray(x, dtype=np.float64)
+        ys = np.asarray(y, dtype=np.float64)
+        px = (xs - self.center_x) / self.resolution + self.width / 2
+        py = (self.center_y - ys) / self.resolution + self.height / 2
+        return px, py
+
+    def to_map(self, px: float, py: float) -> tuple[float, float]:
+        """Pixel position to map coordinates."""
+        x = self.center_x + (px - self.width / 2) * self.resolution
+        y = self.center_y - (py - self.height / 2) * self.resolution
+        return x, y
+
+    def resized(self, width: int, height: int) -> ViewState:
+        """Same centre and zoom, new widget size."""
+        return replace(self, width=max(1, width), height=max(1, height))
+
+    def panned(self, dx_px: float, dy_px: float) -> ViewState:
+        """The map dragged by (dx, dy) pixels, as a hand-drag pan does."""
+        return replace(
+            self,
+            center_x=self.center_x - dx_px * self.resolution,
+            center_y=self.center_y + dy_px * self.resolution,
+        )
+
+    def zoomed(self, factor: float, anchor_px: tuple[float, float] | None = None) -> ViewState:
+        """Zoom in by ``factor`` (> 1 zooms in), keeping ``anchor_px`` fixed on screen."""
+        if factor <= 0 or not math.isfinite(factor):
+            raise MapdeskError(f"Zoom factor must be positive, got {factor}")
+        new_res = min(max(self.resolution / factor, MIN_RESOLUTION), MAX_RESOLUTION)
+        if anchor_px is None:
+            return replace(self, resolution=new_res)
+        ax, ay = self.to_map(*anchor_px)
+        # Keep the map point under the anchor pixel where it was.
+        cx = ax - (anchor_px[0] - self.width / 2) * new_res
+        cy = ay + (anchor_px[1] - self.height / 2) * new_res
+        return replace(self, center_x=cx, center_y=cy, resolution=new_res)
+
+    def fitted(self, extent: Extent, margin: float = 0.05) -> ViewState:
+        """A view showing ``extent`` whole, with a relative margin around it."""
+        xmin, ymin, xmax, ymax = extent
+        if not all(math.isfinite(v) for v in extent):
+            raise MapdeskError("Cannot zoom to an extent with non-finite coordinates")
+        span_x = max(xmax - xmin, 1e-6)
+        span_y = max(ymax - ymin, 1e-6)
+        res = max(span_x / self.width, span_y / self.height) * (1 + 2 * margin)
+        res = min(max(res, MIN_RESOLUTION), MAX_RESOLUTION)
+        return replace(self, center_x=(xmin + xmax) / 2, center_y=(ymin + ymax) / 2, resolution=res)
+
+
+def scale_denominator(resolution: float, metres_per_unit: float, dpi: float = 96.0) -> float:
+    """The map scale 1:N for a resolution in map units per pixel at a screen dpi."""
+    metres_per_pixel = resolution * metres_per_unit
+    return metres_per_pixel / (0.0254 / dpi)

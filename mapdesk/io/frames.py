@@ -1,0 +1,68 @@
+"""The last step of every read: one shape of GeoDataFrame, and warnings about it.
+
+Every reader hands its frame here, so the model always gets a geometry column
+called ``"geometry"`` and the user always hears about a missing CRS or missing
+geometries, whatever the format.
+"""
+
+from __future__ import annotations
+
+import geopandas
+import pandas as pd
+import shapely
+
+
+def name_geometry(frame: pd.DataFrame) -> geopandas.GeoDataFrame:
+    """The frame with its active geometry column named ``"geometry"``.
+
+    A table without geometry (a GeoPackage attribute table, a lone .dbf)
+    gets an all-empty geometry column, so the model has one shape of frame.
+    """
+    active = getattr(frame, "_geometry_column_name", None)
+    if not isinstance(frame, geopandas.GeoDataFrame) or active is None:
+        table = frame.rename(columns={"geometry": "geometry_attribute"})
+        return geopandas.GeoDataFrame(table, geometry=[None] * len(table))
+    spatial: geopandas.GeoDataFrame = frame
+    if active == "geometry":
+        return spatial
+    if "geometry" in spatial.columns:
+        # An attribute already called "geometry" keeps its values under a new name.
+        spatial = spatial.rename(columns={"geometry": "geometry_attribute"})
+    return spatial.rename_geometry("geometry")
+
+
+def geometry_notes(
+    frame: geopandas.GeoDataFrame, name: str, *, no_prj: bool, explained: bool = False
+) -> list[str]:
+    """Warnings about features without geometry and a missing CRS.
+
+    ``explained`` says the reader has already named the features that lost
+    their geometry, so they are not counted a second time.
+    """
+    total = len(frame)
+    missing = int(shapely.is_missing(frame.geometry.array).sum()) if total else 0
+    if total and missing == total:
+        return [f"{name} has no geometries: it will not show on the map"]
+    notes = []
+    if missing and not explained:
+        notes.append(
+            f"{missing} of {total} features {'has' if missing == 1 else 'have'} no geometry"
+        )
+    if frame.crs is None and total:
+        notes.append(
+            f"No CRS: {name} has no .prj file; choose its coordinate reference system"
+            if no_prj
+            else f"No CRS: {name} does not say which coordinate reference system it uses; "
+            "choose one"
+        )
+    return notes
+
+
+def finish(
+    frame: pd.DataFrame, name: str, notes: list[str], *, no_prj: bool = False
+) -> tuple[geopandas.GeoDataFrame, tuple[str, ...]]:
+    """Name the geometry column and add the geometry warnings to ``notes``."""
+    frame = name_geometry(frame)
+    explained = any("no geometry" in note for note in notes)
+    more = geometry_notes(frame, name, no_prj=no_prj, explained=explained)
+    return frame, tuple(notes + more)

@@ -1,0 +1,110 @@
+"""The `mapdesk` command as a user runs it: a real process, exit codes, output."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from PySide6.QtGui import QImage
+from shapely.geometry import Point
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO = REPO / "data" / "greater_portland_demo.gpkg"
+
+
+def mapdesk(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    return subprocess.run(
+        [sys.executable, "-m", "mapdesk", *args],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env=env,
+        cwd=cwd or REPO,
+    )
+
+
+@pytest.fixture
+def towers_file(tmp_path: Path) -> Path:
+    path = tmp_path / "towers.geojson"
+    gpd.GeoDataFrame(
+        {"site_id": ["T1", "T2"], "height_m": [45.0, 60.5]},
+        geometry=[Point(-70.26, 43.66), Point(-70.22, 43.60)],
+        crs=4326,
+    ).to_file(path)
+    return path
+
+
+def test_version() -> None:
+    result = mapdesk("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == "mapdesk 0.1.0"
+
+
+def test_info_lists_the_demo_layers() -> None:
+    result = mapdesk("info", str(DEMO))
+    assert result.returncode == 0, result.stderr
+    assert "Layer: road_centerlines" in result.stdout
+    assert "CRS: EPSG:26919 NAD83 / UTM zone 19N" in result.stdout  # radio towers
+    assert "CRS: EPSG:4326 WGS 84" in result.stdout  # FixIt incidents
+
+
+def test_info_json_for_machines(towers_file: Path) -> None:
+    result = mapdesk("info", str(towers_file), "--json")
+    assert result.returncode == 0, result.stderr
+    info = json.loads(result.stdout)
+    [layer] = info["layers"]
+    assert layer["feature_count"] == 2
+    assert layer["crs"]["epsg"] == 4326
+    assert [f["name"] for f in layer["fields"]] == ["site_id", "height_m"]
+    assert layer["extent"] == pytest.approx([-70.26, 43.60, -70.22, 43.66])
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["info", "no_such_file.gpkg"], "no_such_file.gpkg"),
+        (["render", "no_such_file.shp", "-o", "x.png"], "no_such_file.shp"),
+        (["render", "-o", "out.png", "--width", "0"], "--width"),
+    ],
+)
+def test_errors_are_one_line_and_exit_2(args: list[str], named: str, tmp_path: Path) -> None:
+    result = mapdesk(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert named in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len([line for line in lines if "error" in line]) == 1
+
+
+def test_unreadable_file_names_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "notes.geojson"
+    bad.write_text("this is not GeoJSON")
+    result = mapdesk("info", str(bad))
+    assert result.returncode == 2
+    assert "notes.geojson" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_render_given_files_to_png(towers_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "towers.png"
+    result = mapdesk(
+        "render", str(towers_file), "-o", str(out), "--width", "320", "--height", "200"
+    )
+    assert result.returncode == 0, result.stderr
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (320, 200)
+
+
+def test_render_demo_draws_a_map(tmp_path: Path) -> None:
+    out = tmp_path / "demo.png"
+    result = mapdesk("render", "-o", str(out), "--width", "400", "--height", "300")
+    assert result.returncode == 0, result.stderr
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (400, 300)
+    colours = {image.pixel(x, y) for x in range(0, 400, 7) for y in range(0, 300, 7)}
+    assert len(colours) > 20  # a map, not a blank page

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import Point
+
+from mapdesk import Project
+from mapdesk.core.errors import MapdeskError, ProjectFileError
+from mapdesk.core.identify import identify_at
+from mapdesk.core.layer import VectorLayer
+
+
+def test_first_layer_sets_the_project_crs(stations_26984: gpd.GeoDataFrame) -> None:
+    project = Project()
+    project.add_layer(VectorLayer(stations_26984, "Stations"))
+    assert project.crs is not None and project.crs.to_epsg() == 26984
+
+
+def test_layers_in_other_crss_overlay_on_the_fly(stations_26984: gpd.GeoDataFrame) -> None:
+    project = Project(crs=26984)
+    project.add_layer(VectorLayer(stations_26984, "maine west"))
+    wgs = VectorLayer(stations_26984.to_crs(4326), "wgs84")
+    utm = VectorLayer(stations_26984.to_crs(26919), "utm")
+    project.add_layer(wgs)
+    project.add_layer(utm)
+    expected = project.layer_extent(project.layers.by_name("maine west"))
+    assert expected is not None
+    for layer in (wgs, utm):
+        extent = project.layer_extent(layer)
+        assert extent == pytest.approx(expected, abs=0.01)
+
+
+def test_new_layers_go_on_top_with_unique_names(stations_26984: gpd.GeoDataFrame) -> None:
+    project = Project()
+    first = project.add_layer(VectorLayer(stations_26984, "Stations"))
+    second = project.add_layer(VectorLayer(stations_26984, "Stations"))
+    assert list(project.layers) == [second, first]
+    assert second.name == "Stations (2)"
+    assert [layer.name for layer in project.layers.visible_bottom_up()] == [
+        "Stations",
+        "Stations (2)",
+    ]
+
+
+def test_identify_finds_features_under_the_cursor(stations_26984: gpd.GeoDataFrame) -> None:
+    project = Project(crs=4326)
+    project.add_layer(VectorLayer(stations_26984, "Stations"))
+    lon, lat = stations_26984.to_crs(4326).geometry.iloc[1].coords[0]
+    hits = identify_at(project.layers, project.crs, lon, lat, tolerance=1e-5)
+    assert [h.attributes["name"] for h in hits] == ["Bramhall"]
+    project.layers[0].visible = False
+    assert identify_at(project.layers, project.crs, lon, lat, 1e-5) == []
+
+
+def test_project_file_round_trip(tmp_path: Path, stations_26984: gpd.GeoDataFrame) -> None:
+    data = tmp_path / "data" / "stations.geojson"
+    data.parent.mkdir()
+    stations_26984.to_file(data)
+    project = Project(crs=26919)
+    layer = project.add_layer(data)
+    layer.name = "Fire stations"
+    layer.visible = False
+    layer.opacity = 0.4
+    layer.style = layer.style.with_changes(fill_color="#123456")
+    project.save(tmp_path / "city.mapdesk")
+
+    reopened = Project.open(tmp_path / "city.mapdesk")
+    again = reopened.layers.by_name("Fire stations")
+    assert reopened.crs is not None and reopened.crs.to_epsg() == 26919
+    assert (again.visible, again.opacity, again.style.fill_color) == (False, 0.4, "#123456")
+    assert again.feature_count == 3
+    # Paths are stored relative to the project, so the folder can move.
+    assert '"path": "data/stations.geojson"' in (tmp_path / "city.mapdesk").read_text()
+
+
+def test_project_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "new.mapdesk"
+    path.write_text('{"format": "mapdesk-project", "version": 99, "layers": []}')
+    with pytest.raises(ProjectFileError, match="newer mapdesk"):
+        Project.open(path)
+
+
+def test_damaged_project_file_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "broken.mapdesk"
+    path.write_text("{not json")
+    with pytest.raises(ProjectFileError, match=r"broken\.mapdesk"):
+        Project.open(path)
+
+
+def test_in_memory_layers_cannot_be_saved_silently(
+    tmp_path: Path, stations_26984: gpd.GeoDataFrame
+) -> None:
+    project = Project()
+    project.add_layer(VectorLayer(stations_26984, "scratch"))
+    with pytest.raises(MapdeskError, match="scratch"):
+        project.save(tmp_path / "p.mapdesk")
+    assert not (tmp_path / "p.mapdesk").exists()
+
+
+def test_multi_layer_file_needs_a_layer_name(tmp_path: Path) -> None:
+    path = tmp_path / "two.gpkg"
+    frame = gpd.GeoDataFrame({"a": [1]}, geometry=[Point(0, 0)], crs=4326)
+    frame.to_file(path, layer="one")
+    frame.to_file(path, layer="two")
+    project = Project()
+    with pytest.raises(MapdeskError, match="one"):
+        project.add_layer(path)
+    assert project.add_layer(path, layer="two").name == "two"
+    project.add_layers(path)
+    # All layers of the file, on top, in the file's order.
+    assert [layer.name for layer in project.layers] == ["one", "two (2)", "two"]
