@@ -74,6 +74,9 @@ class VectorLayer:
         self._visible = True
         self._opacity = 1.0
         self._style = style or default_style(self.geometry_type)
+        #: False until someone chooses a style; the Project then picks the
+        #: next palette colour so layers added one by one are told apart.
+        self.has_chosen_style = style is not None
         self._projected: dict[str, ProjectedGeometry] = {}
 
     # --- identity and data -------------------------------------------------
@@ -186,6 +189,7 @@ class VectorLayer:
 
     @style.setter
     def style(self, value: LayerStyle) -> None:
+        self.has_chosen_style = True
         if value != self._style:
             self._style = value
             self.style_changed.emit(value)

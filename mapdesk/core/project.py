@@ -18,6 +18,7 @@ from mapdesk.core.crs import parse_crs, same_crs
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.layer_list import LayerList
+from mapdesk.core.style import default_style
 from mapdesk.core.view import Extent, ViewState
 
 #: Reads ``path`` (optionally one named sub-layer) into layers.
@@ -51,6 +52,7 @@ class Project:
         self._loader = loader
         self.view: ViewState | None = None
         self.path: Path | None = None
+        self._layers_styled = 0
 
     # --- CRS ---------------------------------------------------------------
     @property
@@ -95,6 +97,9 @@ class Project:
 
     def _insert(self, layer: VectorLayer) -> VectorLayer:
         layer.name = self.layers.unique_name(layer.name)
+        if not layer.has_chosen_style:
+            layer.style = default_style(layer.geometry_type, self._layers_styled)
+            self._layers_styled += 1
         if self._crs is None and layer.crs is not None:
             self.crs = layer.crs
         self.layers.insert(0, layer)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mapdesk.core.layer import LayerOrigin, VectorLayer
-from mapdesk.core.style import default_style
+from mapdesk.io.csv_layout import CsvLayout
 from mapdesk.io.registry import list_layers, read_layer
 from mapdesk.io.sources import LayerRead
 
@@ -21,16 +21,18 @@ def load_layers(path: str, layer: str | None) -> list[VectorLayer]:
     """
     if layer == ALL_LAYERS:
         names = [info.name for info in list_layers(path)]
-        return [_to_layer(read_layer(path, name), i) for i, name in enumerate(names)]
-    return [_to_layer(read_layer(path, layer), 0)]
+        return [load_layer(path, name) for name in names]
+    return [load_layer(path, layer)]
 
 
-def _to_layer(result: LayerRead, index: int) -> VectorLayer:
+def load_layer(path: str, layer: str | None, csv_layout: CsvLayout | None = None) -> VectorLayer:
+    """Read one layer of ``path`` (a CSV with a confirmed layout) into a VectorLayer."""
+    return layer_from_read(read_layer(path, layer, csv_layout=csv_layout))
+
+
+def layer_from_read(result: LayerRead) -> VectorLayer:
+    """A VectorLayer from what a reader returned; the Project gives it a style."""
     source = result.source
     origin = LayerOrigin(source.path, source.layer, source.driver, source.reader)
     name = Path(source.layer or source.path).stem
-    layer = VectorLayer(result.frame, name=name, origin=origin, warnings=result.warnings)
-    # Cycle the palette by the layer's position in its file so that sibling
-    # layers read at once are told apart.
-    layer.style = default_style(layer.geometry_type, index)
-    return layer
+    return VectorLayer(result.frame, name=name, origin=origin, warnings=result.warnings)

@@ -26,7 +26,9 @@ from mapdesk.io.paths import check_local_path, file_kind, is_supported_path, sup
 from mapdesk.io.sources import LayerInfo, LayerRead, Source
 
 __all__ = [
+    "CsvLayout",
     "describe",
+    "detect_csv_layout",
     "is_supported_path",
     "list_layers",
     "read_layer",

@@ -111,3 +111,14 @@ def test_multi_layer_file_needs_a_layer_name(tmp_path: Path) -> None:
     project.add_layers(path)
     # All layers of the file, on top, in the file's order.
     assert [layer.name for layer in project.layers] == ["one", "two (2)", "two"]
+
+
+def test_layers_added_one_by_one_get_different_colours(
+    stations_26984: gpd.GeoDataFrame,
+) -> None:
+    project = Project()
+    first = project.add_layer(VectorLayer(stations_26984, "a"))
+    second = project.add_layer(VectorLayer(stations_26984, "b"))
+    assert first.style.fill_color != second.style.fill_color
+    chosen = VectorLayer(stations_26984, "c", style=first.style)
+    assert project.add_layer(chosen).style == first.style  # a chosen style is kept
