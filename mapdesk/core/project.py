@@ -18,7 +18,7 @@ from mapdesk.core.crs import parse_crs, same_crs
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.layer_list import LayerList
-from mapdesk.core.style import default_style
+from mapdesk.core.style import check_hex_color, default_style
 from mapdesk.core.view import Extent, ViewState
 
 #: Reads ``path`` (optionally one named sub-layer) into layers.
@@ -45,6 +45,7 @@ class Project:
     """
 
     crs_changed = Signal(object)
+    background_changed = Signal(str)
 
     def __init__(self, crs: Any = None, loader: LayerLoader | None = None) -> None:
         self.layers = LayerList()
@@ -53,6 +54,7 @@ class Project:
         self.view: ViewState | None = None
         self.path: Path | None = None
         self._layers_styled = 0
+        self._background = "#ffffff"
 
     # --- CRS ---------------------------------------------------------------
     @property
@@ -66,6 +68,18 @@ class Project:
         if self._crs is None or not same_crs(parsed, self._crs):
             self._crs = parsed
             self.crs_changed.emit(parsed)
+
+    @property
+    def background(self) -> str:
+        """The map background colour (``#rrggbb``): what shows where no layer draws."""
+        return self._background
+
+    @background.setter
+    def background(self, value: str) -> None:
+        check_hex_color(value, "Map background colour")
+        if value != self._background:
+            self._background = value
+            self.background_changed.emit(value)
 
     # --- layers ------------------------------------------------------------
     def add_layer(self, source: VectorLayer | str | Path, layer: str | None = None) -> VectorLayer:

@@ -37,6 +37,7 @@ def project_to_document(project: Project, base: Path) -> Document:
         "format": FORMAT_NAME,
         "version": CURRENT_VERSION,
         "crs": project.crs.to_wkt() if project.crs is not None else None,
+        "background": project.background,
         "view": asdict(project.view) if project.view is not None else None,
         "layers": [_layer_entry(layer, base) for layer in project.layers],
     }
@@ -128,6 +129,7 @@ def read_project(project: Project, path: Path) -> None:
     base = path.parent.resolve()
     if document.get("crs"):
         project.crs = document["crs"]
+    project.background = document.get("background", "#ffffff")
     for entry in reversed(document.get("layers", [])):
         _restore_layer(project, entry, base, path)
     if document.get("view"):

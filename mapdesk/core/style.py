@@ -30,9 +30,7 @@ class LayerStyle:
 
     def __post_init__(self) -> None:
         for name in ("fill_color", "stroke_color"):
-            value = getattr(self, name)
-            if not _HEX.match(value):
-                raise MapdeskError(f"Style {name} '{value}' is not a #rrggbb colour")
+            check_hex_color(getattr(self, name), f"Style {name}")
         if not 0.0 <= self.fill_opacity <= 1.0:
             raise MapdeskError(f"Style fill opacity {self.fill_opacity} is not between 0 and 1")
         if self.stroke_width < 0 or self.marker_size <= 0:
@@ -41,6 +39,13 @@ class LayerStyle:
     def with_changes(self, **changes: object) -> LayerStyle:
         """A copy with some attributes changed (validated again)."""
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def check_hex_color(value: str, what: str) -> str:
+    """Return ``value`` if it is ``#rrggbb``/``#rrggbbaa``, else raise naming ``what``."""
+    if not isinstance(value, str) or not _HEX.match(value):
+        raise MapdeskError(f"{what} '{value}' is not a #rrggbb colour")
+    return value
 
 
 # A qualitative palette (ColorBrewer Set1/Dark2-like) cycled for new layers so

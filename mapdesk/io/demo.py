@@ -16,10 +16,17 @@ from mapdesk.core.style import LayerStyle
 
 DEMO_FILE = "greater_portland_demo.gpkg"
 DEMO_CRS = "EPSG:26984"
+#: The demo has no water layer: the sea and the harbour are the background.
+DEMO_WATER = "#cfe2f0"
 
 #: Demo layers top to bottom as the layer panel shows them, with their styles.
 DEMO_LAYERS: tuple[tuple[str, str, LayerStyle, bool], ...] = (
-    ("fixit_incidents", "FixIt incidents", LayerStyle("#f58231", "#7a3300", marker_size=5.0), True),
+    (
+        "fixit_incidents",
+        "FixIt incidents",
+        LayerStyle("#f58231", "#a04a00", stroke_width=0.6, marker_size=4.0, fill_opacity=0.85),
+        True,
+    ),
     (
         "radio_towers",
         "Radio towers",
@@ -103,6 +110,7 @@ def open_demo_project() -> Project:
     """A project with every demo layer, styled and ordered for reading."""
     path = demo_path()
     project = Project(crs=DEMO_CRS)
+    project.background = DEMO_WATER
     for table, title, style, visible in reversed(DEMO_LAYERS):
         layer = project.add_layer(path, layer=table)
         layer.name = title

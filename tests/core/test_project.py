@@ -122,3 +122,17 @@ def test_layers_added_one_by_one_get_different_colours(
     assert first.style.fill_color != second.style.fill_color
     chosen = VectorLayer(stations_26984, "c", style=first.style)
     assert project.add_layer(chosen).style == first.style  # a chosen style is kept
+
+
+def test_background_colour_is_validated_and_saved(
+    tmp_path: Path, stations_26984: gpd.GeoDataFrame
+) -> None:
+    data = tmp_path / "s.geojson"
+    stations_26984.to_file(data)
+    project = Project()
+    project.add_layer(data)
+    with pytest.raises(MapdeskError, match="not a #rrggbb"):
+        project.background = "sea blue"
+    project.background = "#cfe2f0"
+    project.save(tmp_path / "p.mapdesk")
+    assert Project.open(tmp_path / "p.mapdesk").background == "#cfe2f0"

@@ -1,0 +1,128 @@
+"""Frozen render settings: what one render job draws.
+
+The UI may change the project (styles, visibility, order) while a job runs in
+a worker thread, so a job never reads the project: it draws a snapshot taken
+on the UI thread when the job was requested (the QGIS ``QgsMapSettings`` idea).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from pyproj import CRS
+
+from mapdesk.core.errors import MapdeskError
+from mapdesk.core.layer import VectorLayer
+from mapdesk.core.project import Project
+from mapdesk.core.style import LayerStyle
+from mapdesk.core.view import ViewState
+from mapdesk.render.symbols import parse_hex_color
+
+
+@dataclass(frozen=True)
+class LayerSnapshot:
+    """One layer as it was when the render was requested.
+
+    Attributes
+    ----------
+    layer
+        The model object. The job calls ``layer.projected(crs)`` in the worker
+        thread (cached per CRS by the layer).
+    style
+        The style to draw with (copied so a later style change cannot tear
+        a frame half-way).
+    opacity
+        Layer opacity, 0–1, applied as painter opacity.
+    """
+
+    layer: VectorLayer
+    style: LayerStyle
+    opacity: float = 1.0
+
+    @classmethod
+    def of(cls, layer: VectorLayer) -> LayerSnapshot:
+        """Snapshot a layer's current style and opacity."""
+        return cls(layer=layer, style=layer.style, opacity=layer.opacity)
+
+
+@dataclass(frozen=True)
+class MapSettings:
+    """Everything a render job needs, frozen.
+
+    Attributes
+    ----------
+    view
+        Centre, resolution and size (logical pixels) of the map image.
+    crs
+        The map CRS every layer is reprojected to; None draws coordinates as
+        they are.
+    layers
+        Drawing order, bottom first.
+    background
+        ``#rrggbb`` (or ``#rrggbbaa``) filled before any layer is drawn.
+    device_pixel_ratio
+        Physical pixels per logical pixel (2 on a HiDPI screen); the image
+        has ``view.width * ratio`` by ``view.height * ratio`` pixels.
+    """
+
+    view: ViewState
+    crs: CRS | None
+    layers: tuple[LayerSnapshot, ...]
+    background: str = "#ffffff"
+    device_pixel_ratio: float = 1.0
+
+    def __post_init__(self) -> None:
+        parse_hex_color(self.background)
+        ratio = self.device_pixel_ratio
+        if not (math.isfinite(ratio) and 0.1 <= ratio <= 16):
+            raise MapdeskError(f"Device pixel ratio must be between 0.1 and 16, got {ratio}")
+
+    @classmethod
+    def from_project(
+        cls,
+        project: Project,
+        view: ViewState,
+        background: str | None = None,
+        device_pixel_ratio: float = 1.0,
+    ) -> MapSettings:
+        """Snapshot the project's visible layers, bottom-up, for ``view``.
+
+        Parameters
+        ----------
+        project
+            The project to draw.
+        view
+            The part of the map to draw and the image size.
+        background
+            Background colour as ``#rrggbb``; the project's when omitted.
+        device_pixel_ratio
+            Physical pixels per logical pixel.
+
+        Returns
+        -------
+        MapSettings
+            A frozen snapshot a worker thread can draw.
+        """
+        layers = tuple(LayerSnapshot.of(layer) for layer in project.layers.visible_bottom_up())
+        return cls(
+            view=view,
+            crs=project.crs,
+            layers=layers,
+            background=background if background is not None else project.background,
+            device_pixel_ratio=device_pixel_ratio,
+        )
+
+    @property
+    def device_view(self) -> ViewState:
+        """The view in physical pixels: what the painter draws in."""
+        ratio = self.device_pixel_ratio
+        width = max(1, round(self.view.width * ratio))
+        height = max(1, round(self.view.height * ratio))
+        return ViewState(
+            center_x=self.view.center_x,
+            center_y=self.view.center_y,
+            resolution=self.view.resolution * self.view.width / width,
+            width=width,
+            height=height,
+        )

@@ -1,0 +1,130 @@
+"""The application's QActions, with QGIS's words, shortcuts and icons.
+
+Actions are created here and wired by controllers; menus and toolbars only
+place them. objectNames are stable (``actionAddLayer`` ...) for automation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+
+from mapdesk.ui.icons import icon
+
+
+@dataclass(frozen=True)
+class MapActions:
+    """Every action of the main window."""
+
+    open_project: QAction
+    save_project: QAction
+    save_project_as: QAction
+    quit: QAction
+    add_layer: QAction
+    remove_layer: QAction
+    layer_properties: QAction
+    set_layer_crs: QAction
+    zoom_to_layer: QAction
+    pan: QAction
+    zoom_in: QAction
+    zoom_out: QAction
+    zoom_full: QAction
+    identify: QAction
+    set_project_crs: QAction
+    about: QAction
+    map_tools: QActionGroup
+
+    def all(self) -> list[QAction]:
+        return [a for f in fields(self) if isinstance(a := getattr(self, f.name), QAction)]
+
+    def layer_actions(self) -> list[QAction]:
+        """Actions that need a current layer (disabled when none is selected)."""
+        return [self.remove_layer, self.layer_properties, self.set_layer_crs, self.zoom_to_layer]
+
+
+def _action(
+    parent: QObject,
+    object_name: str,
+    text: str,
+    icon_name: str | None = None,
+    shortcut: str = "",
+    tip: str = "",
+) -> QAction:
+    action = QAction(text, parent)
+    action.setObjectName(object_name)
+    if icon_name:
+        action.setIcon(icon(icon_name))
+    if shortcut:
+        action.setShortcut(QKeySequence(shortcut))
+    tip = tip or text.replace("…", "").replace("&", "")
+    shortcut_text = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+    action.setToolTip(f"{tip} ({shortcut_text})" if shortcut_text else tip)
+    action.setStatusTip(tip)
+    return action
+
+
+def _map_tool(parent: QObject, group: QActionGroup, *args: str) -> QAction:
+    action = _action(parent, *args)
+    action.setCheckable(True)
+    group.addAction(action)
+    return action
+
+
+# field, objectName, text, icon, shortcut, tooltip ("" = the text)
+_COMMANDS = (
+    ("open_project", "actionOpenProject", "&Open…", "open_project", "Ctrl+O", ""),
+    ("save_project", "actionSaveProject", "&Save", "save_project", "Ctrl+S", ""),
+    ("save_project_as", "actionSaveProjectAs", "Save &As…", "save_project_as", "Ctrl+Shift+S", ""),
+    ("quit", "actionQuit", "&Quit", "quit", "Ctrl+Q", "Quit mapdesk"),
+    ("add_layer", "actionAddLayer", "Add &Vector Layer…", "add_layer", "Ctrl+Shift+V", ""),
+    ("remove_layer", "actionRemoveLayer", "&Remove Layer", "remove_layer", "Ctrl+D", ""),
+    ("layer_properties", "actionLayerProperties", "Layer &Properties…", "properties", "", ""),
+    ("set_layer_crs", "actionSetLayerCrs", "Set Layer &CRS…", "crs", "", ""),
+    ("zoom_to_layer", "actionZoomToLayer", "Zoom to &Layer", "zoom_layer", "Ctrl+Shift+L", ""),
+    ("zoom_full", "actionZoomFull", "Zoom &Full", "zoom_full", "Ctrl+Shift+F", ""),
+    ("set_project_crs", "actionSetProjectCrs", "Set Project &CRS…", "crs", "", ""),
+    ("about", "actionAbout", "&About mapdesk", "about", "", ""),
+)
+# Map tools: checkable, one active at a time (QGIS has no default Pan shortcut).
+_MAP_TOOLS = (
+    ("pan", "actionPan", "&Pan Map", "pan", "", "Pan the map by dragging"),
+    (
+        "zoom_in",
+        "actionZoomIn",
+        "Zoom &In",
+        "zoom_in",
+        "Ctrl+Alt++",
+        "Zoom In: click to zoom in ×2, drag a rectangle to zoom to it",
+    ),
+    (
+        "zoom_out",
+        "actionZoomOut",
+        "Zoom &Out",
+        "zoom_out",
+        "Ctrl+Alt+-",
+        "Zoom Out: click to zoom out ×2, drag a rectangle to shrink the view into it",
+    ),
+    (
+        "identify",
+        "actionIdentify",
+        "&Identify Features",
+        "identify",
+        "Ctrl+Shift+I",
+        "Identify Features: click to list the attributes of the features there",
+    ),
+)
+
+
+def create_actions(parent: QObject) -> MapActions:
+    """Build the actions, parented to ``parent`` (the main window)."""
+    tools = QActionGroup(parent)
+    tools.setExclusive(True)
+    made = {field: _action(parent, *spec) for field, *spec in _COMMANDS}
+    made.update({field: _map_tool(parent, tools, *spec) for field, *spec in _MAP_TOOLS})
+    actions = MapActions(**made, map_tools=tools)
+    actions.pan.setChecked(True)
+    actions.quit.setMenuRole(QAction.MenuRole.QuitRole)
+    actions.about.setMenuRole(QAction.MenuRole.AboutRole)
+    return actions

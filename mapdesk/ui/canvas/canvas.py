@@ -1,0 +1,377 @@
+"""MapCanvas: the map widget.
+
+It holds the current :class:`ViewState` and paints the last rendered image.
+On a pan or zoom it shows that image transformed at once, in the same frame,
+and asks :class:`MapRenderer` for a fresh one after a short debounce; the
+renderer works in a thread and a newer request cancels an older one (the QGIS
+render-job recipe in DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QColor,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QWidget
+
+from mapdesk.core.errors import MapdeskError
+from mapdesk.core.layer import VectorLayer
+from mapdesk.core.project import Project
+from mapdesk.core.view import Extent, ViewState
+from mapdesk.render.job import MapRenderer
+from mapdesk.render.settings import MapSettings
+from mapdesk.ui.canvas.reproject import reprojected_extent
+from mapdesk.ui.canvas.scale_bar import paint_scale_bar, scale_bar_spec
+from mapdesk.ui.canvas.tools import (
+    IdentifyTool,
+    MapTool,
+    PanTool,
+    ZoomInTool,
+    ZoomOutTool,
+    key_navigation,
+)
+from mapdesk.ui.canvas.units import map_units, metres_per_pixel
+from mapdesk.ui.layer_watch import RENDER_SIGNALS, LayerWatcher
+from mapdesk.ui.workers import guarded_slot
+
+log = logging.getLogger(__name__)
+
+#: Wait this long after the last pan/zoom step before rendering (ms).
+NAVIGATION_DELAY_MS = 150
+#: Coalesce bursts of layer changes (ms).
+CHANGE_DELAY_MS = 30
+#: Zoom factor per wheel notch (√2: two notches double the scale).
+WHEEL_ZOOM_PER_NOTCH = 2**0.5
+
+
+class MapCanvas(QWidget):
+    """The map: navigation, map tools, and rendering off the UI thread.
+
+    Signals
+    -------
+    cursor_moved(x, y)
+        Mouse position in map CRS coordinates.
+    view_changed(ViewState)
+        After any pan, zoom or resize.
+    identify_requested(x, y, tolerance)
+        The identify tool was clicked (map coordinates, tolerance in map units).
+    rendered(MapSettings)
+        A fresh image for the current view is on screen.
+    """
+
+    cursor_moved = Signal(float, float)
+    view_changed = Signal(object)
+    identify_requested = Signal(float, float, float)
+    rendered = Signal(object)
+    render_failed = Signal(str)
+    busy_changed = Signal(bool)
+    map_tool_changed = Signal(str)
+
+    def __init__(
+        self,
+        project: Project,
+        renderer: MapRenderer | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("mapCanvas")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(True)
+        self.setMinimumSize(120, 90)
+        self.setAcceptDrops(False)  # the main window takes file drops
+        self._project = project
+        self._crs = project.crs
+        self._image: QImage | None = None
+        self._image_view: ViewState | None = None
+        self._latest: MapSettings | None = None
+        self._busy = False
+        self._fit_on_resize = project.view is None
+        self._view = self._initial_view()
+        self._renderer = renderer if renderer is not None else MapRenderer(self)
+        self._renderer.image_ready.connect(self._on_image_ready)
+        self._renderer.render_failed.connect(self._on_render_failed)
+        self._timer = QTimer(self, singleShot=True)
+        self._timer.timeout.connect(self._render_now)
+        self._watch_project()
+        self.tools: dict[str, MapTool] = {
+            tool.name: tool
+            for tool in (PanTool(self), ZoomInTool(self), ZoomOutTool(self), IdentifyTool(self))
+        }
+        self._tool: MapTool = self.tools["pan"]
+        self._middle_pan = PanTool(self)
+        self._middle_down = False
+        self.setCursor(self._tool.cursor())
+
+    # --- model wiring --------------------------------------------------------
+    def _watch_project(self) -> None:
+        self._watcher = LayerWatcher(self._project.layers, RENDER_SIGNALS, self._on_layer_changed)
+        for event in ("batch_removed", "moved", "changed", "reordered"):
+            self._watcher.connect_list(event, self._on_layers_changed)
+        self._watcher.connect_list("batch_inserted", self._on_layers_inserted)
+        self._project.crs_changed.connect(self._on_crs_changed)
+        self._project.background_changed.connect(self._on_layers_changed)
+
+    def shutdown(self) -> None:
+        """Stop rendering and let go of the project (the window is closing)."""
+        self._timer.stop()
+        self._renderer.cancel()
+        self._watcher.close()
+        self._project.crs_changed.disconnect(self._on_crs_changed)
+        self._project.background_changed.disconnect(self._on_layers_changed)
+
+    def _on_layer_changed(self, _layer: VectorLayer) -> None:
+        self.refresh()
+
+    def _on_layers_changed(self, *_args: Any) -> None:
+        self.refresh()
+
+    def _on_layers_inserted(self, _start: int, _stop: int, values: list[VectorLayer]) -> None:
+        if len(self._project.layers) == len(values):  # the first layers of an empty map
+            self.zoom_full()
+        self.refresh()
+
+    @guarded_slot
+    def _on_crs_changed(self, crs: Any) -> None:
+        old, self._crs = self._crs, crs
+        self._image = self._image_view = None  # its pixels are in the old CRS
+        self._latest = None
+        extent = reprojected_extent(self._view.extent, old, crs) if old is not None else None
+        if extent is None:
+            self.zoom_full()
+        else:
+            self.set_view(self._view.fitted(extent, margin=0.0))
+        self.refresh()
+
+    # --- the view ------------------------------------------------------------
+    @property
+    def project(self) -> Project:
+        return self._project
+
+    @property
+    def view(self) -> ViewState:
+        return self._view
+
+    def _initial_view(self) -> ViewState:
+        base = ViewState(width=max(1, self.width()), height=max(1, self.height()))
+        if self._project.view is not None:
+            return self._project.view.resized(base.width, base.height)
+        extent = self._project.full_extent(visible_only=True) or self._project.full_extent()
+        return base.fitted(extent) if extent is not None else base
+
+    def set_view(self, view: ViewState, *, keep_fit: bool = False) -> None:
+        """Show ``view`` now (the previous image, transformed) and render it shortly."""
+        self._fit_on_resize = keep_fit
+        if view == self._view:
+            return
+        self._view = view
+        self._project.view = view
+        self.update()
+        self.view_changed.emit(view)
+        self.refresh(NAVIGATION_DELAY_MS)
+
+    def zoom_at(self, pos: QPointF, factor: float) -> None:
+        """Zoom by ``factor`` (> 1 in) and centre the map on the point at ``pos``."""
+        x, y = self._view.to_map(pos.x(), pos.y())
+        zoomed = self._view.zoomed(factor)
+        self.set_view(replace(zoomed, center_x=x, center_y=y))
+
+    def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
+        """Zoom by ``factor`` keeping the map point under ``anchor`` (default: centre) fixed."""
+        anchor_px = (anchor.x(), anchor.y()) if anchor is not None else None
+        self.set_view(self._view.zoomed(factor, anchor_px))
+
+    def pan_by(self, dx_px: float, dy_px: float) -> None:
+        self.set_view(self._view.panned(dx_px, dy_px))
+
+    def zoom_to_extent(self, extent: Extent | None) -> None:
+        if extent is not None:
+            self.set_view(self._view.fitted(extent))
+
+    def zoom_full(self) -> None:
+        """Show every visible layer (all layers when none is visible)."""
+        extent = self._project.full_extent(visible_only=True) or self._project.full_extent()
+        if extent is not None:
+            self.set_view(self._view.fitted(extent), keep_fit=True)
+
+    def zoom_to_layer(self, layer: VectorLayer) -> None:
+        extent = self._project.layer_extent(layer)
+        if extent is None:
+            raise MapdeskError(f"Layer '{layer.name}' has no features to zoom to")
+        self.zoom_to_extent(extent)
+
+    # --- map tools -----------------------------------------------------------
+    @property
+    def map_tool(self) -> MapTool:
+        return self._tool
+
+    def set_map_tool(self, name: str) -> None:
+        """Activate the tool called ``name`` ("pan", "zoom_in", "zoom_out", "identify")."""
+        tool = self.tools[name]
+        if tool is self._tool:
+            return
+        self._tool.deactivate()
+        self._tool = tool
+        self.setCursor(tool.cursor())
+        self.map_tool_changed.emit(name)
+
+    # --- rendering -----------------------------------------------------------
+    def refresh(self, delay_ms: int = CHANGE_DELAY_MS) -> None:
+        """Render again after ``delay_ms`` (restarting the wait if one is pending)."""
+        self._timer.start(delay_ms)
+
+    def image(self) -> QImage | None:
+        """The last rendered image (for the current view or an earlier one)."""
+        return self._image
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    def _set_busy(self, busy: bool) -> None:
+        if busy != self._busy:
+            self._busy = busy
+            self.busy_changed.emit(busy)
+
+    @guarded_slot
+    def _render_now(self) -> None:
+        self._timer.stop()
+        try:
+            settings = MapSettings.from_project(
+                self._project,
+                self._view,
+                device_pixel_ratio=self.devicePixelRatioF(),
+            )
+        except MapdeskError as exc:
+            self._on_render_failed(str(exc))
+            return
+        self._latest = settings
+        self._set_busy(True)
+        self._renderer.request(settings)
+
+    @guarded_slot
+    def _on_image_ready(self, image: QImage, settings: MapSettings) -> None:
+        if settings is not self._latest:
+            return  # an older view, already superseded
+        self._image = image
+        self._image_view = settings.view
+        self._set_busy(False)
+        self.update()
+        self.rendered.emit(settings)
+
+    def _on_render_failed(self, message: str) -> None:
+        log.warning("Render failed: %s", message)
+        self._set_busy(False)
+        self.render_failed.emit(message)
+
+    # --- painting ------------------------------------------------------------
+    def _image_target(self) -> QRectF | None:
+        """Where the last image goes on screen for the current view."""
+        if self._image is None or self._image_view is None:
+            return None
+        rendered, view = self._image_view, self._view
+        left, top = rendered.to_map(0, 0)
+        px, py = view.to_screen(left, top)
+        scale = rendered.resolution / view.resolution
+        return QRectF(float(px), float(py), rendered.width * scale, rendered.height * scale)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        try:
+            painter.fillRect(self.rect(), QColor(self._project.background))
+            target = self._image_target()
+            if target is not None and self._image is not None:
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+                painter.drawImage(target, self._image)
+            if len(self._project.layers) == 0:
+                self._paint_empty_hint(painter)
+            self._tool.paint(painter)
+            self._paint_scale_bar(painter)
+        finally:
+            painter.end()
+
+    def _paint_scale_bar(self, painter: QPainter) -> None:
+        per_pixel = metres_per_pixel(self._view, self._crs)
+        if per_pixel is None:
+            return
+        spec = scale_bar_spec(per_pixel, imperial=map_units(self._crs).imperial)
+        if spec is not None:
+            paint_scale_bar(painter, QRectF(self.rect()), spec)
+
+    def _paint_empty_hint(self, painter: QPainter) -> None:
+        painter.setPen(QColor("#808080"))
+        painter.drawText(
+            QRectF(self.rect()),
+            Qt.AlignmentFlag.AlignCenter,
+            "No layers yet.\nLayer ▸ Add Vector Layer… (Ctrl+Shift+V), or drop files here.",
+        )
+
+    # --- input ---------------------------------------------------------------
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        size = event.size()
+        resized = self._view.resized(size.width(), size.height())
+        if self._fit_on_resize:
+            extent = self._project.full_extent(visible_only=True) or self._project.full_extent()
+            if extent is not None:
+                resized = resized.fitted(extent)
+        self._view = resized
+        self._project.view = resized
+        self.view_changed.emit(resized)
+        self.refresh(NAVIGATION_DELAY_MS)
+
+    @guarded_slot
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
+        if event.button() == Qt.MouseButton.MiddleButton:
+            self._middle_down = True
+            self._middle_pan.press(event)
+        elif event.button() == Qt.MouseButton.LeftButton:
+            self._tool.press(event)
+
+    @guarded_slot
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        self.cursor_moved.emit(*self._view.to_map(pos.x(), pos.y()))
+        if self._middle_down:
+            self._middle_pan.move(event)
+        elif event.buttons() & Qt.MouseButton.LeftButton:
+            self._tool.move(event)
+
+    @guarded_slot
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.MiddleButton and self._middle_down:
+            self._middle_down = False
+            self._middle_pan.release(event)
+        elif event.button() == Qt.MouseButton.LeftButton:
+            self._tool.release(event)
+
+    @guarded_slot
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        notches = event.angleDelta().y() / 120.0
+        if notches:
+            self.zoom_by(WHEEL_ZOOM_PER_NOTCH**notches, event.position())
+        event.accept()
+
+    @guarded_slot
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        step = key_navigation(Qt.Key(event.key()), self.width(), self.height())
+        if step is None:
+            super().keyPressEvent(event)
+        elif step.zoom:
+            self.zoom_by(step.zoom)
+        elif step.pan:
+            self.pan_by(*step.pan)
+        else:
+            self._tool.deactivate()

@@ -1,0 +1,226 @@
+"""Map tools: what a left-button press, drag and release do on the canvas.
+
+Each tool is a small class the canvas forwards mouse events to, as QGIS's
+QgsMapTool subclasses are. The wheel, the middle button (pan) and the
+keyboard work the same whatever the tool.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QCursor, QMouseEvent, QPainter, QPen
+
+if TYPE_CHECKING:
+    from mapdesk.ui.canvas.canvas import MapCanvas
+
+#: Below this many pixels of movement a press-release is a click, not a drag.
+CLICK_SLOP_PX = 4.0
+#: Identify search radius around the click, in screen pixels.
+IDENTIFY_RADIUS_PX = 6.0
+
+
+class MapTool:
+    """Base tool: ignores the mouse. Subclasses override what they need."""
+
+    name = "none"
+    cursor_shape = Qt.CursorShape.ArrowCursor
+
+    def __init__(self, canvas: MapCanvas) -> None:
+        self.canvas = canvas
+
+    def cursor(self) -> QCursor:
+        return QCursor(self.cursor_shape)
+
+    def press(self, event: QMouseEvent) -> None:
+        """A left-button press."""
+
+    def move(self, event: QMouseEvent) -> None:
+        """Mouse movement (with or without a button down)."""
+
+    def release(self, event: QMouseEvent) -> None:
+        """A left-button release."""
+
+    def paint(self, painter: QPainter) -> None:
+        """Draw any rubber band over the map."""
+
+    def deactivate(self) -> None:
+        """Another tool was chosen: drop any half-finished gesture."""
+
+
+class PanTool(MapTool):
+    """Drag the map by hand: the previous image follows the mouse at once."""
+
+    name = "pan"
+    cursor_shape = Qt.CursorShape.OpenHandCursor
+
+    def __init__(self, canvas: MapCanvas) -> None:
+        super().__init__(canvas)
+        self._last: QPointF | None = None
+
+    def press(self, event: QMouseEvent) -> None:
+        self._last = event.position()
+        self.canvas.setCursor(Qt.CursorShape.ClosedHandCursor)
+
+    def move(self, event: QMouseEvent) -> None:
+        if self._last is None:
+            return
+        delta = event.position() - self._last
+        self._last = event.position()
+        self.canvas.set_view(self.canvas.view.panned(delta.x(), delta.y()))
+
+    def release(self, event: QMouseEvent) -> None:
+        if self._last is not None:
+            self.move(event)
+        self.deactivate()
+
+    def deactivate(self) -> None:
+        self._last = None
+        self.canvas.setCursor(self.canvas.map_tool.cursor())
+
+
+class _ClickOrRectangleTool(MapTool):
+    """A tool where a click does one thing and a dragged rectangle another."""
+
+    cursor_shape = Qt.CursorShape.CrossCursor
+    band_colour = QColor(31, 78, 121)
+
+    def __init__(self, canvas: MapCanvas) -> None:
+        super().__init__(canvas)
+        self._start: QPointF | None = None
+        self._end: QPointF | None = None
+
+    def press(self, event: QMouseEvent) -> None:
+        self._start = self._end = event.position()
+
+    def move(self, event: QMouseEvent) -> None:
+        if self._start is not None:
+            self._end = event.position()
+            self.canvas.update()
+
+    def release(self, event: QMouseEvent) -> None:
+        start = self._start
+        self.deactivate()
+        if start is None:
+            return
+        end = event.position()
+        if (end - start).manhattanLength() < CLICK_SLOP_PX:
+            self.click(end)
+        else:
+            self.rectangle(QRectF(start, end).normalized())
+
+    def click(self, pos: QPointF) -> None:
+        raise NotImplementedError
+
+    def rectangle(self, rect: QRectF) -> None:
+        raise NotImplementedError
+
+    def paint(self, painter: QPainter) -> None:
+        if self._start is None or self._end is None:
+            return
+        rect = QRectF(self._start, self._end).normalized()
+        fill = QColor(self.band_colour)
+        fill.setAlpha(40)
+        painter.setPen(QPen(self.band_colour, 1.0, Qt.PenStyle.DashLine))
+        painter.setBrush(fill)
+        painter.drawRect(rect)
+
+    def deactivate(self) -> None:
+        had_band = self._start is not None
+        self._start = self._end = None
+        if had_band:
+            self.canvas.update()
+
+
+class ZoomInTool(_ClickOrRectangleTool):
+    """Click: zoom in ×2 centred on the point. Drag: zoom to the rectangle."""
+
+    name = "zoom_in"
+
+    def click(self, pos: QPointF) -> None:
+        self.canvas.zoom_at(pos, 2.0)
+
+    def rectangle(self, rect: QRectF) -> None:
+        view = self.canvas.view
+        x0, y0 = view.to_map(rect.left(), rect.bottom())
+        x1, y1 = view.to_map(rect.right(), rect.top())
+        self.canvas.set_view(view.fitted((x0, y0, x1, y1), margin=0.0))
+
+
+class ZoomOutTool(_ClickOrRectangleTool):
+    """Click: zoom out ×2 centred on the point. Drag: the view shrinks into the rectangle."""
+
+    name = "zoom_out"
+
+    def click(self, pos: QPointF) -> None:
+        self.canvas.zoom_at(pos, 0.5)
+
+    def rectangle(self, rect: QRectF) -> None:
+        view = self.canvas.view
+        factor = max(rect.width() / view.width, rect.height() / view.height)
+        cx, cy = view.to_map(rect.center().x(), rect.center().y())
+        zoomed = view.zoomed(max(factor, 1e-3))
+        self.canvas.set_view(replace(zoomed, center_x=cx, center_y=cy))
+
+
+class IdentifyTool(MapTool):
+    """Click: list the features under the cursor in every visible layer."""
+
+    name = "identify"
+    cursor_shape = Qt.CursorShape.WhatsThisCursor
+
+    def __init__(self, canvas: MapCanvas) -> None:
+        super().__init__(canvas)
+        self._start: QPointF | None = None
+
+    def press(self, event: QMouseEvent) -> None:
+        self._start = event.position()
+
+    def release(self, event: QMouseEvent) -> None:
+        start, self._start = self._start, None
+        pos = event.position()
+        if start is None or (pos - start).manhattanLength() >= CLICK_SLOP_PX:
+            return
+        view = self.canvas.view
+        x, y = view.to_map(pos.x(), pos.y())
+        self.canvas.identify_requested.emit(x, y, IDENTIFY_RADIUS_PX * view.resolution)
+
+    def deactivate(self) -> None:
+        self._start = None
+
+
+@dataclass(frozen=True)
+class KeyStep:
+    """What a navigation key does: pan by pixels, zoom by a factor, or cancel."""
+
+    pan: tuple[float, float] | None = None
+    zoom: float | None = None
+
+
+_ZOOM_KEYS = {
+    Qt.Key.Key_Plus: 2.0,
+    Qt.Key.Key_Equal: 2.0,
+    Qt.Key.Key_PageUp: 2.0,
+    Qt.Key.Key_Minus: 0.5,
+    Qt.Key.Key_PageDown: 0.5,
+}
+
+
+def key_navigation(key: Qt.Key, width: int, height: int) -> KeyStep | None:
+    """QGIS's canvas keys: arrows pan a quarter of the view, +/- zoom ×2, Esc cancels."""
+    step_x, step_y = width / 4, height / 4
+    pans = {
+        Qt.Key.Key_Left: (step_x, 0.0),
+        Qt.Key.Key_Right: (-step_x, 0.0),
+        Qt.Key.Key_Up: (0.0, step_y),
+        Qt.Key.Key_Down: (0.0, -step_y),
+    }
+    if key in pans:
+        return KeyStep(pan=pans[key])
+    if key in _ZOOM_KEYS:
+        return KeyStep(zoom=_ZOOM_KEYS[key])
+    if key == Qt.Key.Key_Escape:
+        return KeyStep()
+    return None

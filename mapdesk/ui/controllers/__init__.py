@@ -1,0 +1,1 @@
+"""Controllers: one per widget, mapping user interactions to model changes."""

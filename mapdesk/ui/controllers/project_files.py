@@ -1,0 +1,137 @@
+"""Project ▸ Open / Save / Save As, and the window title that follows the project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from mapdesk.core.project import Project
+from mapdesk.core.serialize import PROJECT_SUFFIX
+from mapdesk.ui.canvas.canvas import MapCanvas
+from mapdesk.ui.views.status_bar import MapStatusBar
+from mapdesk.ui.workers import WorkerPool, guarded_slot, report_exception
+
+PROJECT_FILTER = f"mapdesk project (*{PROJECT_SUFFIX})"
+
+
+def adopt_project(target: Project, source: Project) -> None:
+    """Make ``target`` hold ``source``'s layers, CRS, view and path.
+
+    The window's widgets stay subscribed to ``target``, so replacing the
+    project's contents is all that opening another project takes.
+    """
+    target.layers.clear()
+    if source.crs is not None:
+        target.crs = source.crs
+    target.layers.extend(list(source.layers))
+    target.view = source.view
+    target.path = source.path
+
+
+class ProjectController(QObject):
+    """Opens and saves ``.mapdesk`` project files into the window's project.
+
+    Signals
+    -------
+    title_changed(str)
+        The project name to show in the window title.
+    """
+
+    title_changed = Signal(str)
+
+    def __init__(
+        self,
+        project: Project,
+        canvas: MapCanvas,
+        workers: WorkerPool,
+        status: MapStatusBar,
+        parent_widget: QWidget,
+        name: str,
+    ) -> None:
+        super().__init__(parent_widget)
+        self._project = project
+        self._canvas = canvas
+        self._workers = workers
+        self._status = status
+        self._parent = parent_widget
+        self.name = name
+
+    def parent_widget(self) -> QWidget:
+        return self._parent
+
+    @guarded_slot
+    def open_dialog(self) -> None:
+        """Project ▸ Open…"""
+        start = str(self._project.path.parent) if self._project.path else ""
+        path, _ = QFileDialog.getOpenFileName(self._parent, "Open Project", start, PROJECT_FILTER)
+        if path:
+            self.open_path(path)
+
+    @guarded_slot
+    def open_path(self, path: str) -> None:
+        """Replace the current project with the one in ``path`` (after asking)."""
+        if len(self._project.layers) and not self._confirm_replace(path):
+            return
+        self._status.show_task(f"Opening project {Path(path).name}…")
+        self._workers.start(
+            lambda _progress: Project.open(path),
+            self._on_opened,
+            self._on_open_failed,
+            description=f"Opening project {path}",
+        )
+
+    def _confirm_replace(self, path: str) -> bool:
+        answer = QMessageBox.question(
+            self._parent,
+            "Open Project",
+            f"Replace the current map with the project {Path(path).name}?\n"
+            "Layers not saved in a project file will be closed.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    @guarded_slot
+    def _on_opened(self, opened: Project) -> None:
+        self._status.end_task()
+        adopt_project(self._project, opened)
+        if opened.view is not None:
+            self._canvas.set_view(opened.view.resized(self._canvas.width(), self._canvas.height()))
+        else:
+            self._canvas.zoom_full()
+        self._set_name(Path(opened.path).stem if opened.path else self.name)
+
+    def _on_open_failed(self, exc: BaseException) -> None:
+        self._status.end_task()
+        report_exception(exc, self._parent)
+
+    @guarded_slot
+    def save(self) -> None:
+        """Project ▸ Save (Save As… when the project has no file yet)."""
+        if self._project.path is None:
+            self.save_as()
+            return
+        self._project.save(self._project.path)
+        self._status.showMessage(f"Saved {self._project.path}", 5000)
+
+    @guarded_slot
+    def save_as(self) -> None:
+        """Project ▸ Save As…"""
+        start = str(self._project.path or Path.home() / f"{self.name}{PROJECT_SUFFIX}")
+        path, _ = QFileDialog.getSaveFileName(
+            self._parent, "Save Project As", start, PROJECT_FILTER
+        )
+        if not path:
+            return
+        target = Path(path)
+        if target.suffix.lower() != PROJECT_SUFFIX:
+            target = target.with_name(target.name + PROJECT_SUFFIX)
+        self._project.save(target)
+        self._status.showMessage(f"Saved {target}", 5000)
+        self._set_name(target.stem)
+
+    def _set_name(self, name: str) -> None:
+        self.name = name
+        self.title_changed.emit(name)

@@ -1,0 +1,1 @@
+"""Dialogs: Add Layer, CRS chooser, layer properties, opacity, about."""

@@ -1,0 +1,82 @@
+"""What "add a layer" reads, as plain functions run in workers (no widgets here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from mapdesk.core.layer import VectorLayer
+from mapdesk.core.serialize import PROJECT_SUFFIX
+from mapdesk.io.csv_layout import CsvLayout, detect_csv_layout
+from mapdesk.io.loader import layer_from_read
+from mapdesk.io.registry import list_layers, read_layer
+from mapdesk.io.sources import LayerInfo
+from mapdesk.ui.workers import ProgressCallback
+
+CSV_SUFFIXES = frozenset({".csv", ".tsv"})
+
+
+@dataclass(frozen=True)
+class FileInspection:
+    """What a file holds: its layers and, for a CSV, the detected layout."""
+
+    path: str
+    layers: tuple[LayerInfo, ...]
+    csv_layout: CsvLayout | None = None
+
+    @property
+    def needs_choice(self) -> bool:
+        """True when the user must choose layers or confirm a CSV layout."""
+        if len(self.layers) > 1:
+            return True
+        return self.csv_layout is not None and self.csv_layout.kind == "none"
+
+
+@dataclass(frozen=True)
+class AddLayerRequest:
+    """Read these layers of ``path`` (None: its only layer), CSV with ``csv_layout``."""
+
+    path: str
+    layers: tuple[str, ...] | None = None
+    csv_layout: CsvLayout | None = None
+
+    @property
+    def file_name(self) -> str:
+        return Path(self.path).name
+
+
+def is_project_file(path: str | Path) -> bool:
+    return Path(path).suffix.lower() == PROJECT_SUFFIX
+
+
+def is_csv_file(path: str | Path) -> bool:
+    return Path(path).suffix.lower() in CSV_SUFFIXES
+
+
+def inspect_file(path: str, progress: ProgressCallback | None = None) -> FileInspection:
+    """List the layers of ``path`` (and detect a CSV's layout); run in a worker."""
+    if progress is not None:
+        progress(-1, f"Reading the layer list of {Path(path).name}")
+    layout = detect_csv_layout(path) if is_csv_file(path) else None
+    return FileInspection(path, tuple(list_layers(path)), layout)
+
+
+def default_request(inspection: FileInspection) -> AddLayerRequest:
+    """Every layer of the file, with the detected CSV layout."""
+    names = tuple(info.name for info in inspection.layers)
+    return AddLayerRequest(
+        inspection.path, names if len(names) > 1 else None, inspection.csv_layout
+    )
+
+
+def read_request(request: AddLayerRequest, progress: ProgressCallback) -> list[VectorLayer]:
+    """Read the requested layers, top of the file first; run in a worker."""
+    names: tuple[str | None, ...] = request.layers or (None,)
+    layers = []
+    for i, name in enumerate(names):
+        label = f"{request.file_name} ▸ {name}" if name else request.file_name
+        progress(round(100 * i / len(names)), f"Reading {label}")
+        result = read_layer(request.path, name, csv_layout=request.csv_layout)
+        layers.append(layer_from_read(result))
+    progress(100, f"Read {request.file_name}")
+    return layers

@@ -1,0 +1,163 @@
+"""The main window: composition only. Widgets come from views/canvas, behaviour
+from controllers; this module places them and connects the two."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QMainWindow, QToolBar, QWidget
+
+from mapdesk.core.project import Project
+from mapdesk.render.job import MapRenderer
+from mapdesk.ui.actions import MapActions, create_actions
+from mapdesk.ui.canvas.canvas import MapCanvas
+from mapdesk.ui.controllers.identify import IdentifyController
+from mapdesk.ui.controllers.layer_panel import LayerPanelController
+from mapdesk.ui.controllers.layers import LayerLoadController, accepts_path
+from mapdesk.ui.controllers.map_view import MapViewController
+from mapdesk.ui.controllers.project_files import ProjectController
+from mapdesk.ui.dialogs.about import show_about
+from mapdesk.ui.icons import icon
+from mapdesk.ui.models.layer_tree import LayerTreeModel
+from mapdesk.ui.views.identify_panel import IdentifyPanel
+from mapdesk.ui.views.layer_panel import LayerPanel
+from mapdesk.ui.views.status_bar import MapStatusBar
+from mapdesk.ui.workers import WorkerPool, guarded_slot
+
+APP_NAME = "mapdesk"
+
+
+def window_title(project_name: str) -> str:
+    return f"{APP_NAME} — {project_name}"
+
+
+class MainWindow(QMainWindow):
+    """Map canvas in the middle, Layers on the left, Identify Results on the right."""
+
+    def __init__(
+        self,
+        project: Project,
+        name: str = "Untitled",
+        renderer: MapRenderer | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("mapdeskMainWindow")
+        self.setWindowIcon(icon("mapdesk"))
+        self.project = project
+        self.map_actions: MapActions = create_actions(self)
+        self.workers = WorkerPool(self)
+        self._build_widgets(renderer)
+        self._build_controllers(name)
+        self._build_menus()
+        self._build_toolbars()
+        self.map_actions.add_layer.triggered.connect(self.layer_loader.add_layer_dialog)
+        self.map_actions.quit.triggered.connect(self.close)
+        self.map_actions.about.triggered.connect(lambda: show_about(self))
+        self.setWindowTitle(window_title(name))
+        self.setAcceptDrops(True)
+        self.resize(1280, 800)
+
+    def _build_widgets(self, renderer: MapRenderer | None) -> None:
+        self.canvas = MapCanvas(self.project, renderer, self)
+        self.setCentralWidget(self.canvas)
+        self.layer_model = LayerTreeModel(self.project.layers, self)
+        self.layer_panel = LayerPanel(self.layer_model, self)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.layer_panel)
+        self.identify_panel = IdentifyPanel(self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.identify_panel)
+        self.identify_panel.hide()  # shown by the first identify, as in QGIS
+        self.resizeDocks(
+            [self.layer_panel, self.identify_panel], [260, 320], Qt.Orientation.Horizontal
+        )
+        self.status = MapStatusBar(self)
+        self.setStatusBar(self.status)
+
+    def _build_controllers(self, name: str) -> None:
+        a, p = self.map_actions, self.project
+        self.map_view = MapViewController(self.canvas, self.status, p, a, self)
+        self.layer_panel_controller = LayerPanelController(
+            self.layer_panel, p, self.canvas, a, self
+        )
+        self.identify = IdentifyController(self.canvas, self.identify_panel, p, self)
+        self.project_files = ProjectController(
+            p, self.canvas, self.workers, self.status, self, name
+        )
+        self.layer_loader = LayerLoadController(
+            p, self.workers, self.status, self, self.project_files.open_path
+        )
+        self.project_files.title_changed.connect(lambda n: self.setWindowTitle(window_title(n)))
+        a.open_project.triggered.connect(self.project_files.open_dialog)
+        a.save_project.triggered.connect(self.project_files.save)
+        a.save_project_as.triggered.connect(self.project_files.save_as)
+
+    def _build_menus(self) -> None:
+        a, bar = self.map_actions, self.menuBar()
+        project = bar.addMenu("&Project")
+        project.addActions([a.open_project, a.save_project, a.save_project_as])
+        project.addSeparator()
+        project.addAction(a.set_project_crs)
+        project.addSeparator()
+        project.addAction(a.quit)
+        layer = bar.addMenu("&Layer")
+        layer.addAction(a.add_layer)
+        layer.addSeparator()
+        layer.addActions([a.remove_layer, a.layer_properties, a.set_layer_crs])
+        view = bar.addMenu("&View")
+        view.addActions([a.pan, a.zoom_in, a.zoom_out])
+        view.addSeparator()
+        view.addActions([a.zoom_full, a.zoom_to_layer])
+        view.addSeparator()
+        view.addAction(a.identify)
+        view.addSeparator()
+        panels = view.addMenu("&Panels")
+        panels.addActions(
+            [self.layer_panel.toggleViewAction(), self.identify_panel.toggleViewAction()]
+        )
+        bar.addMenu("&Help").addAction(a.about)
+
+    def _toolbar(self, title: str, name: str) -> QToolBar:
+        toolbar = self.addToolBar(title)
+        toolbar.setObjectName(name)
+        return toolbar
+
+    def _build_toolbars(self) -> None:
+        a = self.map_actions
+        self._toolbar("Project", "projectToolbar").addActions(
+            [a.open_project, a.save_project, a.add_layer]
+        )
+        self._toolbar("Map Navigation", "mapNavToolbar").addActions(
+            [a.pan, a.zoom_in, a.zoom_out, a.zoom_full, a.zoom_to_layer]
+        )
+        self._toolbar("Attributes", "attributesToolbar").addAction(a.identify)
+
+    # --- files dropped on the window ------------------------------------------
+    @staticmethod
+    def _dropped_paths(event: QDragEnterEvent | QDropEvent) -> list[str]:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        return [url.toLocalFile() for url in urls if url.isLocalFile()]
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if any(accepts_path(path) for path in self._dropped_paths(event)):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    @guarded_slot
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [path for path in self._dropped_paths(event) if accepts_path(path)]
+        if paths:
+            event.acceptProposedAction()
+            self.open_paths(paths)
+
+    def open_paths(self, paths: list[str], choose: bool = True) -> None:
+        """Add data files (multi-layer files ask which layers) or open a project."""
+        self.layer_loader.open_paths(paths, choose)
+
+    # --- closing -----------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.workers.shutdown()
+        self.canvas.shutdown()
+        self.map_view.shutdown()
+        self.layer_model.close()
+        super().closeEvent(event)

@@ -1,0 +1,1 @@
+"""Layout-only widgets: the docks and the status bar (controllers wire them)."""

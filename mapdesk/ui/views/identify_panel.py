@@ -1,0 +1,109 @@
+"""The Identify Results panel: layer → feature (fid) → field/value rows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mapdesk.core.identify import IdentifyHit
+
+#: Fields whose value labels a feature in the tree, most telling first.
+_LABEL_FIELDS = ("name", "dsplayname", "display_name", "label", "title", "address", "id")
+
+
+def feature_label(attributes: dict[str, Any]) -> str:
+    """A short label for a feature: its name-like field, if any."""
+    lowered = {key.lower(): value for key, value in attributes.items()}
+    for field in _LABEL_FIELDS:
+        value = lowered.get(field)
+        if value not in (None, ""):
+            return str(value)
+    return ""
+
+
+def format_value(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    return str(value)
+
+
+class IdentifyPanel(QDockWidget):
+    """A tree of the features found by the identify tool, grouped by layer."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Identify Results", parent)
+        self.setObjectName("identifyPanel")
+        body = QWidget(self)
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(2, 2, 2, 2)
+        self.summary = QLabel("Click the map with the Identify tool (Ctrl+Shift+I).", body)
+        self.summary.setObjectName("identifySummary")
+        self.summary.setWordWrap(True)
+        self.tree = QTreeWidget(body)
+        self.tree.setObjectName("identifyTree")
+        self.tree.setHeaderLabels(["Feature", "Value"])
+        self.tree.setColumnWidth(0, 170)
+        self.tree.setAlternatingRowColors(True)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.tree)
+        self.setWidget(body)
+
+    def clear(self) -> None:
+        self.tree.clear()
+
+    def show_hits(self, hits: Sequence[IdentifyHit], where: str = "") -> None:
+        """Replace the tree with ``hits`` (top layer first, as found)."""
+        self.tree.clear()
+        count = len(hits)
+        noun = "feature" if count == 1 else "features"
+        self.summary.setText(f"{count} {noun} at {where}" if where else f"{count} {noun}")
+        layer_items: dict[str, QTreeWidgetItem] = {}
+        for hit in hits:
+            parent = layer_items.get(hit.layer_id)
+            if parent is None:
+                parent = QTreeWidgetItem(self.tree, [hit.layer_name, ""])
+                layer_items[hit.layer_id] = parent
+            feature = QTreeWidgetItem(parent, [f"fid {hit.fid}", feature_label(hit.attributes)])
+            for field, value in hit.attributes.items():
+                QTreeWidgetItem(feature, [field, format_value(value)])
+        for parent in layer_items.values():
+            parent.setText(1, f"{parent.childCount()} found")
+        self.tree.expandAll()
+        if count > 3:  # many hits: keep the list readable, show fields of the first
+            for parent in layer_items.values():
+                for i in range(parent.childCount()):
+                    _set_expanded(parent.child(i), False)
+            first = self.tree.topLevelItem(0)
+            if first is not None:
+                _set_expanded(first.child(0), True)
+
+    def texts(self) -> list[str]:
+        """Every cell's text, depth first (for tests and automation)."""
+        found: list[str] = []
+
+        def walk(item: QTreeWidgetItem | None) -> None:
+            if item is None:
+                return
+            found.extend(item.text(c) for c in range(2))
+            for i in range(item.childCount()):
+                walk(item.child(i))
+
+        for i in range(self.tree.topLevelItemCount()):
+            walk(self.tree.topLevelItem(i))
+        return found
+
+
+def _set_expanded(item: QTreeWidgetItem | None, expanded: bool) -> None:
+    if item is not None:
+        item.setExpanded(expanded)

@@ -1,0 +1,193 @@
+"""MapCanvas: navigation, map tools, the transformed preview and off-thread rendering."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication
+
+from mapdesk.core.project import Project
+from mapdesk.ui.canvas.canvas import MapCanvas
+
+
+def _click(qtbot: Any, canvas: MapCanvas, x: int, y: int) -> None:
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(x, y))
+
+
+def _drag(qtbot: Any, canvas: MapCanvas, start: QPoint, end: QPoint) -> None:
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=start)
+    mid = (start + end) / 2
+    qtbot.mouseMove(canvas, mid)
+    qtbot.mouseMove(canvas, end)
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=end)
+
+
+def test_zoom_in_tool_click_zooms_twice_centred_on_the_point(qtbot: Any, window: Any) -> None:
+    canvas = window.canvas
+    window.map_actions.zoom_in.trigger()
+    before = canvas.view
+    target = before.to_map(100, 120)
+    _click(qtbot, canvas, 100, 120)
+    after = canvas.view
+    assert after.resolution == pytest.approx(before.resolution / 2)
+    assert (after.center_x, after.center_y) == pytest.approx(target)
+
+
+def test_zoom_in_tool_rectangle_zooms_to_it(qtbot: Any, window: Any) -> None:
+    canvas = window.canvas
+    window.map_actions.zoom_in.trigger()
+    before = canvas.view
+    x0, y1 = before.to_map(100, 100)
+    x1, y0 = before.to_map(300, 200)
+    _drag(qtbot, canvas, QPoint(100, 100), QPoint(300, 200))
+    ex0, ey0, ex1, ey1 = canvas.view.extent
+    assert ex0 <= x0 + 1e-6 and ex1 >= x1 - 1e-6 and ey0 <= y0 + 1e-6 and ey1 >= y1 - 1e-6
+    assert canvas.view.resolution < before.resolution
+
+
+def test_zoom_out_tool_click_zooms_out_twice(qtbot: Any, window: Any) -> None:
+    canvas = window.canvas
+    window.map_actions.zoom_out.trigger()
+    before = canvas.view
+    _click(qtbot, canvas, canvas.width() // 2, canvas.height() // 2)
+    assert canvas.view.resolution == pytest.approx(before.resolution * 2)
+
+
+def test_zoom_full_shows_all_visible_layers(
+    qtbot: Any, window: Any, small_project: Project
+) -> None:
+    canvas = window.canvas
+    canvas.zoom_by(16)
+    window.map_actions.zoom_full.trigger()
+    xmin, ymin, xmax, ymax = small_project.full_extent(visible_only=True)
+    vx0, vy0, vx1, vy1 = canvas.view.extent
+    assert vx0 <= xmin and vy0 <= ymin and vx1 >= xmax and vy1 >= ymax
+
+
+def test_wheel_zoom_keeps_the_map_point_under_the_cursor(qtbot: Any, window: Any) -> None:
+    canvas = window.canvas
+    pos = QPointF(150.0, 90.0)
+    before = canvas.view
+    anchor = before.to_map(pos.x(), pos.y())
+    event = QWheelEvent(
+        pos,
+        canvas.mapToGlobal(pos),
+        QPoint(0, 0),
+        QPoint(0, 120),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(canvas, event)
+    after = canvas.view
+    assert after.resolution < before.resolution
+    assert after.to_map(pos.x(), pos.y()) == pytest.approx(anchor)
+
+
+def test_drag_pans_the_map(qtbot: Any, window: Any) -> None:
+    canvas = window.canvas
+    window.map_actions.pan.trigger()
+    before = canvas.view
+    grabbed = before.to_map(200, 200)
+    _drag(qtbot, canvas, QPoint(200, 200), QPoint(260, 170))
+    assert canvas.view.resolution == before.resolution
+    # The map point grabbed at (200, 200) is now under the mouse at (260, 170).
+    assert canvas.view.to_map(260, 170) == pytest.approx(grabbed)
+
+
+def test_pan_shows_the_previous_image_transformed_at_once(qtbot: Any, window: Any) -> None:
+    canvas = window.canvas
+    canvas.pan_by(40, -25)
+    target = canvas._image_target()
+    assert target is not None
+    assert (target.left(), target.top()) == pytest.approx((40, -25))
+    assert canvas._timer.isActive()  # a fresh render follows after the debounce
+    with qtbot.waitSignal(canvas.rendered, timeout=10000):
+        pass
+    assert canvas._image_target().topLeft().toTuple() == pytest.approx((0, 0))
+
+
+def test_wheel_preview_is_scaled(window: Any) -> None:
+    canvas = window.canvas
+    canvas.zoom_by(2.0)
+    target = canvas._image_target()
+    assert target.width() == pytest.approx(canvas.width() * 2)
+
+
+def test_keyboard_pans_and_zooms(qtbot: Any, window: Any) -> None:
+    canvas = window.canvas
+    before = canvas.view
+    qtbot.keyClick(canvas, Qt.Key.Key_Right)
+    assert canvas.view.center_x > before.center_x
+    qtbot.keyClick(canvas, Qt.Key.Key_Plus)
+    assert canvas.view.resolution == pytest.approx(before.resolution / 2)
+    qtbot.keyClick(canvas, Qt.Key.Key_Minus)
+    assert canvas.view.resolution == pytest.approx(before.resolution)
+
+
+def test_a_newer_view_supersedes_an_older_render(qtbot: Any, window: Any) -> None:
+    canvas = window.canvas
+    canvas.pan_by(10, 0)
+    canvas._render_now()
+    first = canvas._latest
+    canvas.pan_by(10, 0)
+    canvas._render_now()
+    second = canvas._latest
+    with qtbot.waitSignal(canvas.rendered, timeout=10000) as blocker:
+        pass
+    assert blocker.args[0] is second and blocker.args[0] is not first
+    assert canvas._image_view == second.view
+
+
+def test_rendered_image_shows_the_layers(window: Any) -> None:
+    image = window.canvas.image()
+    assert image is not None and not image.isNull()
+    colours = {
+        image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)
+    }
+    assert len(colours) > 3  # not a blank background
+
+
+def test_render_busy_indicator_follows_the_renderer(qtbot: Any, window: Any) -> None:
+    canvas = window.canvas
+    with qtbot.waitSignal(canvas.busy_changed, timeout=2000):
+        canvas.refresh(0)
+    assert canvas.busy and not window.status.render_busy.isHidden()
+    with qtbot.waitSignal(canvas.rendered, timeout=10000):
+        pass
+    assert not canvas.busy and window.status.render_busy.isHidden()
+
+
+def test_changing_the_project_crs_keeps_the_area_in_view(qtbot: Any, window: Any) -> None:
+    canvas = window.canvas
+    view = canvas.view
+    cx, cy = view.center_x, view.center_y
+    with qtbot.waitSignal(canvas.rendered, timeout=10000):
+        window.project.crs = "EPSG:26919"
+    from mapdesk.core.crs import transform_xy
+
+    ex, ey = transform_xy([cx], [cy], window.project.layers[0].crs, window.project.crs)
+    assert canvas.view.center_x == pytest.approx(float(ex[0]), abs=50)
+    assert canvas.view.center_y == pytest.approx(float(ey[0]), abs=50)
+    assert window.status.crs_button.text() == "EPSG:26919"
+
+
+def test_empty_project_zooms_to_the_first_layer(qtbot: Any, stations: Any) -> None:
+    from mapdesk.core.layer import VectorLayer
+    from mapdesk.ui.app import create_main_window
+
+    project = Project()
+    win = create_main_window(project, "Untitled")
+    qtbot.addWidget(win)
+    win.show()
+    layer = VectorLayer(stations, "Stations")
+    with qtbot.waitSignal(win.canvas.rendered, timeout=10000):
+        project.add_layer(layer)
+    xmin, ymin, xmax, ymax = project.layer_extent(layer)
+    vx0, vy0, vx1, vy1 = win.canvas.view.extent
+    assert vx0 <= xmin and vx1 >= xmax and vy0 <= ymin and vy1 >= ymax
+    win.close()
