@@ -61,3 +61,14 @@ def test_set_project_crs_action(window: Any, dialogs: Any) -> None:
     window.map_actions.set_project_crs.trigger()
     assert window.project.crs.to_epsg() == 3857
     assert window.status.crs_button.text() == "EPSG:3857"
+
+
+def test_searching_never_swaps_the_current_crs_for_a_look_alike(qtbot: Any) -> None:
+    dialog = CrsDialog(current=parse_crs(26984))
+    qtbot.addWidget(dialog)
+    dialog.search.setText("maine west")  # NAD27 / Maine West is listed too
+    dialog.run_search()
+    assert "EPSG:26784" in dialog.result_codes()
+    assert dialog.results.currentItem().text(0) == "EPSG:26984"
+    dialog.accept()
+    assert dialog.chosen_crs is not None and dialog.chosen_crs.to_epsg() == 26984

@@ -51,9 +51,9 @@ def test_identify_a_demo_station(qtbot: Any, demo_project: Project, feature_pixe
     with qtbot.waitSignal(win.canvas.rendered, timeout=30000):
         win.show()
     stations = demo_project.layers.by_name("Fire / police / EMS stations")
-    name_field = next(c for c in stations.data.columns if c.lower() in ("name", "dsplayname"))
-    row = 0
-    expected = str(stations.data[name_field].iloc[row])
+    row = int((stations.data["station_id"] == "ST-F01").to_numpy().nonzero()[0][0])
+    expected = "Central Fire Station"
+    assert stations.data["name"].iloc[row] == expected
     # Zoom to the station so that no neighbour lies within the click tolerance.
     geom = stations.data.geometry.iloc[row]
     x, y = transform_xy([geom.x], [geom.y], stations.crs, demo_project.crs)
@@ -61,7 +61,8 @@ def test_identify_a_demo_station(qtbot: Any, demo_project: Project, feature_pixe
     px, py = feature_pixel(win.canvas.view, stations, demo_project.crs, row=row)
     assert 0 <= px < win.canvas.width() and 0 <= py < win.canvas.height()
     _identify_click(qtbot, win, px, py)
-    assert expected in win.identify_panel.texts()
+    texts = win.identify_panel.texts()
+    assert expected in texts and "ST-F01" in texts and "Fire" in texts
     hit_layers = {hit.layer_name for hit in win.identify.last_hits}
     assert "Fire / police / EMS stations" in hit_layers
     win.close()

@@ -118,9 +118,15 @@ class CrsDialog(QDialog):
         for info in search_crs(self.search.text()):
             item = QTreeWidgetItem(self.results, [info.srs_id, info.name])
             item.setData(0, Qt.ItemDataRole.UserRole, info.srs_id)
-        first = self.results.topLevelItem(0)
-        if first is not None:
-            self.results.setCurrentItem(first)
+        # Select only what the user already means: the CRS in the text box, or
+        # a code typed exactly. Selecting the first hit would silently swap the
+        # current CRS for a look-alike (NAD27 for NAD83 / Maine West).
+        wanted = {self.text.toPlainText().strip().upper(), f"EPSG:{self.search.text().strip()}"}
+        for i in range(self.results.topLevelItemCount()):
+            item = self.results.topLevelItem(i)
+            if item is not None and item.text(0).upper() in wanted:
+                self.results.setCurrentItem(item)
+                break
 
     def result_codes(self) -> list[str]:
         """The ``AUTH:code`` of every row in the result list."""

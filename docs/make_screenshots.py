@@ -1,0 +1,124 @@
+"""Regenerate the screenshots in docs/images from the running app (offscreen).
+
+Usage: ``python docs/make_screenshots.py`` (from the repository, venv active).
+Every image shows the real app on the Greater Portland demo, so the guides stay
+true when the UI changes: rerun this and look at the images.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QEventLoop, QPoint, Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QWidget
+
+REPO = Path(__file__).resolve().parents[1]
+IMAGES = REPO / "docs" / "images"
+sys.path.insert(0, str(REPO))
+
+import mapdesk  # noqa: E402, F401  (registers the file reader)
+from mapdesk.core.crs import transform_xy  # noqa: E402
+from mapdesk.io.demo import demo_path, open_demo_project  # noqa: E402
+from mapdesk.render.image import render_to_png  # noqa: E402
+from mapdesk.ui.app import DEMO_NAME, create_main_window  # noqa: E402
+from mapdesk.ui.dialogs.add_layer import AddLayerDialog  # noqa: E402
+from mapdesk.ui.dialogs.crs_dialog import CrsDialog  # noqa: E402
+from mapdesk.ui.dialogs.layer_properties import LayerPropertiesDialog  # noqa: E402
+
+
+def spin(ms: int) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def wait_until(predicate: object, timeout_ms: int = 60000) -> None:
+    waited = 0
+    while not predicate() and waited < timeout_ms:  # type: ignore[operator]
+        spin(50)
+        waited += 50
+
+
+def wait_for_map(window: object) -> None:
+    canvas = window.canvas  # type: ignore[attr-defined]
+    spin(300)
+    wait_until(lambda: not canvas.busy and not canvas._timer.isActive())
+    spin(200)
+
+
+def save(widget: QWidget, name: str) -> None:
+    path = IMAGES / name
+    if not widget.grab().save(str(path)):
+        raise SystemExit(f"could not write {path}")
+    print(path.relative_to(REPO))
+
+
+def main_window_shots(window: object) -> None:
+    view = window.canvas.view  # type: ignore[attr-defined]
+    window.status.show_cursor(view.center_x, view.center_y, view.resolution)  # type: ignore[attr-defined]
+    save(window, "main-window.png")  # type: ignore[arg-type]
+
+
+def identify_shot(window: object, project: object) -> None:
+    stations = project.layers.by_name("Fire / police / EMS stations")  # type: ignore[attr-defined]
+    row = int((stations.data["station_id"] == "ST-F01").to_numpy().nonzero()[0][0])
+    geom = stations.data.geometry.iloc[row]
+    x, y = transform_xy([geom.x], [geom.y], stations.crs, project.crs)  # type: ignore[attr-defined]
+    canvas = window.canvas  # type: ignore[attr-defined]
+    canvas.set_view(canvas.view.fitted((x[0] - 600, y[0] - 400, x[0] + 600, y[0] + 400)))
+    wait_for_map(window)
+    px, py = canvas.view.to_screen(x[0], y[0])
+    window.map_actions.identify.trigger()  # type: ignore[attr-defined]
+    QTest.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(round(px), round(py)))
+    spin(300)
+    save(window, "identify.png")  # type: ignore[arg-type]
+
+
+def dialog_shots(window: object, project: object) -> None:
+    roads = project.layers.by_name("Road centrelines")  # type: ignore[attr-defined]
+    properties = LayerPropertiesDialog(roads, window)  # type: ignore[arg-type]
+    properties.show()
+    spin(200)
+    save(properties, "layer-properties.png")
+    properties.close()
+    add = AddLayerDialog(window.workers, window)  # type: ignore[attr-defined]
+    add.show()
+    add.set_path(str(demo_path()))
+    wait_until(lambda: add.inspection is not None)
+    spin(200)
+    save(add, "add-layer.png")
+    add.close()
+    crs = CrsDialog(window, title="Project CRS", current=project.crs)  # type: ignore[arg-type, attr-defined]
+    crs.search.setText("maine west")
+    crs.run_search()
+    crs.show()
+    spin(200)
+    save(crs, "crs-dialog.png")
+    crs.close()
+
+
+def main() -> int:
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    project = open_demo_project()
+    window = create_main_window(project, DEMO_NAME)
+    window.resize(1280, 800)
+    window.show()
+    wait_for_map(window)
+    main_window_shots(window)
+    identify_shot(window, project)
+    dialog_shots(window, project)
+    window.close()
+    render_to_png(open_demo_project(), IMAGES / "render-demo.png", 900, 600)
+    print("docs/images/render-demo.png")
+    app.processEvents()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
