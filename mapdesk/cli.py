@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from mapdesk import __version__
 from mapdesk.core.crs import crs_label
@@ -28,8 +28,16 @@ EXIT_USAGE = 2
 SUBCOMMANDS = ("info", "render")
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse prints usage plus an error; a user gets one clear line instead."""
+
+    def error(self, message: str) -> NoReturn:
+        _fail(f"{message} (see: {self.prog} --help)")
+        raise SystemExit(EXIT_USAGE)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="mapdesk",
         description="Desktop GIS for the City of Portland. Without a command, opens the app "
         "on the given files or project, or on the Greater Portland demo.",

@@ -49,6 +49,14 @@ def crs_label(crs: CRS | None) -> str:
     """A short human label such as ``"EPSG:26984 NAD83 / Maine West"``."""
     if crs is None:
         return "Unknown CRS"
+    return _label_cached(crs.to_wkt())
+
+
+@lru_cache(maxsize=256)
+def _label_cached(wkt: str) -> str:
+    # to_epsg searches the database: 0.2 s for a CRS with no EPSG code, and
+    # labels are asked for on every tooltip and status-bar update.
+    crs = CRS.from_wkt(wkt)
     code = crs.to_epsg(min_confidence=70)
     return f"EPSG:{code} {crs.name}" if code else crs.name
 

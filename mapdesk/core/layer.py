@@ -7,6 +7,7 @@ ever sees valid state. The model never calls the UI.
 from __future__ import annotations
 
 import math
+import threading
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -73,11 +74,17 @@ class VectorLayer:
         self.warnings = warnings
         self._visible = True
         self._opacity = 1.0
+        # Render workers and the UI thread both ask for projections: the lock
+        # makes one thread compute while the others wait, and the data version
+        # in the key keeps a projection of old data from being cached as new.
+        self._lock = threading.Lock()
+        self._version = 0
+        self._projected: dict[tuple[int, str], ProjectedGeometry] = {}
+        self._geometry_type: tuple[str | None] | None = None
         self._style = style or default_style(self.geometry_type)
         #: False until someone chooses a style; the Project then picks the
         #: next palette colour so layers added one by one are told apart.
         self.has_chosen_style = style is not None
-        self._projected: dict[str, ProjectedGeometry] = {}
 
     # --- identity and data -------------------------------------------------
     @property
@@ -87,9 +94,15 @@ class VectorLayer:
 
     def replace_data(self, data: gpd.GeoDataFrame) -> None:
         """Swap in a new frame (used by edit commits); drops cached projections."""
-        self._data = data
-        self._projected.clear()
+        self._swap_data(data)
         self.data_changed.emit()
+
+    def _swap_data(self, data: gpd.GeoDataFrame) -> None:
+        with self._lock:
+            self._data = data
+            self._version += 1
+            self._projected.clear()
+            self._geometry_type = None
 
     @property
     def feature_count(self) -> int:
@@ -103,12 +116,16 @@ class VectorLayer:
 
     @property
     def geometry_type(self) -> str | None:
-        """The dominant geometry type, e.g. ``"Point"``; None if no geometries."""
-        types = self._data.geometry.geom_type.dropna()
-        if types.empty:
-            return None
-        counts = types.value_counts()
-        return str(counts.index[0])
+        """The dominant geometry type, e.g. ``"Point"``; None if no geometries.
+
+        Cached: the layer panel asks on every paint, and counting types over
+        a million features takes a fifth of a second.
+        """
+        if self._geometry_type is None:
+            types = self._data.geometry.geom_type.dropna()
+            dominant = None if types.empty else str(types.value_counts().index[0])
+            self._geometry_type = (dominant,)
+        return self._geometry_type[0]
 
     @property
     def extent(self) -> Extent | None:
@@ -139,8 +156,7 @@ class VectorLayer:
         This is what a user does for a file that came without a ``.prj``.
         """
         parsed = parse_crs(crs)
-        self._data = self._data.set_crs(parsed, allow_override=True)
-        self._projected.clear()
+        self._swap_data(self._data.set_crs(parsed, allow_override=True))
         self.crs_changed.emit(parsed)
 
     @property
@@ -201,12 +217,14 @@ class VectorLayer:
         A layer with no CRS is drawn where its numbers fall (no reprojection),
         like QGIS's "leave unknown" choice, until the user sets one.
         """
-        key = target.to_wkt() if target is not None else ""
-        cached = self._projected.get(key)
-        if cached is None:
-            cached = project_geometry(self._data.geometry, self.crs, target)
-            self._projected[key] = cached
-        return cached
+        target_wkt = target.to_wkt() if target is not None else ""
+        with self._lock:
+            key = (self._version, target_wkt)
+            cached = self._projected.get(key)
+            if cached is None:
+                cached = project_geometry(self._data.geometry, self.crs, target)
+                self._projected[key] = cached
+            return cached
 
     def attributes(self, row: int) -> dict[str, Any]:
         """The attribute values of the feature at position ``row``."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from psygnal.containers import EventedList
 
@@ -18,8 +18,9 @@ class LayerList(EventedList[VectorLayer]):
     follow the model without the model knowing about them.
     """
 
-    def __init__(self) -> None:
-        super().__init__(hashable=True, child_events=False)
+    def __init__(self, data: Iterable[VectorLayer] = ()) -> None:
+        # psygnal builds slices and copies through cls(iterable).
+        super().__init__(data, hashable=True, child_events=False)
 
     def by_name(self, name: str) -> VectorLayer:
         """The first layer called ``name``."""

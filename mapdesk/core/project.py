@@ -19,7 +19,7 @@ from mapdesk.core.errors import MapdeskError
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.layer_list import LayerList
 from mapdesk.core.style import check_hex_color, default_style
-from mapdesk.core.view import Extent, ViewState
+from mapdesk.core.view import Extent, ViewState, padded_extent
 
 #: Reads ``path`` (optionally one named sub-layer) into layers.
 LayerLoader = Callable[[str, "str | None"], list[VectorLayer]]
@@ -128,14 +128,7 @@ class Project:
     # --- extents -----------------------------------------------------------
     def layer_extent(self, layer: VectorLayer) -> Extent | None:
         """A layer's extent in the project CRS."""
-        projected = layer.projected(self._crs)
-        geoms = [g for g in projected.geometries if g is not None and not g.is_empty]
-        if not geoms:
-            return None
-        import shapely
-
-        xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
-        return (float(xmin), float(ymin), float(xmax), float(ymax))
+        return layer.projected(self._crs).extent
 
     def full_extent(self, visible_only: bool = False) -> Extent | None:
         """The union of all layers' extents in the project CRS."""
@@ -153,6 +146,41 @@ class Project:
             max(e[2] for e in extents),
             max(e[3] for e in extents),
         )
+
+    def home_extent(self) -> Extent | None:
+        """What "Zoom Full" shows: the visible layers (all if none is visible).
+
+        A lone point has no size; it is padded so the view lands at a street
+        scale instead of an absurd 1:0.00001.
+        """
+        extent = self.full_extent(visible_only=True) or self.full_extent()
+        return None if extent is None else padded_extent(extent, self.min_view_span)
+
+    @property
+    def min_view_span(self) -> float:
+        """About 100 m in the map CRS's units: the smallest area a zoom-to shows."""
+        if self._crs is None:
+            return 100.0
+        if self._crs.is_geographic:
+            return 0.001
+        factor = self._crs.axis_info[0].unit_conversion_factor if self._crs.axis_info else 1.0
+        return 100.0 / (factor or 1.0)
+
+    def replace_contents(self, other: Project) -> None:
+        """Take over another project's layers, CRS, background, view and path.
+
+        Opening a project file in the app does this, so every widget that
+        watches this Project stays connected.
+        """
+        self.layers.clear()
+        if other.crs is not None:
+            self.crs = other.crs
+        self.background = other.background
+        self.view, self.path = other.view, other.path
+        self._layers_styled = other._layers_styled
+        moved = list(other.layers)
+        other.layers.clear()
+        self.layers.extend(moved)
 
     # --- files -------------------------------------------------------------
     @classmethod

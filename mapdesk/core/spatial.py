@@ -25,6 +25,18 @@ class ProjectedGeometry:
 
     geometries: npt.NDArray[np.object_]
     _tree: shapely.STRtree | None = field(default=None, repr=False)
+    _extent: tuple[tuple[float, float, float, float] | None] | None = field(
+        default=None, repr=False
+    )
+
+    @property
+    def extent(self) -> tuple[float, float, float, float] | None:
+        """(xmin, ymin, xmax, ymax) of all geometries; None when there are none."""
+        if self._extent is None:
+            bounds = [float(v) for v in shapely.total_bounds(self.geometries)]
+            finite = all(np.isfinite(bounds))
+            self._extent = ((bounds[0], bounds[1], bounds[2], bounds[3]) if finite else None,)
+        return self._extent[0]
 
     @property
     def tree(self) -> shapely.STRtree:

@@ -115,3 +115,11 @@ def scale_denominator(resolution: float, metres_per_unit: float, dpi: float = 96
     """The map scale 1:N for a resolution in map units per pixel at a screen dpi."""
     metres_per_pixel = resolution * metres_per_unit
     return metres_per_pixel / (0.0254 / dpi)
+
+
+def padded_extent(extent: Extent, min_span: float) -> Extent:
+    """``extent`` grown about its centre so neither side is under ``min_span``."""
+    xmin, ymin, xmax, ymax = extent
+    grow_x = max(min_span - (xmax - xmin), 0.0) / 2
+    grow_y = max(min_span - (ymax - ymin), 0.0) / 2
+    return (xmin - grow_x, ymin - grow_y, xmax + grow_x, ymax + grow_y)

@@ -34,5 +34,12 @@ def layer_from_read(result: LayerRead) -> VectorLayer:
     """A VectorLayer from what a reader returned; the Project gives it a style."""
     source = result.source
     origin = LayerOrigin(source.path, source.layer, source.driver, source.reader)
-    name = Path(source.layer or source.path).stem
+    # A table or folder name is kept whole ("Zones v1.2"); only file names and
+    # zip members lose their extension.
+    name = source.layer if source.layer and not _is_file_name(source.layer) else None
+    name = name or Path(source.layer or source.path).stem
     return VectorLayer(result.frame, name=name, origin=origin, warnings=result.warnings)
+
+
+def _is_file_name(layer: str) -> bool:
+    return "/" in layer or Path(layer).suffix.lower() in {".shp", ".dbf", ".geojson", ".json"}

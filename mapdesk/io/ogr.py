@@ -167,16 +167,18 @@ def layer_info(gdal_path: str, layer: str | None, name: str, *, full: bool) -> L
     return _info_from_meta(layer, meta)
 
 
+# The index carries GDAL's feature ids (GeoPackage fids start at 1), so
+# identify shows the fid a QGIS user sees and later edits can address features.
 def _read_arrow(gdal_path: str, layer: str | None) -> tuple[geopandas.GeoDataFrame, list[str]]:
     frame = pyogrio.read_dataframe(
-        gdal_path, layer=layer, use_arrow=True, **open_options(gdal_path)
+        gdal_path, layer=layer, use_arrow=True, fid_as_index=True, **open_options(gdal_path)
     )
     return frame, []
 
 
 def _read_numpy(gdal_path: str, layer: str | None) -> tuple[geopandas.GeoDataFrame, list[str]]:
     frame = pyogrio.read_dataframe(
-        gdal_path, layer=layer, use_arrow=False, **open_options(gdal_path)
+        gdal_path, layer=layer, use_arrow=False, fid_as_index=True, **open_options(gdal_path)
     )
     return frame, []
 
@@ -185,11 +187,21 @@ def _attributes(gdal_path: str, layer: str | None) -> pd.DataFrame:
     options = open_options(gdal_path)
     try:
         table = pyogrio.read_dataframe(
-            gdal_path, layer=layer, read_geometry=False, use_arrow=True, **options
+            gdal_path,
+            layer=layer,
+            read_geometry=False,
+            use_arrow=True,
+            fid_as_index=True,
+            **options,
         )
     except Exception:  # the numpy path below reads what Arrow could not
         table = pyogrio.read_dataframe(
-            gdal_path, layer=layer, read_geometry=False, use_arrow=False, **options
+            gdal_path,
+            layer=layer,
+            read_geometry=False,
+            use_arrow=False,
+            fid_as_index=True,
+            **options,
         )
     return pd.DataFrame(table)
 

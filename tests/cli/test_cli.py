@@ -71,6 +71,8 @@ def test_info_json_for_machines(towers_file: Path) -> None:
         (["info", "no_such_file.gpkg"], "no_such_file.gpkg"),
         (["render", "no_such_file.shp", "-o", "x.png"], "no_such_file.shp"),
         (["render", "-o", "out.png", "--width", "0"], "--width"),
+        (["render", "data.gpkg"], "--output"),
+        (["info"], "path"),
     ],
 )
 def test_errors_are_one_line_and_exit_2(args: list[str], named: str, tmp_path: Path) -> None:
@@ -79,7 +81,7 @@ def test_errors_are_one_line_and_exit_2(args: list[str], named: str, tmp_path: P
     lines = result.stderr.strip().splitlines()
     assert named in result.stderr
     assert "Traceback" not in result.stderr
-    assert len([line for line in lines if "error" in line]) == 1
+    assert len(lines) == 1 and lines[0].startswith("mapdesk: error: ")
 
 
 def test_unreadable_file_names_the_file(tmp_path: Path) -> None:

@@ -72,3 +72,31 @@ def test_projection_cache_follows_data_changes(stations_26984: gpd.GeoDataFrame)
 def test_style_rejects_bad_colours() -> None:
     with pytest.raises(MapdeskError, match="not a #rrggbb"):
         LayerStyle(fill_color="red")
+
+
+def test_projection_is_shared_between_threads_and_follows_crs_changes(
+    stations_26984: gpd.GeoDataFrame,
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mapdesk.core.crs import parse_crs
+
+    layer = VectorLayer(stations_26984, "s")
+    wgs = parse_crs(4326)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: layer.projected(wgs), range(8)))
+    assert all(r is results[0] for r in results)  # computed once, not per thread
+    layer.set_crs(26919)  # the user says the numbers were UTM all along
+    moved = layer.projected(wgs).geometries[0]
+    assert moved.x != results[0].geometries[0].x
+
+
+def test_geometry_type_follows_data_changes(stations_26984: gpd.GeoDataFrame) -> None:
+    from shapely.geometry import LineString
+
+    layer = VectorLayer(stations_26984, "s")
+    assert layer.geometry_type == "Point"
+    lines = stations_26984.copy()
+    lines.geometry = [LineString([(0, 0), (1, 1)])] * 3
+    layer.replace_data(lines)
+    assert layer.geometry_type == "LineString"

@@ -136,3 +136,58 @@ def test_background_colour_is_validated_and_saved(
     project.background = "#cfe2f0"
     project.save(tmp_path / "p.mapdesk")
     assert Project.open(tmp_path / "p.mapdesk").background == "#cfe2f0"
+
+
+def test_zoom_full_on_a_lone_point_lands_at_street_scale() -> None:
+    project = Project(crs=26984)
+    one = gpd.GeoDataFrame({"a": [1]}, geometry=[Point(892000, 91000)], crs=26984)
+    project.add_layer(VectorLayer(one, "hydrant"))
+    xmin, ymin, xmax, ymax = project.home_extent()
+    assert xmax - xmin == pytest.approx(100.0) and ymax - ymin == pytest.approx(100.0)
+    assert (xmin + xmax) / 2 == pytest.approx(892000)
+
+
+def test_home_extent_uses_visible_layers_and_falls_back_to_all(
+    stations_26984: gpd.GeoDataFrame,
+) -> None:
+    project = Project()
+    far = stations_26984.copy()
+    far.geometry = [Point(0, 0), Point(10, 10), Point(5, 5)]
+    project.add_layer(VectorLayer(stations_26984, "near"))
+    hidden = project.add_layer(VectorLayer(far, "far"))
+    hidden.visible = False
+    assert project.home_extent()[0] > 800_000  # the hidden layer is left out
+    project.layers.by_name("near").visible = False
+    assert project.home_extent()[0] < 1  # nothing visible: everything
+
+
+def test_replace_contents_keeps_the_same_project_object(
+    stations_26984: gpd.GeoDataFrame,
+) -> None:
+    shown = Project(crs=4326)
+    shown.add_layer(VectorLayer(stations_26984, "old"))
+    opened = Project(crs=26919)
+    opened.background = "#cfe2f0"
+    opened.add_layer(VectorLayer(stations_26984, "new"))
+    removed: list[object] = []
+    shown.layers.events.removed.connect(lambda *args: removed.append(args))
+    shown.replace_contents(opened)
+    assert [layer.name for layer in shown.layers] == ["new"]
+    assert shown.crs.to_epsg() == 26919 and shown.background == "#cfe2f0"
+    assert removed  # listeners saw the old layer go
+
+
+def test_layer_list_slices_like_a_list(stations_26984: gpd.GeoDataFrame) -> None:
+    project = Project()
+    for name in ("a", "b", "c"):
+        project.add_layer(VectorLayer(stations_26984, name))
+    assert [layer.name for layer in project.layers[0:2]] == ["c", "b"]
+    assert len(project.layers.copy()) == 3
+
+
+def test_table_names_with_dots_are_kept_whole(tmp_path: Path) -> None:
+    path = tmp_path / "zones.gpkg"
+    frame = gpd.GeoDataFrame({"a": [1]}, geometry=[Point(0, 0)], crs=4326)
+    frame.to_file(path, layer="Zones v1.2")
+    assert Project().add_layer(path).name == "Zones v1.2"
+    assert Project().add_layer(path).origin.layer == "Zones v1.2"

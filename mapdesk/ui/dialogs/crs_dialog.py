@@ -123,9 +123,9 @@ class CrsDialog(QDialog):
         # current CRS for a look-alike (NAD27 for NAD83 / Maine West).
         wanted = {self.text.toPlainText().strip().upper(), f"EPSG:{self.search.text().strip()}"}
         for i in range(self.results.topLevelItemCount()):
-            item = self.results.topLevelItem(i)
-            if item is not None and item.text(0).upper() in wanted:
-                self.results.setCurrentItem(item)
+            row = self.results.topLevelItem(i)
+            if row is not None and row.text(0).upper() in wanted:
+                self.results.setCurrentItem(row)
                 break
 
     def result_codes(self) -> list[str]:
