@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEventLoop, QPoint, Qt, QTimer
+from PySide6.QtCore import QEventLoop, QPoint, QSettings, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -70,7 +71,7 @@ def identify_shot(window: object, project: object) -> None:
     geom = stations.data.geometry.iloc[row]
     x, y = transform_xy([geom.x], [geom.y], stations.crs, project.crs)  # type: ignore[attr-defined]
     canvas = window.canvas  # type: ignore[attr-defined]
-    canvas.set_view(canvas.view.fitted((x[0] - 600, y[0] - 400, x[0] + 600, y[0] + 400)))
+    canvas.set_view(canvas.view.fitted((x[0] - 250, y[0] - 170, x[0] + 250, y[0] + 170)))
     wait_for_map(window)
     px, py = canvas.view.to_screen(x[0], y[0])
     window.map_actions.identify.trigger()  # type: ignore[attr-defined]
@@ -102,8 +103,17 @@ def dialog_shots(window: object, project: object) -> None:
     crs.close()
 
 
+def use_default_layout(folder: str) -> None:
+    """Read and write settings in ``folder``: the shots show the default window
+    layout, never the layout this user last left mapdesk in."""
+    for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
+        QSettings.setPath(QSettings.Format.IniFormat, scope, folder)
+
+
 def main() -> int:
     IMAGES.mkdir(parents=True, exist_ok=True)
+    settings = tempfile.TemporaryDirectory(prefix="mapdesk-shots-")
+    use_default_layout(settings.name)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     project = open_demo_project()
     window = create_main_window(project, DEMO_NAME)
@@ -117,6 +127,7 @@ def main() -> int:
     render_to_png(open_demo_project(), IMAGES / "render-demo.png", 900, 600)
     print("docs/images/render-demo.png")
     app.processEvents()
+    settings.cleanup()
     return 0
 
 

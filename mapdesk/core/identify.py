@@ -5,9 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import shapely
 from pyproj import CRS
 
+from mapdesk.core.layer import VectorLayer
 from mapdesk.core.layer_list import LayerList
+
+#: At most this many features per layer are listed (a click on a zoomed-out
+#: map can hit thousands; the panel says how many there were).
+IDENTIFY_LIMIT = 50
 
 
 @dataclass(frozen=True)
@@ -21,34 +28,47 @@ class IdentifyHit:
     attributes: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class LayerHits:
+    """What identify found in one layer: the nearest features, and how many in all."""
+
+    layer: VectorLayer
+    hits: list[IdentifyHit]
+    total: int
+
+
 def identify_at(
     layers: LayerList,
     map_crs: CRS | None,
     x: float,
     y: float,
     tolerance: float,
-    limit_per_layer: int = 50,
-) -> list[IdentifyHit]:
-    """Features within ``tolerance`` (map units) of (x, y), top layer first.
+    limit: int = IDENTIFY_LIMIT,
+) -> list[LayerHits]:
+    """Features within ``tolerance`` (map units) of (x, y) in visible layers, top layer first.
 
-    Only visible layers are searched, as in QGIS's "top down" identify mode
-    over all layers. Attributes are read by row from column arrays, not via
-    ``iloc``, which is 50-700x slower per hit.
+    Within a layer the nearest come first (a point inside a polygon is at
+    distance 0) and ``limit`` keeps the nearest, ties in file order.
+    Attributes are read by row from column arrays, not via ``iloc``, which is
+    50-700x slower per hit.
     """
-    hits: list[IdentifyHit] = []
+    point = shapely.Point(x, y)
+    found = []
     for layer in layers:
         if not layer.visible or layer.feature_count == 0:
             continue
-        rows = layer.projected(map_crs).rows_at(x, y, tolerance)
-        index = layer.data.index
-        for row in sorted(int(r) for r in rows)[:limit_per_layer]:
-            hits.append(
-                IdentifyHit(
-                    layer.id, layer.name, row, _plain_fid(index[row]), layer.attributes(row)
-                )
-            )
-    return hits
+        projected = layer.projected(map_crs)
+        rows = projected.rows_at(x, y, tolerance)
+        if len(rows) == 0:
+            continue
+        distances = shapely.distance(projected.geometries[rows], point)
+        nearest = rows[np.lexsort((rows, distances))][:limit]
+        hits = [_hit(layer, int(row)) for row in nearest]
+        found.append(LayerHits(layer, hits, len(rows)))
+    return found
 
 
-def _plain_fid(value: Any) -> Any:
-    return value.item() if hasattr(value, "item") else value
+def _hit(layer: VectorLayer, row: int) -> IdentifyHit:
+    fid = layer.data.index[row]
+    plain_fid = fid.item() if hasattr(fid, "item") else fid
+    return IdentifyHit(layer.id, layer.name, row, plain_fid, layer.attributes(row))

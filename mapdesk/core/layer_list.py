@@ -30,12 +30,6 @@ class LayerList(EventedList[VectorLayer]):
         names = ", ".join(layer.name for layer in self) or "none"
         raise MapdeskError(f"No layer called '{name}' in the project (layers: {names})")
 
-    def by_id(self, layer_id: str) -> VectorLayer:
-        for layer in self:
-            if layer.id == layer_id:
-                return layer
-        raise MapdeskError(f"No layer with id {layer_id} in the project")
-
     def visible_bottom_up(self) -> Iterator[VectorLayer]:
         """Visible layers in drawing order: bottom of the panel first."""
         for layer in reversed(list(self)):

@@ -26,10 +26,12 @@ class FileInspection:
 
     @property
     def needs_choice(self) -> bool:
-        """True when the user must choose layers or confirm a CSV layout."""
-        if len(self.layers) > 1:
-            return True
-        return self.csv_layout is not None and self.csv_layout.kind == "none"
+        """True when the user must choose layers or confirm a CSV layout.
+
+        Every CSV is confirmed, even when its geometry columns were detected:
+        a guess about lat/lon, x/y or WKT columns is the user's to accept.
+        """
+        return len(self.layers) > 1 or self.csv_layout is not None
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ def read_request(request: AddLayerRequest, progress: ProgressCallback) -> list[V
     layers = []
     for i, name in enumerate(names):
         label = f"{request.file_name} ▸ {name}" if name else request.file_name
+        # A cancelled worker's progress callback raises: the check between layers.
         progress(round(100 * i / len(names)), f"Reading {label}")
         result = read_layer(request.path, name, csv_layout=request.csv_layout)
         layers.append(layer_from_read(result))

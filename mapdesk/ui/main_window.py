@@ -3,7 +3,7 @@ from controllers; this module places them and connects the two."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QMainWindow, QToolBar, QWidget
 
@@ -25,6 +25,17 @@ from mapdesk.ui.views.status_bar import MapStatusBar
 from mapdesk.ui.workers import WorkerPool, guarded_slot
 
 APP_NAME = "mapdesk"
+#: Bump when the docks or toolbars change so much that an old layout must not be restored.
+LAYOUT_VERSION = 1
+
+
+def app_settings() -> QSettings:
+    """mapdesk's per-user settings (``mapdesk/mapdesk.ini`` in the user's config folder).
+
+    An INI file on every platform (not the Windows registry), so that
+    ``QSettings.setPath`` can point tests at a temporary folder.
+    """
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "mapdesk", "mapdesk")
 
 
 def window_title(project_name: str) -> str:
@@ -57,6 +68,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(window_title(name))
         self.setAcceptDrops(True)
         self.resize(1280, 800)
+        self.restore_layout()
 
     def _build_widgets(self, renderer: MapRenderer | None) -> None:
         self.canvas = MapCanvas(self.project, renderer, self)
@@ -154,8 +166,26 @@ class MainWindow(QMainWindow):
         """Add data files (multi-layer files ask which layers) or open a project."""
         self.layer_loader.open_paths(paths, choose)
 
+    # --- window layout, remembered between sessions ---------------------------------
+    def restore_layout(self) -> bool:
+        """Put the window, docks and toolbars where they were last time (if known)."""
+        settings = app_settings()
+        geometry = settings.value("mainWindow/geometry")
+        state = settings.value("mainWindow/state")
+        restored = isinstance(geometry, QByteArray) and self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            restored = self.restoreState(state, LAYOUT_VERSION) or restored
+        return restored
+
+    def save_layout(self) -> None:
+        settings = app_settings()
+        settings.setValue("mainWindow/geometry", self.saveGeometry())
+        settings.setValue("mainWindow/state", self.saveState(LAYOUT_VERSION))
+        settings.sync()
+
     # --- closing -----------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout()
         self.workers.shutdown()
         self.canvas.shutdown()
         self.map_view.shutdown()

@@ -13,13 +13,15 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import queue
 import threading
 import traceback
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import wait as futures_wait
 from typing import Any, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -163,7 +165,11 @@ class Worker:
         self._cancelled = threading.Event()
 
     def cancel(self) -> None:
-        """Ask the work to stop: the next progress report raises :class:`WorkCancelled`."""
+        """Ask the work to stop: the next progress report raises :class:`WorkCancelled`.
+
+        Called in the UI thread; from then on the pool delivers nothing of this
+        worker, even a result it had already sent.
+        """
         self._cancelled.set()
 
     @property
@@ -173,40 +179,168 @@ class Worker:
     def _progress(self, percent: int, message: str) -> None:
         if self._cancelled.is_set():
             raise WorkCancelled(self.description)
-        self.signals.progress.emit(int(percent), message)
+        self._emit(self.signals.progress, int(percent), message)
 
     def run(self) -> None:
         """The pool thread's body: never lets an exception escape into Qt."""
         try:
+            if self._cancelled.is_set():
+                raise WorkCancelled(self.description)  # cancelled before it started
             result = self._work(self._progress)
         except WorkCancelled:
             log.info("Cancelled: %s", self.description)
         except Exception as exc:
             if not self._cancelled.is_set():
-                self.signals.failed.emit(exc)
+                self._emit(self.signals.failed, exc)
         else:
             if not self._cancelled.is_set():
-                self.signals.finished.emit(result)
-        self.signals.done.emit(self)
+                self._emit(self.signals.finished, result)
+        self._emit(self.signals.done, self)
+
+    @staticmethod
+    def _emit(signal: Any, *args: Any) -> None:
+        # A read that outlived its window (quit during a load) reports to
+        # signals whose C++ side is gone: nobody is listening any more.
+        try:
+            signal.emit(*args)
+        except RuntimeError:
+            log.debug("Worker finished after its receiver was deleted")
 
 
 class WorkCancelled(Exception):
     """Raised inside a worker's progress callback once the worker was cancelled."""
 
 
+class _Delivery(QObject):
+    """Hands one worker's reports to its callbacks in the UI thread, unless cancelled.
+
+    Its methods are slots of a QObject living in the UI thread, so Qt queues
+    the worker thread's signals to them; the callbacks may then be any
+    callable. Checking :attr:`Worker.cancelled` here, in the thread that
+    cancels, closes the race where a result is already queued when the user
+    presses Cancel.
+    """
+
+    def __init__(
+        self,
+        worker: Worker,
+        finished: Callable[[Any], None],
+        failed: Callable[[BaseException], None],
+        progress: Callable[[int, str], None] | None,
+        parent: QObject,
+    ) -> None:
+        super().__init__(parent)
+        self._worker = worker
+        self._finished = finished
+        self._failed = failed
+        self._progress = progress
+        worker.signals.finished.connect(self.on_finished)
+        worker.signals.failed.connect(self.on_failed)
+        if progress is not None:
+            worker.signals.progress.connect(self.on_progress)
+
+    def on_finished(self, result: Any) -> None:
+        if _deliverable(self._worker, self._finished):
+            self._finished(result)
+
+    def on_failed(self, exc: BaseException) -> None:
+        if _deliverable(self._worker, self._failed):
+            self._failed(exc)
+
+    def on_progress(self, percent: int, message: str) -> None:
+        if self._progress is not None and _deliverable(self._worker, self._progress):
+            self._progress(percent, message)
+
+
+def _deliverable(worker: Worker, callback: Callable[..., Any]) -> bool:
+    """Not cancelled, and the callback's QObject (a closed dialog…) still exists.
+
+    Qt drops a connection whose receiver is destroyed; a callback held here
+    must be checked by hand.
+    """
+    if worker.cancelled:
+        return False
+    while isinstance(callback, functools.partial):
+        callback = callback.func
+    owner = getattr(callback, "__self__", None)
+    return not isinstance(owner, QObject) or shiboken6.isValid(owner)
+
+
+class _DaemonThreads:
+    """A few long-lived daemon threads that run submitted callables in order.
+
+    Not ``ThreadPoolExecutor``: Python joins its threads at exit, so quitting
+    during a long read would wait for the read to end. What cannot be
+    interrupted is a single pyogrio/GDAL read: it runs in C until it returns,
+    and cancelling only throws its result away. Daemon threads let the
+    process exit meanwhile. Importing in a child process (the sandbox issue,
+    RELIABILITY.md §6) will make such a read killable.
+    """
+
+    def __init__(self, max_threads: int, name_prefix: str) -> None:
+        self._max = max_threads
+        self._prefix = name_prefix
+        self._queue: queue.SimpleQueue[tuple[Future[None], Callable[[], None]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._idle = threading.Semaphore(0)
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @property
+    def threads(self) -> list[threading.Thread]:
+        return list(self._threads)
+
+    def submit(self, fn: Callable[[], None]) -> Future[None]:
+        future: Future[None] = Future()
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("The worker pool is shut down")
+            self._queue.put((future, fn))
+            # One thread per task up to the limit; an idle thread is reused.
+            if not self._idle.acquire(blocking=False) and len(self._threads) < self._max:
+                thread = threading.Thread(
+                    target=self._loop, name=f"{self._prefix}-{len(self._threads)}", daemon=True
+                )
+                self._threads.append(thread)
+                thread.start()
+        return future
+
+    def _loop(self) -> None:
+        while (item := self._queue.get()) is not None:
+            future, fn = item
+            if future.set_running_or_notify_cancel():
+                try:
+                    fn()
+                except BaseException as exc:  # fn reports its own errors; keep the thread
+                    future.set_exception(exc)
+                else:
+                    future.set_result(None)
+            self._idle.release()
+
+    def shutdown(self) -> None:
+        """Stop taking work; threads end after their current task, never joined."""
+        with self._lock:
+            self._closed = True
+            for _ in self._threads:
+                self._queue.put(None)
+
+
 class WorkerPool(QObject):
-    """Runs workers on Python threads and keeps them alive until they report back.
+    """Runs workers on Python daemon threads and keeps them alive until they report back.
 
     Python threads, not QThreadPool: a QThreadPool thread gets a fresh Python
     thread state for every runnable, which frees pyproj's per-thread PROJ
     context while pyproj keeps using its pointer, so the next runnable on that
     thread crashes in PROJ (pyproj 3.7, PySide6 6.11). A Python thread keeps
-    one thread state, and so one PROJ context, for its whole life.
+    one thread state, and so one PROJ context, for its whole life. Daemon
+    threads, so that quitting never waits for a read (see :class:`_DaemonThreads`).
     """
 
     def __init__(self, parent: QObject | None = None, max_workers: int = 4) -> None:
         super().__init__(parent)
-        self._executor = ThreadPoolExecutor(max_workers, thread_name_prefix="mapdesk-worker")
+        self._threads = _DaemonThreads(max_workers, "mapdesk-worker")
         self._running: dict[Worker, Future[None]] = {}
 
     def start(
@@ -220,16 +354,14 @@ class WorkerPool(QObject):
     ) -> Worker:
         """Run ``work`` off the UI thread; ``finished``/``failed`` are called in the UI thread.
 
-        Connect only methods of QObjects living in the UI thread (as here), so
-        that Qt queues the calls to that thread.
+        Call from the UI thread. Once the returned worker is cancelled none of
+        the callbacks is called any more.
         """
-        worker = Worker(work, WorkerSignals(self), description)
-        worker.signals.finished.connect(finished)
-        worker.signals.failed.connect(failed)
-        if progress is not None:
-            worker.signals.progress.connect(progress)
-        worker.signals.done.connect(self._forget)
-        self._running[worker] = self._executor.submit(worker.run)
+        signals = WorkerSignals(self)
+        worker = Worker(work, signals, description)
+        _Delivery(worker, finished, failed, progress, signals)
+        signals.done.connect(self._forget)
+        self._running[worker] = self._threads.submit(worker.run)
         return worker
 
     @property
@@ -237,19 +369,28 @@ class WorkerPool(QObject):
         """Workers started and not yet reported back."""
         return len(self._running)
 
+    @property
+    def threads(self) -> list[threading.Thread]:
+        """The pool's threads (all daemon threads)."""
+        return self._threads.threads
+
     def cancel_all(self) -> None:
         for worker in list(self._running):
             worker.cancel()
 
     def wait(self, msecs: int = 30000) -> bool:
-        """Block until every started worker has returned (shutdown and tests)."""
+        """Block until every started worker has returned (tests)."""
         _done, pending = futures_wait(list(self._running.values()), timeout=msecs / 1000)
         return not pending
 
     def shutdown(self) -> None:
-        """Cancel what has not started, ask running work to stop, free the threads."""
+        """Cancel every worker and let the threads go; returns at once.
+
+        A read already inside GDAL finishes in its daemon thread (its result
+        is dropped) or dies with the process.
+        """
         self.cancel_all()
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._threads.shutdown()
 
     def _forget(self, worker: object) -> None:
         if isinstance(worker, Worker) and self._running.pop(worker, None) is not None:

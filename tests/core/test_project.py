@@ -48,8 +48,8 @@ def test_identify_finds_features_under_the_cursor(stations_26984: gpd.GeoDataFra
     project = Project(crs=4326)
     project.add_layer(VectorLayer(stations_26984, "Stations"))
     lon, lat = stations_26984.to_crs(4326).geometry.iloc[1].coords[0]
-    hits = identify_at(project.layers, project.crs, lon, lat, tolerance=1e-5)
-    assert [h.attributes["name"] for h in hits] == ["Bramhall"]
+    [found] = identify_at(project.layers, project.crs, lon, lat, tolerance=1e-5)
+    assert [h.attributes["name"] for h in found.hits] == ["Bramhall"]
     project.layers[0].visible = False
     assert identify_at(project.layers, project.crs, lon, lat, 1e-5) == []
 
@@ -191,3 +191,17 @@ def test_table_names_with_dots_are_kept_whole(tmp_path: Path) -> None:
     frame.to_file(path, layer="Zones v1.2")
     assert Project().add_layer(path).name == "Zones v1.2"
     assert Project().add_layer(path).origin.layer == "Zones v1.2"
+
+
+def test_identify_lists_the_nearest_first_and_counts_the_rest() -> None:
+    # 60 hydrants on a line 1 m apart; a click near the 40th with a wide tolerance.
+    frame = gpd.GeoDataFrame(
+        {"hydrant": [f"H{i}" for i in range(60)]},
+        geometry=[Point(i, 0) for i in range(60)],
+        crs=26984,
+    )
+    project = Project()
+    project.add_layer(VectorLayer(frame, "Hydrants"))
+    [found] = identify_at(project.layers, project.crs, 40.2, 0, tolerance=100, limit=5)
+    assert found.total == 60
+    assert [h.attributes["hydrant"] for h in found.hits] == ["H40", "H41", "H39", "H42", "H38"]

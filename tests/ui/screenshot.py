@@ -11,9 +11,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before the QApplication exists
@@ -49,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    settings = tempfile.TemporaryDirectory(prefix="mapdesk-shot-")
+    # The default window layout, not the one this user last left mapdesk in.
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings.name)
     import mapdesk  # noqa: F401  (registers the file reader)
     from mapdesk.io.demo import open_demo_project
     from mapdesk.ui.app import DEMO_NAME, create_main_window

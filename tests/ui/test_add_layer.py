@@ -91,17 +91,55 @@ def test_command_line_adds_every_layer(qtbot: Any, two_layer_gpkg: Path) -> None
     win.close()
 
 
-def test_csv_with_lon_lat(qtbot: Any, window: Any, tmp_path: Path) -> None:
+@pytest.fixture
+def fixit_csv(tmp_path: Path) -> Path:
     path = tmp_path / "fixit.csv"
     path.write_text(
         "id,category,lon,lat\n1,Pothole,-70.2580,43.6573\n2,Streetlight,-70.2553,43.6591\n",
         encoding="utf-8",
     )
-    window.open_paths([str(path)])
+    return path
+
+
+def test_csv_with_lon_lat_is_confirmed_then_added(
+    qtbot: Any, window: Any, dialogs: Any, fixit_csv: Path
+) -> None:
+    shown: list[tuple[str, str]] = []
+
+    def confirm(dialog: AddLayerDialog) -> int:
+        box = dialog.csv_box
+        assert box is not None  # the detected layout, for the user to confirm or change
+        shown.append((box.x_field.currentText(), box.y_field.currentText()))
+        dialog.accept()
+        return 1
+
+    dialogs.handlers["AddLayerDialog"] = confirm
+    window.open_paths([str(fixit_csv)])
     qtbot.waitUntil(lambda: "fixit" in _names(window), timeout=10000)
+    assert shown == [("lon", "lat")]
     layer = window.project.layers.by_name("fixit")
     assert layer.crs is not None and layer.crs.to_epsg() == 4326
     assert layer.feature_count == 2
+
+
+def test_a_dropped_csv_is_not_added_without_confirmation(
+    qtbot: Any, window: Any, dialogs: Any, fixit_csv: Path
+) -> None:
+    from mapdesk.ui.loading import inspect_file
+
+    assert inspect_file(str(fixit_csv)).needs_choice  # even with lon/lat detected
+    before = _names(window)
+    window.open_paths([str(fixit_csv)])  # no handler: the user presses Cancel
+    qtbot.waitUntil(lambda: dialogs.names() == ["AddLayerDialog"], timeout=10000)
+    qtbot.waitUntil(lambda: not window.layer_loader.busy, timeout=5000)
+    qtbot.wait(100)
+    assert _names(window) == before
+
+
+def test_the_status_bar_says_what_was_added(qtbot: Any, window: Any, two_layer_gpkg: Path) -> None:
+    window.open_paths([str(two_layer_gpkg)], choose=False)
+    qtbot.waitUntil(lambda: "zones" in _names(window), timeout=10000)
+    assert window.status.currentMessage() == "Added 2 layers from assets.gpkg"
 
 
 def test_csv_layout_box_shows_the_detected_layout(qtbot: Any, window: Any, tmp_path: Path) -> None:

@@ -67,25 +67,42 @@ def test_zoom_full_shows_all_visible_layers(
     assert vx0 <= xmin and vy0 <= ymin and vx1 >= xmax and vy1 >= ymax
 
 
-def test_wheel_zoom_keeps_the_map_point_under_the_cursor(qtbot: Any, window: Any) -> None:
-    canvas = window.canvas
-    pos = QPointF(150.0, 90.0)
-    before = canvas.view
-    anchor = before.to_map(pos.x(), pos.y())
+def _wheel(canvas: MapCanvas, pos: QPointF, angle: int) -> None:
     event = QWheelEvent(
         pos,
         canvas.mapToGlobal(pos),
         QPoint(0, 0),
-        QPoint(0, 120),
+        QPoint(0, angle),
         Qt.MouseButton.NoButton,
         Qt.KeyboardModifier.NoModifier,
         Qt.ScrollPhase.NoScrollPhase,
         False,
     )
     QApplication.sendEvent(canvas, event)
+
+
+def test_wheel_zoom_keeps_the_map_point_under_the_cursor(qtbot: Any, window: Any) -> None:
+    canvas = window.canvas
+    pos = QPointF(150.0, 90.0)
+    before = canvas.view
+    anchor = before.to_map(pos.x(), pos.y())
+    _wheel(canvas, pos, 120)
     after = canvas.view
     assert after.resolution < before.resolution
     assert after.to_map(pos.x(), pos.y()) == pytest.approx(anchor)
+
+
+@pytest.mark.parametrize(
+    ("angle", "factor"),
+    [(120, 2.0), (-120, 0.5), (240, 4.0), (60, 2**0.5), (15, 2 ** (1 / 8))],
+)
+def test_one_wheel_notch_zooms_twice_and_touchpads_zoom_smoothly(
+    window: Any, angle: int, factor: float
+) -> None:
+    canvas = window.canvas
+    before = canvas.view
+    _wheel(canvas, QPointF(200.0, 150.0), angle)  # 15 = an eighth of a notch (touchpad)
+    assert canvas.view.resolution == pytest.approx(before.resolution / factor)
 
 
 def test_drag_pans_the_map(qtbot: Any, window: Any) -> None:
@@ -191,3 +208,91 @@ def test_empty_project_zooms_to_the_first_layer(qtbot: Any, stations: Any) -> No
     vx0, vy0, vx1, vy1 = win.canvas.view.extent
     assert vx0 <= xmin and vx1 >= xmax and vy0 <= ymin and vy1 >= ymax
     win.close()
+
+
+def _lone_hydrant() -> Any:
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from mapdesk.core.layer import VectorLayer
+
+    hydrant = gpd.GeoDataFrame(
+        {"id": ["H-1"]}, geometry=[Point(892_630.0, 91_540.0)], crs="EPSG:26984"
+    )
+    return VectorLayer(hydrant, "Lone hydrant")
+
+
+def _point_project() -> Project:
+    project = Project(crs="EPSG:26984")
+    project.add_layer(_lone_hydrant())
+    return project
+
+
+def _scale(canvas: MapCanvas) -> float:
+    from mapdesk.ui.canvas.units import map_scale
+
+    scale = map_scale(canvas.view, canvas.project.crs)
+    assert scale is not None
+    return scale
+
+
+def test_zoom_to_a_single_point_layer_shows_a_street_scale(qtbot: Any, window: Any) -> None:
+    lone = window.project.add_layer(_lone_hydrant())
+    window.canvas.zoom_to_layer(lone)
+    x0, y0, x1, y1 = window.canvas.view.extent
+    assert min(x1 - x0, y1 - y0) >= 100  # about 100 m around the point...
+    assert 100 < _scale(window.canvas) < 5000  # ...not 1:0.00001
+    assert window.canvas.view.center_x == pytest.approx(892_630.0)
+
+
+def test_a_map_of_one_point_opens_at_a_street_scale(qtbot: Any) -> None:
+    from mapdesk.ui.app import create_main_window
+
+    win = create_main_window(_point_project(), "Untitled")
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(win.canvas.rendered, timeout=10000):
+        win.show()
+    assert 100 < _scale(win.canvas) < 5000
+    win.canvas.zoom_by(64)
+    win.map_actions.zoom_full.trigger()
+    assert 100 < _scale(win.canvas) < 5000
+    win.close()
+
+
+def _key(canvas: MapCanvas, kind: Any, key: Qt.Key, auto_repeat: bool = False) -> None:
+    from PySide6.QtGui import QKeyEvent
+
+    event = QKeyEvent(kind, key, Qt.KeyboardModifier.NoModifier, " ", auto_repeat)
+    QApplication.sendEvent(canvas, event)
+
+
+def test_holding_space_pans_with_any_tool(qtbot: Any, window: Any) -> None:
+    from PySide6.QtCore import QEvent
+
+    canvas = window.canvas
+    window.map_actions.identify.trigger()
+    identified: list[tuple[float, ...]] = []
+    canvas.identify_requested.connect(lambda *args: identified.append(args))
+    qtbot.mouseMove(canvas, QPoint(200, 200))
+    before = canvas.view
+    grabbed = before.to_map(200, 200)
+    _key(canvas, QEvent.Type.KeyPress, Qt.Key.Key_Space)
+    assert canvas.space_panning
+    assert canvas.cursor().shape() == Qt.CursorShape.ClosedHandCursor
+    _key(canvas, QEvent.Type.KeyPress, Qt.Key.Key_Space, auto_repeat=True)  # still held
+    qtbot.mouseMove(canvas, QPoint(230, 190))
+    qtbot.mouseMove(canvas, QPoint(260, 170))
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(260, 170))
+    assert canvas.view.resolution == before.resolution
+    assert canvas.view.to_map(260, 170) == pytest.approx(grabbed)  # the map followed
+    assert identified == []  # the identify tool never saw the gesture
+    _key(canvas, QEvent.Type.KeyRelease, Qt.Key.Key_Space, auto_repeat=True)
+    assert canvas.space_panning
+    _key(canvas, QEvent.Type.KeyRelease, Qt.Key.Key_Space)
+    assert not canvas.space_panning and canvas.map_tool.name == "identify"
+    assert canvas.cursor().shape() == Qt.CursorShape.WhatsThisCursor
+    after = canvas.view
+    qtbot.mouseMove(canvas, QPoint(100, 100))
+    assert canvas.view == after  # moving no longer pans
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(100, 100))
+    assert len(identified) == 1  # back to the tool

@@ -77,3 +77,125 @@ def test_identify_tolerance_is_in_pixels(
     _identify_click(qtbot, window, px + 4, py)  # a near miss still finds it
     names = [hit.attributes.get("name") for hit in window.identify.last_hits]
     assert layer.data["name"].iloc[row] in names
+
+
+# --- labels, fids, order, limit ------------------------------------------------
+def test_label_falls_back_to_the_first_text_value() -> None:
+    from mapdesk.ui.views.identify_panel import feature_label
+
+    nena = {
+        "objectid": 1,
+        "DiscrpAgID": "portlandmaine.gov",
+        "NGUID": "urn:emergency:uid:gis:A3:1:portlandmaine.gov",
+        "A1": "ME",
+        "A3": "Portland",
+    }
+    assert feature_label(nena) == "Portland"  # NENA's municipality field
+    assert feature_label({"objectid": 7, "asset_id": "FS-0001", "type": "fibre"}) == "FS-0001"
+    assert feature_label({"objectid": 7, "note": "  ", "kind": "hydrant"}) == "hydrant"
+    assert feature_label({"objectid": 7, "height_m": 12.5}) == ""
+
+
+def _points_layer(offsets: list[float], name: str = "Hydrants") -> Any:
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from mapdesk.core.layer import VectorLayer
+
+    from_x, from_y = 892_630.0, 91_540.0
+    frame = gpd.GeoDataFrame(
+        {"kind": [f"h{i}" for i in range(len(offsets))]},
+        geometry=[Point(from_x + dx, from_y) for dx in offsets],
+        crs="EPSG:26984",
+        index=list(range(1, len(offsets) + 1)),  # GDAL fids: a GeoPackage starts at 1
+    )
+    return VectorLayer(frame, name)
+
+
+def test_hits_are_ordered_by_distance_and_show_the_real_fid(
+    window: Any, portland_xy: tuple[float, float]
+) -> None:
+    window.project.add_layer(_points_layer([9.0, 1.0, -4.0, 6.5]))
+    x, y = portland_xy
+    hits = window.identify.identify(x, y, 10.0)
+    hydrants = [hit for hit in hits if hit.layer_name == "Hydrants"]
+    assert [hit.fid for hit in hydrants] == [2, 3, 4, 1]  # 1 m, 4 m, 6.5 m, 9 m away
+    texts = window.identify_panel.texts()
+    assert texts.index("fid 2") < texts.index("fid 3") < texts.index("fid 4")
+
+
+def test_the_layer_row_says_when_the_limit_cut_the_list(
+    window: Any, portland_xy: tuple[float, float]
+) -> None:
+    offsets = [float(d) for d in range(120, 0, -1)]  # the farthest first in the file
+    window.project.add_layer(_points_layer(offsets))
+    x, y = portland_xy
+    hits = window.identify.identify(x, y, 200.0)
+    hydrants = [hit for hit in hits if hit.layer_name == "Hydrants"]
+    assert len(hydrants) == 50
+    assert {hit.attributes["kind"] for hit in hydrants} == {f"h{i}" for i in range(70, 120)}
+    tree = window.identify_panel.tree
+    rows = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+    counts = {row.text(0): row.text(1) for row in rows}
+    assert counts["Hydrants"] == "50 of 120 shown"
+    assert counts["Stations"] == "1 found"
+    everything = len(hits) - 50 + 120  # the summary counts what was found, not shown
+    assert window.identify_panel.summary.text().startswith(f"{everything} features at")
+
+
+def test_a_geopackage_layer_shows_fids_from_1(
+    qtbot: Any, window: Any, tmp_path: Any, stations: Any, feature_pixel: Any
+) -> None:
+    path = tmp_path / "stations.gpkg"
+    stations.to_file(path, layer="hydrants", driver="GPKG")
+    window.project.add_layer(path)
+    layer = window.project.layers.by_name("hydrants")
+    assert list(layer.data.index) == [1, 2, 3]
+    px, py = feature_pixel(window.canvas.view, layer, window.project.crs, row=0)
+    _identify_click(qtbot, window, px, py)
+    first = next(hit for hit in window.identify.last_hits if hit.layer_name == "hydrants")
+    assert first.fid == 1 and "fid 1" in window.identify_panel.texts()
+
+
+# --- the highlight on the map ------------------------------------------------------
+def _redness(image: Any, x: float, y: float, radius: int = 9) -> int:
+    """The reddest pixel near (x, y): red minus the larger of green and blue."""
+    best = -255
+    for dx in range(-radius, radius + 1):
+        for dy in range(-radius, radius + 1):
+            colour = image.pixelColor(round(x) + dx, round(y) + dy)
+            best = max(best, colour.red() - max(colour.green(), colour.blue()))
+    return best
+
+
+def test_identified_features_are_highlighted_in_red(
+    qtbot: Any, window: Any, feature_pixel: Any
+) -> None:
+    canvas = window.canvas
+    layer = window.project.layers.by_name("Stations")
+    px, py = feature_pixel(canvas.view, layer, window.project.crs, row=1)
+    before = _redness(canvas.grab().toImage(), px, py)
+    _identify_click(qtbot, window, px, py)
+    assert canvas.highlight is not None
+    assert len(canvas.highlight.points) == 1  # Bramhall; its district polygon too:
+    assert len(canvas.highlight.areas) == 1
+    px, py = feature_pixel(canvas.view, layer, window.project.crs, row=1)  # the panel opened
+    after = _redness(canvas.grab().toImage(), px, py)
+    assert after > 150 and after > before + 100
+    # The highlight follows the view at once, like the tool overlays.
+    canvas.pan_by(40, 0)
+    moved = canvas.grab().toImage()
+    assert _redness(moved, px + 40, py) > 150
+    qtbot.keyClick(canvas, Qt.Key.Key_Escape)
+    assert canvas.highlight is None
+
+
+def test_the_next_identify_replaces_the_highlight(
+    qtbot: Any, window: Any, feature_pixel: Any
+) -> None:
+    layer = window.project.layers.by_name("Stations")
+    px, py = feature_pixel(window.canvas.view, layer, window.project.crs, row=1)
+    _identify_click(qtbot, window, px, py)
+    assert window.canvas.highlight is not None
+    _identify_click(qtbot, window, 3, 3)  # nothing there
+    assert window.canvas.highlight is None

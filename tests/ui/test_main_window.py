@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolBar, QWidget
 
 from mapdesk.core.project import Project
 from mapdesk.ui.app import DEMO_NAME, create_main_window
@@ -127,3 +127,56 @@ def test_run_opens_the_given_file_and_returns_the_exit_code(
     assert seen["layers"] == ["hydrants"]
     assert seen["title"] == "mapdesk — Untitled"
     assert seen["hook"] is app_module.guarded_excepthook
+
+
+def test_window_and_panel_layout_is_remembered(
+    qtbot: Any, small_project: Project, user_settings: Any
+) -> None:
+    from PySide6.QtCore import Qt
+
+    first = create_main_window(small_project)
+    qtbot.addWidget(first)
+    first.show()
+    first.resize(720, 540)  # inside the offscreen screen (800 x 600)
+    first.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, first.layer_panel)
+    first.identify_panel.show()
+    first.findChild(QToolBar, "attributesToolbar").hide()
+    first.close()
+    settings = list(user_settings.rglob("*.ini"))
+    assert [path.name for path in settings] == ["mapdesk.ini"]  # the test's folder only
+    assert settings[0].parent.name == "mapdesk"
+
+    second = create_main_window(Project())
+    qtbot.addWidget(second)
+    second.show()
+    assert (second.width(), second.height()) == (720, 540)
+    area = second.dockWidgetArea(second.layer_panel)
+    assert area == Qt.DockWidgetArea.RightDockWidgetArea
+    assert second.identify_panel.isVisible()
+    assert not second.findChild(QToolBar, "attributesToolbar").isVisible()
+    second.close()
+
+
+def test_a_first_start_uses_the_default_layout(qtbot: Any, small_project: Project) -> None:
+    from PySide6.QtCore import Qt
+
+    win = create_main_window(small_project)
+    qtbot.addWidget(win)
+    assert not win.restore_layout()  # nothing saved yet (and not the user's settings)
+    assert win.dockWidgetArea(win.layer_panel) == Qt.DockWidgetArea.LeftDockWidgetArea
+
+
+def test_controllers_share_one_parent_widget_helper(window: Any) -> None:
+    from mapdesk.ui.controllers.base import WindowController
+
+    controllers = [
+        window.map_view,
+        window.layer_panel_controller,
+        window.identify,
+        window.project_files,
+        window.layer_loader,
+    ]
+    for controller in controllers:
+        assert isinstance(controller, WindowController)
+        assert controller.parent_widget() is window
+        assert "parent_widget" not in type(controller).__dict__  # not repeated

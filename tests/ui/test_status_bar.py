@@ -11,7 +11,14 @@ from PySide6.QtCore import QPoint
 from mapdesk.core.crs import parse_crs
 from mapdesk.core.view import ViewState
 from mapdesk.ui.canvas.scale_bar import nice_length, scale_bar_spec
-from mapdesk.ui.canvas.units import format_lonlat, map_scale, map_units, metres_per_pixel
+from mapdesk.ui.canvas.units import (
+    format_lonlat,
+    format_map_xy,
+    format_scale,
+    map_scale,
+    map_units,
+    metres_per_pixel,
+)
 
 
 def _lat_lon(text: str) -> tuple[float, float]:
@@ -30,7 +37,33 @@ def test_cursor_over_portland_shows_lat_lon(qtbot: Any, window: Any, portland_xy
     assert lat == pytest.approx(43.657, abs=0.05)
     assert lon == pytest.approx(-70.258, abs=0.05)
     coords = window.status.coordinates.text()
-    assert coords.endswith(" m") and "892," in coords
+    match = re.fullmatch(r"(\d+\.\d), (\d+\.\d)", coords)  # 892630.4, 91540.2
+    assert match, coords
+    assert float(match[1]) == pytest.approx(portland_xy[0], abs=5)
+    assert float(match[2]) == pytest.approx(portland_xy[1], abs=5)
+    assert "(m)" in window.status.coordinates.toolTip()
+
+
+@pytest.mark.parametrize(
+    ("crs", "x", "y", "resolution", "expected"),
+    [
+        (26984, 891859.2345, 89343.08, 1.3, "891859.2, 89343.1"),  # metres: 1 decimal
+        (26856, 2926049.71, 293120.44, 4.2, "2926049.7, 293120.4"),  # US feet: 1 decimal
+        (26984, 891859.2341, 89343.08, 0.004, "891859.234, 89343.080"),  # zoomed right in
+        (4326, -70.2580123, 43.6573456, 1e-4, "-70.25801°, 43.65735°"),  # degrees: 5
+        (4326, -70.2580123, 43.6573456, 2e-6, "-70.258012°, 43.657346°"),  # ...or 6
+        (None, 1234567.25, 7654.5, 10.0, "1234567.2, 7654.5"),  # unknown CRS
+    ],
+)
+def test_coordinates_have_no_thousands_separators(
+    crs: Any, x: float, y: float, resolution: float, expected: str
+) -> None:
+    parsed = parse_crs(crs) if crs is not None else None
+    assert format_map_xy(x, y, parsed, resolution) == expected
+
+
+def test_scale_keeps_its_thousands_separators() -> None:
+    assert format_scale(24000.4) == "1:24,000"
 
 
 def test_scale_label_and_crs_button(window: Any, dialogs: Any) -> None:

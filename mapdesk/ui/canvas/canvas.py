@@ -10,12 +10,15 @@ render-job recipe in DESIGN.md).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
+    QFocusEvent,
     QImage,
     QKeyEvent,
     QMouseEvent,
@@ -29,15 +32,17 @@ from PySide6.QtWidgets import QWidget
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.project import Project
-from mapdesk.core.view import Extent, ViewState
+from mapdesk.core.view import Extent, ViewState, padded_extent
 from mapdesk.render.job import MapRenderer
 from mapdesk.render.settings import MapSettings
+from mapdesk.ui.canvas.highlight import Highlight
 from mapdesk.ui.canvas.reproject import reprojected_extent
 from mapdesk.ui.canvas.scale_bar import paint_scale_bar, scale_bar_spec
 from mapdesk.ui.canvas.tools import (
     IdentifyTool,
     MapTool,
     PanTool,
+    SpacePan,
     ZoomInTool,
     ZoomOutTool,
     key_navigation,
@@ -52,8 +57,11 @@ log = logging.getLogger(__name__)
 NAVIGATION_DELAY_MS = 150
 #: Coalesce bursts of layer changes (ms).
 CHANGE_DELAY_MS = 30
-#: Zoom factor per wheel notch (√2: two notches double the scale).
-WHEEL_ZOOM_PER_NOTCH = 2**0.5
+#: Zoom factor per wheel notch (QGIS's default: one notch doubles the scale).
+#: A touchpad sends fractions of a notch, which zoom by fractions of it.
+WHEEL_ZOOM_PER_NOTCH = 2.0
+#: One wheel notch in QWheelEvent.angleDelta units (eighths of a degree).
+WHEEL_NOTCH = 120.0
 
 
 class MapCanvas(QWidget):
@@ -112,13 +120,17 @@ class MapCanvas(QWidget):
         self._tool: MapTool = self.tools["pan"]
         self._middle_pan = PanTool(self)
         self._middle_down = False
+        self._space_pan = SpacePan(self)
+        self._highlight: Highlight | None = None
+        self._hold_view = False
         self.setCursor(self._tool.cursor())
 
     # --- model wiring --------------------------------------------------------
     def _watch_project(self) -> None:
         self._watcher = LayerWatcher(self._project.layers, RENDER_SIGNALS, self._on_layer_changed)
-        for event in ("batch_removed", "moved", "changed", "reordered"):
+        for event in ("moved", "changed", "reordered"):
             self._watcher.connect_list(event, self._on_layers_changed)
+        self._watcher.connect_list("batch_removed", self._on_layers_removed)
         self._watcher.connect_list("batch_inserted", self._on_layers_inserted)
         self._project.crs_changed.connect(self._on_crs_changed)
         self._project.background_changed.connect(self._on_layers_changed)
@@ -137,15 +149,34 @@ class MapCanvas(QWidget):
     def _on_layers_changed(self, *_args: Any) -> None:
         self.refresh()
 
+    def _on_layers_removed(self, *_args: Any) -> None:
+        self.clear_highlight()  # it may show features of a layer that is gone
+        self.refresh()
+
     def _on_layers_inserted(self, _start: int, _stop: int, values: list[VectorLayer]) -> None:
-        if len(self._project.layers) == len(values):  # the first layers of an empty map
+        first_layers = len(self._project.layers) == len(values)
+        if first_layers and not self._hold_view:  # the first layers of an empty map
             self.zoom_full()
         self.refresh()
+
+    @contextmanager
+    def keeping_view(self) -> Iterator[None]:
+        """Layers arriving in this block do not zoom the map to them.
+
+        Opening a project file replaces the layers and then shows the view
+        saved in the file; zooming to the layers first would be wasted work.
+        """
+        self._hold_view = True
+        try:
+            yield
+        finally:
+            self._hold_view = False
 
     @guarded_slot
     def _on_crs_changed(self, crs: Any) -> None:
         old, self._crs = self._crs, crs
         self._image = self._image_view = None  # its pixels are in the old CRS
+        self.clear_highlight()  # so are the highlighted geometries
         self._latest = None
         extent = reprojected_extent(self._view.extent, old, crs) if old is not None else None
         if extent is None:
@@ -167,7 +198,7 @@ class MapCanvas(QWidget):
         base = ViewState(width=max(1, self.width()), height=max(1, self.height()))
         if self._project.view is not None:
             return self._project.view.resized(base.width, base.height)
-        extent = self._project.full_extent(visible_only=True) or self._project.full_extent()
+        extent = self._project.home_extent()
         return base.fitted(extent) if extent is not None else base
 
     def set_view(self, view: ViewState, *, keep_fit: bool = False) -> None:
@@ -180,6 +211,10 @@ class MapCanvas(QWidget):
         self.update()
         self.view_changed.emit(view)
         self.refresh(NAVIGATION_DELAY_MS)
+
+    def show_view(self, view: ViewState) -> None:
+        """Show ``view`` (e.g. one saved in a project file) at this widget's size."""
+        self.set_view(view.resized(self.width(), self.height()))
 
     def zoom_at(self, pos: QPointF, factor: float) -> None:
         """Zoom by ``factor`` (> 1 in) and centre the map on the point at ``pos``."""
@@ -201,7 +236,7 @@ class MapCanvas(QWidget):
 
     def zoom_full(self) -> None:
         """Show every visible layer (all layers when none is visible)."""
-        extent = self._project.full_extent(visible_only=True) or self._project.full_extent()
+        extent = self._project.home_extent()
         if extent is not None:
             self.set_view(self._view.fitted(extent), keep_fit=True)
 
@@ -209,7 +244,25 @@ class MapCanvas(QWidget):
         extent = self._project.layer_extent(layer)
         if extent is None:
             raise MapdeskError(f"Layer '{layer.name}' has no features to zoom to")
-        self.zoom_to_extent(extent)
+        # A single point has no size: show ~100 m around it, not 1:0.00001.
+        self.zoom_to_extent(padded_extent(extent, self._project.min_view_span))
+
+    # --- identify highlight --------------------------------------------------
+    def set_highlight(self, geometries: Sequence[object]) -> None:
+        """Outline ``geometries`` (shapely, map CRS) in red until cleared (or Esc)."""
+        highlight = Highlight.from_geometries(geometries)
+        self._highlight = None if highlight.is_empty else highlight
+        self.update()
+
+    def clear_highlight(self) -> None:
+        if self._highlight is not None:
+            self._highlight = None
+            self.update()
+
+    @property
+    def highlight(self) -> Highlight | None:
+        """What is highlighted now (None: nothing)."""
+        return self._highlight
 
     # --- map tools -----------------------------------------------------------
     @property
@@ -296,6 +349,8 @@ class MapCanvas(QWidget):
                 painter.drawImage(target, self._image)
             if len(self._project.layers) == 0:
                 self._paint_empty_hint(painter)
+            if self._highlight is not None:
+                self._highlight.paint(painter, self._view)
             self._tool.paint(painter)
             self._paint_scale_bar(painter)
         finally:
@@ -323,7 +378,7 @@ class MapCanvas(QWidget):
         size = event.size()
         resized = self._view.resized(size.width(), size.height())
         if self._fit_on_resize:
-            extent = self._project.full_extent(visible_only=True) or self._project.full_extent()
+            extent = self._project.home_extent()
             if extent is not None:
                 resized = resized.fitted(extent)
         self._view = resized
@@ -334,6 +389,8 @@ class MapCanvas(QWidget):
     @guarded_slot
     def mousePressEvent(self, event: QMouseEvent) -> None:
         self.setFocus(Qt.FocusReason.MouseFocusReason)
+        if self._space_pan.active:
+            return  # Space + drag pans; the tool does not see the press
         if event.button() == Qt.MouseButton.MiddleButton:
             self._middle_down = True
             self._middle_pan.press(event)
@@ -344,7 +401,9 @@ class MapCanvas(QWidget):
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         pos = event.position()
         self.cursor_moved.emit(*self._view.to_map(pos.x(), pos.y()))
-        if self._middle_down:
+        if self._space_pan.active:
+            self._space_pan.move(pos)
+        elif self._middle_down:
             self._middle_pan.move(event)
         elif event.buttons() & Qt.MouseButton.LeftButton:
             self._tool.move(event)
@@ -354,18 +413,22 @@ class MapCanvas(QWidget):
         if event.button() == Qt.MouseButton.MiddleButton and self._middle_down:
             self._middle_down = False
             self._middle_pan.release(event)
-        elif event.button() == Qt.MouseButton.LeftButton:
+        elif event.button() == Qt.MouseButton.LeftButton and not self._space_pan.active:
             self._tool.release(event)
 
     @guarded_slot
     def wheelEvent(self, event: QWheelEvent) -> None:
-        notches = event.angleDelta().y() / 120.0
+        notches = event.angleDelta().y() / WHEEL_NOTCH
         if notches:
             self.zoom_by(WHEEL_ZOOM_PER_NOTCH**notches, event.position())
         event.accept()
 
     @guarded_slot
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Space:
+            if not event.isAutoRepeat():
+                self._space_pan.start()
+            return
         step = key_navigation(Qt.Key(event.key()), self.width(), self.height())
         if step is None:
             super().keyPressEvent(event)
@@ -373,5 +436,22 @@ class MapCanvas(QWidget):
             self.zoom_by(step.zoom)
         elif step.pan:
             self.pan_by(*step.pan)
-        else:
+        else:  # Esc: drop a half-drawn rectangle and the identify highlight
             self._tool.deactivate()
+            self.clear_highlight()
+
+    @guarded_slot
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space_pan.end()
+        else:
+            super().keyReleaseEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        self._space_pan.end()  # the Space release goes to another widget
+        super().focusOutEvent(event)
+
+    @property
+    def space_panning(self) -> bool:
+        """True while Space is held: moving the mouse pans, whatever the tool."""
+        return self._space_pan.active

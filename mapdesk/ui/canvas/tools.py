@@ -191,6 +191,38 @@ class IdentifyTool(MapTool):
         self._start = None
 
 
+class SpacePan:
+    """Hold Space to pan with any tool, as in QGIS: the map follows the mouse.
+
+    No button is needed; releasing Space returns to the tool, which never
+    sees the gesture.
+    """
+
+    def __init__(self, canvas: MapCanvas) -> None:
+        self.canvas = canvas
+        self.active = False
+        self._last: QPointF | None = None
+
+    def start(self) -> None:
+        self.active = True
+        self.canvas.map_tool.deactivate()
+        cursor = self.canvas.mapFromGlobal(QCursor.pos())
+        self._last = QPointF(cursor) if self.canvas.rect().contains(cursor) else None
+        self.canvas.setCursor(Qt.CursorShape.ClosedHandCursor)
+
+    def move(self, pos: QPointF) -> None:
+        if self._last is not None:
+            delta = pos - self._last
+            self.canvas.pan_by(delta.x(), delta.y())
+        self._last = QPointF(pos)
+
+    def end(self) -> None:
+        if self.active:
+            self.active = False
+            self._last = None
+            self.canvas.setCursor(self.canvas.map_tool.cursor())
+
+
 @dataclass(frozen=True)
 class KeyStep:
     """What a navigation key does: pan by pixels, zoom by a factor, or cancel."""

@@ -81,18 +81,30 @@ def format_scale(denominator: float | None) -> str:
     return f"1:{rounded:,}"
 
 
+def coordinate_decimals(units: MapUnits, resolution: float) -> int:
+    """Decimals for a position: 1 for metres/feet, 5–6 for degrees, more only when
+    one screen pixel is smaller than what they show (an unknown unit follows the zoom).
+    """
+    needed = math.ceil(-math.log10(resolution)) if resolution > 0 else 0
+    if units.angular:
+        return max(5, min(6, needed))
+    if units.metres is not None:
+        return max(1, min(3, needed))
+    return max(1, min(8, needed))
+
+
 def format_map_xy(x: float, y: float, crs: CRS | None, resolution: float) -> str:
-    """Cursor coordinates in map units, with as many decimals as the zoom warrants."""
+    """A map position as QGIS shows it: ``891859.2, 89343.1``.
+
+    No thousands separators (a comma already separates x from y), decimals
+    suited to the unit; degrees get a ``°``.
+    """
     if not (math.isfinite(x) and math.isfinite(y)):
         return "—"
     units = map_units(crs)
-    decimals = max(0, min(8, math.ceil(-math.log10(resolution)) if resolution > 0 else 2))
-    if units.angular:
-        decimals = max(decimals, 5)
-    suffix = f" {units.abbreviation}" if units.abbreviation and not units.angular else ""
-    if units.angular:
-        return f"{x:.{decimals}f}°, {y:.{decimals}f}°"
-    return f"{x:,.{decimals}f}, {y:,.{decimals}f}{suffix}"
+    decimals = coordinate_decimals(units, resolution)
+    degree = "°" if units.angular else ""
+    return f"{x:.{decimals}f}{degree}, {y:.{decimals}f}{degree}"
 
 
 def to_lonlat(x: float, y: float, crs: CRS | None) -> tuple[float, float] | None:

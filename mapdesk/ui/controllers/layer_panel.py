@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QPoint, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QMenu, QMessageBox, QWidget
 
@@ -10,6 +10,7 @@ from mapdesk.core.layer import VectorLayer
 from mapdesk.core.project import Project
 from mapdesk.ui.actions import MapActions
 from mapdesk.ui.canvas.canvas import MapCanvas
+from mapdesk.ui.controllers.base import WindowController
 from mapdesk.ui.dialogs.crs_dialog import CrsDialog
 from mapdesk.ui.dialogs.layer_properties import LayerPropertiesDialog
 from mapdesk.ui.dialogs.opacity import OpacityDialog
@@ -17,7 +18,7 @@ from mapdesk.ui.views.layer_panel import LayerPanel
 from mapdesk.ui.workers import guarded_slot
 
 
-class LayerPanelController(QObject):
+class LayerPanelController(WindowController):
     """Acts on the panel's current layer: zoom, rename, opacity, CRS, properties, remove."""
 
     def __init__(
@@ -33,7 +34,6 @@ class LayerPanelController(QObject):
         self._project = project
         self._canvas = canvas
         self._actions = actions
-        self._parent = parent_widget
         panel.context_menu_requested.connect(self._show_menu)
         panel.layer_activated.connect(self.open_properties)
         panel.current_layer_changed.connect(self._update_actions)
@@ -42,9 +42,6 @@ class LayerPanelController(QObject):
         actions.set_layer_crs.triggered.connect(self._on_set_crs)
         actions.zoom_to_layer.triggered.connect(self._on_zoom_to)
         self._update_actions(panel.current_layer())
-
-    def parent_widget(self) -> QWidget:
-        return self._parent
 
     # --- the current layer -------------------------------------------------------
     def _current(self) -> VectorLayer | None:

@@ -8,15 +8,17 @@ window stays usable.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QWidget
 
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.project import Project
 from mapdesk.io.registry import is_supported_path
+from mapdesk.ui.controllers.base import WindowController
 from mapdesk.ui.dialogs.add_layer import AddLayerDialog
 from mapdesk.ui.dialogs.crs_dialog import CrsDialog
 from mapdesk.ui.loading import (
@@ -28,7 +30,13 @@ from mapdesk.ui.loading import (
     read_request,
 )
 from mapdesk.ui.views.status_bar import MapStatusBar
-from mapdesk.ui.workers import WorkerPool, guarded_slot, report_exception
+from mapdesk.ui.workers import (
+    ProgressCallback,
+    Worker,
+    WorkerPool,
+    guarded_slot,
+    report_exception,
+)
 
 
 def accepts_path(path: str) -> bool:
@@ -36,15 +44,20 @@ def accepts_path(path: str) -> bool:
     return is_project_file(path) or is_supported_path(path)
 
 
-class LayerLoadController(QObject):
+@dataclass(eq=False)
+class _LoadTask:
+    """One inspect or read running in a worker, for the status bar and Cancel."""
+
+    file_name: str
+    worker: Worker | None = None
+
+
+class LayerLoadController(WindowController):
     """Reads files into layers off the UI thread and adds them to the project.
 
-    Signals
-    -------
-    layers_added(list[VectorLayer])
+    The status bar's Cancel stops every running inspect/read: the UI returns
+    at once and whatever the workers still deliver is thrown away.
     """
-
-    layers_added = Signal(list)
 
     def __init__(
         self,
@@ -58,12 +71,9 @@ class LayerLoadController(QObject):
         self._project = project
         self._workers = workers
         self._status = status
-        self._parent = parent_widget
         self._open_project = open_project
-        self._loading = 0
-
-    def parent_widget(self) -> QWidget:
-        return self._parent
+        self._tasks: list[_LoadTask] = []
+        status.cancel_requested.connect(self.cancel)
 
     # --- entry points ----------------------------------------------------------
     @guarded_slot
@@ -76,8 +86,9 @@ class LayerLoadController(QObject):
     def open_paths(self, paths: Iterable[str], choose: bool = True) -> None:
         """Open dropped or command-line files: projects replace, data files add.
 
-        With ``choose`` a multi-layer file opens the layer chooser; without,
-        all its layers are added (command line).
+        With ``choose`` a multi-layer file opens the layer chooser and a CSV
+        its layout for confirmation; without, all layers are added with the
+        detected layout (command line).
         """
         for path in paths:
             if is_project_file(path):
@@ -87,27 +98,42 @@ class LayerLoadController(QObject):
 
     def inspect(self, path: str, choose: bool = True) -> None:
         """List ``path``'s layers in a worker, then add them or ask which."""
-        self._begin_task(f"Opening {Path(path).name}…")
         on_done = self._on_inspected if choose else self._on_inspected_add_all
-        self._workers.start(
-            partial(inspect_file, path), on_done, self._on_failed, description=f"Inspecting {path}"
+        self._start(
+            Path(path).name,
+            f"Opening {Path(path).name}…",
+            partial(inspect_file, path),
+            on_done,
+            description=f"Inspecting {path}",
         )
 
     def load(self, request: AddLayerRequest) -> None:
         """Read ``request``'s layers in a worker, then add them to the project."""
-        self._begin_task(f"Reading {request.file_name}…")
-        self._workers.start(
+        self._start(
+            request.file_name,
+            f"Reading {request.file_name}…",
             partial(read_request, request),
-            self._on_loaded,
-            self._on_failed,
+            partial(self._on_loaded, request),
             description=f"Reading {request.path}",
             progress=self._on_progress,
         )
 
+    @guarded_slot
+    def cancel(self) -> None:
+        """Stop every running inspect/read (the status bar's Cancel)."""
+        if not self._tasks:
+            return
+        names = ", ".join(dict.fromkeys(task.file_name for task in self._tasks))
+        for task in self._tasks:
+            if task.worker is not None:
+                task.worker.cancel()
+        self._tasks.clear()
+        self._status.end_task()
+        self._status.showMessage(f"Loading {names} was cancelled", 8000)
+
     # --- worker results (UI thread) --------------------------------------------
     @guarded_slot
     def _on_inspected(self, inspection: FileInspection) -> None:
-        self._end_task()
         if inspection.needs_choice:
             self._run_dialog(AddLayerDialog(self._workers, self._parent, inspection))
         else:
@@ -115,27 +141,59 @@ class LayerLoadController(QObject):
 
     @guarded_slot
     def _on_inspected_add_all(self, inspection: FileInspection) -> None:
-        self._end_task()
         self.load(default_request(inspection))
 
     @guarded_slot
-    def _on_loaded(self, layers: list[VectorLayer]) -> None:
-        self._end_task()
+    def _on_loaded(self, request: AddLayerRequest, layers: list[VectorLayer]) -> None:
         for layer in layers:
             if layer.crs_missing:
                 self.choose_missing_crs(layer)
         for layer in reversed(layers):  # the file's first layer ends on top
             self._project.add_layer(layer)
-        self.layers_added.emit(layers)
-
-    def _on_failed(self, exc: BaseException) -> None:
-        self._end_task()
-        report_exception(exc, self._parent)
+        noun = "layer" if len(layers) == 1 else "layers"
+        self._status.showMessage(f"Added {len(layers)} {noun} from {request.file_name}", 8000)
 
     def _on_progress(self, percent: int, message: str) -> None:
         self._status.show_task(message, percent)
 
-    # --- helpers ---------------------------------------------------------------
+    # --- tasks -----------------------------------------------------------------
+    def _start(
+        self,
+        file_name: str,
+        text: str,
+        work: Callable[[ProgressCallback], Any],
+        on_result: Callable[[Any], None],
+        *,
+        description: str,
+        progress: Callable[[int, str], None] | None = None,
+    ) -> None:
+        task = _LoadTask(file_name)
+        self._tasks.append(task)
+        self._status.show_task(text)
+        task.worker = self._workers.start(
+            work,
+            partial(self._task_finished, task, on_result),
+            partial(self._task_failed, task),
+            description=description,
+            progress=progress,
+        )
+
+    def _end(self, task: _LoadTask) -> None:
+        if task in self._tasks:
+            self._tasks.remove(task)
+        if not self._tasks:
+            self._status.end_task()
+
+    def _task_finished(
+        self, task: _LoadTask, on_result: Callable[[Any], None], result: Any
+    ) -> None:
+        self._end(task)
+        on_result(result)
+
+    def _task_failed(self, task: _LoadTask, exc: BaseException) -> None:
+        self._end(task)
+        report_exception(exc, self._parent)
+
     def _run_dialog(self, dialog: AddLayerDialog) -> None:
         try:
             if dialog.exec() == QDialog.DialogCode.Accepted:
@@ -165,16 +223,7 @@ class LayerLoadController(QObject):
         finally:
             dialog.deleteLater()
 
-    def _begin_task(self, text: str) -> None:
-        self._loading += 1
-        self._status.show_task(text)
-
-    def _end_task(self) -> None:
-        self._loading = max(0, self._loading - 1)
-        if self._loading == 0:
-            self._status.end_task()
-
     @property
     def busy(self) -> bool:
         """True while a file is being inspected or read."""
-        return self._loading > 0
+        return bool(self._tasks)

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QDialog, QWidget
 
 from mapdesk.core.project import Project
 from mapdesk.ui.actions import MapActions
 from mapdesk.ui.canvas.canvas import MapCanvas
+from mapdesk.ui.controllers.base import WindowController
 from mapdesk.ui.dialogs.crs_dialog import CrsDialog
 from mapdesk.ui.views.status_bar import MapStatusBar
 from mapdesk.ui.workers import guarded_slot
 
 
-class MapViewController(QObject):
+class MapViewController(WindowController):
     """Connects the navigation actions to the canvas and the canvas to the status bar."""
 
     def __init__(
@@ -31,7 +31,6 @@ class MapViewController(QObject):
         self._status = status
         self._project = project
         self._actions = actions
-        self._parent = parent_widget
         self._tool_actions = {
             "pan": actions.pan,
             "zoom_in": actions.zoom_in,
@@ -52,9 +51,6 @@ class MapViewController(QObject):
         canvas.render_failed.connect(self._on_render_failed)
         project.crs_changed.connect(self._on_crs_changed)
         self._on_crs_changed(project.crs)
-
-    def parent_widget(self) -> QWidget:
-        return self._parent
 
     def shutdown(self) -> None:
         self._project.crs_changed.disconnect(self._on_crs_changed)

@@ -4,33 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from mapdesk.core.project import Project
 from mapdesk.core.serialize import PROJECT_SUFFIX
 from mapdesk.ui.canvas.canvas import MapCanvas
+from mapdesk.ui.controllers.base import WindowController
 from mapdesk.ui.views.status_bar import MapStatusBar
-from mapdesk.ui.workers import WorkerPool, guarded_slot, report_exception
+from mapdesk.ui.workers import Worker, WorkerPool, guarded_slot, report_exception
 
 PROJECT_FILTER = f"mapdesk project (*{PROJECT_SUFFIX})"
 
 
-def adopt_project(target: Project, source: Project) -> None:
-    """Make ``target`` hold ``source``'s layers, CRS, view and path.
-
-    The window's widgets stay subscribed to ``target``, so replacing the
-    project's contents is all that opening another project takes.
-    """
-    target.layers.clear()
-    if source.crs is not None:
-        target.crs = source.crs
-    target.layers.extend(list(source.layers))
-    target.view = source.view
-    target.path = source.path
-
-
-class ProjectController(QObject):
+class ProjectController(WindowController):
     """Opens and saves ``.mapdesk`` project files into the window's project.
 
     Signals
@@ -55,11 +42,9 @@ class ProjectController(QObject):
         self._canvas = canvas
         self._workers = workers
         self._status = status
-        self._parent = parent_widget
+        self._opening: Worker | None = None
         self.name = name
-
-    def parent_widget(self) -> QWidget:
-        return self._parent
+        status.cancel_requested.connect(self.cancel_open)
 
     @guarded_slot
     def open_dialog(self) -> None:
@@ -74,13 +59,25 @@ class ProjectController(QObject):
         """Replace the current project with the one in ``path`` (after asking)."""
         if len(self._project.layers) and not self._confirm_replace(path):
             return
+        if self._opening is not None:
+            self._opening.cancel()  # the newer request wins
         self._status.show_task(f"Opening project {Path(path).name}…")
-        self._workers.start(
+        self._opening = self._workers.start(
             lambda _progress: Project.open(path),
             self._on_opened,
             self._on_open_failed,
             description=f"Opening project {path}",
         )
+
+    @guarded_slot
+    def cancel_open(self) -> None:
+        """The status bar's Cancel: forget the project being opened."""
+        if self._opening is None:
+            return
+        self._opening.cancel()
+        self._opening = None
+        self._status.end_task()
+        self._status.showMessage("Opening the project was cancelled", 8000)
 
     def _confirm_replace(self, path: str) -> bool:
         answer = QMessageBox.question(
@@ -95,15 +92,22 @@ class ProjectController(QObject):
 
     @guarded_slot
     def _on_opened(self, opened: Project) -> None:
+        self._opening = None
         self._status.end_task()
-        adopt_project(self._project, opened)
-        if opened.view is not None:
-            self._canvas.set_view(opened.view.resized(self._canvas.width(), self._canvas.height()))
+        name = Path(opened.path).stem if opened.path else self.name
+        saved_view = opened.view
+        # The window's widgets stay subscribed to this Project: taking over the
+        # opened one's contents (layers, CRS, background, view) is all it takes.
+        with self._canvas.keeping_view():  # no zoom-to-layers as they arrive...
+            self._project.replace_contents(opened)
+        if saved_view is not None:  # ...the saved view is shown once they are in
+            self._canvas.show_view(saved_view)
         else:
             self._canvas.zoom_full()
-        self._set_name(Path(opened.path).stem if opened.path else self.name)
+        self._set_name(name)
 
     def _on_open_failed(self, exc: BaseException) -> None:
+        self._opening = None
         self._status.end_task()
         report_exception(exc, self._parent)
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -16,17 +17,32 @@ from PySide6.QtWidgets import (
 
 from mapdesk.core.identify import IdentifyHit
 
-#: Fields whose value labels a feature in the tree, most telling first.
-_LABEL_FIELDS = ("name", "dsplayname", "display_name", "label", "title", "address", "id")
+#: Fields whose value labels a feature in the tree, most telling first (with
+#: NENA's display name, full street name and address, and municipality A3).
+_LABEL_FIELDS = (
+    "name",
+    "dsplayname",
+    "display_name",
+    "fullname",
+    "fulladdr",
+    "label",
+    "title",
+    "address",
+    "a3",
+    "id",
+)
 
 
 def feature_label(attributes: dict[str, Any]) -> str:
-    """A short label for a feature: its name-like field, if any."""
+    """A short label for a feature: its name-like field, else its first text value."""
     lowered = {key.lower(): value for key, value in attributes.items()}
     for field in _LABEL_FIELDS:
         value = lowered.get(field)
         if value not in (None, ""):
             return str(value)
+    for value in attributes.values():
+        if isinstance(value, str) and value.strip():
+            return value
     return ""
 
 
@@ -59,13 +75,21 @@ class IdentifyPanel(QDockWidget):
         layout.addWidget(self.tree)
         self.setWidget(body)
 
-    def clear(self) -> None:
-        self.tree.clear()
+    def show_hits(
+        self,
+        hits: Sequence[IdentifyHit],
+        where: str = "",
+        totals: Mapping[str, int] | None = None,
+    ) -> None:
+        """Replace the tree with ``hits`` (top layer first, as found).
 
-    def show_hits(self, hits: Sequence[IdentifyHit], where: str = "") -> None:
-        """Replace the tree with ``hits`` (top layer first, as found)."""
+        ``totals`` maps a layer id to how many features were under the cursor
+        when only some of them are listed ("50 of 812 shown").
+        """
         self.tree.clear()
-        count = len(hits)
+        totals = totals or {}
+        shown_per_layer = Counter(hit.layer_id for hit in hits)
+        count = sum(max(n, totals.get(layer_id, n)) for layer_id, n in shown_per_layer.items())
         noun = "feature" if count == 1 else "features"
         self.summary.setText(f"{count} {noun} at {where}" if where else f"{count} {noun}")
         layer_items: dict[str, QTreeWidgetItem] = {}
@@ -77,10 +101,12 @@ class IdentifyPanel(QDockWidget):
             feature = QTreeWidgetItem(parent, [f"fid {hit.fid}", feature_label(hit.attributes)])
             for field, value in hit.attributes.items():
                 QTreeWidgetItem(feature, [field, format_value(value)])
-        for parent in layer_items.values():
-            parent.setText(1, f"{parent.childCount()} found")
+        for layer_id, parent in layer_items.items():
+            shown = parent.childCount()
+            total = totals.get(layer_id, shown)
+            parent.setText(1, f"{shown} of {total} shown" if total > shown else f"{shown} found")
         self.tree.expandAll()
-        if count > 3:  # many hits: keep the list readable, show fields of the first
+        if len(hits) > 3:  # many hits: keep the list readable, show fields of the first
             for parent in layer_items.values():
                 for i in range(parent.childCount()):
                     _set_expanded(parent.child(i), False)

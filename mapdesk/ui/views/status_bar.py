@@ -13,6 +13,7 @@ from mapdesk.ui.canvas.units import (
     format_map_xy,
     format_scale,
     map_scale,
+    map_units,
     to_lonlat,
 )
 from mapdesk.ui.icons import icon
@@ -25,9 +26,12 @@ class MapStatusBar(QStatusBar):
     -------
     crs_clicked()
         The project-CRS button was pressed (open the CRS dialog).
+    cancel_requested()
+        The Cancel button beside a long task's progress bar was pressed.
     """
 
     crs_clicked = Signal()
+    cancel_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -37,6 +41,12 @@ class MapStatusBar(QStatusBar):
         self.task_progress.setObjectName("taskProgress")
         self.task_progress.setMaximumWidth(140)
         self.task_progress.setMaximumHeight(16)
+        self.cancel_button = QToolButton(self)
+        self.cancel_button.setObjectName("taskCancelButton")
+        self.cancel_button.setText("Cancel")
+        self.cancel_button.setToolTip("Stop this task; nothing it read is added")
+        self.cancel_button.setAutoRaise(True)
+        self.cancel_button.clicked.connect(self.cancel_requested)
         self.coordinates = self._label("coordinateLabel", "", "Cursor position in the map CRS")
         self.lonlat = self._label("latLonLabel", "", "Cursor position in WGS 84 latitude/longitude")
         self.scale = self._label("scaleLabel", "", "Map scale at 96 dpi")
@@ -53,6 +63,7 @@ class MapStatusBar(QStatusBar):
         self.crs_button.clicked.connect(self.crs_clicked)
         self.addWidget(self.task_label)
         self.addWidget(self.task_progress)
+        self.addWidget(self.cancel_button)
         for widget in (
             self.coordinates,
             self.lonlat,
@@ -79,8 +90,13 @@ class MapStatusBar(QStatusBar):
         text = f"EPSG:{code}" if code else ("Custom CRS" if crs is not None else "No CRS")
         self.crs_button.setText(text)
         self.crs_button.setToolTip(f"Project CRS: {crs_label(crs)} — click to change")
+        unit = map_units(crs).abbreviation
+        self.coordinates.setToolTip(
+            f"Cursor position x, y in the map CRS ({unit})" if unit else "Cursor position x, y"
+        )
 
     def show_cursor(self, x: float, y: float, resolution: float) -> None:
+        """Cursor position: ``891859.2, 89343.1`` in map units, and lat/lon."""
         self.coordinates.setText(format_map_xy(x, y, self._crs, resolution))
         lonlat = to_lonlat(x, y, self._crs)
         self.lonlat.setText(format_lonlat(lonlat))
@@ -93,8 +109,11 @@ class MapStatusBar(QStatusBar):
     def set_render_busy(self, busy: bool) -> None:
         self.render_busy.setVisible(busy)
 
-    def show_task(self, text: str, percent: int = -1) -> None:
-        """Show a long task (e.g. loading a file); percent -1 = unknown length."""
+    def show_task(self, text: str, percent: int = -1, cancellable: bool = True) -> None:
+        """Show a long task (e.g. loading a file); percent -1 = unknown length.
+
+        A cancellable task gets a Cancel button, as in QGIS's task bar.
+        """
         self.task_label.setText(text)
         self.task_label.setVisible(True)
         if percent < 0:
@@ -103,7 +122,9 @@ class MapStatusBar(QStatusBar):
             self.task_progress.setRange(0, 100)
             self.task_progress.setValue(percent)
         self.task_progress.setVisible(True)
+        self.cancel_button.setVisible(cancellable)
 
     def end_task(self) -> None:
         self.task_label.setVisible(False)
         self.task_progress.setVisible(False)
+        self.cancel_button.setVisible(False)

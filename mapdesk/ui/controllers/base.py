@@ -1,0 +1,21 @@
+"""What every controller shares: the window it belongs to."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QWidget
+
+
+class WindowController(QObject):
+    """A controller owned by a window.
+
+    :func:`~mapdesk.ui.workers.guarded_slot` asks :meth:`parent_widget` where
+    to show an error, and dialogs opened by the controller use it as parent.
+    """
+
+    def __init__(self, parent_widget: QWidget) -> None:
+        super().__init__(parent_widget)
+        self._parent = parent_widget
+
+    def parent_widget(self) -> QWidget:
+        return self._parent

@@ -1,0 +1,104 @@
+"""Opening a project file restores its layers, background and saved view."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pytest
+
+from mapdesk.core.project import Project
+from mapdesk.core.view import ViewState
+
+#: Portland City Hall in EPSG:26984, as in conftest.
+PORTLAND_X, PORTLAND_Y = 892_630.0, 91_540.0
+
+
+@pytest.fixture
+def harbour_project(tmp_path: Path, stations: gpd.GeoDataFrame) -> tuple[Path, ViewState]:
+    """A saved project: hydrants on a water-blue background, zoomed in on one of them."""
+    data = tmp_path / "hydrants.gpkg"
+    stations.to_file(data, layer="hydrants", driver="GPKG")
+    project = Project(crs="EPSG:26984")
+    project.add_layer(data)
+    project.background = "#cfe2f0"
+    view = ViewState(PORTLAND_X + 250, PORTLAND_Y - 120, 0.75, 900, 700)
+    project.view = view
+    path = tmp_path / "harbour.mapdesk"
+    project.save(path)
+    return path, view
+
+
+def _names(window: Any) -> list[str]:
+    return [layer.name for layer in window.project.layers]
+
+
+def test_opening_a_project_restores_background_view_and_layers(
+    qtbot: Any, window: Any, harbour_project: tuple[Path, ViewState], monkeypatch: Any
+) -> None:
+    path, saved = harbour_project
+    zooms: list[str] = []
+    real_zoom_full = window.canvas.zoom_full
+    monkeypatch.setattr(
+        window.canvas, "zoom_full", lambda: (zooms.append("zoom_full"), real_zoom_full())
+    )
+    project = window.project
+    window.open_paths([str(path)])
+    qtbot.waitUntil(lambda: _names(window) == ["hydrants"], timeout=10000)
+    assert window.project is project  # same object: every widget stays connected
+    assert project.background == "#cfe2f0"  # the demo's water no longer turns white
+    view = window.canvas.view
+    assert (view.center_x, view.center_y, view.resolution) == pytest.approx(
+        (saved.center_x, saved.center_y, saved.resolution)
+    )
+    assert (view.width, view.height) == (window.canvas.width(), window.canvas.height())
+    assert project.view == view
+    assert zooms == []  # no zoom to the layers before the saved view is applied
+    assert window.windowTitle() == "mapdesk — harbour"
+    with qtbot.waitSignal(window.canvas.rendered, timeout=10000) as rendered:
+        pass
+    assert rendered.args[0].view == view
+
+
+def test_a_project_without_a_saved_view_shows_all_its_layers(
+    qtbot: Any, window: Any, tmp_path: Path, stations: gpd.GeoDataFrame
+) -> None:
+    data = tmp_path / "hydrants.gpkg"
+    stations.to_file(data, layer="hydrants", driver="GPKG")
+    project = Project(crs="EPSG:26984")
+    project.add_layer(data)
+    path = tmp_path / "plain.mapdesk"
+    project.save(path)
+    window.open_paths([str(path)])
+    qtbot.waitUntil(lambda: _names(window) == ["hydrants"], timeout=10000)
+    xmin, ymin, xmax, ymax = window.project.full_extent()
+    vx0, vy0, vx1, vy1 = window.canvas.view.extent
+    assert vx0 <= xmin and vy0 <= ymin and vx1 >= xmax and vy1 >= ymax
+    assert window.project.background == "#ffffff"
+
+
+def test_cancelling_a_project_open_keeps_the_current_map(
+    qtbot: Any, window: Any, harbour_project: tuple[Path, ViewState], monkeypatch: Any
+) -> None:
+    import threading
+
+    release = threading.Event()
+    real_open = Project.open
+
+    def slow_open(path: Any) -> Project:
+        release.wait(10)
+        return real_open(path)
+
+    monkeypatch.setattr(Project, "open", staticmethod(slow_open))
+    before = _names(window)
+    window.open_paths([str(harbour_project[0])])
+    assert window.status.cancel_button.isVisibleTo(window.status)
+    window.status.cancel_button.click()
+    assert window.status.task_label.isHidden() and window.status.cancel_button.isHidden()
+    assert "cancelled" in window.status.currentMessage()
+    release.set()
+    assert window.workers.wait(10000)
+    qtbot.wait(100)  # let the late result reach the event loop: it must be dropped
+    assert _names(window) == before
+    assert window.windowTitle() == "mapdesk — Test project"
