@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import shiboken6
-from PySide6.QtCore import QByteArray, QDataStream, QPointF, QRectF, Qt
-from PySide6.QtGui import QPainter, QPainterPath, QPixmap, QPolygonF
+from PySide6.QtCore import QByteArray, QCoreApplication, QDataStream, QPointF, QRectF, Qt, QThread
+from PySide6.QtGui import QGuiApplication, QPainter, QPainterPath, QPixmap, QPolygonF
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -133,3 +133,30 @@ def fragments_supported() -> bool:
     except (TypeError, ValueError):
         return False
     return bool(values == [1, 2, 3, 4, 5, 6, 7, 8, 9, 0.5])
+
+
+def pixmaps_usable() -> bool:
+    """True when the calling thread may create and draw QPixmaps.
+
+    Always on the GUI thread. Elsewhere only if the platform reports Qt's
+    ThreadedPixmaps capability (offscreen does): without it a QPixmap off
+    the GUI thread may crash, so callers then draw from QImages instead.
+    """
+    app = QCoreApplication.instance()
+    if not isinstance(app, QGuiApplication):
+        return False  # QPixmap needs a QGuiApplication
+    if QThread.currentThread() == app.thread():
+        return True
+    return _threaded_pixmaps()
+
+
+@lru_cache(maxsize=1)
+def _threaded_pixmaps() -> bool:
+    """The ThreadedPixmaps capability, read off the GUI thread (call it there).
+
+    Python cannot ask the platform integration directly, but QPixmap's sized
+    constructor asks it: off the GUI thread it makes a null pixmap (and logs
+    one warning) when the capability is missing. ``QPixmap.fromImage`` skips
+    that check, which is why the check is made here first.
+    """
+    return not QPixmap(1, 1).isNull()

@@ -27,8 +27,11 @@ class LayerSnapshot:
     Attributes
     ----------
     layer
-        The model object. The job calls ``layer.projected(crs)`` in the worker
-        thread (cached per CRS by the layer).
+        The model object. The worker only calls ``layer.projected(crs)``,
+        which the layer computes under its own lock and caches per CRS and
+        data version; the renderer reads what it returns and never writes to
+        the layer or that cache. The data drawn is the layer's data when the
+        worker asks, not when the snapshot was taken.
     style
         The style to draw with (copied so a later style change cannot tear
         a frame half-way).

@@ -17,7 +17,7 @@ from shapely.geometry import (
 )
 
 from mapdesk.core.view import ViewState
-from mapdesk.render import CancelToken, RenderError, render_map
+from mapdesk.render import CancelToken, RenderError, geometry, render_map
 from mapdesk.render.geometry import orient_rings
 
 RED, GREEN, BLUE, BLACK, WHITE = "#ff0000", "#00ff00", "#0000ff", "#000000", "#ffffff"
@@ -261,26 +261,6 @@ def test_cancelled_token_returns_none(settings_for, make_layer):
     assert render_map(settings_for(make_layer([Point(1, 1)])), token) is None
 
 
-class _CancelAfter(CancelToken):
-    """A token that turns cancelled after a number of checks (mid-render)."""
-
-    def __init__(self, checks: int) -> None:
-        super().__init__()
-        self.checks = checks
-
-    @property
-    def cancelled(self) -> bool:
-        self.checks -= 1
-        return self.checks < 0
-
-
-def test_cancel_between_chunks_stops_the_render(settings_for, make_layer):
-    boxes = [box(x % 90, x // 90, x % 90 + 1, x // 90 + 1) for x in range(5000)]
-    token = _CancelAfter(checks=3)
-    assert render_map(settings_for(make_layer(boxes)), token) is None
-    assert token.checks < 0
-
-
 def test_broken_layer_raises_render_error_naming_it(settings_for, make_layer, monkeypatch):
     layer = make_layer([Point(1, 1)], name="hydrants")
 
@@ -298,3 +278,15 @@ def test_orient_rings_flips_only_what_needs_flipping():
     oriented = orient_rings(xy, np.array([0, 5, 10]), exterior_rings=np.array([0]))
     np.testing.assert_array_equal(oriented[:5], positive)
     np.testing.assert_array_equal(oriented[5:], positive[::-1])
+
+
+def test_single_ring_polygons_get_the_same_rings_from_the_fast_path():
+    polygons = np.array(
+        [box(0, 0, 1, 1), Polygon([(0, 0), (3, 0), (0, 3)]), box(5, 5, 9, 6)], dtype=object
+    )
+    coords, ring_starts, exteriors, feature_starts = geometry._polygon_rings(polygons)
+    ragged_coords, (ragged_rings, ragged_features) = geometry._ragged(polygons)
+    np.testing.assert_array_equal(coords, ragged_coords)
+    np.testing.assert_array_equal(ring_starts, ragged_rings)
+    np.testing.assert_array_equal(exteriors, ragged_features[:-1])
+    np.testing.assert_array_equal(feature_starts, ragged_rings[ragged_features])

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
+import pytest
 from PySide6.QtCore import QThread
 from PySide6.QtGui import QImage
 from shapely.geometry import Point, box
 
-from mapdesk.render import MapRenderer, RenderJob
+from mapdesk.render import CancelToken, MapRenderer, RenderJob, draw, render_map
 
 RED = "#ff0000"
 
@@ -17,6 +20,86 @@ def _big_layer(make_layer, count: int = 20_000):
     rng = np.random.default_rng(3)
     corners = rng.uniform(0, 95, (count, 2))
     return make_layer([box(x, y, x + 4, y + 4) for x, y in corners], stroke_width=2)
+
+
+def _boxes(make_layer, count: int = 5000):
+    """``count`` small squares: five chunks of polygons (FEATURES_PER_CHUNK = 1,000)."""
+    return make_layer([box(i % 90, i // 90, i % 90 + 2, i // 90 + 2) for i in range(count)])
+
+
+class _CancelAfter(CancelToken):
+    """A token that turns cancelled after a number of checks (mid-render)."""
+
+    def __init__(self, checks: int) -> None:
+        super().__init__()
+        self.checks = checks
+
+    @property
+    def cancelled(self) -> bool:
+        self.checks -= 1
+        return self.checks < 0
+
+
+@pytest.fixture
+def drawn_chunks(monkeypatch) -> list[int]:
+    """Rings in each chunk of polygons drawn (one path is built per chunk)."""
+    counts: list[int] = []
+    build_path = draw.path_from_xy
+
+    def counting(xy, move_to, *args):
+        counts.append(int(move_to.sum()))
+        return build_path(xy, move_to, *args)
+
+    monkeypatch.setattr(draw, "path_from_xy", counting)
+    return counts
+
+
+def test_render_stops_between_polygon_chunks(settings_for, make_layer, drawn_chunks):
+    token = _CancelAfter(checks=3)  # the check before the layer, then two chunks
+    assert render_map(settings_for(_boxes(make_layer)), token) is None
+    assert drawn_chunks == [1000, 1000]  # two of five
+
+
+def test_render_stops_between_marker_chunks(settings_for, make_layer, monkeypatch):
+    monkeypatch.setattr(draw, "MARKERS_PER_CHUNK", 1000)
+    stamped: list[int] = []
+    make_stamp = draw._marker_stamp
+
+    def counting_stamp(image):
+        stamp = make_stamp(image)
+        return lambda painter, pixels: (stamped.append(len(pixels)), stamp(painter, pixels))
+
+    monkeypatch.setattr(draw, "_marker_stamp", counting_stamp)
+    layer = make_layer([Point(i % 100, i // 100) for i in range(5000)])  # 5,000 pixels
+    assert render_map(settings_for(layer), _CancelAfter(checks=4)) is None
+    assert stamped == [1000, 1000, 1000]  # three of five
+
+
+def test_job_cancelled_mid_render_stops_at_the_next_chunk(
+    qtbot, settings_for, make_layer, monkeypatch
+):
+    first_chunk, resume = threading.Event(), threading.Event()
+    chunks: list[int] = []
+    build_path = draw.path_from_xy
+
+    def pausing(xy, move_to, *args):
+        chunks.append(int(move_to.sum()))
+        if len(chunks) == 1:  # hold the worker inside its first chunk
+            first_chunk.set()
+            resume.wait(10)
+        return build_path(xy, move_to, *args)
+
+    monkeypatch.setattr(draw, "path_from_xy", pausing)
+    job = RenderJob(settings_for(_boxes(make_layer)))
+    with (
+        qtbot.assertNotEmitted(job.finished, wait=100),
+        qtbot.waitSignal(job.cancelled, timeout=10_000),
+    ):
+        job.start()
+        assert first_chunk.wait(10)  # the worker is now drawing
+        job.cancel()
+        resume.set()
+    assert chunks == [1000]  # it stopped before the second of five chunks
 
 
 def test_job_emits_the_image_and_its_settings(qtbot, settings_for, make_layer, pixels):
