@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -25,6 +26,7 @@ class ProjectedGeometry:
 
     geometries: npt.NDArray[np.object_]
     _tree: shapely.STRtree | None = field(default=None, repr=False)
+    _tree_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _extent: tuple[tuple[float, float, float, float] | None] | None = field(
         default=None, repr=False
     )
@@ -40,9 +42,11 @@ class ProjectedGeometry:
 
     @property
     def tree(self) -> shapely.STRtree:
-        if self._tree is None:
-            self._tree = shapely.STRtree(self.geometries)
-        return self._tree
+        # Two renders starting at once would otherwise both build the index.
+        with self._tree_lock:
+            if self._tree is None:
+                self._tree = shapely.STRtree(self.geometries)
+            return self._tree
 
     def rows_in(self, bbox: tuple[float, float, float, float]) -> IntArray:
         """Rows whose bounding box meets ``bbox`` (cheap culling to a view)."""
