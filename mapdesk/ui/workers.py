@@ -22,7 +22,7 @@ from concurrent.futures import wait as futures_wait
 from typing import Any, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from mapdesk.core.errors import MapdeskError
@@ -126,9 +126,11 @@ def guarded_slot(func: F) -> F:
 class WorkerSignals(QObject):
     """Signals of one worker.
 
-    Created in the UI thread with a parent there, so Qt queues deliveries to
-    the UI thread and the object is never destroyed by a pool thread dropping
-    its last Python reference.
+    Created in the UI thread as a child of the application (not of the pool or
+    a window), so Qt queues deliveries to the UI thread, a pool thread never
+    destroys it by dropping its last Python reference, and closing a window
+    while a read is still running cannot delete it under the emitting thread
+    (emitting on a deleted QObject from another thread segfaults).
     """
 
     progress = Signal(int, str)
@@ -357,7 +359,7 @@ class WorkerPool(QObject):
         Call from the UI thread. Once the returned worker is cancelled none of
         the callbacks is called any more.
         """
-        signals = WorkerSignals(self)
+        signals = WorkerSignals(QCoreApplication.instance())
         worker = Worker(work, signals, description)
         _Delivery(worker, finished, failed, progress, signals)
         signals.done.connect(self._forget)
