@@ -1,6 +1,6 @@
 """Map rendering: frozen MapSettings → RenderJob in a worker → QImage.
 
-Uses QtCore/QtGui only (never QtWidgets), so headless PNG export works from
+Uses QtCore/QtGui only (no widgets), so headless PNG export works from
 the command line. Imports only ``mapdesk.core``.
 """
 

@@ -1,7 +1,7 @@
 """Headless map images: render a project to a PNG file without any window.
 
 Used by the CLI (``mapdesk render``) and scripts; it needs a QGuiApplication
-(for QPixmap and the raster engine) but never QtWidgets.
+(for QPixmap and the raster engine) but no widget module.
 """
 
 from __future__ import annotations

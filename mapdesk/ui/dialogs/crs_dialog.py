@@ -31,7 +31,7 @@ SEARCH_DELAY_MS = 200
 class CrsDialog(QDialog):
     """Choose a coordinate reference system.
 
-    After ``exec()`` returns Accepted, :attr:`chosen_crs` is the CRS, or None
+    When the dialog was accepted, :attr:`chosen_crs` is the CRS, or None
     when the user pressed "Leave Unknown" (only offered with ``allow_unknown``).
     """
 
