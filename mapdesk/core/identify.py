@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import shapely
 from pyproj import CRS
 
@@ -63,12 +64,14 @@ def identify_at(
             continue
         distances = shapely.distance(projected.geometries[rows], point)
         nearest = rows[np.lexsort((rows, distances))][:limit]
-        hits = [_hit(layer, int(row)) for row in nearest]
-        found.append(LayerHits(layer, hits, len(rows)))
+        found.append(LayerHits(layer, _hits(layer, nearest), len(rows)))
     return found
 
 
-def _hit(layer: VectorLayer, row: int) -> IdentifyHit:
-    fid = layer.data.index[row]
-    plain_fid = fid.item() if hasattr(fid, "item") else fid
-    return IdentifyHit(layer.id, layer.name, row, plain_fid, layer.attributes(row))
+def _hits(layer: VectorLayer, rows: npt.NDArray[np.intp]) -> list[IdentifyHit]:
+    fids = layer.data.index.take(rows).tolist()
+    attributes = layer.attribute_rows(rows)
+    return [
+        IdentifyHit(layer.id, layer.name, int(row), fid, values)
+        for row, fid, values in zip(rows, fids, attributes, strict=True)
+    ]

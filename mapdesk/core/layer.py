@@ -9,19 +9,27 @@ from __future__ import annotations
 import math
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+import shapely
 from psygnal import Signal
 from pyproj import CRS
 
-from mapdesk.core.crs import crs_label, parse_crs
+from mapdesk.core.crs import crs_label, crs_wkt, parse_crs
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.spatial import ProjectedGeometry, project_geometry
 from mapdesk.core.style import LayerStyle, default_style
 from mapdesk.core.view import Extent
+
+#: Reads the values of one attribute column at some rows.
+ColumnReader = Callable[[npt.NDArray[np.intp]], list[Any]]
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,7 @@ class VectorLayer:
         self._version = 0
         self._projected: dict[tuple[int, str], ProjectedGeometry] = {}
         self._geometry_type: tuple[str | None] | None = None
+        self._readers: tuple[gpd.GeoDataFrame, list[tuple[str, ColumnReader]]] | None = None
         self._style = style or default_style(self.geometry_type)
         #: False until someone chooses a style; the Project then picks the
         #: next palette colour so layers added one by one are told apart.
@@ -122,9 +131,7 @@ class VectorLayer:
         a million features takes a fifth of a second.
         """
         if self._geometry_type is None:
-            types = self._data.geometry.geom_type.dropna()
-            dominant = None if types.empty else str(types.value_counts().index[0])
-            self._geometry_type = (dominant,)
+            self._geometry_type = (_dominant_geometry_type(self._data.geometry.array),)
         return self._geometry_type[0]
 
     @property
@@ -217,7 +224,7 @@ class VectorLayer:
         A layer with no CRS is drawn where its numbers fall (no reprojection),
         like QGIS's "leave unknown" choice, until the user sets one.
         """
-        target_wkt = target.to_wkt() if target is not None else ""
+        target_wkt = crs_wkt(target) if target is not None else ""
         with self._lock:
             key = (self._version, target_wkt)
             cached = self._projected.get(key)
@@ -228,13 +235,33 @@ class VectorLayer:
 
     def attributes(self, row: int) -> dict[str, Any]:
         """The attribute values of the feature at position ``row``."""
-        geom = self._data.geometry.name
-        values = {}
-        for column in self._data.columns:
-            if column == geom:
-                continue
-            values[str(column)] = _plain(self._data[column].array[row])
-        return values
+        return self.attribute_rows(np.asarray([row], dtype=np.intp))[0]
+
+    def attribute_rows(self, rows: npt.NDArray[np.intp]) -> list[dict[str, Any]]:
+        """Attribute values of the features at positions ``rows``, plain Python.
+
+        Column by column with ``take`` on the stored arrays: identify reads
+        dozens of hits and must stay well under a millisecond on a million
+        features, where a per-cell ``frame[column]`` lookup costs ~10 µs.
+        """
+        names = [name for name, _ in self._attribute_readers()]
+        columns = [read(rows) for _, read in self._attribute_readers()]
+        if not columns:  # a layer with geometry only
+            return [{} for _ in range(len(rows))]
+        return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+    def _attribute_readers(self) -> list[tuple[str, ColumnReader]]:
+        cached = self._readers
+        if cached is None or cached[0] is not self._data:
+            geom = self._data.geometry.name
+            readers = [
+                (str(c), _column_reader(self._data[c].array))
+                for c in self._data.columns
+                if c != geom
+            ]
+            cached = (self._data, readers)
+            self._readers = cached
+        return cached[1]
 
     def __repr__(self) -> str:
         return f"<VectorLayer {self._name!r} {self.feature_count} features, {self.crs_description}>"
@@ -245,6 +272,53 @@ def _valid_name(name: str) -> str:
     if not text:
         raise MapdeskError("A layer name cannot be empty")
     return text
+
+
+def _column_reader(array: Any) -> ColumnReader:
+    """A function reading the values at given rows of one column, plain Python."""
+    if hasattr(array, "__arrow_array__"):
+        # Arrow-backed columns (pandas' strings) come in many chunks, and a take
+        # across chunks costs ~5 ms on a million rows: combine them once.
+        arrow = array.__arrow_array__()
+        if isinstance(arrow, pa.ChunkedArray):
+            arrow = arrow.combine_chunks()
+        return lambda rows: list(arrow.take(pa.array(rows)).to_pylist())
+    if isinstance(array.dtype, np.dtype) and array.dtype.kind in "biuf":
+        values = np.asarray(array)  # numbers: numpy converts them all at once
+
+        def read_numbers(rows: npt.NDArray[np.intp]) -> list[Any]:
+            taken = values[rows]
+            if taken.dtype.kind == "f":
+                return [None if math.isnan(v) else v for v in taken.tolist()]
+            return list(taken.tolist())
+
+        return read_numbers
+
+    def read(rows: npt.NDArray[np.intp]) -> list[Any]:
+        taken = array.take(rows)
+        missing = np.asarray(pd.isna(taken), dtype=bool)
+        return [None if m else _plain(v) for v, m in zip(taken, missing, strict=True)]
+
+    return read
+
+
+_TYPE_NAMES = (
+    "Point",
+    "LineString",
+    "LinearRing",
+    "Polygon",
+    "MultiPoint",
+    "MultiLineString",
+    "MultiPolygon",
+    "GeometryCollection",
+)
+
+
+def _dominant_geometry_type(geometries: Any) -> str | None:
+    # Type ids with bincount: 20x faster than counting geom_type strings.
+    ids = shapely.get_type_id(np.asarray(geometries, dtype=object))
+    counts = np.bincount(ids[ids >= 0], minlength=len(_TYPE_NAMES))
+    return _TYPE_NAMES[int(np.argmax(counts))] if counts.sum() else None
 
 
 def _plain(value: Any) -> Any:
