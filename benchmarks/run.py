@@ -1,0 +1,528 @@
+"""The mapdesk benchmark harness (shared PERFORMANCE.md), optionally against QGIS.
+
+``python benchmarks/run.py --data DIR --out results.json [--images OUTDIR] [--runs N] [--qgis]``
+
+Generates the data in DIR when it is missing (``make_data.py``), then times
+mapdesk's real code paths headless: ``mapdesk.io.loader.load_layer`` into a
+``Project`` in EPSG:26919, ``render_map(MapSettings.from_project(...))`` at
+1920x1080, ``identify_at``. Every figure is the median of ``--runs`` (>= 5 by
+default) after one warm-up, in seconds. ``first_picture`` and ``peak_rss_mb``
+are measured in fresh child processes so nothing is cached.
+
+With ``--qgis`` the same files, views and sizes are rendered by QGIS 3.22
+(``qgis_render.py`` under Debian's ``/usr/bin/python3``) in the same run; the
+results gain ``"qgis"`` and ``"ratio"`` (mapdesk / QGIS) entries and a table
+with the PERFORMANCE.md targets is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+# Headless before anything imports Qt.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+import make_data  # noqa: E402  (a sibling script, found through sys.path above)
+
+WIDTH, HEIGHT = 1920, 1080
+#: The zoomed view shows 1/ZOOM_AREA of the full view's area, same centre.
+ZOOM_AREA = 50
+MAP_CRS = "EPSG:26919"
+DEFAULT_RUNS = 5
+DEFAULT_CLICKS = 200
+DEFAULT_CHILDREN = 5
+QGIS_PYTHON = "/usr/bin/python3"
+
+#: Figure -> layers it draws, bottom first.
+FIGURES: dict[str, list[str]] = {
+    "points": ["points"],
+    "parcels": ["parcels"],
+    "streets": ["streets"],
+    "all": ["parcels", "streets", "points"],
+}
+
+#: QGIS-like default symbols, set explicitly on both sides so the comparison
+#: is like for like: points 7 px (~2 mm at 96 dpi) antialiased circles with a
+#: 1 px dark outline, polygons filled with a 1 px outline, lines 1 px
+#: (QGIS's default 0.26 mm is ~1 px at 96 dpi).
+SYMBOLS: dict[str, dict[str, Any]] = {
+    "points": {"fill": "#e41a1c", "stroke": "#232323", "stroke_px": 1.0, "size_px": 7.0},
+    "parcels": {"fill": "#b2df8a", "stroke": "#232323", "stroke_px": 1.0},
+    "streets": {"stroke": "#1f78b4", "stroke_px": 1.0},
+}
+
+#: Figures that are not measured yet (later issues fill them).
+NOT_YET = {"table": None, "save_one_edit_s": None, "web_export": None}
+
+#: (path in the results, target kind, limit, label). Kinds: "ratio" against
+#: QGIS, "abs" for an absolute limit in the figure's own unit.
+TARGETS: list[tuple[tuple[str, ...], str, float, str]] = [
+    (("render_full", "points"), "ratio", 0.10, "<= 0.10"),
+    (("render_full", "parcels"), "ratio", 0.25, "<= 0.25"),
+    (("render_full", "streets"), "ratio", 0.50, "<= 0.50"),
+    (("render_full", "all"), "none", 0.0, "-"),
+    (("render_zoom50", "points"), "none", 0.0, "-"),
+    (("render_zoom50", "parcels"), "none", 0.0, "-"),
+    (("render_zoom50", "streets"), "none", 0.0, "-"),
+    (("render_zoom50", "all"), "ratio", 0.10, "<= 0.10"),
+    (("first_picture", "points"), "ratio", 0.50, "<= 0.50"),
+    (("identify_s",), "ratio", 1.0, "<= 1.0 (<= 0.2 ms)"),
+    (("table",), "none", 0.0, "open <= 0.3 s / sort <= 1 s"),
+    (("save_one_edit_s",), "none", 0.0, "<= 0.05 s"),
+    (("web_export",), "none", 0.0, "<= 2 s and <= 10 MB"),
+    (("peak_rss_mb",), "abs", 800.0, "<= 800 MB"),
+]
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def median_time(action: Callable[[], object], runs: int, warmups: int = 1) -> float:
+    """Median wall time of ``runs`` calls of ``action`` after ``warmups`` untimed calls."""
+    for _ in range(warmups):
+        action()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size in MB.
+
+    ``VmHWM`` (the high-water mark of this process image) where Linux has it:
+    ``getrusage().ru_maxrss`` survives ``execve``, so a child started from a
+    big parent would report the parent's size, not its own.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    return round(kib / 1024, 1)
+
+
+def dataset_paths(data: Path) -> dict[str, Path]:
+    """The three GeoPackages, generated first when any is missing."""
+    return make_data.make_all(data, log=lambda text: print(text, file=sys.stderr))
+
+
+def _mapdesk_style(name: str) -> Any:
+    from mapdesk.core.style import LayerStyle
+
+    sym = SYMBOLS[name]
+    if name == "points":
+        return LayerStyle(
+            fill_color=sym["fill"],
+            stroke_color=sym["stroke"],
+            stroke_width=sym["stroke_px"],
+            marker_size=sym["size_px"],
+            marker_shape="circle",
+        )
+    if name == "parcels":
+        return LayerStyle(
+            fill_color=sym["fill"],
+            stroke_color=sym["stroke"],
+            stroke_width=sym["stroke_px"],
+            fill_opacity=1.0,
+        )
+    return LayerStyle(
+        fill_color=sym["stroke"], stroke_color=sym["stroke"], stroke_width=sym["stroke_px"]
+    )
+
+
+def load_styled(path: Path, name: str) -> Any:
+    """One layer through the app's loader, with the benchmark's symbol."""
+    from mapdesk.io.loader import load_layer
+
+    layer = load_layer(str(path), name)
+    layer.style = _mapdesk_style(name)
+    return layer
+
+
+def make_project(layers: Iterable[Any]) -> Any:
+    """A Project in EPSG:26919 holding ``layers`` (bottom first)."""
+    from mapdesk.core.project import Project
+
+    project = Project(crs=MAP_CRS)
+    for layer in layers:
+        project.add_layer(layer)  # each goes on top
+    return project
+
+
+def full_and_zoom_views(extent: tuple[float, float, float, float]) -> dict[str, Any]:
+    """The full-extent view ("Zoom Full": the data plus a 5% margin) and the 1/50 view."""
+    from mapdesk.core.view import ViewState
+
+    full = ViewState(width=WIDTH, height=HEIGHT).fitted(extent)
+    zoom = replace(full, resolution=full.resolution / math.sqrt(ZOOM_AREA))
+    return {"full": full, "zoom50": zoom}
+
+
+def render_once(project: Any, view: Any) -> Any:
+    """What the canvas does for a frame: snapshot the project, draw it."""
+    from mapdesk.render.job import render_map
+    from mapdesk.render.settings import MapSettings
+
+    image = render_map(MapSettings.from_project(project, view))
+    if image is None:
+        raise RuntimeError("render_map returned no image")
+    return image
+
+
+def _identify_radius_px() -> float:
+    try:
+        from mapdesk.ui.canvas.tools import IDENTIFY_RADIUS_PX
+    except ImportError:  # the UI moved it; 6 px is what it used to be
+        return 6.0
+    return float(IDENTIFY_RADIUS_PX)
+
+
+def click_points(layer: Any, clicks: int, seed: int = 7) -> list[tuple[float, float]]:
+    """``clicks`` positions of random features of ``layer`` (a click on a point)."""
+    import numpy as np
+    import shapely
+
+    rng = np.random.default_rng(seed)
+    rows = rng.integers(0, layer.feature_count, clicks)
+    xy = shapely.get_coordinates(layer.data.geometry.array[rows])
+    return [(float(x), float(y)) for x, y in xy]
+
+
+def time_identify(project: Any, clicks: list[tuple[float, float]], tolerance: float) -> float:
+    """Median time of one identify click (attributes included), after a warm-up click."""
+    from mapdesk.core.identify import identify_at
+
+    def click(x: float, y: float) -> int:
+        found = identify_at(project.layers, project.crs, x, y, tolerance)
+        return sum(len(hits.hits) for hits in found)
+
+    click(*clicks[0])  # builds the STRtree
+    times = []
+    for x, y in clicks:
+        started = time.perf_counter()
+        hits = click(x, y)
+        times.append(time.perf_counter() - started)
+        if hits == 0:
+            raise RuntimeError(f"identify at a feature ({x}, {y}) found nothing")
+    return statistics.median(times)
+
+
+# ---------------------------------------------------------------- mapdesk
+
+
+def measure_renders(
+    paths: dict[str, Path], runs: int, images: Path | None
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """render_full and render_zoom50 for every figure; also returns the views and layers."""
+    from mapdesk.render.image import ensure_gui_application
+
+    ensure_gui_application()
+    layers = {name: load_styled(paths[name], name) for name in FIGURES["all"]}
+    projects = {fig: make_project(layers[n] for n in names) for fig, names in FIGURES.items()}
+    extent = projects["all"].full_extent()
+    views = full_and_zoom_views(extent)
+    results: dict[str, Any] = {}
+    for key, view_name in (("render_full", "full"), ("render_zoom50", "zoom50")):
+        results[key] = {}
+        for figure, project in projects.items():
+            view = views[view_name]
+            seconds = median_time(lambda p=project, v=view: render_once(p, v), runs)
+            results[key][figure] = round(seconds, 6)
+            print(f"  mapdesk {key}.{figure}: {seconds:.4f} s", file=sys.stderr)
+            if images is not None:
+                render_once(project, view).save(str(images / f"{figure}_{view_name}.png"))
+    return results, views, {"layers": layers, "projects": projects}
+
+
+def child_first_picture(points_path: Path) -> dict[str, float]:
+    """In a fresh process: open points.gpkg and draw it at full extent (Qt already up)."""
+    from mapdesk.render.image import ensure_gui_application
+
+    ensure_gui_application()
+    started = time.perf_counter()
+    project = make_project([load_styled(points_path, "points")])
+    view = full_and_zoom_views(project.full_extent())["full"]
+    render_once(project, view)
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "rss_mb": peak_rss_mb()}
+
+
+def run_children(command: list[str], count: int) -> list[dict[str, float]]:
+    """Run ``command`` ``count`` times; each prints one JSON object on its last line."""
+    outputs = []
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    for _ in range(count):
+        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr[-3000:]}")
+        outputs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return outputs
+
+
+def measure(
+    data: Path,
+    runs: int = DEFAULT_RUNS,
+    images: Path | None = None,
+    clicks: int = DEFAULT_CLICKS,
+    children: int = DEFAULT_CHILDREN,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Every PERFORMANCE.md figure for mapdesk, and what QGIS needs to repeat it.
+
+    Returns
+    -------
+    results, job
+        ``results`` has exactly the PERFORMANCE.md keys; ``job`` holds the
+        views (as extents) and clicks for :func:`measure_qgis`.
+    """
+    paths = dataset_paths(data)
+    if images is not None:
+        images.mkdir(parents=True, exist_ok=True)
+    renders, views, held = measure_renders(paths, runs, images)
+    tolerance = _identify_radius_px() * views["zoom50"].resolution
+    clicks_xy = click_points(held["layers"]["points"], clicks)
+    identify_s = time_identify(held["projects"]["points"], clicks_xy, tolerance)
+    print(f"  mapdesk identify_s: {identify_s * 1000:.3f} ms", file=sys.stderr)
+    del held
+    command = [sys.executable, str(Path(__file__).resolve()), "--child-first-picture"]
+    firsts = run_children([*command, str(paths["points"])], max(children, 1))
+    first = statistics.median(f["seconds"] for f in firsts)
+    rss = max(f["rss_mb"] for f in firsts)
+    print(f"  mapdesk first_picture.points: {first:.3f} s, peak RSS {rss} MB", file=sys.stderr)
+    results = {
+        "render_full": renders["render_full"],
+        "render_zoom50": renders["render_zoom50"],
+        "first_picture": {"points": round(first, 6)},
+        "identify_s": round(identify_s, 9),
+        **NOT_YET,
+        "peak_rss_mb": rss,
+    }
+    job = {
+        "layers": {name: str(path) for name, path in paths.items()},
+        "size": [WIDTH, HEIGHT],
+        "views": {name: list(view.extent) for name, view in views.items()},
+        "figures": FIGURES,
+        "symbols": SYMBOLS,
+        "crs": MAP_CRS,
+        "runs": runs,
+        "children": max(children, 1),
+        "images": str(images) if images is not None else None,
+        "identify": {"clicks": clicks_xy, "tolerance": tolerance},
+    }
+    return ordered(results), job
+
+
+def ordered(results: dict[str, Any]) -> dict[str, Any]:
+    """The PERFORMANCE.md key order."""
+    keys = [
+        "render_full",
+        "render_zoom50",
+        "first_picture",
+        "identify_s",
+        "table",
+        "save_one_edit_s",
+        "web_export",
+        "peak_rss_mb",
+    ]
+    return {key: results[key] for key in keys}
+
+
+# ---------------------------------------------------------------- QGIS
+
+
+def qgis_available(python: str = QGIS_PYTHON) -> bool:
+    """True when ``python`` can import qgis.core."""
+    try:
+        done = subprocess.run(
+            [python, "-c", "import qgis.core"], capture_output=True, timeout=120, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+def measure_qgis(job: dict[str, Any], python: str = QGIS_PYTHON) -> dict[str, Any]:
+    """The same figures from QGIS (qgis_render.py under the system interpreter)."""
+    script = HERE / "qgis_render.py"
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(job, handle)
+        job_path = handle.name
+    # Debian's interpreter with its own packages, not this virtualenv's.
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    try:
+        done = subprocess.run(
+            [python, str(script), "render", job_path],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        sys.stderr.write(done.stderr[-4000:] if done.returncode else "")
+        if done.returncode != 0:
+            raise RuntimeError("qgis_render.py render failed")
+        renders = _last_json(done.stdout)
+        firsts = []
+        for _ in range(job["children"]):
+            child = subprocess.run(
+                [python, str(script), "first-picture", job_path],
+                capture_output=True,
+                text=True,
+                env=env,
+                check=False,
+            )
+            if child.returncode != 0:
+                sys.stderr.write(child.stderr[-4000:])
+                raise RuntimeError("qgis_render.py first-picture failed")
+            firsts.append(_last_json(child.stdout))
+    finally:
+        os.unlink(job_path)
+    return {
+        "render_full": renders["render_full"],
+        "render_zoom50": renders["render_zoom50"],
+        "first_picture": {"points": round(statistics.median(f["seconds"] for f in firsts), 6)},
+        "identify_s": renders["identify_s"],
+        "peak_rss_mb": max(f["rss_mb"] for f in firsts),
+    }
+
+
+def _last_json(stdout: str) -> dict[str, Any]:
+    for line in reversed(stdout.strip().splitlines()):
+        if line.startswith("{"):
+            return dict(json.loads(line))
+    raise RuntimeError(f"no JSON in QGIS output:\n{stdout[-2000:]}")
+
+
+def ratios(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]:
+    """mapdesk / QGIS for every figure both measured."""
+    out: dict[str, Any] = {}
+    for key, value in theirs.items():
+        mine = ours.get(key)
+        if isinstance(value, dict) and isinstance(mine, dict):
+            out[key] = {k: round(mine[k] / v, 4) for k, v in value.items() if mine.get(k) and v}
+        elif isinstance(value, int | float) and isinstance(mine, int | float) and value:
+            out[key] = round(mine / value, 4)
+    return out
+
+
+# ---------------------------------------------------------------- report
+
+
+def _dig(tree: dict[str, Any] | None, path: tuple[str, ...]) -> Any:
+    node: Any = tree
+    for key in path:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    return node
+
+
+def _fmt(value: Any, path: tuple[str, ...]) -> str:
+    if value is None:
+        return "null"
+    if path == ("peak_rss_mb",):
+        return f"{value:.0f} MB"
+    if path == ("identify_s",):
+        return f"{value * 1000:.3f} ms"
+    return f"{value:.3f} s"
+
+
+def table_rows(results: dict[str, Any]) -> list[list[str]]:
+    """Figure, mapdesk, QGIS, ratio, target, verdict for every PERFORMANCE.md figure."""
+    rows = []
+    for path, kind, limit, label in TARGETS:
+        mine = _dig(results, path)
+        theirs = _dig(results.get("qgis"), path)
+        ratio = _dig(results.get("ratio"), path)
+        verdict = "-"
+        if mine is None:
+            verdict = "not measured"
+        elif kind == "ratio" and ratio is not None:
+            verdict = "PASS" if ratio <= limit else "FAIL"
+        elif kind == "ratio" and path == ("identify_s",):
+            verdict = "PASS" if mine <= 0.0002 else "FAIL"
+        elif kind == "abs":
+            verdict = "PASS" if mine <= limit else "FAIL"
+        rows.append(
+            [
+                ".".join(path),
+                _fmt(mine, path),
+                _fmt(theirs, path) if theirs is not None else "-",
+                f"{ratio:.3f}" if ratio is not None else "-",
+                label,
+                verdict,
+            ]
+        )
+    return rows
+
+
+def format_table(results: dict[str, Any]) -> str:
+    """A Markdown table of :func:`table_rows` (also fine on a terminal)."""
+    header = ["figure", "mapdesk", "QGIS 3.22", "ratio", "target", "result"]
+    rows = [header, *table_rows(results)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in rows
+    ]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, help="folder of points/parcels/streets.gpkg")
+    parser.add_argument("--out", type=Path, help="where to write the results JSON")
+    parser.add_argument("--images", type=Path, help="save every rendered image here as PNG")
+    parser.add_argument("--runs", type=int, default=DEFAULT_RUNS, help="timed runs per figure")
+    parser.add_argument("--qgis", action="store_true", help="also time QGIS 3.22")
+    parser.add_argument("--qgis-python", default=QGIS_PYTHON, help="interpreter with qgis")
+    parser.add_argument("--child-first-picture", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child_first_picture is not None:
+        print(json.dumps(child_first_picture(args.child_first_picture)))
+        return 0
+    if args.data is None or args.out is None:
+        parser.error("--data and --out are required")
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    if args.qgis and not qgis_available(args.qgis_python):
+        parser.error(f"--qgis: {args.qgis_python} cannot import qgis.core")
+    print(
+        f"mapdesk benchmark: {os.cpu_count()} CPUs, {platform.python_version()}, runs={args.runs}",
+        file=sys.stderr,
+    )
+    results, job = measure(args.data, args.runs, args.images)
+    if args.qgis:
+        print("QGIS 3.22 on the same files and views ...", file=sys.stderr)
+        results["qgis"] = measure_qgis(job, args.qgis_python)
+        results["ratio"] = ratios(results, results["qgis"])
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print(format_table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
