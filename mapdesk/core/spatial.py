@@ -34,6 +34,8 @@ class ProjectedGeometry:
     @property
     def extent(self) -> tuple[float, float, float, float] | None:
         """(xmin, ymin, xmax, ymax) of all geometries; None when there are none."""
+        if self._extent is None and len(self.geometries) == 0:
+            self._extent = (None,)
         if self._extent is None:
             bounds = [float(v) for v in shapely.total_bounds(self.geometries)]
             finite = all(np.isfinite(bounds))

@@ -205,3 +205,14 @@ def test_identify_lists_the_nearest_first_and_counts_the_rest() -> None:
     [found] = identify_at(project.layers, project.crs, 40.2, 0, tolerance=100, limit=5)
     assert found.total == 60
     assert [h.attributes["hydrant"] for h in found.hits] == ["H40", "H41", "H39", "H42", "H38"]
+
+
+def test_an_empty_layer_has_no_extent_and_does_not_break_zoom_full(
+    stations_26984: gpd.GeoDataFrame,
+) -> None:
+    project = Project(crs=26984)
+    empty = project.add_layer(VectorLayer(stations_26984.iloc[0:0], "empty"))
+    assert project.layer_extent(empty) is None
+    assert project.home_extent() is None
+    project.add_layer(VectorLayer(stations_26984, "stations"))
+    assert project.home_extent() is not None
