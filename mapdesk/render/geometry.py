@@ -11,8 +11,12 @@ layer's cached projection, shared with other render threads).
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -87,6 +91,54 @@ class ScreenGeometry:
     polygons: ScreenPaths
 
 
+@dataclass(frozen=True)
+class MapPaths:
+    """Line parts or polygon rings in map coordinates, grouped by feature.
+
+    The screen-independent half of ``ScreenPaths``: built once per layer
+    projection, then only transformed (and culled) for each view.
+
+    Attributes
+    ----------
+    xy, move_to, feature_starts
+        As in ``ScreenPaths``, in map units.
+    bounds
+        (features, 4) xmin, ymin, xmax, ymax of each feature (all finite).
+    """
+
+    xy: FloatArray
+    move_to: BoolArray
+    feature_starts: IntArray
+    bounds: FloatArray
+
+    @property
+    def feature_count(self) -> int:
+        return len(self.feature_starts) - 1
+
+
+@dataclass(frozen=True)
+class MapArrays:
+    """A whole layer as coordinate arrays in the map CRS (see ``layer_arrays``).
+
+    Attributes
+    ----------
+    points
+        (n, 2) every point and multipoint part (NaN for empty points).
+    points_bounds
+        xmin, ymin, xmax, ymax of ``points`` (NaN when there are none).
+    lines
+        Line parts, feature by feature.
+    polygons
+        Polygon rings, wound so that a winding fill *on screen* (y down)
+        leaves holes empty.
+    """
+
+    points: FloatArray
+    points_bounds: tuple[float, float, float, float]
+    lines: MapPaths
+    polygons: MapPaths
+
+
 def to_screen_geometry(geometries: GeomArray, view: ViewState, pad: int) -> ScreenGeometry:
     """Split geometries by kind and transform them to pixels.
 
@@ -104,15 +156,215 @@ def to_screen_geometry(geometries: GeomArray, view: ViewState, pad: int) -> Scre
     -------
     ScreenGeometry
     """
+    return screen_geometry(layer_arrays(geometries), view, pad)
+
+
+def layer_arrays(geometries: GeomArray) -> MapArrays:
+    """Every geometry as coordinate arrays in map units (no view involved).
+
+    The costly shapely half of drawing (type ids, coordinates, ring offsets,
+    ring orientation, bounds): do it once per layer projection and keep it
+    (``cached_layer_arrays``), so a pan or zoom only transforms numbers.
+    """
     parts, kinds = explode_collections(geometries)
-    lines, line_dots = _split_tiny(parts[_of_kind(kinds, _LINE_TYPES)], view)
-    polygons, polygon_dots = _split_tiny(parts[_of_kind(kinds, _POLYGON_TYPES)], view)
-    return ScreenGeometry(
-        markers=unique_pixels(_pixels(_point_coordinates(parts, kinds), view), view, pad),
-        dots=unique_pixels(_pixels(np.vstack([line_dots, polygon_dots]), view), view, 0),
-        lines=drop_repeated_pixels(_line_paths(lines, view)),
-        polygons=drop_repeated_pixels(_polygon_paths(polygons, view)),
+    points = _point_coordinates(parts, kinds)
+    with np.errstate(invalid="ignore"):
+        finite = points[np.isfinite(points).all(axis=1)]
+    points_bounds = (
+        (
+            float(finite[:, 0].min()),
+            float(finite[:, 1].min()),
+            float(finite[:, 0].max()),
+            float(finite[:, 1].max()),
+        )
+        if len(finite)
+        else (np.nan, np.nan, np.nan, np.nan)
     )
+    return MapArrays(
+        points=points,
+        points_bounds=points_bounds,
+        lines=_map_line_paths(_finite(parts[_of_kind(kinds, _LINE_TYPES)])),
+        polygons=_map_polygon_paths(_finite(parts[_of_kind(kinds, _POLYGON_TYPES)])),
+    )
+
+
+_CACHE: dict[int, tuple[weakref.ref[Any], GeomArray, MapArrays]] = {}
+_CACHE_LOCK = threading.Lock()
+_BUILD_LOCKS: dict[int, threading.Lock] = {}
+
+
+def cached_layer_arrays(owner: object, geometries: GeomArray) -> MapArrays:
+    """``layer_arrays(geometries)``, kept for as long as ``owner`` lives.
+
+    ``owner`` is the object holding ``geometries`` (a layer's cached
+    projection, which is replaced, never changed, when the data or CRS
+    changes), so the entry dies with it. Threads asking at once for the same
+    owner wait for one build.
+    """
+    key = id(owner)
+    with _CACHE_LOCK:
+        entry = _CACHE.get(key)
+        if entry is not None and entry[0]() is owner and entry[1] is geometries:
+            return entry[2]
+        build_lock = _BUILD_LOCKS.setdefault(key, threading.Lock())
+    with build_lock:
+        with _CACHE_LOCK:
+            entry = _CACHE.get(key)
+            if entry is not None and entry[0]() is owner and entry[1] is geometries:
+                return entry[2]
+        arrays = layer_arrays(geometries)
+        ref = weakref.ref(owner, partial(_forget, key))
+        with _CACHE_LOCK:
+            _CACHE[key] = (ref, geometries, arrays)
+    return arrays
+
+
+def _forget(key: int, ref: weakref.ref[Any]) -> None:
+    with _CACHE_LOCK:
+        entry = _CACHE.get(key)
+        if entry is not None and entry[0] is ref:
+            del _CACHE[key]
+            _BUILD_LOCKS.pop(key, None)
+
+
+def screen_geometry(arrays: MapArrays, view: ViewState, pad: int) -> ScreenGeometry:
+    """The part of a layer in (or near) ``view``, in device pixels.
+
+    Only numpy work: culling by bounds, an affine transform, and the
+    per-pixel level of detail.
+    """
+    lines, line_dots = _screen_paths(arrays.lines, view)
+    polygons, polygon_dots = _screen_paths(arrays.polygons, view)
+    return ScreenGeometry(
+        markers=unique_pixels(_visible_points(arrays, view, pad), view, pad),
+        dots=unique_pixels(_pixels(np.vstack([line_dots, polygon_dots]), view), view, 0),
+        lines=drop_repeated_pixels(lines),
+        polygons=drop_repeated_pixels(polygons),
+    )
+
+
+def _visible_points(arrays: MapArrays, view: ViewState, pad: int) -> FloatArray:
+    """Pixels of the points within ``pad`` pixels of the view (culled in map units)."""
+    xmin, ymin, xmax, ymax = _grown_extent(view, pad + 1)
+    bx0, by0, bx1, by1 = arrays.points_bounds
+    points = arrays.points
+    if not (bx0 >= xmin and by0 >= ymin and bx1 <= xmax and by1 <= ymax):
+        x, y = points[:, 0], points[:, 1]
+        # NaN compares False: empty points drop out here.
+        inside = (x >= xmin) & (x <= xmax)
+        inside &= y >= ymin
+        inside &= y <= ymax
+        points = points[inside]
+    return _pixels(points, view)
+
+
+def _grown_extent(view: ViewState, pad_px: float) -> tuple[float, float, float, float]:
+    margin = pad_px * view.resolution
+    xmin, ymin, xmax, ymax = view.extent
+    return (xmin - margin, ymin - margin, xmax + margin, ymax + margin)
+
+
+def _screen_paths(paths: MapPaths, view: ViewState) -> tuple[ScreenPaths, FloatArray]:
+    """Features meeting the view as pixels, and centres of those under a pixel."""
+    bounds = paths.bounds
+    if len(bounds) == 0:
+        return _empty_paths(), np.empty((0, 2))
+    # Two pixels of margin: a stroke just outside the view still shows.
+    xmin, ymin, xmax, ymax = _grown_extent(view, 2)
+    meets = (bounds[:, 2] >= xmin) & (bounds[:, 0] <= xmax)
+    meets &= bounds[:, 3] >= ymin
+    meets &= bounds[:, 1] <= ymax
+    span = np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
+    tiny = span < view.resolution
+    dots = meets & tiny
+    drawn = meets & ~tiny
+    centres = (bounds[dots, 0:2] + bounds[dots, 2:4]) / 2
+    if drawn.all():
+        xy, move_to, starts = paths.xy, paths.move_to, paths.feature_starts
+    else:
+        xy, move_to, starts = _select_features(paths, drawn)
+    return ScreenPaths(_pixels(xy, view), move_to, starts), centres
+
+
+def _select_features(
+    paths: MapPaths, features: BoolArray
+) -> tuple[FloatArray, BoolArray, IntArray]:
+    """The vertices of the features where ``features`` is True, in order."""
+    starts = paths.feature_starts
+    lengths = np.diff(starts)
+    vertices = np.repeat(features, lengths)
+    kept = np.zeros(int(features.sum()) + 1, dtype=np.int64)
+    np.cumsum(lengths[features], out=kept[1:])
+    return np.compress(vertices, paths.xy, axis=0), paths.move_to[vertices], kept
+
+
+def _finite(geoms: GeomArray) -> GeomArray:
+    """Geometries with finite, non-empty bounds (pyproj gives inf for points
+    it cannot transform, and Qt drops a whole path holding one)."""
+    bounds = shapely.bounds(geoms).reshape(-1, 4)
+    finite = np.isfinite(bounds).all(axis=1)
+    return geoms if finite.all() else geoms[finite]
+
+
+def _map_paths(coords: FloatArray, subpath_starts: IntArray, feature_starts: IntArray) -> MapPaths:
+    move_to = np.zeros(len(coords), dtype=bool)
+    move_to[subpath_starts[:-1][subpath_starts[:-1] < len(coords)]] = True
+    starts = feature_starts.astype(np.int64)
+    return MapPaths(coords, move_to, starts, _feature_bounds(coords, starts))
+
+
+def _feature_bounds(xy: FloatArray, feature_starts: IntArray) -> FloatArray:
+    """(features, 4) bounds of each feature's vertices (features have vertices)."""
+    count = len(feature_starts) - 1
+    bounds = np.empty((count, 4))
+    if count == 0:
+        return bounds
+    first = feature_starts[:-1]
+    for column, axis, reduce in (
+        (0, 0, np.minimum),
+        (1, 1, np.minimum),
+        (2, 0, np.maximum),
+        (3, 1, np.maximum),
+    ):
+        bounds[:, column] = reduce.reduceat(xy[:, axis], first)
+    return bounds
+
+
+def _empty_map_paths() -> MapPaths:
+    return MapPaths(
+        np.empty((0, 2)), np.empty(0, dtype=bool), np.zeros(1, dtype=np.int64), np.empty((0, 4))
+    )
+
+
+def _map_line_paths(lines: GeomArray) -> MapPaths:
+    """Line parts as subpaths; feature by feature."""
+    if len(lines) == 0:
+        return _empty_map_paths()
+    rings = shapely.get_type_id(lines) == GeometryType.LINEARRING
+    if rings.any():
+        # to_ragged_array does not take LinearRings; the same vertices as a
+        # LineString draw identically.
+        coords, index = shapely.get_coordinates(lines[rings], return_index=True)
+        lines = lines.copy()
+        lines[rings] = shapely.linestrings(coords, indices=index)
+    coords, offsets = _ragged(lines)
+    part_starts = offsets[0]
+    feature_starts = offsets[0] if len(offsets) == 1 else offsets[0][offsets[1]]
+    return _map_paths(coords, part_starts, feature_starts)
+
+
+def _map_polygon_paths(polygons: GeomArray) -> MapPaths:
+    """Polygon rings as subpaths, wound for a winding fill on screen.
+
+    The map-to-screen transform flips y, which reverses every ring's
+    orientation, so rings are oriented here with y negated.
+    """
+    if len(polygons) == 0:
+        return _empty_map_paths()
+    coords, ring_starts, exterior_rings, feature_starts = _polygon_rings(polygons)
+    flipped = orient_rings(coords * np.array([1.0, -1.0]), ring_starts, exterior_rings)
+    flipped[:, 1] *= -1.0
+    return _map_paths(flipped, ring_starts, feature_starts)
 
 
 def _point_coordinates(parts: GeomArray, kinds: npt.NDArray[np.int32]) -> FloatArray:
@@ -152,18 +404,6 @@ def explode_collections(geometries: GeomArray) -> tuple[GeomArray, npt.NDArray[n
     return geoms, kinds
 
 
-def _split_tiny(geoms: GeomArray, view: ViewState) -> tuple[GeomArray, FloatArray]:
-    """Geometries to draw as paths, and centres of those under one pixel."""
-    bounds = shapely.bounds(geoms).reshape(-1, 4)
-    # pyproj returns inf for points it cannot transform; Qt drops a whole path
-    # holding one, so such features are left out.
-    finite = np.isfinite(bounds).all(axis=1)
-    span = np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
-    tiny = finite & (span < view.resolution)
-    centres = (bounds[tiny, 0:2] + bounds[tiny, 2:4]) / 2
-    return geoms[finite & ~tiny], centres
-
-
 def _pixels(xy: FloatArray, view: ViewState) -> FloatArray:
     px, py = view.to_screen(xy[:, 0], xy[:, 1])
     return np.column_stack([px, py])
@@ -199,33 +439,6 @@ def _empty_paths() -> ScreenPaths:
     return ScreenPaths(np.empty((0, 2)), np.empty(0, dtype=bool), np.zeros(1, dtype=np.int64))
 
 
-def _line_paths(lines: GeomArray, view: ViewState) -> ScreenPaths:
-    """Line parts as subpaths; feature by feature."""
-    if len(lines) == 0:
-        return _empty_paths()
-    rings = shapely.get_type_id(lines) == GeometryType.LINEARRING
-    if rings.any():
-        # to_ragged_array does not take LinearRings; the same vertices as a
-        # LineString draw identically.
-        coords, index = shapely.get_coordinates(lines[rings], return_index=True)
-        lines = lines.copy()
-        lines[rings] = shapely.linestrings(coords, indices=index)
-    coords, offsets = _ragged(lines)
-    part_starts = offsets[0]
-    feature_starts = offsets[0] if len(offsets) == 1 else offsets[0][offsets[1]]
-    return _paths(coords, part_starts, feature_starts, view)
-
-
-def _polygon_paths(polygons: GeomArray, view: ViewState) -> ScreenPaths:
-    """Polygon rings as subpaths, exteriors and holes wound opposite ways."""
-    if len(polygons) == 0:
-        return _empty_paths()
-    coords, ring_starts, exterior_rings, feature_starts = _polygon_rings(polygons)
-    paths = _paths(coords, ring_starts, feature_starts, view)
-    xy = orient_rings(paths.xy, ring_starts, exterior_rings)
-    return ScreenPaths(xy, paths.move_to, paths.feature_starts)
-
-
 def _polygon_rings(polygons: GeomArray) -> tuple[FloatArray, IntArray, IntArray, IntArray]:
     """Vertices, ring offsets, indices of exterior rings and feature offsets."""
     single = shapely.get_type_id(polygons) == GeometryType.POLYGON
@@ -240,14 +453,6 @@ def _polygon_rings(polygons: GeomArray) -> tuple[FloatArray, IntArray, IntArray,
     if len(offsets) == 2:
         return coords, ring_starts, offsets[1][:-1], ring_starts[offsets[1]]
     return coords, ring_starts, offsets[1][:-1], ring_starts[offsets[1][offsets[2]]]
-
-
-def _paths(
-    coords: FloatArray, subpath_starts: IntArray, feature_starts: IntArray, view: ViewState
-) -> ScreenPaths:
-    move_to = np.zeros(len(coords), dtype=bool)
-    move_to[subpath_starts[:-1][subpath_starts[:-1] < len(coords)]] = True
-    return ScreenPaths(_pixels(coords, view), move_to, feature_starts.astype(np.int64))
 
 
 def drop_repeated_pixels(paths: ScreenPaths) -> ScreenPaths:
@@ -340,3 +545,31 @@ def _ring_areas(xy: FloatArray, starts: IntArray, ends: IntArray) -> FloatArray:
     areas = np.add.reduceat(cross, np.minimum(starts, count - 1))
     areas[lengths == 0] = 0.0
     return areas
+
+
+def line_segments(paths: ScreenPaths, width: int, height: int, margin: float) -> FloatArray:
+    """(m, 4) segments (x1, y1, x2, y2) of every subpath, for ``drawLines``.
+
+    Segments wholly beyond one edge of the ``width`` x ``height`` image (by
+    more than ``margin`` pixels) are left out: they cannot show, and at a
+    zoomed-in view most segments of the features met are such.
+    """
+    xy = paths.xy
+    if len(xy) < 2:
+        return np.empty((0, 4))
+    # A segment joins vertex i to i + 1 unless i + 1 starts a new subpath.
+    joined = ~paths.move_to[1:]
+    x, y = xy[:, 0], xy[:, 1]
+    lo_x, hi_x = -margin, width + margin
+    lo_y, hi_y = -margin, height + margin
+    left, right = x < lo_x, x > hi_x
+    above, below = y < lo_y, y > hi_y
+    joined &= ~(left[:-1] & left[1:])
+    joined &= ~(right[:-1] & right[1:])
+    joined &= ~(above[:-1] & above[1:])
+    joined &= ~(below[:-1] & below[1:])
+    first = np.flatnonzero(joined)
+    segments = np.empty((len(first), 4))
+    segments[:, 0:2] = xy[first]
+    segments[:, 2:4] = xy[first + 1]
+    return segments

@@ -10,14 +10,27 @@ from __future__ import annotations
 
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from functools import cache, partial
+from typing import TypeVar
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPainter
 
 from mapdesk.render.draw import draw_layer, fill_background
 from mapdesk.render.settings import MapSettings
+
+#: Seconds between two partial images of one render (QGIS refreshes its
+#: canvas every 250 ms while drawing; 100 ms still feels immediate).
+PARTIAL_INTERVAL_S = 0.1
+
+#: Called by ``render_map`` after each layer with the image drawn so far.
+LayerDone = Callable[[QImage], None]
+
+T = TypeVar("T")
 
 
 class CancelToken:
@@ -35,7 +48,11 @@ class CancelToken:
         return self._event.is_set()
 
 
-def render_map(settings: MapSettings, cancel: CancelToken | None = None) -> QImage | None:
+def render_map(
+    settings: MapSettings,
+    cancel: CancelToken | None = None,
+    on_layer_done: LayerDone | None = None,
+) -> QImage | None:
     """Draw every layer of ``settings`` into a new image.
 
     Parameters
@@ -44,6 +61,10 @@ def render_map(settings: MapSettings, cancel: CancelToken | None = None) -> QIma
         The frozen map settings; layers are drawn bottom first.
     cancel
         Checked between layers and chunks of features.
+    on_layer_done
+        Called in the rendering thread after each layer that was drawn, with
+        the image so far (still being drawn into, and without its device
+        pixel ratio yet: copy it to keep it).
 
     Returns
     -------
@@ -64,12 +85,17 @@ def render_map(settings: MapSettings, cancel: CancelToken | None = None) -> QIma
     painter = QPainter(image)
     try:
         for snapshot in settings.layers:
-            if token.cancelled or not draw_layer(
-                painter, snapshot, settings, lambda: token.cancelled
-            ):
+            if token.cancelled:
                 return None
+            if snapshot.layer.feature_count == 0:
+                continue  # nothing to draw (and no extent to cull with)
+            if not draw_layer(painter, snapshot, settings, lambda: token.cancelled):
+                return None
+            if on_layer_done is not None:
+                on_layer_done(image)
     finally:
         painter.end()
+    # Only now: with a ratio set, the painter would scale device pixels again.
     image.setDevicePixelRatio(settings.device_pixel_ratio)
     return None if token.cancelled else image
 
@@ -85,6 +111,7 @@ class _Relay(QObject):
 
     done = Signal(object)
     error = Signal(str)
+    partial = Signal(object)
 
 
 # Jobs whose worker is still running. Holding them here means the last Python
@@ -107,10 +134,42 @@ def _render_threads() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mapdesk-render")
 
 
+def run_in_render_thread(work: Callable[[], T]) -> Future[T]:
+    """Run other work that touches layer data (an extent, a reprojection) off the UI thread.
+
+    The same Python threads as renders, for the same pyproj reason; the
+    caller brings the result back to its own thread (e.g. a queued signal).
+    """
+    return _render_threads().submit(work)
+
+
+class _PartialImages:
+    """``on_layer_done`` for a job: copies of the image, at most every PARTIAL_INTERVAL_S.
+
+    Nothing is sent after the last layer (the finished image follows at once)
+    nor once the job is cancelled.
+    """
+
+    def __init__(self, settings: MapSettings, token: CancelToken, relay: _Relay) -> None:
+        self._settings, self._token, self._relay = settings, token, relay
+        self._layers_left = sum(1 for s in settings.layers if s.layer.feature_count)
+        self._last = time.monotonic()
+
+    def __call__(self, image: QImage) -> None:
+        self._layers_left -= 1
+        now = time.monotonic()
+        if self._layers_left <= 0 or self._token.cancelled or now - self._last < PARTIAL_INTERVAL_S:
+            return
+        self._last = now
+        shown = image.copy()  # the worker goes on drawing into ``image``
+        shown.setDevicePixelRatio(self._settings.device_pixel_ratio)
+        self._relay.partial.emit(shown)
+
+
 def _run_in_worker(settings: MapSettings, token: CancelToken, relay: _Relay) -> None:
     """Worker body: every outcome, an exception included, goes back as a signal."""
     try:
-        image = render_map(settings, token)
+        image = render_map(settings, token, _PartialImages(settings, token, relay))
     except Exception as exc:
         relay.error.emit(one_line(exc))
         return
@@ -122,6 +181,9 @@ class RenderJob(QObject):
 
     Signals
     -------
+    partial_image(QImage, MapSettings)
+        The layers drawn so far, bottom first, while the render goes on (at
+        most every PARTIAL_INTERVAL_S, never after ``cancel``).
     finished(QImage, MapSettings)
         The image and the settings it was drawn for (not emitted if cancelled).
     failed(str)
@@ -130,6 +192,7 @@ class RenderJob(QObject):
         The job stopped early (or finished after being cancelled).
     """
 
+    partial_image = Signal(QImage, object)
     finished = Signal(QImage, object)
     failed = Signal(str)
     cancelled = Signal()
@@ -139,10 +202,12 @@ class RenderJob(QObject):
         self.settings = settings
         self._token = CancelToken()
         self._started = False
+        self._stopped_early = False
         # A child of the job, so it lives (and dies) in the job's thread.
         self._relay = _Relay(self)
         self._relay.done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
         self._relay.error.connect(self._on_error, Qt.ConnectionType.QueuedConnection)
+        self._relay.partial.connect(self._on_partial, Qt.ConnectionType.QueuedConnection)
 
     def start(self) -> None:
         """Start drawing in a worker thread; results arrive as signals."""
@@ -160,8 +225,18 @@ class RenderJob(QObject):
     def is_cancelled(self) -> bool:
         return self._token.cancelled
 
+    @property
+    def stopped_early(self) -> bool:
+        """True when the worker gave up part-way (between chunks or layers)."""
+        return self._stopped_early
+
+    def _on_partial(self, image: QImage) -> None:
+        if not self._token.cancelled:
+            self.partial_image.emit(image, self.settings)
+
     def _on_done(self, image: QImage | None) -> None:
         self._release()
+        self._stopped_early = image is None
         if image is None or self._token.cancelled:
             self.cancelled.emit()
         else:
@@ -182,14 +257,21 @@ class MapRenderer(QObject):
 
     Signals
     -------
+    partial_image(QImage, MapSettings)
+        The latest request's layers drawn so far (progressive rendering).
     image_ready(QImage, MapSettings)
         The image of the latest request only; stale images are dropped.
     render_failed(str)
         The latest request failed (one-line message).
+    render_cancelled(MapSettings, bool)
+        A superseded or cancelled request ended without an image; the flag
+        is True when its worker stopped part-way rather than finishing.
     """
 
+    partial_image = Signal(QImage, object)
     image_ready = Signal(QImage, object)
     render_failed = Signal(str)
+    render_cancelled = Signal(object, bool)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -201,9 +283,10 @@ class MapRenderer(QObject):
         # No Qt parent: a job is freed (on this thread) when its worker has
         # reported and nothing references it, never while a worker may emit.
         job = RenderJob(settings)
+        job.partial_image.connect(partial(self._on_partial, job))
         job.finished.connect(partial(self._on_finished, job))
         job.failed.connect(partial(self._on_failed, job))
-        job.cancelled.connect(partial(self._on_ended, job))
+        job.cancelled.connect(partial(self._on_cancelled, job))
         self._job = job
         job.start()
 
@@ -223,6 +306,10 @@ class MapRenderer(QObject):
         """The settings of the render in progress, if any."""
         return self._job.settings if self._job is not None else None
 
+    def _on_partial(self, job: RenderJob, image: QImage, settings: MapSettings) -> None:
+        if job is self._job:
+            self.partial_image.emit(image, settings)
+
     def _on_finished(self, job: RenderJob, image: QImage, settings: MapSettings) -> None:
         if self._on_ended(job):
             self.image_ready.emit(image, settings)
@@ -230,6 +317,12 @@ class MapRenderer(QObject):
     def _on_failed(self, job: RenderJob, message: str) -> None:
         if self._on_ended(job):
             self.render_failed.emit(message)
+
+    def _on_cancelled(self, job: RenderJob) -> None:
+        self._on_ended(job)
+        # The renderer may be gone (its window closed) when an old job reports.
+        with suppress(RuntimeError):
+            self.render_cancelled.emit(job.settings, job.stopped_early)
 
     def _on_ended(self, job: RenderJob) -> bool:
         """Forget a finished job; True if it was the current one."""

@@ -73,7 +73,11 @@ def test_make_data_is_deterministic() -> None:
     assert make_data.make_points(50).equals(make_data.make_points(50))
 
 
-def test_run_produces_exactly_the_performance_keys(tiny_data: Path, tmp_path: Path) -> None:
+def test_run_produces_exactly_the_performance_keys(
+    tiny_data: Path, tmp_path: Path, qapp: object
+) -> None:
+    # qapp: the harness renders in this process; pytest-qt's QApplication must
+    # exist first, or the harness's plain QGuiApplication breaks later UI tests.
     run = _script("run")
     results, job = run.measure(tiny_data, runs=1, images=tmp_path, clicks=3, children=1)
     json.dumps(results)  # serialisable

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from shapely.geometry import LineString, Point
+from shapely.geometry import Point
 
 from mapdesk.render import draw, geometry, render_map
 from mapdesk.render.geometry import ScreenPaths, drop_repeated_pixels
@@ -77,13 +77,3 @@ def test_dense_polygon_draws_the_same_pixels_from_far_fewer_vertices(
     assert len(painted_thinned ^ painted_full) <= 5  # faint edge pixels at most
     assert pixels.rgb(thinned, 50, 50) == pixels.hex_rgb(GREEN)
     assert pixels.rgb(thinned, 5, 5) == (255, 255, 255)
-
-
-def test_dense_line_keeps_its_ends(pixels, settings_for, make_layer, monkeypatch):
-    wiggly = LineString([(10 + i * 0.01, 50.5 + 0.2 * np.sin(i)) for i in range(8001)])
-    layer = make_layer([wiggly], stroke_color=BLACK, stroke_width=0)
-    (thinned, few), (full, all_) = _render_with_and_without_lod(layer, settings_for, monkeypatch)
-    assert (few, all_) == (81, 8001)
-    columns_thinned, columns_full = pixels.painted(thinned)[:, 0], pixels.painted(full)[:, 0]
-    assert columns_thinned.min() == columns_full.min() <= 10
-    assert columns_thinned.max() == columns_full.max() >= 89

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QFocusEvent,
@@ -33,7 +33,7 @@ from mapdesk.core.errors import MapdeskError
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.project import Project
 from mapdesk.core.view import Extent, ViewState, padded_extent
-from mapdesk.render.job import MapRenderer
+from mapdesk.render.job import MapRenderer, run_in_render_thread
 from mapdesk.render.settings import MapSettings
 from mapdesk.ui.canvas.highlight import Highlight
 from mapdesk.ui.canvas.reproject import reprojected_extent
@@ -62,6 +62,17 @@ CHANGE_DELAY_MS = 30
 WHEEL_ZOOM_PER_NOTCH = 2.0
 #: One wheel notch in QWheelEvent.angleDelta units (eighths of a degree).
 WHEEL_NOTCH = 120.0
+#: Up to this many features in all layers, an extent is computed at once on
+#: the UI thread; above, in a render thread (a first extent over a million
+#: geometries, or waiting on the lock of a layer a worker is reprojecting,
+#: would block the UI for hundreds of milliseconds).
+SYNC_EXTENT_FEATURES = 100_000
+
+
+class _ExtentRelay(QObject):
+    """Brings an extent computed in a render thread back to the canvas (queued)."""
+
+    found = Signal(int, object)
 
 
 class MapCanvas(QWidget):
@@ -106,12 +117,20 @@ class MapCanvas(QWidget):
         self._latest: MapSettings | None = None
         self._busy = False
         self._fit_on_resize = project.view is None
-        self._view = self._initial_view()
+        # An extent being computed in a worker: (request number, map CRS,
+        # view number when asked, padding span or None for home).
+        self._fit_serial = 0
+        self._fit_request: tuple[int, Any, int] | None = None
+        self._view_serial = 0
+        self._extents = _ExtentRelay(self)
+        self._extents.found.connect(self._on_extent_found, Qt.ConnectionType.QueuedConnection)
         self._renderer = renderer if renderer is not None else MapRenderer(self)
         self._renderer.image_ready.connect(self._on_image_ready)
+        self._renderer.partial_image.connect(self._on_partial_image)
         self._renderer.render_failed.connect(self._on_render_failed)
         self._timer = QTimer(self, singleShot=True)
         self._timer.timeout.connect(self._render_now)
+        self._view = self._initial_view()
         self._watch_project()
         self.tools: dict[str, MapTool] = {
             tool.name: tool
@@ -198,8 +217,56 @@ class MapCanvas(QWidget):
         base = ViewState(width=max(1, self.width()), height=max(1, self.height()))
         if self._project.view is not None:
             return self._project.view.resized(base.width, base.height)
+        if not self._extents_are_cheap():
+            self._fit_later(self._project.home_extent)
+            return base
         extent = self._project.home_extent()
         return base.fitted(extent) if extent is not None else base
+
+    # --- extents off the UI thread ---------------------------------------------
+    def _extents_are_cheap(self, layers: Sequence[VectorLayer] | None = None) -> bool:
+        chosen = self._project.layers if layers is None else layers
+        return sum(layer.feature_count for layer in chosen) <= SYNC_EXTENT_FEATURES
+
+    def _fit_later(self, extent_of: Any) -> None:
+        """Compute ``extent_of()`` in a render thread, then fit the view to it.
+
+        The answer is dropped if the user navigated, the map CRS changed or
+        a newer fit was asked for in the meantime. No render starts while a
+        fit is pending (it would draw a view about to be replaced).
+        """
+        self._fit_serial += 1
+        serial, relay = self._fit_serial, self._extents
+        self._fit_request = (serial, self._crs, self._view_serial)
+
+        def work() -> None:
+            try:
+                extent = extent_of()
+            except Exception as exc:  # reported on the UI thread as "no extent"
+                log.warning("Extent failed: %s", exc)
+                extent = None
+            with suppress(RuntimeError):  # the canvas was closed meanwhile
+                relay.found.emit(serial, extent)
+
+        run_in_render_thread(work)
+
+    @property
+    def fitting(self) -> bool:
+        """True while an extent to zoom to is being computed in a worker."""
+        return self._fit_request is not None
+
+    @guarded_slot
+    def _on_extent_found(self, serial: int, extent: Extent | None) -> None:
+        request = self._fit_request
+        if request is None or request[0] != serial:
+            return  # superseded
+        self._fit_request = None
+        _serial, crs, view_serial = request
+        if crs is not self._crs or view_serial != self._view_serial or extent is None:
+            self.refresh()
+            return
+        self.set_view(self._view.fitted(extent), keep_fit=True)
+        self.refresh(0)
 
     def set_view(self, view: ViewState, *, keep_fit: bool = False) -> None:
         """Show ``view`` now (the previous image, transformed) and render it shortly."""
@@ -207,6 +274,7 @@ class MapCanvas(QWidget):
         if view == self._view:
             return
         self._view = view
+        self._view_serial += 1
         self._project.view = view
         self.update()
         self.view_changed.emit(view)
@@ -235,17 +303,30 @@ class MapCanvas(QWidget):
             self.set_view(self._view.fitted(extent))
 
     def zoom_full(self) -> None:
-        """Show every visible layer (all layers when none is visible)."""
+        """Show every visible layer (all layers when none is visible).
+
+        On big layers the extent is computed in a worker and the view
+        changes when it arrives.
+        """
+        if not self._extents_are_cheap():
+            self._fit_later(self._project.home_extent)
+            return
         extent = self._project.home_extent()
         if extent is not None:
             self.set_view(self._view.fitted(extent), keep_fit=True)
 
     def zoom_to_layer(self, layer: VectorLayer) -> None:
-        extent = self._project.layer_extent(layer)
+        if layer.feature_count == 0:
+            raise MapdeskError(f"Layer '{layer.name}' has no features to zoom to")
+        project = self._project
+        if not self._extents_are_cheap([layer]):
+            self._fit_later(lambda: _padded(project.layer_extent(layer), project.min_view_span))
+            return
+        extent = project.layer_extent(layer)
         if extent is None:
             raise MapdeskError(f"Layer '{layer.name}' has no features to zoom to")
         # A single point has no size: show ~100 m around it, not 1:0.00001.
-        self.zoom_to_extent(padded_extent(extent, self._project.min_view_span))
+        self.zoom_to_extent(padded_extent(extent, project.min_view_span))
 
     # --- identify highlight --------------------------------------------------
     def set_highlight(self, geometries: Sequence[object]) -> None:
@@ -300,6 +381,8 @@ class MapCanvas(QWidget):
     @guarded_slot
     def _render_now(self) -> None:
         self._timer.stop()
+        if self._fit_request is not None:
+            return  # the view is about to change; the fit renders it
         try:
             settings = MapSettings.from_project(
                 self._project,
@@ -312,6 +395,19 @@ class MapCanvas(QWidget):
         self._latest = settings
         self._set_busy(True)
         self._renderer.request(settings)
+
+    @guarded_slot
+    def _on_partial_image(self, image: QImage, settings: MapSettings) -> None:
+        """Layers drawn so far for the latest view: shown until the next one.
+
+        Until the first arrives, the previous image stays on screen,
+        transformed to the current view, so the map never blinks.
+        """
+        if settings is not self._latest:
+            return
+        self._image = image
+        self._image_view = settings.view
+        self.update()
 
     @guarded_slot
     def _on_image_ready(self, image: QImage, settings: MapSettings) -> None:
@@ -377,10 +473,13 @@ class MapCanvas(QWidget):
         super().resizeEvent(event)
         size = event.size()
         resized = self._view.resized(size.width(), size.height())
-        if self._fit_on_resize:
-            extent = self._project.home_extent()
-            if extent is not None:
-                resized = resized.fitted(extent)
+        if self._fit_on_resize and self._fit_request is None:
+            if self._extents_are_cheap():
+                extent = self._project.home_extent()
+                if extent is not None:
+                    resized = resized.fitted(extent)
+            else:
+                self._fit_later(self._project.home_extent)
         self._view = resized
         self._project.view = resized
         self.view_changed.emit(resized)
@@ -455,3 +554,7 @@ class MapCanvas(QWidget):
     def space_panning(self) -> bool:
         """True while Space is held: moving the mouse pans, whatever the tool."""
         return self._space_pan.active
+
+
+def _padded(extent: Extent | None, min_span: float) -> Extent | None:
+    return None if extent is None else padded_extent(extent, min_span)
