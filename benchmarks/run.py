@@ -440,6 +440,10 @@ def _dig(tree: dict[str, Any] | None, path: tuple[str, ...]) -> Any:
     return node
 
 
+#: Identify must also take at most 0.2 ms per click, whatever QGIS does.
+IDENTIFY_LIMIT_S = 0.0002
+
+
 def _fmt(value: Any, path: tuple[str, ...]) -> str:
     if value is None:
         return "null"
@@ -460,10 +464,12 @@ def table_rows(results: dict[str, Any]) -> list[list[str]]:
         verdict = "-"
         if mine is None:
             verdict = "not measured"
+        elif path == ("identify_s",):
+            # PERFORMANCE.md asks for both: no slower than QGIS, and <= 0.2 ms.
+            within = mine <= IDENTIFY_LIMIT_S and (ratio is None or ratio <= limit)
+            verdict = "PASS" if within else "FAIL"
         elif kind == "ratio" and ratio is not None:
             verdict = "PASS" if ratio <= limit else "FAIL"
-        elif kind == "ratio" and path == ("identify_s",):
-            verdict = "PASS" if mine <= 0.0002 else "FAIL"
         elif kind == "abs":
             verdict = "PASS" if mine <= limit else "FAIL"
         rows.append(

@@ -184,3 +184,18 @@ def test_multipart_and_collection_features_after_the_cache(pixels, settings_for,
     assert pixels.rgb(image, 50, 89) == pixels.hex_rgb(WHITE)  # between the parts
     assert pixels.rgb(image, 50, 19)[2] > 200
     assert pixels.rgb(image, 50, 49) == pixels.hex_rgb(RED)
+
+
+def test_dense_markers_show_their_fill_not_a_mat_of_outlines(pixels, settings_for, make_layer):
+    # Every pixel of the 100x100 view hit several times, as in a FixIt hot
+    # spot at full extent: QGIS (file order) shows fills among outlines.
+    # Stamped in raster order, each marker's top-left outline stayed on top
+    # and the hot spot came out almost black.
+    rng = np.random.default_rng(7)
+    xy = rng.uniform(0, 100, size=(60_000, 2))
+    layer = make_layer(
+        [Point(x, y) for x, y in xy], fill_color=RED, stroke_color="#000000", marker_size=7.0
+    )
+    rgb = pixels.as_array(render_map(settings_for(layer)))[10:90, 10:90, 2::-1].astype(int)
+    reddish = (rgb[:, :, 0] > 150) & (rgb[:, :, 1] < 80)
+    assert reddish.mean() > 0.3, reddish.mean()  # raster order gave 0.0
