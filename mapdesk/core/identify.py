@@ -69,7 +69,7 @@ def identify_at(
 
 
 def _hits(layer: VectorLayer, rows: npt.NDArray[np.intp]) -> list[IdentifyHit]:
-    fids = layer.data.index.take(rows).tolist()
+    fids = layer.fids(rows)
     attributes = layer.attribute_rows(rows)
     return [
         IdentifyHit(layer.id, layer.name, int(row), fid, values)
