@@ -47,6 +47,7 @@ from qgis.core import (  # after the platform is chosen
 )
 from qgis.PyQt.QtCore import QSize
 from qgis.PyQt.QtGui import QColor
+from timing import median_time
 
 #: The margin mapdesk's "Zoom Full" leaves around the data (ViewState.fitted).
 FIT_MARGIN = 0.05
@@ -119,16 +120,6 @@ def render(settings: QgsMapSettings):
     job.start()
     job.waitForFinished()
     return job.renderedImage()
-
-
-def median_time(action, runs: int) -> float:
-    action()  # warm-up
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def run_renders(job: dict) -> dict:

@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import make_data  # noqa: E402  (a sibling script, found through sys.path above)
+from timing import median_time  # noqa: E402
 
 WIDTH, HEIGHT = 1920, 1080
 #: The zoomed view shows 1/ZOOM_AREA of the full view's area, same centre.
@@ -93,18 +94,6 @@ TARGETS: list[tuple[tuple[str, ...], str, float, str]] = [
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def median_time(action: Callable[[], object], runs: int, warmups: int = 1) -> float:
-    """Median wall time of ``runs`` calls of ``action`` after ``warmups`` untimed calls."""
-    for _ in range(warmups):
-        action()
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def peak_rss_mb() -> float:
@@ -374,30 +363,11 @@ def measure_qgis(job: dict[str, Any], python: str = QGIS_PYTHON) -> dict[str, An
     env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
     env["QT_QPA_PLATFORM"] = "offscreen"
     try:
-        done = subprocess.run(
-            [python, str(script), "render", job_path],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=False,
-        )
-        sys.stderr.write(done.stderr[-4000:] if done.returncode else "")
-        if done.returncode != 0:
-            raise RuntimeError("qgis_render.py render failed")
-        renders = _last_json(done.stdout)
-        firsts = []
-        for _ in range(job["children"]):
-            child = subprocess.run(
-                [python, str(script), "first-picture", job_path],
-                capture_output=True,
-                text=True,
-                env=env,
-                check=False,
-            )
-            if child.returncode != 0:
-                sys.stderr.write(child.stderr[-4000:])
-                raise RuntimeError("qgis_render.py first-picture failed")
-            firsts.append(_last_json(child.stdout))
+        renders = _run_qgis(python, script, "render", job_path, env)
+        firsts = [
+            _run_qgis(python, script, "first-picture", job_path, env)
+            for _ in range(job["children"])
+        ]
     finally:
         os.unlink(job_path)
     return {
@@ -407,6 +377,23 @@ def measure_qgis(job: dict[str, Any], python: str = QGIS_PYTHON) -> dict[str, An
         "identify_s": renders["identify_s"],
         "peak_rss_mb": max(f["rss_mb"] for f in firsts),
     }
+
+
+def _run_qgis(
+    python: str, script: Path, command: str, job_path: str, env: dict[str, str]
+) -> dict[str, Any]:
+    """Run one qgis_render.py command in a child and return the JSON it printed."""
+    done = subprocess.run(
+        [python, str(script), command, job_path],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr[-4000:])
+        raise RuntimeError(f"qgis_render.py {command} failed")
+    return _last_json(done.stdout)
 
 
 def _last_json(stdout: str) -> dict[str, Any]:

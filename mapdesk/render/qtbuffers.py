@@ -166,22 +166,10 @@ def _elements_writable() -> bool:
 def _path_from_stream(
     xy: FloatArray, move_to: BoolArray, fill_rule: Qt.FillRule = Qt.FillRule.WindingFill
 ) -> QPainterPath:
-    """``path_from_xy`` through QPainterPath's binary stream form (portable).
+    """:func:`path_from_xy` through QPainterPath's binary stream form (portable).
 
-    Parameters
-    ----------
-    xy
-        (n, 2) vertex coordinates in pixels; all must be finite (Qt discards a
-        whole path holding a NaN or infinity).
-    move_to
-        True where a subpath (a line part or a ring) starts.
-    fill_rule
-        How overlapping subpaths fill.
-
-    Returns
-    -------
-    QPainterPath
-        One path holding every subpath.
+    Same parameters and result; used where writing Qt's element array in
+    place is not possible.
     """
     count = len(xy)
     raw = np.empty(4 + count * _PATH_ELEMENT.itemsize + 8, dtype=np.uint8)

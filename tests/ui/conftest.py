@@ -13,8 +13,9 @@ from typing import Any
 
 import geopandas as gpd
 import pytest
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QDialog, QMessageBox
+from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 from shapely.geometry import LineString, Point, Polygon
 
 import mapdesk  # noqa: F401  (registers the file reader with Project)
@@ -192,3 +193,23 @@ def feature_pixel() -> Callable[..., tuple[float, float]]:
         return float(px[0]), float(py[0])
 
     return locate
+
+
+@pytest.fixture
+def wheel() -> Callable[[QWidget, QPointF, int], None]:
+    """Send a mouse-wheel event (angle in eighths of a degree; 120 = one notch)."""
+
+    def send(widget: QWidget, pos: QPointF, angle: int) -> None:
+        event = QWheelEvent(
+            pos,
+            widget.mapToGlobal(pos),
+            QPoint(0, 0),
+            QPoint(0, angle),
+            Qt.MouseButton.NoButton,
+            Qt.KeyboardModifier.NoModifier,
+            Qt.ScrollPhase.NoScrollPhase,
+            False,
+        )
+        QApplication.sendEvent(widget, event)
+
+    return send

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 from mapdesk.core.project import Project
@@ -67,26 +66,14 @@ def test_zoom_full_shows_all_visible_layers(
     assert vx0 <= xmin and vy0 <= ymin and vx1 >= xmax and vy1 >= ymax
 
 
-def _wheel(canvas: MapCanvas, pos: QPointF, angle: int) -> None:
-    event = QWheelEvent(
-        pos,
-        canvas.mapToGlobal(pos),
-        QPoint(0, 0),
-        QPoint(0, angle),
-        Qt.MouseButton.NoButton,
-        Qt.KeyboardModifier.NoModifier,
-        Qt.ScrollPhase.NoScrollPhase,
-        False,
-    )
-    QApplication.sendEvent(canvas, event)
-
-
-def test_wheel_zoom_keeps_the_map_point_under_the_cursor(qtbot: Any, window: Any) -> None:
+def test_wheel_zoom_keeps_the_map_point_under_the_cursor(
+    qtbot: Any, window: Any, wheel: Any
+) -> None:
     canvas = window.canvas
     pos = QPointF(150.0, 90.0)
     before = canvas.view
     anchor = before.to_map(pos.x(), pos.y())
-    _wheel(canvas, pos, 120)
+    wheel(canvas, pos, 120)
     after = canvas.view
     assert after.resolution < before.resolution
     assert after.to_map(pos.x(), pos.y()) == pytest.approx(anchor)
@@ -97,11 +84,11 @@ def test_wheel_zoom_keeps_the_map_point_under_the_cursor(qtbot: Any, window: Any
     [(120, 2.0), (-120, 0.5), (240, 4.0), (60, 2**0.5), (15, 2 ** (1 / 8))],
 )
 def test_one_wheel_notch_zooms_twice_and_touchpads_zoom_smoothly(
-    window: Any, angle: int, factor: float
+    window: Any, angle: int, factor: float, wheel: Any
 ) -> None:
     canvas = window.canvas
     before = canvas.view
-    _wheel(canvas, QPointF(200.0, 150.0), angle)  # 15 = an eighth of a notch (touchpad)
+    wheel(canvas, QPointF(200.0, 150.0), angle)  # 15 = an eighth of a notch (touchpad)
     assert canvas.view.resolution == pytest.approx(before.resolution / factor)
 
 

@@ -15,8 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
-from PySide6.QtGui import QImage, QWheelEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QImage
 
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.project import Project
@@ -89,20 +88,6 @@ def canvas(qtbot: Any, map_crs: str) -> Iterator[MapCanvas]:
     widget.shutdown()
 
 
-def _wheel(canvas: MapCanvas, pos: QPointF, angle: int) -> None:
-    event = QWheelEvent(
-        pos,
-        canvas.mapToGlobal(pos),
-        QPoint(0, 0),
-        QPoint(0, angle),
-        Qt.MouseButton.NoButton,
-        Qt.KeyboardModifier.NoModifier,
-        Qt.ScrollPhase.NoScrollPhase,
-        False,
-    )
-    QApplication.sendEvent(canvas, event)
-
-
 def _drag(qtbot: Any, canvas: MapCanvas, start: QPoint, end: QPoint) -> None:
     qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=start)
     for step in range(1, 6):
@@ -114,7 +99,11 @@ def _drag(qtbot: Any, canvas: MapCanvas, start: QPoint, end: QPoint) -> None:
 # Only with the map in the layer's CRS: reprojecting a million points still
 # holds the GIL ~0.8 s in core (shapely.transform), a known gap of the issue.
 def test_ui_thread_keeps_beating_while_a_million_points_render(
-    qtbot: Any, canvas: MapCanvas, incidents: VectorLayer, heartbeat: Heartbeat
+    qtbot: Any,
+    canvas: MapCanvas,
+    incidents: VectorLayer,
+    heartbeat: Heartbeat,
+    wheel: Any,
 ) -> None:
     heartbeat.start()
     canvas.project.add_layer(incidents)  # zooms to the layer and renders it
@@ -122,7 +111,7 @@ def test_ui_thread_keeps_beating_while_a_million_points_render(
     qtbot.wait(30)
     # Pan and zoom while that render is still running.
     _drag(qtbot, canvas, QPoint(400, 300), QPoint(460, 260))
-    _wheel(canvas, QPointF(480.0, 270.0), 120)
+    wheel(canvas, QPointF(480.0, 270.0), 120)
     _wait_for_current_view(qtbot, canvas)
     heartbeat.stop()
     assert canvas.project.layer_extent(incidents) is not None  # the map shows the layer
