@@ -8,6 +8,7 @@ between chunks, so a stale render stops within milliseconds.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
@@ -23,12 +24,17 @@ from mapdesk.render.geometry import (
     ScreenGeometry,
     ScreenPaths,
     cached_layer_arrays,
+    feature_rows,
     line_segments,
+    paths_in_rows,
+    pixels_in_rows,
     screen_geometry,
+    segments_in_rows,
 )
 from mapdesk.render.qtbuffers import (
     FragmentBatch,
     LineBatch,
+    draw_path,
     fragments_supported,
     lines_supported,
     path_from_xy,
@@ -54,21 +60,75 @@ class RenderError(MapdeskError):
     """A layer could not be drawn (its message names the layer)."""
 
 
+@dataclass(frozen=True)
+class Band:
+    """Rows [top, bottom) of the device image that one painter draws.
+
+    The painter of a band draws in whole-image pixels (it is translated by
+    ``-top``), so every band shares one set of screen coordinates.
+    """
+
+    top: int
+    bottom: int
+
+
+@dataclass(frozen=True)
+class PreparedLayer:
+    """One layer's drawing for one view, computed once and shared by all bands.
+
+    Read-only once made: band threads draw from it at the same time.
+
+    Attributes
+    ----------
+    snapshot
+        The layer, style and opacity drawn.
+    screen
+        The layer's geometry in device pixels.
+    segments
+        Line features as (n, 4) segments for ``drawLines``, or None when
+        lines must be drawn as paths (see ``_segments_look_the_same``).
+    polygon_rows, line_rows
+        Each polygon's and line's smallest and largest y, to give a band
+        only what reaches it.
+    """
+
+    snapshot: LayerSnapshot
+    screen: ScreenGeometry
+    segments: FloatArray | None
+    polygon_rows: FloatArray
+    line_rows: FloatArray
+
+
+def prepare_layer(snapshot: LayerSnapshot, settings: MapSettings) -> PreparedLayer:
+    """The numpy half of drawing a layer: cull, transform, thin, cut into segments.
+
+    Raises
+    ------
+    RenderError
+        If the layer's geometries cannot be reprojected.
+    """
+    try:
+        screen = _layer_screen_geometry(snapshot, settings)
+    except Exception as exc:
+        raise RenderError(f"Cannot draw layer '{snapshot.layer.name}': {exc}") from exc
+    pen = stroke_pen(snapshot.style, settings.device_pixel_ratio, hairline=True)
+    segments = None
+    if _segments_look_the_same(pen, snapshot.opacity) and lines_supported():
+        view = settings.device_view
+        segments = line_segments(screen.lines, view.width, view.height, pen.widthF() + 2.0)
+    return PreparedLayer(
+        snapshot=snapshot,
+        screen=screen,
+        segments=segments,
+        polygon_rows=feature_rows(screen.polygons),
+        line_rows=feature_rows(screen.lines) if segments is None else np.empty((0, 2)),
+    )
+
+
 def draw_layer(
     painter: QPainter, snapshot: LayerSnapshot, settings: MapSettings, is_cancelled: IsCancelled
 ) -> bool:
-    """Draw one layer; polygons first, then lines, then points.
-
-    Parameters
-    ----------
-    painter
-        Active on the map image, in device pixels (no transform).
-    snapshot
-        The layer, its style and opacity.
-    settings
-        The map settings (view, CRS, pixel ratio).
-    is_cancelled
-        Polled between chunks.
+    """Draw one whole layer with one painter (``prepare_layer`` + ``draw_prepared``).
 
     Returns
     -------
@@ -80,22 +140,72 @@ def draw_layer(
     RenderError
         If the layer's geometries cannot be reprojected or drawn.
     """
-    try:
-        screen = _layer_screen_geometry(snapshot, settings)
-    except Exception as exc:
-        raise RenderError(f"Cannot draw layer '{snapshot.layer.name}': {exc}") from exc
+    whole = Band(0, settings.device_view.height)
+    return draw_prepared(painter, prepare_layer(snapshot, settings), settings, whole, is_cancelled)
+
+
+def draw_prepared(
+    painter: QPainter,
+    prepared: PreparedLayer,
+    settings: MapSettings,
+    band: Band,
+    is_cancelled: IsCancelled,
+) -> bool:
+    """Draw the part of a prepared layer that reaches ``band``; polygons, lines, points.
+
+    Parameters
+    ----------
+    painter
+        Active on the band's image, in whole-image device pixels.
+    prepared
+        From ``prepare_layer`` for the same settings.
+    settings
+        The map settings (pixel ratio).
+    band
+        The rows this painter covers.
+    is_cancelled
+        Polled between chunks.
+
+    Returns
+    -------
+    bool
+        False if drawing stopped because the render was cancelled.
+    """
+    snapshot, screen = prepared.snapshot, prepared.screen
     painter.setOpacity(snapshot.opacity)
     style, scale = snapshot.style, settings.device_pixel_ratio
     # Polygons are filled and outlined; lines are stroked, a zero width as a
     # one-pixel hairline (as in QGIS). Each step returns False when
     # cancelled, which skips the rest.
     outline, line = stroke_pen(style, scale), stroke_pen(style, scale, hairline=True)
+    reach = _Reach(band, style, scale)
+    polygons = paths_in_rows(screen.polygons, prepared.polygon_rows, *reach.rows(outline))
+    dots = pixels_in_rows(screen.dots, *reach.rows(None))
+    markers = pixels_in_rows(screen.markers, *reach.marker_rows())
     return (
-        _draw_paths(painter, screen.polygons, outline, fill_brush(style), is_cancelled)
-        and _draw_lines(painter, screen.lines, line, settings, is_cancelled)
-        and _draw_dots(painter, screen.dots, _dot_color(style))
-        and _draw_markers(painter, screen.markers, style, scale, is_cancelled)
+        _draw_paths(painter, polygons, outline, fill_brush(style), is_cancelled)
+        and _draw_band_lines(painter, prepared, line, reach, is_cancelled)
+        and _draw_dots(painter, dots, _dot_color(style))
+        and _draw_markers(painter, markers, style, scale, is_cancelled)
     )
+
+
+@dataclass(frozen=True)
+class _Reach:
+    """How far beyond a band's rows a feature may still paint into it."""
+
+    band: Band
+    style: LayerStyle
+    scale: float
+
+    def rows(self, pen: QPen | None) -> tuple[float, float]:
+        # Half the pen, plus two pixels for antialiasing and caps.
+        margin = (pen.widthF() if pen is not None else 1.0) + 2.0
+        return self.band.top - margin, self.band.bottom + margin
+
+    def marker_rows(self) -> tuple[float, float]:
+        margin = marker_side(self.style, self.scale) + 1.0
+        return self.band.top - margin, self.band.bottom + margin
 
 
 def _layer_screen_geometry(snapshot: LayerSnapshot, settings: MapSettings) -> ScreenGeometry:
@@ -142,14 +252,14 @@ def _draw_paths(
     return True
 
 
-def _draw_lines(
+def _draw_band_lines(
     painter: QPainter,
-    paths: ScreenPaths,
+    prepared: PreparedLayer,
     pen: QPen,
-    settings: MapSettings,
+    reach: _Reach,
     is_cancelled: IsCancelled,
 ) -> bool:
-    """Stroke line features as independent straight segments (``drawLines``).
+    """Stroke line features, as straight segments (``drawLines``) where possible.
 
     Qt's raster engine draws a buffer of segments far faster than paths: a
     thin pen goes through its cosmetic stroker with no path to build, and a
@@ -157,11 +267,13 @@ def _draw_lines(
     antialiased line rasteriser instead of the general stroker. Segments
     meet at the vertices, so where they overlap (joins) a translucent pen or
     layer would show darker spots: those, and dashed pens (whose pattern
-    must run along the whole line), take the path route.
+    must run along the whole line), take the path route (``segments`` None).
     """
-    if not (_segments_look_the_same(pen, painter) and lines_supported()):
-        return _draw_paths(painter, paths, pen, QBrush(Qt.BrushStyle.NoBrush), is_cancelled)
-    view = settings.device_view
+    top, bottom = reach.rows(pen)
+    if prepared.segments is None:
+        lines = paths_in_rows(prepared.screen.lines, prepared.line_rows, top, bottom)
+        return _draw_paths(painter, lines, pen, QBrush(Qt.BrushStyle.NoBrush), is_cancelled)
+    segments = segments_in_rows(prepared.segments, top, bottom)
     segment_pen = QPen(pen)
     # Thin: flat caps, so a cosmetic stroke does not draw every join twice
     # (~20% faster; a cap is at most half a pixel). Wide: square caps fill
@@ -169,8 +281,6 @@ def _draw_lines(
     # pen "non-complex", which Qt's fast line path needs.
     thin = _is_thin(pen)
     segment_pen.setCapStyle(Qt.PenCapStyle.FlatCap if thin else Qt.PenCapStyle.SquareCap)
-    margin = pen.widthF() + 2.0
-    segments = line_segments(paths, view.width, view.height, margin)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     painter.setPen(segment_pen)
     painter.setBrush(QBrush(Qt.BrushStyle.NoBrush))
@@ -181,13 +291,9 @@ def _draw_lines(
     return True
 
 
-def _segments_look_the_same(pen: QPen, painter: QPainter) -> bool:
+def _segments_look_the_same(pen: QPen, opacity: float) -> bool:
     """True when drawing a line as separate segments cannot be told apart."""
-    return (
-        pen.style() == Qt.PenStyle.SolidLine
-        and pen.color().alpha() == 255
-        and painter.opacity() >= 1.0
-    )
+    return pen.style() == Qt.PenStyle.SolidLine and pen.color().alpha() == 255 and opacity >= 1.0
 
 
 def _is_thin(pen: QPen) -> bool:
@@ -205,7 +311,7 @@ def _fill(painter: QPainter, path: QPainterPath, brush: QBrush, antialias: bool)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, antialias)
     painter.setPen(QPen(Qt.PenStyle.NoPen))
     painter.setBrush(brush)
-    painter.drawPath(path)
+    draw_path(painter, path)
 
 
 def _stroke(
@@ -216,7 +322,7 @@ def _stroke(
     painter.setPen(pen)
     painter.setBrush(QBrush(Qt.BrushStyle.NoBrush))
     if path is not None:
-        painter.drawPath(path)
+        draw_path(painter, path)
     else:
         _draw_polylines(painter, xy, move_to)
 

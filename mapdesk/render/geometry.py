@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -137,6 +137,7 @@ class MapArrays:
     points_bounds: tuple[float, float, float, float]
     lines: MapPaths
     polygons: MapPaths
+    point_grid: LazyPointGrid = field(default_factory=lambda: LazyPointGrid(np.empty((0, 2))))
 
 
 def to_screen_geometry(geometries: GeomArray, view: ViewState, pad: int) -> ScreenGeometry:
@@ -183,6 +184,7 @@ def layer_arrays(geometries: GeomArray) -> MapArrays:
     return MapArrays(
         points=points,
         points_bounds=points_bounds,
+        point_grid=LazyPointGrid(points),
         lines=_map_line_paths(_finite(parts[_of_kind(kinds, _LINE_TYPES)])),
         polygons=_map_polygon_paths(_finite(parts[_of_kind(kinds, _POLYGON_TYPES)])),
     )
@@ -249,6 +251,9 @@ def _visible_points(arrays: MapArrays, view: ViewState, pad: int) -> FloatArray:
     bx0, by0, bx1, by1 = arrays.points_bounds
     points = arrays.points
     if not (bx0 >= xmin and by0 >= ymin and bx1 <= xmax and by1 <= ymax):
+        if _overlap_share((xmin, ymin, xmax, ymax), arrays.points_bounds) < GRID_WORTH_IT:
+            # Zoomed in: only the grid cells under the view, not every point.
+            points = arrays.point_grid.get().near(xmin, ymin, xmax, ymax)
         x, y = points[:, 0], points[:, 1]
         # NaN compares False: empty points drop out here.
         inside = (x >= xmin) & (x <= xmax)
@@ -256,6 +261,80 @@ def _visible_points(arrays: MapArrays, view: ViewState, pad: int) -> FloatArray:
         inside &= y <= ymax
         points = points[inside]
     return _pixels(points, view)
+
+
+#: Below this share of the points' bounding box in view, culling goes
+#: through the point grid (a full scan of a million points is ~10 ms).
+GRID_WORTH_IT = 0.25
+#: Cells per side of the point grid.
+GRID_CELLS = 256
+
+
+def _overlap_share(
+    view: tuple[float, float, float, float], bounds: tuple[float, float, float, float]
+) -> float:
+    """The share of ``bounds``' area that ``view`` covers (1.0 for degenerate bounds)."""
+    width, height = bounds[2] - bounds[0], bounds[3] - bounds[1]
+    if not (width > 0 and height > 0):
+        return 1.0
+    cover_x = max(0.0, min(view[2], bounds[2]) - max(view[0], bounds[0]))
+    cover_y = max(0.0, min(view[3], bounds[3]) - max(view[1], bounds[1]))
+    return cover_x * cover_y / (width * height)
+
+
+class PointGrid:
+    """A layer's points sorted by the cell of a regular grid over their bounds.
+
+    Culling a small view then reads the points of the few cells under it
+    (contiguous runs of the sorted array) instead of testing every point.
+    """
+
+    def __init__(self, points: FloatArray, cells: int = GRID_CELLS) -> None:
+        finite = points[np.isfinite(points).all(axis=1)]
+        self.cells = cells
+        if len(finite) == 0:
+            self.origin, self.size = (0.0, 0.0), (1.0, 1.0)
+            self.points, self.starts = finite, np.zeros(cells * cells + 1, dtype=np.int64)
+            return
+        low, high = finite.min(axis=0), finite.max(axis=0)
+        self.origin = (float(low[0]), float(low[1]))
+        # A degenerate side (all points on one line) still gets cells.
+        spans = np.maximum(high - low, 1e-9) / cells
+        self.size = (float(spans[0]), float(spans[1]))
+        column, row = self._cell(finite[:, 0], 0), self._cell(finite[:, 1], 1)
+        keys = row * cells + column
+        order = np.argsort(keys, kind="stable")
+        self.points = finite[order]
+        self.starts = np.searchsorted(keys[order], np.arange(cells * cells + 1))
+
+    def _cell(self, values: FloatArray, axis: int) -> IntArray:
+        index = np.floor((values - self.origin[axis]) / self.size[axis])
+        return np.clip(index, 0, self.cells - 1).astype(np.int64)
+
+    def near(self, xmin: float, ymin: float, xmax: float, ymax: float) -> FloatArray:
+        """The points in the cells that meet the box (a superset of those inside)."""
+        columns = self._cell(np.array([xmin, xmax]), 0)
+        rows = self._cell(np.array([ymin, ymax]), 1)
+        first = np.arange(rows[0], rows[1] + 1) * self.cells
+        begins = self.starts[first + columns[0]]
+        ends = self.starts[first + columns[1] + 1]
+        runs = [self.points[b:e] for b, e in zip(begins.tolist(), ends.tolist(), strict=True)]
+        return np.concatenate(runs) if runs else np.empty((0, 2))
+
+
+class LazyPointGrid:
+    """A PointGrid built on first use (full-extent views never need one)."""
+
+    def __init__(self, points: FloatArray) -> None:
+        self._points = points
+        self._grid: PointGrid | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> PointGrid:
+        with self._lock:
+            if self._grid is None:
+                self._grid = PointGrid(self._points)
+            return self._grid
 
 
 def _grown_extent(view: ViewState, pad_px: float) -> tuple[float, float, float, float]:
@@ -287,7 +366,7 @@ def _screen_paths(paths: MapPaths, view: ViewState) -> tuple[ScreenPaths, FloatA
 
 
 def _select_features(
-    paths: MapPaths, features: BoolArray
+    paths: MapPaths | ScreenPaths, features: BoolArray
 ) -> tuple[FloatArray, BoolArray, IntArray]:
     """The vertices of the features where ``features`` is True, in order."""
     starts = paths.feature_starts
@@ -601,3 +680,42 @@ def line_segments(paths: ScreenPaths, width: int, height: int, margin: float) ->
     segments[:, 0:2] = xy[first]
     segments[:, 2:4] = xy[first + 1]
     return segments
+
+
+# ------------------------------------------------------------ image bands
+#
+# A render may split its image into horizontal bands drawn by several
+# threads at once (``mapdesk.render.job``). Each band draws the same screen
+# geometry, in the same order, less what cannot reach its rows: the image is
+# then the same as one drawn whole, band seams included.
+
+
+def feature_rows(paths: ScreenPaths) -> FloatArray:
+    """(features, 2) smallest and largest y of each feature, in pixels."""
+    rows = np.empty((paths.feature_count, 2))
+    if paths.feature_count == 0:
+        return rows
+    first = paths.feature_starts[:-1]
+    rows[:, 0] = np.minimum.reduceat(paths.xy[:, 1], first)
+    rows[:, 1] = np.maximum.reduceat(paths.xy[:, 1], first)
+    return rows
+
+
+def paths_in_rows(paths: ScreenPaths, rows: FloatArray, top: float, bottom: float) -> ScreenPaths:
+    """The features of ``paths`` whose ``rows`` (see feature_rows) meet [top, bottom]."""
+    meets = (rows[:, 1] >= top) & (rows[:, 0] <= bottom)
+    return paths if meets.all() else ScreenPaths(*_select_features(paths, meets))
+
+
+def pixels_in_rows(pixels: IntArray, top: float, bottom: float) -> IntArray:
+    """The pixels (in order) whose row lies in [top, bottom]."""
+    rows = pixels[:, 1]
+    inside = (rows >= top) & (rows <= bottom)
+    return pixels if inside.all() else pixels[inside]
+
+
+def segments_in_rows(segments: FloatArray, top: float, bottom: float) -> FloatArray:
+    """The segments (x1, y1, x2, y2), in order, that reach rows [top, bottom]."""
+    y1, y2 = segments[:, 1], segments[:, 3]
+    meets = (np.maximum(y1, y2) >= top) & (np.minimum(y1, y2) <= bottom)
+    return segments if meets.all() else segments[meets]

@@ -18,6 +18,7 @@ from PySide6.QtGui import QGuiApplication, QImage
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.project import Project
 from mapdesk.core.view import Extent, ViewState
+from mapdesk.render import nogil
 from mapdesk.render.job import render_map
 from mapdesk.render.settings import MapSettings
 
@@ -61,6 +62,7 @@ def ensure_gui_application() -> QGuiApplication:
     if _is_headless():
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     _APP = QGuiApplication(sys.argv[:1] or ["mapdesk"])
+    nogil.available()  # probed here, on the GUI thread (see nogil)
     return _APP
 
 

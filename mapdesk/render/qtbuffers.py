@@ -28,6 +28,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QGuiApplication, QPainter, QPainterPath, QPixmap, QPolygonF
 
+from mapdesk.render import nogil
+
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
@@ -188,6 +190,14 @@ def _path_from_stream(
     return path
 
 
+def draw_path(painter: QPainter, path: QPainterPath) -> None:
+    """``painter.drawPath(path)``, without holding the GIL where that is possible."""
+    if nogil.available():
+        nogil.draw_path(painter, path)
+    else:
+        painter.drawPath(path)
+
+
 class LineBatch:
     """Straight segments drawn by one ``drawLines`` call, from numpy memory.
 
@@ -204,6 +214,9 @@ class LineBatch:
     def draw(self, painter: QPainter) -> None:
         """Draw every segment with the painter's pen."""
         if self.count == 0:
+            return
+        if nogil.available():
+            nogil.draw_lines(painter, self._array)
             return
         first: Any = shiboken6.wrapInstance(self._array.ctypes.data, QLineF)
         painter.drawLines(first, self.count)
@@ -239,6 +252,9 @@ class FragmentBatch:
     def draw(self, painter: QPainter, pixmap: QPixmap) -> None:
         """Stamp the image (a QPixmap) centred on every centre."""
         if self.count == 0:
+            return
+        if nogil.available():
+            nogil.draw_fragments(painter, self._array, pixmap)
             return
         first: Any = shiboken6.wrapInstance(self._array.ctypes.data, QPainter.PixmapFragment)
         painter.drawPixmapFragments(first, self.count, pixmap)
