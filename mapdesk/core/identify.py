@@ -53,13 +53,13 @@ def identify_at(
     Attributes are read by row from column arrays, not via ``iloc``, which is
     50-700x slower per hit.
     """
-    point = shapely.Point(x, y)
+    point = shapely.Point(x, y)  # made once: ~15 µs each
     found = []
     for layer in layers:
         if not layer.visible or layer.feature_count == 0:
             continue
         projected = layer.projected(map_crs)
-        rows = projected.rows_at(x, y, tolerance)
+        rows = projected.rows_at(point, tolerance)
         if len(rows) == 0:
             continue
         distances = shapely.distance(projected.geometries[rows], point)

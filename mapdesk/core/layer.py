@@ -302,7 +302,7 @@ def _column_reader(column: pd.Series) -> ColumnReader:
         arrow = array.__arrow_array__()
         if isinstance(arrow, pa.ChunkedArray):
             arrow = arrow.combine_chunks()
-        return lambda rows: _arrow_values(arrow, rows)
+        return _coded_reader(arrow) or (lambda rows: _arrow_values(arrow, rows))
 
     def read(rows: npt.NDArray[np.intp]) -> list[Any]:
         taken = array.take(rows)
@@ -310,6 +310,28 @@ def _column_reader(column: pd.Series) -> ColumnReader:
         return [None if m else _plain(v) for v, m in zip(taken, missing, strict=True)]
 
     return read
+
+
+#: A column with at most this share of distinct values is read through codes.
+CODED_SHARE = 0.05
+
+
+def _coded_reader(arrow: Any) -> ColumnReader | None:
+    """A reader over numpy codes for a column of few distinct values, else None.
+
+    City data is full of such columns (category, status, district): reading
+    a handful of rows is then a numpy take and a list lookup (~1 µs) instead
+    of one pyarrow scalar per cell (~4 µs each). The codes take 4 bytes a row.
+    """
+    if not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
+        return None
+    encoded = arrow.dictionary_encode()
+    values = encoded.dictionary.to_pylist()
+    if len(values) > max(1, len(arrow) * CODED_SHARE):
+        return None
+    codes = encoded.indices.fill_null(len(values)).to_numpy(zero_copy_only=False)
+    lookup = [*values, None]  # the last code stands for a missing value
+    return lambda rows: [lookup[code] for code in codes[rows].tolist()]
 
 
 def _arrow_values(arrow: Any, rows: npt.NDArray[np.intp]) -> list[Any]:

@@ -55,9 +55,8 @@ class ProjectedGeometry:
         hits = self.tree.query(shapely.box(*bbox))
         return np.sort(np.asarray(hits, dtype=np.intp))
 
-    def rows_at(self, x: float, y: float, tolerance: float) -> IntArray:
-        """Rows whose geometry lies within ``tolerance`` of (x, y)."""
-        point = shapely.Point(x, y)
+    def rows_at(self, point: shapely.Point, tolerance: float) -> IntArray:
+        """Rows whose geometry lies within ``tolerance`` of ``point``."""
         hits = self.tree.query(point, predicate="dwithin", distance=tolerance)
         return np.asarray(hits, dtype=np.intp)
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pytest
 from shapely.geometry import Point
 
@@ -57,6 +58,19 @@ def test_attributes_are_plain_python_with_none_for_missing() -> None:
     layer = VectorLayer(frame, "t")
     assert layer.attributes(1) == {"n": 2, "s": None, "f": None}
     assert type(layer.attributes(0)["n"]) is int
+
+
+@pytest.mark.parametrize("distinct", [3, 400])
+def test_string_columns_read_the_same_with_few_or_many_distinct_values(distinct: int) -> None:
+    # Few distinct values (status, category) are read through integer codes,
+    # many through Arrow; a user sees the same values either way.
+    statuses = [None if i % 7 == 0 else f"status {i % distinct}" for i in range(1000)]
+    frame = gpd.GeoDataFrame(
+        {"status": statuses}, geometry=[Point(i, i) for i in range(1000)], crs=26919
+    )
+    layer = VectorLayer(frame, "incidents")
+    rows = np.array([0, 1, 6, 7, 500, 999, 1], dtype=np.intp)
+    assert [r["status"] for r in layer.attribute_rows(rows)] == [statuses[i] for i in rows]
 
 
 def test_projection_cache_follows_data_changes(stations_26984: gpd.GeoDataFrame) -> None:
