@@ -25,6 +25,7 @@ from mapdesk.render.geometry import (
     ScreenPaths,
     cached_layer_arrays,
     feature_rows,
+    in_tile_order,
     line_segments,
     paths_in_rows,
     pixels_in_rows,
@@ -116,6 +117,7 @@ def prepare_layer(snapshot: LayerSnapshot, settings: MapSettings) -> PreparedLay
     if _segments_look_the_same(pen, snapshot.opacity) and lines_supported():
         view = settings.device_view
         segments = line_segments(screen.lines, view.width, view.height, pen.widthF() + 2.0)
+        segments = in_tile_order(segments, view.width, view.height)
     return PreparedLayer(
         snapshot=snapshot,
         screen=screen,

@@ -682,6 +682,33 @@ def line_segments(paths: ScreenPaths, width: int, height: int, margin: float) ->
     return segments
 
 
+#: Most tiles ``in_tile_order`` uses: their index must fit numpy's int16
+#: radix sort (linear time; a general sort of 600k keys costs ~40 ms).
+_MAX_TILES = 32000
+_SMALLEST_TILE = 16
+
+
+def in_tile_order(segments: FloatArray, width: int, height: int) -> FloatArray:
+    """Segments reordered tile by tile of the image (by midpoint, rows of tiles).
+
+    Qt's line rasteriser touches the image's memory wherever each segment
+    lies; in file order consecutive segments land far apart and nearly every
+    pixel misses the CPU cache. Drawn tile by tile, 600,000 street segments
+    draw in ~1/3 of the time. Only for segments whose order cannot show (one
+    opaque pen: source-over of one colour gives the same pixel either way).
+    """
+    if len(segments) < 2:
+        return segments
+    tile = max(_SMALLEST_TILE, int(np.ceil(np.sqrt(width * height / _MAX_TILES))) + 1)
+    columns = width // tile + 1
+    rows = height // tile + 1
+    column = np.clip((segments[:, 0] + segments[:, 2]) * (0.5 / tile), 0, columns - 1)
+    row = np.clip((segments[:, 1] + segments[:, 3]) * (0.5 / tile), 0, rows - 1)
+    keys = (row.astype(np.int16) * np.int16(columns)) + column.astype(np.int16)
+    # take, not fancy indexing: ~5x faster on an (n, 4) array.
+    return np.take(segments, np.argsort(keys, kind="stable"), axis=0)
+
+
 # ------------------------------------------------------------ image bands
 #
 # A render may split its image into horizontal bands drawn by several

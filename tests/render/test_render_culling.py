@@ -76,3 +76,35 @@ def test_zoomed_in_view_culls_through_the_grid(incidents, monkeypatch):
     xmin, ymin, xmax, ymax = geometry._grown_extent(view, 5)
     expected = geometry._pixels(brute_force(incidents, (xmin, ymin, xmax, ymax)), view)
     assert as_set(culled) == as_set(expected)
+
+
+def test_segments_in_tile_order_are_the_same_segments_tile_by_tile():
+    rng = np.random.default_rng(4)
+    segments = rng.uniform(-50, 650, (5000, 4))
+    ordered = geometry.in_tile_order(segments, 600, 400)
+    assert sorted(map(tuple, ordered.tolist())) == sorted(map(tuple, segments.tolist()))
+    middle = (ordered[:, 0:2] + ordered[:, 2:4]) / 2
+    tile_rows = np.clip(middle[:, 1] // 16, 0, 400 // 16)
+    assert (np.diff(tile_rows) >= 0).all()  # row of tiles after row of tiles
+
+
+def test_segment_order_does_not_show_for_an_opaque_pen(
+    pixels, settings_for, make_layer, monkeypatch
+):
+    from shapely.geometry import LineString
+
+    from mapdesk.render import draw, render_map
+
+    rng = np.random.default_rng(8)
+    streets = make_layer(
+        [LineString(rng.uniform(0, 100, (8, 2))) for _ in range(60)],
+        stroke_color="#1f78b4",
+        stroke_width=1.0,
+    )
+    settings = settings_for(streets)
+    tiled = render_map(settings)
+    monkeypatch.setattr(draw, "in_tile_order", lambda segments, width, height: segments)
+    in_file_order = render_map(settings)
+    # Source-over of one colour commutes; only 8-bit rounding may differ.
+    difference = np.abs(pixels.as_array(tiled).astype(int) - pixels.as_array(in_file_order))
+    assert difference.max() <= 2
