@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from functools import cache, partial
@@ -22,8 +22,8 @@ from PySide6.QtGui import QImage
 
 from mapdesk.render import nogil
 from mapdesk.render.bands import BandPainters, band_count, split_rows
-from mapdesk.render.draw import PreparedLayer, fill_background, prepare_layer
-from mapdesk.render.settings import LayerSnapshot, MapSettings
+from mapdesk.render.draw import fill_background, prepare_layer
+from mapdesk.render.settings import MapSettings
 
 #: Seconds between two partial images of one render (QGIS refreshes its
 #: canvas every 250 ms while drawing; 100 ms still feels immediate).
@@ -93,9 +93,14 @@ def render_map(
     layers = [snapshot for snapshot in settings.layers if snapshot.layer.feature_count]
     bands = split_rows(view.height, band_count(view.height))
     with BandPainters(image, bands) as painters:
-        for prepared in _prepared_in_turn(layers, settings, ahead=len(bands) > 1):
+        for snapshot in layers:
             if token.cancelled:
                 return None
+            # Prepared here, then drawn by every band. Preparing the next layer
+            # in another thread meanwhile was measured: on two cores it slowed
+            # the zoomed view (three busy threads) as much as it sped up the
+            # full one.
+            prepared = prepare_layer(snapshot, settings)
             if not painters.draw(prepared, settings, lambda: token.cancelled):
                 return None
             if on_layer_done is not None:
@@ -103,32 +108,6 @@ def render_map(
     # Only now: with a ratio set, the painter would scale device pixels again.
     image.setDevicePixelRatio(settings.device_pixel_ratio)
     return None if token.cancelled else image
-
-
-def _prepared_in_turn(
-    layers: list[LayerSnapshot], settings: MapSettings, ahead: bool
-) -> Iterator[PreparedLayer]:
-    """Each layer prepared for drawing, bottom first.
-
-    With ``ahead``, the next layer is prepared in another thread while the
-    caller draws the current one (its numpy work mostly runs without the
-    GIL, beside Qt's GIL-free drawing).
-    """
-    if not ahead:
-        yield from (prepare_layer(snapshot, settings) for snapshot in layers)
-        return
-    pending = [_prepare_threads().submit(prepare_layer, s, settings) for s in layers[:1]]
-    for index in range(len(layers)):
-        prepared = pending.pop().result()
-        if index + 1 < len(layers):
-            pending.append(_prepare_threads().submit(prepare_layer, layers[index + 1], settings))
-        yield prepared
-
-
-@cache
-def _prepare_threads() -> ThreadPoolExecutor:
-    """Threads preparing the next layer (their own pool: a render waits on them)."""
-    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="mapdesk-prepare")
 
 
 def one_line(exc: BaseException) -> str:
