@@ -35,3 +35,31 @@ class CrsError(MapdeskError):
 
 class ProjectFileError(MapdeskError):
     """A mapdesk project file is missing, damaged or from a newer version."""
+
+
+class ExpressionError(MapdeskError):
+    """A filter or field-calculator expression is not valid or cannot be evaluated.
+
+    Attributes
+    ----------
+    position
+        0-based character offset in ``expression`` the problem is at (None
+        when it concerns the whole expression).
+    expression
+        The expression text.
+    """
+
+    def __init__(self, problem: str, expression: str = "", position: int | None = None) -> None:
+        self.problem = problem
+        self.expression = expression
+        self.position = position
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        if self.position is None or not self.expression:
+            return self.problem
+        # QGIS-like: the expression on one line, a caret under the culprit.
+        line = self.expression.replace("\n", " ")
+        return (
+            f"{self.problem} (at character {self.position + 1})\n  {line}\n  {' ' * self.position}^"
+        )
