@@ -80,6 +80,23 @@ def identify_shot(window: object, project: object) -> None:
     save(window, "identify.png")  # type: ignore[arg-type]
 
 
+def attribute_table_shot(window: object, project: object) -> None:
+    fixit = project.layers.by_name("FixIt incidents")  # type: ignore[attr-defined]
+    window.identify_panel.hide()  # type: ignore[attr-defined]
+    window.canvas.zoom_to_layer(fixit)  # type: ignore[attr-defined]
+    window.layer_panel.select_layer(fixit)  # type: ignore[attr-defined]
+    window.map_actions.open_attribute_table.trigger()  # type: ignore[attr-defined]
+    dock = window.attribute_table  # type: ignore[attr-defined]
+    window.resizeDocks([dock], [300], Qt.Orientation.Vertical)  # type: ignore[attr-defined]
+    dock.filter_edit.setText("status = 'open' AND age_days(requested_datetime) > 30")
+    dock.filter_requested.emit(dock.filter_edit.text())
+    fixit.select_by_expression("status = 'open' AND service_name ILIKE 'sidewalk%'")
+    wait_for_map(window)
+    spin(300)
+    save(window, "attribute-table.png")  # type: ignore[arg-type]
+    dock.hide()
+
+
 def dialog_shots(window: object, project: object) -> None:
     roads = project.layers.by_name("Road centrelines")  # type: ignore[attr-defined]
     properties = LayerPropertiesDialog(roads, window)  # type: ignore[arg-type]
@@ -122,6 +139,7 @@ def main() -> int:
     wait_for_map(window)
     main_window_shots(window)
     identify_shot(window, project)
+    attribute_table_shot(window, project)
     dialog_shots(window, project)
     window.close()
     render_to_png(open_demo_project(), IMAGES / "render-demo.png", 900, 600)

@@ -32,6 +32,7 @@ class MapActions:
     zoom_out: QAction
     zoom_full: QAction
     identify: QAction
+    open_attribute_table: QAction
     set_project_crs: QAction
     about: QAction
     map_tools: QActionGroup
@@ -41,7 +42,13 @@ class MapActions:
 
     def layer_actions(self) -> list[QAction]:
         """Actions that need a current layer (disabled when none is selected)."""
-        return [self.remove_layer, self.layer_properties, self.set_layer_crs, self.zoom_to_layer]
+        return [
+            self.remove_layer,
+            self.layer_properties,
+            self.set_layer_crs,
+            self.zoom_to_layer,
+            self.open_attribute_table,
+        ]
 
 
 def _action(
@@ -84,6 +91,14 @@ _COMMANDS = (
     ("set_layer_crs", "actionSetLayerCrs", "Set Layer &CRS…", "crs", "", ""),
     ("zoom_to_layer", "actionZoomToLayer", "Zoom to &Layer", "zoom_layer", "Ctrl+Shift+L", ""),
     ("zoom_full", "actionZoomFull", "Zoom &Full", "zoom_full", "Ctrl+Shift+F", ""),
+    (
+        "open_attribute_table",
+        "actionOpenAttributeTable",
+        "Open &Attribute Table",
+        "attribute_table",
+        "F6",
+        "Open the attribute table of the current layer",
+    ),
     ("set_project_crs", "actionSetProjectCrs", "Set Project &CRS…", "crs", "", ""),
     ("about", "actionAbout", "&About mapdesk", "about", "", ""),
 )

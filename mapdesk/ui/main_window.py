@@ -11,6 +11,7 @@ from mapdesk.core.project import Project
 from mapdesk.render.job import MapRenderer
 from mapdesk.ui.actions import MapActions, create_actions
 from mapdesk.ui.canvas.canvas import MapCanvas
+from mapdesk.ui.controllers.attribute_table import AttributeTableController
 from mapdesk.ui.controllers.identify import IdentifyController
 from mapdesk.ui.controllers.layer_panel import LayerPanelController
 from mapdesk.ui.controllers.layers import LayerLoadController, accepts_path
@@ -19,6 +20,7 @@ from mapdesk.ui.controllers.project_files import ProjectController
 from mapdesk.ui.dialogs.about import show_about
 from mapdesk.ui.icons import icon
 from mapdesk.ui.models.layer_tree import LayerTreeModel
+from mapdesk.ui.views.attribute_table import AttributeTableDock
 from mapdesk.ui.views.identify_panel import IdentifyPanel
 from mapdesk.ui.views.layer_panel import LayerPanel
 from mapdesk.ui.views.status_bar import MapStatusBar
@@ -79,6 +81,9 @@ class MainWindow(QMainWindow):
         self.identify_panel = IdentifyPanel(self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.identify_panel)
         self.identify_panel.hide()  # shown by the first identify, as in QGIS
+        self.attribute_table = AttributeTableDock(self)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.attribute_table)
+        self.attribute_table.hide()  # opened with F6, as in QGIS
         self.resizeDocks(
             [self.layer_panel, self.identify_panel], [260, 320], Qt.Orientation.Horizontal
         )
@@ -92,6 +97,9 @@ class MainWindow(QMainWindow):
             self.layer_panel, p, self.canvas, a, self
         )
         self.identify = IdentifyController(self.canvas, self.identify_panel, p, self)
+        self.attribute_table_controller = AttributeTableController(
+            self.attribute_table, p, self.canvas, self.layer_panel, a, self
+        )
         self.project_files = ProjectController(
             p, self.canvas, self.workers, self.status, self, name
         )
@@ -115,6 +123,8 @@ class MainWindow(QMainWindow):
         layer.addAction(a.add_layer)
         layer.addSeparator()
         layer.addActions([a.remove_layer, a.layer_properties, a.set_layer_crs])
+        layer.addSeparator()
+        layer.addAction(a.open_attribute_table)
         view = bar.addMenu("&View")
         view.addActions([a.pan, a.zoom_in, a.zoom_out])
         view.addSeparator()
@@ -124,7 +134,11 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         panels = view.addMenu("&Panels")
         panels.addActions(
-            [self.layer_panel.toggleViewAction(), self.identify_panel.toggleViewAction()]
+            [
+                self.layer_panel.toggleViewAction(),
+                self.identify_panel.toggleViewAction(),
+                self.attribute_table.toggleViewAction(),
+            ]
         )
         bar.addMenu("&Help").addAction(a.about)
 
@@ -141,7 +155,9 @@ class MainWindow(QMainWindow):
         self._toolbar("Map Navigation", "mapNavToolbar").addActions(
             [a.pan, a.zoom_in, a.zoom_out, a.zoom_full, a.zoom_to_layer]
         )
-        self._toolbar("Attributes", "attributesToolbar").addAction(a.identify)
+        self._toolbar("Attributes", "attributesToolbar").addActions(
+            [a.identify, a.open_attribute_table]
+        )
 
     # --- files dropped on the window ------------------------------------------
     @staticmethod

@@ -190,12 +190,24 @@ def test_identified_features_are_highlighted_in_red(
     assert canvas.highlight is None
 
 
-def test_the_next_identify_replaces_the_highlight(
-    qtbot: Any, window: Any, feature_pixel: Any
-) -> None:
+def _identify_bramhall(qtbot: Any, window: Any, feature_pixel: Any) -> None:
     layer = window.project.layers.by_name("Stations")
     px, py = feature_pixel(window.canvas.view, layer, window.project.crs, row=1)
     _identify_click(qtbot, window, px, py)
     assert window.canvas.highlight is not None
+
+
+def test_the_next_identify_replaces_the_highlight(
+    qtbot: Any, window: Any, feature_pixel: Any
+) -> None:
+    _identify_bramhall(qtbot, window, feature_pixel)
     _identify_click(qtbot, window, 3, 3)  # nothing there
+    assert window.canvas.highlight is None
+
+
+def test_closing_identify_results_clears_the_highlight(
+    qtbot: Any, window: Any, feature_pixel: Any
+) -> None:
+    _identify_bramhall(qtbot, window, feature_pixel)
+    window.identify_panel.close()
     assert window.canvas.highlight is None

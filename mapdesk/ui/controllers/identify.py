@@ -26,6 +26,12 @@ class IdentifyController(WindowController):
         self._project = project
         self.last_hits: list[IdentifyHit] = []
         canvas.identify_requested.connect(self.identify)
+        # Closing Identify Results clears the red outlines, as in QGIS.
+        panel.visibilityChanged.connect(self._on_panel_visibility)
+
+    def _on_panel_visibility(self, visible: bool) -> None:
+        if not visible:
+            self._canvas.clear_highlight()
 
     @guarded_slot
     def identify(self, x: float, y: float, tolerance: float) -> list[IdentifyHit]:

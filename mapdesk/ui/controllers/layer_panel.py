@@ -80,6 +80,7 @@ class LayerPanelController(WindowController):
             menu.addAction(self._actions.add_layer)
             return menu
         menu.addAction(self._actions.zoom_to_layer)
+        menu.addAction(self._actions.open_attribute_table)
         menu.addSeparator()
         self._local_action(
             menu, "Rename Layer", "actionRenameLayer", self._panel.start_rename, layer

@@ -1,0 +1,204 @@
+"""The attribute table model: a QAbstractTableModel over a layer's column arrays.
+
+Rows are an index array into the layer's data (``core.table``): opening the
+table on a million features builds one ``arange``, sorting is one numpy/Arrow
+argsort, and only the cells on screen are ever read. Read-only until the
+editing work gives layers an edit mode; edits will then go through commands.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor, QFont
+
+from mapdesk.core.attributes import ColumnReader, column_reader
+from mapdesk.core.layer import VectorLayer
+from mapdesk.core.table import (
+    Rows,
+    all_rows,
+    display_text,
+    filter_rows,
+    sorted_rows,
+)
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+_NULL_COLOR = QColor("#8a8a8a")
+_CELL_ROLES = (
+    Qt.ItemDataRole.DisplayRole,
+    Qt.ItemDataRole.ToolTipRole,
+    Qt.ItemDataRole.ForegroundRole,
+    Qt.ItemDataRole.FontRole,
+)
+
+
+class AttributeTableModel(QAbstractTableModel):
+    """One layer's attributes, filtered and sorted.
+
+    Signals
+    -------
+    rows_changed(int)
+        The number of rows shown, after a filter or the layer's data changed.
+    """
+
+    rows_changed = Signal(int)
+
+    def __init__(self, layer: VectorLayer, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.layer = layer
+        self._expression = ""
+        self._selected_only = False
+        self._sort: tuple[int, bool] | None = None  # (column, descending)
+        self._rows: Rows = all_rows(layer)
+        self._load_columns()
+        layer.data_changed.connect(self._on_data_changed)
+        layer.selection.changed.connect(self._on_selection_changed)
+
+    def close(self) -> None:
+        """Stop following the layer (the table was closed)."""
+        self.layer.data_changed.disconnect(self._on_data_changed)
+        self.layer.selection.changed.disconnect(self._on_selection_changed)
+
+    # --- what the table shows ---------------------------------------------------
+    @property
+    def fields(self) -> list[str]:
+        return list(self._fields)
+
+    @property
+    def rows(self) -> Rows:
+        """Positions in the layer's data of the rows shown, in table order."""
+        return self._rows
+
+    @property
+    def expression(self) -> str:
+        return self._expression
+
+    def fid_at(self, row: int) -> Any:
+        return self._fids([row])[0]
+
+    def rows_of_positions(self, positions: Rows) -> Rows:
+        """Table rows showing the given layer positions (those filtered out are skipped)."""
+        where = np.full(self.layer.feature_count, -1, dtype=np.intp)
+        where[self._rows] = np.arange(len(self._rows), dtype=np.intp)
+        found = where[positions]
+        return np.sort(found[found >= 0])
+
+    # --- filtering and sorting -------------------------------------------------
+    def set_filter(self, expression: str) -> int:
+        """Show only features for which ``expression`` is true ("" shows all).
+
+        Returns the number of rows shown. An invalid expression raises
+        ExpressionError and leaves the table as it was.
+        """
+        rows = filter_rows(self.layer, expression, self._selected_only)
+        self._expression = expression
+        self._show(rows)
+        return len(rows)
+
+    def set_selected_only(self, selected_only: bool) -> int:
+        """Show only the selected features (or all again)."""
+        self._selected_only = selected_only
+        self._show(filter_rows(self.layer, self._expression, selected_only))
+        return len(self._rows)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(self._fields):
+            return
+        descending = order == Qt.SortOrder.DescendingOrder
+        self.layoutAboutToBeChanged.emit()
+        self._sort = (column, descending)
+        self._rows = self._sorted(self._rows)
+        self.layoutChanged.emit()
+
+    def _sorted(self, rows: Rows) -> Rows:
+        if self._sort is None:
+            return rows
+        column, descending = self._sort
+        return sorted_rows(self.layer.data[self._fields[column]], rows, descending)
+
+    def _show(self, rows: Rows) -> None:
+        self.beginResetModel()
+        self._rows = self._sorted(rows)
+        self.endResetModel()
+        self.rows_changed.emit(len(self._rows))
+
+    # --- QAbstractTableModel -----------------------------------------------------
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._fields)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not self._inside(index.row(), index.column()):
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if self._numeric[index.column()]:
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return None
+        if role not in _CELL_ROLES:
+            return None
+        value = self.value(index.row(), index.column())
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return display_text(value)
+        if value is not None:
+            return None
+        # NULL in grey italics, as QGIS shows it.
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return _NULL_COLOR
+        font = QFont()
+        font.setItalic(True)
+        return font
+
+    def value(self, row: int, column: int) -> Any:
+        """The cell's plain Python value (None for NULL)."""
+        return self._readers[column](self._rows[row : row + 1])[0]
+
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return self._fields[section] if 0 <= section < len(self._fields) else None
+        if 0 <= section < len(self._rows):
+            return display_text(self.fid_at(section))  # the fid, as QGIS shows it
+        return None
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    # --- internals ----------------------------------------------------------------
+    def _inside(self, row: int, column: int) -> bool:
+        return 0 <= row < len(self._rows) and 0 <= column < len(self._fields)
+
+    def _load_columns(self) -> None:
+        data = self.layer.data
+        geometry = data.geometry.name
+        self._fields = [str(c) for c in data.columns if c != geometry]
+        columns = [data[c] for c in data.columns if c != geometry]
+        self._readers: list[ColumnReader] = [column_reader(c) for c in columns]
+        self._numeric = [
+            c.dtype.kind in "iuf" if isinstance(c.dtype, np.dtype) else False for c in columns
+        ]
+        self._fid_reader = column_reader(data.index.to_series())
+
+    def _fids(self, rows: list[int]) -> list[Any]:
+        return self._fid_reader(self._rows[np.asarray(rows, dtype=np.intp)])
+
+    def _on_data_changed(self) -> None:
+        self.beginResetModel()
+        self._load_columns()
+        self.endResetModel()
+        self.set_filter(self._expression if self._expression else "")
+
+    def _on_selection_changed(self, _fids: Any) -> None:
+        if self._selected_only:
+            self.set_selected_only(True)

@@ -1,0 +1,166 @@
+"""The attribute table: open with F6, filter, sort, select both ways, copy, zoom to a row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtGui import QGuiApplication
+from shapely.geometry import Point
+
+from mapdesk.core.layer import VectorLayer
+from mapdesk.ui.models.attribute_table import AttributeTableModel
+
+from .conftest import PORTLAND_X, PORTLAND_Y
+
+
+@pytest.fixture
+def incidents() -> VectorLayer:
+    """FixIt-like reports with gaps, fids 101-106 (as a GeoPackage gives them)."""
+    frame = gpd.GeoDataFrame(
+        {
+            "status": ["open", "closed", None, "open", "acknowledged", "closed"],
+            "priority": [3, 1, 2, np.nan, 5, 4],
+            "street": ["Congress St", "Forest Ave", "Fore St", "Brighton Ave", "", "Stevens Ave"],
+        },
+        geometry=[Point(PORTLAND_X + 100 * i, PORTLAND_Y + 50 * i) for i in range(6)],
+        crs="EPSG:26984",
+    ).set_index(pd.Index([101, 102, 103, 104, 105, 106], name="fid"))
+    return VectorLayer(frame, "FixIt")
+
+
+def cells(model: AttributeTableModel, column: str) -> list[str]:
+    c = model.fields.index(column)
+    return [model.data(model.index(r, c)) for r in range(model.rowCount())]
+
+
+def test_model_passes_qt_model_checks(qtmodeltester: Any, incidents: VectorLayer) -> None:
+    model = AttributeTableModel(incidents)
+    qtmodeltester.check(model)
+    model.set_filter("priority > 1")
+    model.sort(1, Qt.SortOrder.DescendingOrder)
+    qtmodeltester.check(model)
+
+
+def test_cells_read_like_qgis(incidents: VectorLayer) -> None:
+    model = AttributeTableModel(incidents)
+    assert model.fields == ["status", "priority", "street"]
+    assert cells(model, "status")[:3] == ["open", "closed", "NULL"]
+    assert cells(model, "priority")[:4] == ["3", "1", "2", "NULL"]  # whole numbers as such
+    assert model.headerData(0, Qt.Orientation.Vertical) == "101"  # the fid
+    null = model.index(2, 0)
+    assert model.data(null, Qt.ItemDataRole.FontRole).italic()
+    number = model.index(0, 1)
+    assert model.data(number, Qt.ItemDataRole.TextAlignmentRole) & Qt.AlignmentFlag.AlignRight
+
+
+def test_sorting_puts_nulls_last_both_ways(incidents: VectorLayer) -> None:
+    model = AttributeTableModel(incidents)
+    model.sort(1, Qt.SortOrder.AscendingOrder)
+    assert cells(model, "priority") == ["1", "2", "3", "4", "5", "NULL"]
+    model.sort(1, Qt.SortOrder.DescendingOrder)
+    assert cells(model, "priority") == ["5", "4", "3", "2", "1", "NULL"]
+    model.sort(0, Qt.SortOrder.AscendingOrder)
+    assert cells(model, "status") == ["acknowledged", "closed", "closed", "open", "open", "NULL"]
+
+
+def test_filter_keeps_the_sort_and_refuses_bad_expressions(incidents: VectorLayer) -> None:
+    model = AttributeTableModel(incidents)
+    model.sort(1, Qt.SortOrder.DescendingOrder)
+    assert model.set_filter("status IN ('open', 'closed')") == 4
+    assert cells(model, "priority") == ["4", "3", "1", "NULL"]
+    from mapdesk.core.errors import ExpressionError
+
+    with pytest.raises(ExpressionError):
+        model.set_filter("priorty > 1")
+    assert model.rowCount() == 4  # unchanged by the bad filter
+    assert model.set_filter("") == 6
+
+
+@pytest.fixture
+def table_window(qtbot: Any, window: Any, incidents: VectorLayer) -> Any:
+    window.project.add_layer(incidents)
+    window.layer_panel.select_layer(incidents)
+    window.map_actions.open_attribute_table.trigger()
+    return window
+
+
+def test_f6_opens_the_current_layers_table(qtbot: Any, table_window: Any) -> None:
+    dock = table_window.attribute_table
+    assert dock.isVisible() and dock.objectName() == "attributeTable"
+    assert table_window.map_actions.open_attribute_table.shortcut().toString() == "F6"
+    model = dock.model()
+    assert model is not None and model.layer.name == "FixIt" and model.rowCount() == 6
+    assert "6 of 6 features, 0 selected" in dock.count.text()
+
+
+def test_selecting_rows_selects_features_and_back(qtbot: Any, table_window: Any) -> None:
+    dock = table_window.attribute_table
+    layer = dock.model().layer
+    # Table -> map: click a row, shift-click another.
+    view = dock.table
+    view.selectRow(1)
+    view.selectionModel().select(
+        dock.model().index(3, 0),
+        QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+    )
+    assert layer.selected_fids == frozenset({102, 104})
+    assert "2 selected" in dock.count.text()
+    # Map -> table: select by expression elsewhere, the rows follow.
+    layer.select_by_expression("status = 'closed'")
+    assert dock.selected_rows() == [1, 5]
+    # Sorted, the same features stay selected.
+    dock.model().sort(1, Qt.SortOrder.DescendingOrder)
+    assert sorted(dock.model().fid_at(r) for r in dock.selected_rows()) == [102, 106]
+    assert layer.selected_fids == frozenset({102, 106})
+
+
+def test_selected_only_and_filter_from_the_bar(qtbot: Any, table_window: Any) -> None:
+    dock = table_window.attribute_table
+    layer = dock.model().layer
+    layer.select_by_expression("priority >= 3")
+    dock.selected_only.setChecked(True)
+    assert dock.model().rowCount() == 3
+    dock.selected_only.setChecked(False)
+    dock.filter_edit.setText("street LIKE '%Ave'")
+    qtbot.keyClick(dock.filter_edit, Qt.Key.Key_Return)
+    assert dock.model().rowCount() == 3
+    assert "3 of 6 features" in dock.count.text()
+    dock.filter_edit.setText("stret LIKE '%Ave'")
+    qtbot.keyClick(dock.filter_edit, Qt.Key.Key_Return)
+    assert dock.problem.isVisible() and 'did you mean "street"' in dock.problem.text()
+    assert dock.model().rowCount() == 3  # the last good filter stays
+
+
+def test_copy_puts_selected_cells_on_the_clipboard(qtbot: Any, table_window: Any) -> None:
+    dock = table_window.attribute_table
+    dock.table.selectRow(2)
+    dock.copy_selection()
+    assert QGuiApplication.clipboard().text() == "status\tpriority\tstreet\nNULL\t2\tFore St"
+
+
+def test_double_clicking_a_row_header_zooms_to_the_feature(qtbot: Any, table_window: Any) -> None:
+    canvas = table_window.canvas
+    dock = table_window.attribute_table
+    dock.feature_activated.emit(4)  # fid 105, at PORTLAND + (400, 200)
+    xmin, ymin, xmax, ymax = canvas.view.extent
+    assert xmin < PORTLAND_X + 400 < xmax and ymin < PORTLAND_Y + 200 < ymax
+    assert xmax - xmin < 1000  # street scale, not the whole city
+
+
+def test_statistics_of_a_column(qtbot: Any, table_window: Any, messages: Any) -> None:
+    table_window.attribute_table.statistics_requested.emit(1)
+    (text,) = messages.texts("information")
+    assert "NULL: 1" in text and "Minimum: 1" in text and "Maximum: 5" in text
+    assert "Mean: 3" in text
+
+
+def test_removing_the_layer_closes_its_table(qtbot: Any, table_window: Any) -> None:
+    layer = table_window.attribute_table.model().layer
+    table_window.project.layers.remove(layer)
+    assert table_window.attribute_table.model() is None
+    assert not table_window.attribute_table.isVisible()
