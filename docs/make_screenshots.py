@@ -24,6 +24,7 @@ sys.path.insert(0, str(REPO))
 
 import mapdesk  # noqa: E402, F401  (registers the file reader)
 from mapdesk.core.crs import transform_xy  # noqa: E402
+from mapdesk.core.selection import SelectionMode  # noqa: E402
 from mapdesk.io.demo import demo_path, open_demo_project  # noqa: E402
 from mapdesk.render.image import render_to_png  # noqa: E402
 from mapdesk.ui.app import DEMO_NAME, create_main_window  # noqa: E402
@@ -97,6 +98,23 @@ def attribute_table_shot(window: object, project: object) -> None:
     dock.hide()
 
 
+def selection_shot(window: object, project: object) -> None:
+    fixit = project.layers.by_name("FixIt incidents")  # type: ignore[attr-defined]
+    window.layer_panel.select_layer(fixit)  # type: ignore[attr-defined]
+    window.map_actions.select.trigger()  # type: ignore[attr-defined]
+    dialog = window.selection.open_expression_dialog(fixit)  # type: ignore[attr-defined]
+    dialog.expression.setPlainText("status IN ('open', 'acknowledged')")
+    dialog.requested.emit(dialog.expression.toPlainText(), SelectionMode.REPLACE)
+    dialog.move(window.geometry().topRight() - QPoint(dialog.width() + 20, -90))  # type: ignore[attr-defined]
+    window.selection.zoom_to_selection()  # type: ignore[attr-defined]
+    wait_for_map(window)
+    spin(300)
+    save(window, "selection.png")  # type: ignore[arg-type]
+    save(dialog, "select-by-expression.png")
+    dialog.close()
+    fixit.selection.clear()
+
+
 def dialog_shots(window: object, project: object) -> None:
     roads = project.layers.by_name("Road centrelines")  # type: ignore[attr-defined]
     properties = LayerPropertiesDialog(roads, window)  # type: ignore[arg-type]
@@ -140,6 +158,7 @@ def main() -> int:
     main_window_shots(window)
     identify_shot(window, project)
     attribute_table_shot(window, project)
+    selection_shot(window, project)
     dialog_shots(window, project)
     window.close()
     render_to_png(open_demo_project(), IMAGES / "render-demo.png", 900, 600)

@@ -61,6 +61,8 @@ class VectorLayer:
     style_changed = Signal(object)
     crs_changed = Signal(object)
     data_changed = Signal()
+    #: The selected fids changed (re-emits ``selection.changed``).
+    selection_changed = Signal(object)
 
     def __init__(
         self,
@@ -93,6 +95,7 @@ class VectorLayer:
         #: The selected features (by fid); its ``changed`` signal drives the
         #: attribute table and the canvas highlight.
         self.selection = FeatureSelection()
+        self.selection.changed.connect(self.selection_changed.emit)
         #: False until someone chooses a style; the Project then picks the
         #: next palette colour so layers added one by one are told apart.
         self.has_chosen_style = style is not None

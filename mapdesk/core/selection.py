@@ -51,6 +51,8 @@ class FeatureSelection:
 
     def __init__(self) -> None:
         self._fids: npt.NDArray[Any] = np.empty(0, dtype=np.int64)
+        # rows() for the last index asked: every render of the map asks.
+        self._rows: tuple[pd.Index, npt.NDArray[np.intp]] | None = None
 
     @property
     def fids(self) -> npt.NDArray[Any]:
@@ -81,10 +83,21 @@ class FeatureSelection:
         self._set(np.empty(0, dtype=self._fids.dtype))
 
     def rows(self, index: pd.Index) -> npt.NDArray[np.intp]:
-        """Positions in ``index`` (a layer's fids) of the selected features."""
+        """Positions in ``index`` (a layer's fids) of the selected features.
+
+        The same (read-only) array is returned until the selection or the
+        index changes, so callers may cache work on its identity.
+        """
+        cached = self._rows
+        if cached is not None and cached[0] is index:
+            return cached[1]
         if self.count == 0:
-            return np.empty(0, dtype=np.intp)
-        return np.flatnonzero(index.isin(self._fids)).astype(np.intp)
+            rows = np.empty(0, dtype=np.intp)
+        else:
+            rows = np.flatnonzero(index.isin(self._fids)).astype(np.intp)
+        rows.flags.writeable = False
+        self._rows = (index, rows)
+        return rows
 
     def keep_only(self, index: pd.Index) -> None:
         """Forget fids no longer in the layer (after its data was replaced)."""
@@ -95,4 +108,5 @@ class FeatureSelection:
         if len(fids) == len(self._fids) and np.array_equal(fids, self._fids):
             return
         self._fids = fids
+        self._rows = None
         self.changed.emit(self.fids)

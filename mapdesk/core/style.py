@@ -41,6 +41,25 @@ class LayerStyle:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
+#: QGIS's default selection colour.
+SELECTION_COLOR = "#ffff00"
+_SELECTION_OUTLINE = "#8a7a00"
+
+
+def selection_style(style: LayerStyle) -> LayerStyle:
+    """How selected features of a layer drawn with ``style`` look: QGIS's yellow,
+    the same shape, outlined so the selection reads on a yellow map, and points
+    a little larger so a selected incident stands out among unselected ones."""
+    return style.with_changes(
+        fill_color=SELECTION_COLOR,
+        stroke_color=_SELECTION_OUTLINE,
+        stroke_width=max(style.stroke_width, 1.0),
+        marker_size=style.marker_size + 2.0,
+        fill_opacity=1.0,
+        dashed=False,
+    )
+
+
 def check_hex_color(value: str, what: str) -> str:
     """Return ``value`` if it is ``#rrggbb``/``#rrggbbaa``, else raise naming ``what``."""
     if not isinstance(value, str) or not _HEX.match(value):

@@ -8,7 +8,7 @@ between chunks, so a stale render stops within milliseconds.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 import numpy as np
@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QImage, QPainter, QPainterPath, QPen, QPixmap
 
 from mapdesk.core.errors import MapdeskError
-from mapdesk.core.style import LayerStyle
+from mapdesk.core.style import LayerStyle, selection_style
 from mapdesk.render.geometry import (
     BoolArray,
     FloatArray,
@@ -24,6 +24,7 @@ from mapdesk.render.geometry import (
     ScreenGeometry,
     ScreenPaths,
     cached_layer_arrays,
+    cached_subset_arrays,
     feature_rows,
     in_tile_order,
     line_segments,
@@ -112,6 +113,28 @@ def prepare_layer(snapshot: LayerSnapshot, settings: MapSettings) -> PreparedLay
         screen = _layer_screen_geometry(snapshot, settings)
     except Exception as exc:
         raise RenderError(f"Cannot draw layer '{snapshot.layer.name}': {exc}") from exc
+    return _prepared(snapshot, screen, settings)
+
+
+def prepare_selection(snapshot: LayerSnapshot, settings: MapSettings) -> PreparedLayer | None:
+    """The layer's selected features, to draw over it in the selection colour (or None)."""
+    rows = snapshot.selected
+    if rows is None or len(rows) == 0:
+        return None
+    look = replace(snapshot, style=selection_style(snapshot.style), opacity=1.0, selected=None)
+    try:
+        projected = snapshot.layer.projected(settings.crs)
+        arrays = cached_subset_arrays(projected, projected.geometries, rows)
+        pad = marker_side(look.style, settings.device_pixel_ratio)
+        screen = screen_geometry(arrays, settings.device_view, pad)
+    except Exception as exc:
+        raise RenderError(f"Cannot draw the selection of '{snapshot.layer.name}': {exc}") from exc
+    return _prepared(look, screen, settings)
+
+
+def _prepared(
+    snapshot: LayerSnapshot, screen: ScreenGeometry, settings: MapSettings
+) -> PreparedLayer:
     pen = stroke_pen(snapshot.style, settings.device_pixel_ratio, hairline=True)
     segments = None
     if _segments_look_the_same(pen, snapshot.opacity) and lines_supported():

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -218,6 +219,32 @@ def cached_layer_arrays(owner: object, geometries: GeomArray) -> MapArrays:
         ref = weakref.ref(owner, partial(_forget, key))
         with _CACHE_LOCK:
             _CACHE[key] = (ref, geometries, arrays)
+    return arrays
+
+
+_SUBSETS: OrderedDict[tuple[int, int], tuple[Any, Any, MapArrays]] = OrderedDict()
+_SUBSETS_KEPT = 8
+
+
+def cached_subset_arrays(owner: object, geometries: GeomArray, rows: IntArray) -> MapArrays:
+    """``layer_arrays`` of ``geometries[rows]`` (a layer's selected features).
+
+    Kept while ``owner`` (the layer's projection) and ``rows`` (the selection's
+    read-only rows array, replaced when the selection changes) are the same
+    objects, so redrawing a selection costs only the culling, not shapely.
+    """
+    key = (id(owner), id(rows))
+    with _CACHE_LOCK:
+        entry = _SUBSETS.get(key)
+        if entry is not None and entry[0]() is owner and entry[1]() is rows:
+            _SUBSETS.move_to_end(key)
+            return entry[2]
+    inside = rows[rows < len(geometries)]  # the data may have shrunk since
+    arrays = layer_arrays(geometries[inside])
+    with _CACHE_LOCK:
+        _SUBSETS[key] = (weakref.ref(owner), weakref.ref(rows), arrays)
+        while len(_SUBSETS) > _SUBSETS_KEPT:
+            _SUBSETS.popitem(last=False)
     return arrays
 
 

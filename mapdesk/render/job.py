@@ -22,7 +22,7 @@ from PySide6.QtGui import QImage
 
 from mapdesk.render import nogil
 from mapdesk.render.bands import BandPainters, band_count, split_rows
-from mapdesk.render.draw import fill_background, prepare_layer
+from mapdesk.render.draw import fill_background, prepare_layer, prepare_selection
 from mapdesk.render.settings import MapSettings
 
 #: Seconds between two partial images of one render (QGIS refreshes its
@@ -102,6 +102,12 @@ def render_map(
             # full one.
             prepared = prepare_layer(snapshot, settings)
             if not painters.draw(prepared, settings, lambda: token.cancelled):
+                return None
+            # Selected features again on top, in the selection colour (QGIS's look).
+            selection = prepare_selection(snapshot, settings)
+            if selection is not None and not painters.draw(
+                selection, settings, lambda: token.cancelled
+            ):
                 return None
             if on_layer_done is not None:
                 on_layer_done(image)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
 from pyproj import CRS
 
 from mapdesk.core.errors import MapdeskError
@@ -37,16 +39,21 @@ class LayerSnapshot:
         a frame half-way).
     opacity
         Layer opacity, 0–1, applied as painter opacity.
+    selected
+        Positions of the selected features (drawn again on top in the
+        selection colour); None when nothing is selected.
     """
 
     layer: VectorLayer
     style: LayerStyle
     opacity: float = 1.0
+    selected: npt.NDArray[np.intp] | None = None
 
     @classmethod
     def of(cls, layer: VectorLayer) -> LayerSnapshot:
-        """Snapshot a layer's current style and opacity."""
-        return cls(layer=layer, style=layer.style, opacity=layer.opacity)
+        """Snapshot a layer's current style, opacity and selected rows."""
+        selected = layer.selection.rows(layer.data.index) if layer.selection.count else None
+        return cls(layer=layer, style=layer.style, opacity=layer.opacity, selected=selected)
 
 
 @dataclass(frozen=True)

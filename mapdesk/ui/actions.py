@@ -32,6 +32,15 @@ class MapActions:
     zoom_out: QAction
     zoom_full: QAction
     identify: QAction
+    select: QAction
+    select_polygon: QAction
+    select_radius: QAction
+    select_by_expression: QAction
+    select_by_location: QAction
+    select_all: QAction
+    invert_selection: QAction
+    deselect_all: QAction
+    zoom_to_selection: QAction
     open_attribute_table: QAction
     set_project_crs: QAction
     about: QAction
@@ -48,7 +57,13 @@ class MapActions:
             self.set_layer_crs,
             self.zoom_to_layer,
             self.open_attribute_table,
+            self.select_by_expression,
+            self.select_all,
+            self.invert_selection,
         ]
+
+    def selection_tools(self) -> list[QAction]:
+        return [self.select, self.select_polygon, self.select_radius]
 
 
 def _action(
@@ -100,6 +115,47 @@ _COMMANDS = (
         "Open the attribute table of the current layer",
     ),
     ("set_project_crs", "actionSetProjectCrs", "Set Project &CRS…", "crs", "", ""),
+    (
+        "select_by_expression",
+        "actionSelectByExpression",
+        "Select by &Expression…",
+        "select_expression",
+        "Ctrl+F3",
+        "Select features of the current layer with an expression",
+    ),
+    (
+        "select_by_location",
+        "actionSelectByLocation",
+        "Select by &Location…",
+        "select_location",
+        "",
+        "Select features by where they are relative to another layer's",
+    ),
+    ("select_all", "actionSelectAll", "Select &All Features", "select_all", "Ctrl+A", ""),
+    (
+        "invert_selection",
+        "actionInvertSelection",
+        "&Invert Feature Selection",
+        "invert_selection",
+        "",
+        "",
+    ),
+    (
+        "deselect_all",
+        "actionDeselectAll",
+        "&Deselect Features from All Layers",
+        "deselect",
+        "Ctrl+Alt+A",
+        "",
+    ),
+    (
+        "zoom_to_selection",
+        "actionZoomToSelected",
+        "Zoom to &Selection",
+        "zoom_selection",
+        "Ctrl+J",
+        "",
+    ),
     ("about", "actionAbout", "&About mapdesk", "about", "", ""),
 )
 # Map tools: checkable, one active at a time (QGIS has no default Pan shortcut).
@@ -128,6 +184,31 @@ _MAP_TOOLS = (
         "identify",
         "Ctrl+Shift+I",
         "Identify Features: click to list the attributes of the features there",
+    ),
+    (
+        "select",
+        "actionSelect",
+        "Select Features by Area or Single &Click",
+        "select",
+        "",
+        "Select features of the current layer: click one, or drag a rectangle "
+        "(Shift adds, Ctrl toggles)",
+    ),
+    (
+        "select_polygon",
+        "actionSelectPolygon",
+        "Select Features by &Polygon",
+        "select_polygon",
+        "",
+        "Select by Polygon: click the corners, right-click to finish (Shift adds, Ctrl toggles)",
+    ),
+    (
+        "select_radius",
+        "actionSelectRadius",
+        "Select Features by &Radius",
+        "select_radius",
+        "",
+        "Select by Radius: press at the centre and drag (Shift adds, Ctrl toggles)",
     ),
 )
 

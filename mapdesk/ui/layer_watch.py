@@ -20,6 +20,7 @@ RENDER_SIGNALS = (
     "style_changed",
     "crs_changed",
     "data_changed",
+    "selection_changed",
 )
 
 

@@ -17,6 +17,7 @@ from mapdesk.ui.controllers.layer_panel import LayerPanelController
 from mapdesk.ui.controllers.layers import LayerLoadController, accepts_path
 from mapdesk.ui.controllers.map_view import MapViewController
 from mapdesk.ui.controllers.project_files import ProjectController
+from mapdesk.ui.controllers.selection import SelectionController
 from mapdesk.ui.dialogs.about import show_about
 from mapdesk.ui.icons import icon
 from mapdesk.ui.models.layer_tree import LayerTreeModel
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
         self.attribute_table_controller = AttributeTableController(
             self.attribute_table, p, self.canvas, self.layer_panel, a, self
         )
+        self.selection = SelectionController(self.canvas, self.layer_panel, p, a, self.status, self)
         self.project_files = ProjectController(
             p, self.canvas, self.workers, self.status, self, name
         )
@@ -119,16 +121,24 @@ class MainWindow(QMainWindow):
         project.addAction(a.set_project_crs)
         project.addSeparator()
         project.addAction(a.quit)
+        edit = bar.addMenu("&Edit")  # second, as in QGIS
+        select = edit.addMenu("&Select")
+        select.addActions([a.select, a.select_polygon, a.select_radius])
+        select.addSeparator()
+        select.addActions([a.select_by_expression, a.select_by_location])
+        select.addSeparator()
+        select.addActions([a.select_all, a.invert_selection, a.deselect_all])
         layer = bar.addMenu("&Layer")
         layer.addAction(a.add_layer)
         layer.addSeparator()
         layer.addActions([a.remove_layer, a.layer_properties, a.set_layer_crs])
         layer.addSeparator()
         layer.addAction(a.open_attribute_table)
+
         view = bar.addMenu("&View")
         view.addActions([a.pan, a.zoom_in, a.zoom_out])
         view.addSeparator()
-        view.addActions([a.zoom_full, a.zoom_to_layer])
+        view.addActions([a.zoom_full, a.zoom_to_layer, a.zoom_to_selection])
         view.addSeparator()
         view.addAction(a.identify)
         view.addSeparator()
@@ -157,6 +167,17 @@ class MainWindow(QMainWindow):
         )
         self._toolbar("Attributes", "attributesToolbar").addActions(
             [a.identify, a.open_attribute_table]
+        )
+        self._toolbar("Selection", "selectionToolbar").addActions(
+            [
+                a.select,
+                a.select_polygon,
+                a.select_radius,
+                a.select_by_expression,
+                a.invert_selection,
+                a.deselect_all,
+                a.zoom_to_selection,
+            ]
         )
 
     # --- files dropped on the window ------------------------------------------
@@ -205,5 +226,6 @@ class MainWindow(QMainWindow):
         self.workers.shutdown()
         self.canvas.shutdown()
         self.map_view.shutdown()
+        self.selection.shutdown()
         self.layer_model.close()
         super().closeEvent(event)

@@ -38,6 +38,7 @@ from mapdesk.render.settings import MapSettings
 from mapdesk.ui.canvas.highlight import Highlight
 from mapdesk.ui.canvas.reproject import reprojected_extent
 from mapdesk.ui.canvas.scale_bar import paint_scale_bar, scale_bar_spec
+from mapdesk.ui.canvas.select_tools import SelectPolygonTool, SelectRadiusTool, SelectTool
 from mapdesk.ui.canvas.tools import (
     IdentifyTool,
     MapTool,
@@ -86,6 +87,8 @@ class MapCanvas(QWidget):
         After any pan, zoom or resize.
     identify_requested(x, y, tolerance)
         The identify tool was clicked (map coordinates, tolerance in map units).
+    select_requested(SelectionGesture)
+        A selection tool was clicked or dragged (see ``select_tools``).
     rendered(MapSettings)
         A fresh image for the current view is on screen.
     """
@@ -93,6 +96,7 @@ class MapCanvas(QWidget):
     cursor_moved = Signal(float, float)
     view_changed = Signal(object)
     identify_requested = Signal(float, float, float)
+    select_requested = Signal(object)
     rendered = Signal(object)
     render_failed = Signal(str)
     busy_changed = Signal(bool)
@@ -134,7 +138,15 @@ class MapCanvas(QWidget):
         self._watch_project()
         self.tools: dict[str, MapTool] = {
             tool.name: tool
-            for tool in (PanTool(self), ZoomInTool(self), ZoomOutTool(self), IdentifyTool(self))
+            for tool in (
+                PanTool(self),
+                ZoomInTool(self),
+                ZoomOutTool(self),
+                IdentifyTool(self),
+                SelectTool(self),
+                SelectPolygonTool(self),
+                SelectRadiusTool(self),
+            )
         }
         self._tool: MapTool = self.tools["pan"]
         self._middle_pan = PanTool(self)
@@ -495,6 +507,13 @@ class MapCanvas(QWidget):
             self._middle_pan.press(event)
         elif event.button() == Qt.MouseButton.LeftButton:
             self._tool.press(event)
+        elif event.button() == Qt.MouseButton.RightButton:
+            self._tool.finish(event)
+
+    @guarded_slot
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and not self._space_pan.active:
+            self._tool.finish(event)
 
     @guarded_slot
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
@@ -504,7 +523,7 @@ class MapCanvas(QWidget):
             self._space_pan.move(pos)
         elif self._middle_down:
             self._middle_pan.move(event)
-        elif event.buttons() & Qt.MouseButton.LeftButton:
+        elif event.buttons() & Qt.MouseButton.LeftButton or self._tool.wants_hover:
             self._tool.move(event)
 
     @guarded_slot
@@ -527,6 +546,9 @@ class MapCanvas(QWidget):
         if event.key() == Qt.Key.Key_Space:
             if not event.isAutoRepeat():
                 self._space_pan.start()
+            return
+        if event.key() == Qt.Key.Key_Backspace:
+            self._tool.undo_corner()
             return
         step = key_navigation(Qt.Key(event.key()), self.width(), self.height())
         if step is None:

@@ -27,6 +27,8 @@ class MapTool:
 
     name = "none"
     cursor_shape = Qt.CursorShape.ArrowCursor
+    #: True for tools that follow the mouse with no button down (rubber bands).
+    wants_hover = False
 
     def __init__(self, canvas: MapCanvas) -> None:
         self.canvas = canvas
@@ -42,6 +44,12 @@ class MapTool:
 
     def release(self, event: QMouseEvent) -> None:
         """A left-button release."""
+
+    def finish(self, event: QMouseEvent) -> None:
+        """A right-click or a double-click (ends a multi-click gesture)."""
+
+    def undo_corner(self) -> None:
+        """Backspace: take back the last point of a multi-click gesture."""
 
     def paint(self, painter: QPainter) -> None:
         """Draw any rubber band over the map."""

@@ -36,6 +36,9 @@ class MapViewController(WindowController):
             "zoom_in": actions.zoom_in,
             "zoom_out": actions.zoom_out,
             "identify": actions.identify,
+            "select": actions.select,
+            "select_polygon": actions.select_polygon,
+            "select_radius": actions.select_radius,
         }
         for name, action in self._tool_actions.items():
             action.triggered.connect(

@@ -47,6 +47,11 @@ class MapStatusBar(QStatusBar):
         self.cancel_button.setToolTip("Stop this task; nothing it read is added")
         self.cancel_button.setAutoRaise(True)
         self.cancel_button.clicked.connect(self.cancel_requested)
+        self.selection = self._label(
+            "selectionLabel",
+            "",
+            "Features selected on the current layer (all layers in the tooltip)",
+        )
         self.coordinates = self._label("coordinateLabel", "", "Cursor position in the map CRS")
         self.lonlat = self._label("latLonLabel", "", "Cursor position in WGS 84 latitude/longitude")
         self.scale = self._label("scaleLabel", "", "Map scale at 96 dpi")
@@ -65,6 +70,7 @@ class MapStatusBar(QStatusBar):
         self.addWidget(self.task_progress)
         self.addWidget(self.cancel_button)
         for widget in (
+            self.selection,
             self.coordinates,
             self.lonlat,
             self.scale,
@@ -76,6 +82,7 @@ class MapStatusBar(QStatusBar):
         self.lonlat.setMinimumWidth(190)
         self.end_task()
         self.set_render_busy(False)
+        self.show_selection("")
         self._crs: CRS | None = None
 
     def _label(self, name: str, text: str, tip: str = "") -> QLabel:
@@ -83,6 +90,12 @@ class MapStatusBar(QStatusBar):
         label.setObjectName(name)
         label.setToolTip(tip)
         return label
+
+    def show_selection(self, text: str, details: str = "") -> None:
+        """``12 features selected on FixIt incidents`` (empty: nothing selected)."""
+        self.selection.setText(text)
+        self.selection.setToolTip(details or text)
+        self.selection.setVisible(bool(text))
 
     def show_crs(self, crs: CRS | None) -> None:
         self._crs = crs

@@ -1,0 +1,47 @@
+"""Selected features are drawn again on top in QGIS's selection yellow."""
+
+from __future__ import annotations
+
+from shapely.geometry import LineString, Point, box
+
+from mapdesk.core.style import SELECTION_COLOR
+from mapdesk.render import render_map
+
+BLUE = "#1f78b4"
+
+
+def test_selected_features_show_in_yellow(pixels, settings_for, make_layer):
+    layer = make_layer(
+        [box(10, 10, 30, 30), box(60, 60, 80, 80), Point(50, 20), LineString([(5, 50), (45, 50)])],
+        fill_color=BLUE,
+        stroke_color=BLUE,
+    )
+    layer.select_by_expression("fid IN (1, 2)")  # the second box and the point
+    image = render_map(settings_for(layer))
+    yellow = pixels.hex_rgb(SELECTION_COLOR)
+    assert pixels.rgb(image, 70, 30) == yellow  # inside the selected box (y flipped)
+    assert pixels.rgb(image, 50, 80) == yellow  # the selected point's marker
+    assert pixels.rgb(image, 20, 80) == pixels.hex_rgb(BLUE)  # the other box stays blue
+
+
+def test_a_new_selection_redraws_with_the_new_features(pixels, settings_for, make_layer):
+    layer = make_layer([box(10, 10, 30, 30), box(60, 60, 80, 80)], fill_color=BLUE)
+    layer.select_by_expression("fid = 0")
+    first = render_map(settings_for(layer))
+    layer.select_by_expression("fid = 1")
+    second = render_map(settings_for(layer))
+    yellow = pixels.hex_rgb(SELECTION_COLOR)
+    assert pixels.rgb(first, 20, 80) == yellow and pixels.rgb(first, 70, 30) != yellow
+    assert pixels.rgb(second, 70, 30) == yellow and pixels.rgb(second, 20, 80) != yellow
+    layer.selection.clear()
+    cleared = render_map(settings_for(layer))
+    assert pixels.rgb(cleared, 70, 30) != yellow
+
+
+def test_selection_of_rows_beyond_shrunk_data_is_skipped(pixels, settings_for, make_layer):
+    layer = make_layer([box(10, 10, 30, 30), box(60, 60, 80, 80)], fill_color=BLUE)
+    layer.select_by_expression("fid = 1")
+    settings = settings_for(layer)  # snapshot holds row 1
+    layer.replace_data(layer.data.iloc[:1])  # the data shrank before the worker drew
+    image = render_map(settings)
+    assert image is not None
