@@ -115,6 +115,24 @@ def selection_shot(window: object, project: object) -> None:
     fixit.selection.clear()
 
 
+def styling_shot(window: object, project: object) -> None:
+    parcels = project.layers.by_name("Parcels")  # type: ignore[attr-defined]
+    window.layer_panel.select_layer(parcels)  # type: ignore[attr-defined]
+    dialog = window.styles.open_dialog(parcels)  # type: ignore[attr-defined]
+    dialog.kind.setCurrentIndex(dialog.kind.findData("graduated"))
+    dialog.field.setCurrentIndex(dialog.field.findData("assessed_value"))
+    dialog.method.setCurrentIndex(dialog.method.findData("natural_breaks"))
+    dialog.ramp.setCurrentIndex(dialog.ramp.findData("YlOrRd"))
+    canvas = window.canvas  # type: ignore[attr-defined]
+    x, y = 892_630.0, 91_540.0  # Portland City Hall, Maine West metres
+    canvas.set_view(canvas.view.fitted((x - 1300, y - 900, x + 1300, y + 900)))
+    wait_for_map(window)
+    spin(300)
+    save(window, "styling.png")  # type: ignore[arg-type]
+    save(dialog, "style-dialog.png")
+    dialog.reject()  # the other shots show the demo as it opens
+
+
 def dialog_shots(window: object, project: object) -> None:
     roads = project.layers.by_name("Road centrelines")  # type: ignore[attr-defined]
     properties = LayerPropertiesDialog(roads, window)  # type: ignore[arg-type]
@@ -159,6 +177,7 @@ def main() -> int:
     identify_shot(window, project)
     attribute_table_shot(window, project)
     selection_shot(window, project)
+    styling_shot(window, project)
     dialog_shots(window, project)
     window.close()
     render_to_png(open_demo_project(), IMAGES / "render-demo.png", 900, 600)

@@ -26,6 +26,7 @@ from mapdesk.core.expression import matches
 from mapdesk.core.selection import FeatureSelection, SelectionMode
 from mapdesk.core.spatial import ProjectedGeometry, project_geometry
 from mapdesk.core.style import LayerStyle, default_style
+from mapdesk.core.symbology import ClassRows, SingleSymbol, Symbology, class_rows
 from mapdesk.core.view import Extent
 
 
@@ -59,6 +60,7 @@ class VectorLayer:
     visibility_changed = Signal(bool)
     opacity_changed = Signal(float)
     style_changed = Signal(object)
+    symbology_changed = Signal(object)
     crs_changed = Signal(object)
     data_changed = Signal()
     #: The selected fids changed (re-emits ``selection.changed``).
@@ -92,6 +94,8 @@ class VectorLayer:
             tuple[gpd.GeoDataFrame, list[tuple[str, ColumnReader]], ColumnReader] | None
         ) = None
         self._style = style or default_style(self.geometry_type)
+        self._symbology: Symbology = SingleSymbol()
+        self._classes: tuple[int, Symbology, ClassRows] | None = None
         #: The selected features (by fid); its ``changed`` signal drives the
         #: attribute table and the canvas highlight.
         self.selection = FeatureSelection()
@@ -245,6 +249,39 @@ class VectorLayer:
         if value != self._style:
             self._style = value
             self.style_changed.emit(value)
+
+    @property
+    def symbology(self) -> Symbology:
+        """How features map to symbols: one symbol (``style``), categories or classes."""
+        return self._symbology
+
+    @symbology.setter
+    def symbology(self, value: Symbology) -> None:
+        if not isinstance(value, SingleSymbol) and value.field not in self._data.columns:
+            raise MapdeskError(f'Layer "{self._name}" has no field "{value.field}" to style by')
+        self.has_chosen_style = True
+        if value != self._symbology:
+            self._symbology = value
+            self.symbology_changed.emit(value)
+
+    def symbol_classes(self, symbology: Symbology | None = None) -> ClassRows:
+        """Which rows fall in each class of ``symbology`` (the layer's by default).
+
+        Cached per data version and symbology, under the layer's lock: every
+        render (in worker threads) asks, and classifying a million rows takes
+        tens of milliseconds.
+        """
+        wanted = symbology if symbology is not None else self._symbology
+        with self._lock:
+            cached = self._classes
+            if cached is not None and cached[0] == self._version and cached[1] is wanted:
+                return cached[2]
+            data, version = self._data, self._version
+        found = class_rows(wanted, data)
+        with self._lock:
+            if version == self._version:
+                self._classes = (version, wanted, found)
+        return found
 
     # --- geometry in another CRS (cached) -----------------------------------
     def projected(self, target: CRS | None) -> ProjectedGeometry:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from mapdesk.core.errors import MapdeskError, ProjectFileError
 from mapdesk.core.style import LayerStyle
+from mapdesk.core.symbology import symbology_from_dict, symbology_to_dict
 from mapdesk.core.view import ViewState
 
 PROJECT_SUFFIX = ".mapdesk"
@@ -56,6 +57,7 @@ def _layer_entry(layer: Any, base: Path) -> Document:
         "visible": layer.visible,
         "opacity": layer.opacity,
         "style": asdict(layer.style),
+        "symbology": symbology_to_dict(layer.symbology),
         "crs": layer.crs.to_wkt() if layer.crs is not None else None,
     }
 
@@ -70,7 +72,21 @@ def _relative(path: str, base: Path) -> str:
 def write_project(project: Project, path: Path) -> None:
     """Write atomically: temp file in the same folder, fsync, rename, fsync dir."""
     document = project_to_document(project, path.parent.resolve())
-    text = json.dumps(document, indent=2)
+    try:
+        write_text_atomically(path, json.dumps(document, indent=2))
+    except OSError as exc:
+        raise ProjectFileError(f"{path}: could not save the project ({exc.strerror})") from exc
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` so that a crash leaves the old file or the new
+    one, never half of either: temp file beside it, fsync, rename, fsync the folder.
+
+    Raises
+    ------
+    OSError
+        If the folder cannot be written; the old file is then untouched.
+    """
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -78,9 +94,9 @@ def write_project(project: Project, path: Path) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except OSError as exc:
+    except OSError:
         Path(tmp).unlink(missing_ok=True)
-        raise ProjectFileError(f"{path}: could not save the project ({exc.strerror})") from exc
+        raise
     _fsync_dir(path.parent)
 
 
@@ -137,6 +153,15 @@ def read_project(project: Project, path: Path) -> None:
     project.path = path
 
 
+def _restore_symbology(layer: Any, data: Document, path: Path) -> None:
+    """Categories or classes as saved; if the data changed under them (a field
+    gone), the layer keeps its single symbol and says why rather than failing."""
+    try:
+        layer.symbology = symbology_from_dict(data)
+    except MapdeskError as exc:
+        layer.warnings = (*layer.warnings, f"{path.name}: its style was not restored: {exc}")
+
+
 def _restore_layer(project: Project, entry: Document, base: Path, path: Path) -> None:
     source = Path(entry["path"])
     if not source.is_absolute():
@@ -152,5 +177,7 @@ def _restore_layer(project: Project, entry: Document, base: Path, path: Path) ->
     layer.opacity = float(entry.get("opacity", 1.0))
     if entry.get("style"):
         layer.style = LayerStyle(**entry["style"])
+    if entry.get("symbology"):
+        _restore_symbology(layer, entry["symbology"], path)
     if layer.crs_missing and entry.get("crs"):
         layer.set_crs(entry["crs"])

@@ -13,78 +13,30 @@ from pathlib import Path
 from mapdesk.core.errors import DataSourceError
 from mapdesk.core.project import Project
 from mapdesk.core.style import LayerStyle
+from mapdesk.core.style_library import LIBRARY, fixit_status_symbology
 
 DEMO_FILE = "greater_portland_demo.gpkg"
 DEMO_CRS = "EPSG:26984"
 #: The demo has no water layer: the sea and the harbour are the background.
 DEMO_WATER = "#cfe2f0"
 
-#: Demo layers top to bottom as the layer panel shows them, with their styles.
+#: Demo layers top to bottom as the layer panel shows them, with their styles
+#: from the city style library.
 DEMO_LAYERS: tuple[tuple[str, str, LayerStyle, bool], ...] = (
-    (
-        "fixit_incidents",
-        "FixIt incidents",
-        LayerStyle("#f58231", "#a04a00", stroke_width=0.6, marker_size=4.0, fill_opacity=0.85),
-        True,
-    ),
-    (
-        "radio_towers",
-        "Radio towers",
-        LayerStyle("#911eb4", "#ffffff", marker_size=11.0, marker_shape="triangle"),
-        True,
-    ),
-    (
-        "stations",
-        "Fire / police / EMS stations",
-        LayerStyle("#e6194b", "#ffffff", marker_size=10.0, marker_shape="square"),
-        True,
-    ),
-    (
-        "city_sites",
-        "City sites",
-        LayerStyle("#4363d8", "#ffffff", marker_size=9.0, marker_shape="diamond"),
-        True,
-    ),
-    ("network_nodes", "Network nodes", LayerStyle("#42d4f4", "#004d5c", marker_size=5.0), False),
-    ("fibre_spans", "Fibre spans", LayerStyle("#00a3a3", "#00a3a3", stroke_width=2.0), True),
-    ("address_points", "Address points", LayerStyle("#bfbfbf", "#808080", marker_size=3.0), False),
-    (
-        "road_centerlines",
-        "Road centrelines",
-        LayerStyle("#ffffff", "#8c8c8c", stroke_width=1.2),
-        True,
-    ),
-    ("parcels", "Parcels", LayerStyle("#fffbe6", "#d9cfa6", stroke_width=0.5), True),
-    (
-        "fire_boundaries",
-        "Fire districts",
-        LayerStyle("#ff0000", "#d62728", fill_opacity=0.0, stroke_width=1.2, dashed=True),
-        False,
-    ),
-    (
-        "police_boundaries",
-        "Police boundaries",
-        LayerStyle("#0000ff", "#1f3fbf", fill_opacity=0.0, stroke_width=1.2, dashed=True),
-        False,
-    ),
-    (
-        "ems_boundaries",
-        "EMS boundaries",
-        LayerStyle("#00aa00", "#2ca02c", fill_opacity=0.0, stroke_width=1.2, dashed=True),
-        False,
-    ),
-    (
-        "psap_boundary",
-        "PSAP boundary",
-        LayerStyle("#000000", "#6a0dad", fill_opacity=0.0, stroke_width=2.5),
-        True,
-    ),
-    (
-        "municipal_boundaries",
-        "Municipal boundaries",
-        LayerStyle("#f2efe6", "#404040", stroke_width=1.8),
-        True,
-    ),
+    ("fixit_incidents", "FixIt incidents", LIBRARY["FixIt incidents"], True),
+    ("radio_towers", "Radio towers", LIBRARY["Radio towers"], True),
+    ("stations", "Fire / police / EMS stations", LIBRARY["Stations"], True),
+    ("city_sites", "City sites", LIBRARY["City sites"], True),
+    ("network_nodes", "Network nodes", LIBRARY["Network nodes"], False),
+    ("fibre_spans", "Fibre spans", LIBRARY["Fibre spans"], True),
+    ("address_points", "Address points", LIBRARY["Address points"], False),
+    ("road_centerlines", "Road centrelines", LIBRARY["Road centrelines"], True),
+    ("parcels", "Parcels", LIBRARY["Parcels"], True),
+    ("fire_boundaries", "Fire districts", LIBRARY["Fire districts"], False),
+    ("police_boundaries", "Police boundaries", LIBRARY["Police boundaries"], False),
+    ("ems_boundaries", "EMS boundaries", LIBRARY["EMS boundaries"], False),
+    ("psap_boundary", "PSAP boundary", LIBRARY["PSAP boundary"], True),
+    ("municipal_boundaries", "Municipal boundaries", LIBRARY["Municipal boundaries"], True),
 )
 
 
@@ -116,4 +68,6 @@ def open_demo_project() -> Project:
         layer.name = title
         layer.style = style
         layer.visible = visible
+        if table == "fixit_incidents":  # the library's status colours, open on top
+            layer.symbology = fixit_status_symbology(layer.data, base=style)
     return project

@@ -17,6 +17,7 @@ from PySide6.QtGui import QBrush, QImage, QPainter, QPainterPath, QPen, QPixmap
 
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.style import LayerStyle, selection_style
+from mapdesk.core.symbology import SingleSymbol
 from mapdesk.render.geometry import (
     BoolArray,
     FloatArray,
@@ -114,6 +115,31 @@ def prepare_layer(snapshot: LayerSnapshot, settings: MapSettings) -> PreparedLay
     except Exception as exc:
         raise RenderError(f"Cannot draw layer '{snapshot.layer.name}': {exc}") from exc
     return _prepared(snapshot, screen, settings)
+
+
+def prepare_symbols(snapshot: LayerSnapshot, settings: MapSettings) -> list[PreparedLayer]:
+    """The layer prepared for drawing: once with its style, or once per class.
+
+    Classes are drawn from the last legend entry to the first, so the class
+    at the top of the legend ends on top (QGIS's "symbol levels").
+    """
+    if isinstance(snapshot.symbology, SingleSymbol):
+        return [prepare_layer(snapshot, settings)]
+    try:
+        found = snapshot.layer.symbol_classes(snapshot.symbology)
+        projected = snapshot.layer.projected(settings.crs)
+        prepared = []
+        for symbol, rows in reversed(list(zip(found.classes, found.rows, strict=True))):
+            if len(rows) == 0:
+                continue
+            look = replace(snapshot, style=symbol.style, selected=None)
+            arrays = cached_subset_arrays(projected, projected.geometries, rows)
+            pad = marker_side(symbol.style, settings.device_pixel_ratio)
+            screen = screen_geometry(arrays, settings.device_view, pad)
+            prepared.append(_prepared(look, screen, settings))
+        return prepared
+    except Exception as exc:
+        raise RenderError(f"Cannot draw layer '{snapshot.layer.name}': {exc}") from exc
 
 
 def prepare_selection(snapshot: LayerSnapshot, settings: MapSettings) -> PreparedLayer | None:

@@ -223,7 +223,8 @@ def cached_layer_arrays(owner: object, geometries: GeomArray) -> MapArrays:
 
 
 _SUBSETS: OrderedDict[tuple[int, int], tuple[Any, Any, MapArrays]] = OrderedDict()
-_SUBSETS_KEPT = 8
+#: Subsets kept: a selection, and every class of a few categorized layers.
+_SUBSETS_KEPT = 64
 
 
 def cached_subset_arrays(owner: object, geometries: GeomArray, rows: IntArray) -> MapArrays:

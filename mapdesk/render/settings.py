@@ -18,8 +18,11 @@ from mapdesk.core.errors import MapdeskError
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.project import Project
 from mapdesk.core.style import LayerStyle
+from mapdesk.core.symbology import SingleSymbol, Symbology
 from mapdesk.core.view import ViewState
 from mapdesk.render.symbols import parse_hex_color
+
+_SINGLE = SingleSymbol()  # frozen: one instance serves every snapshot
 
 
 @dataclass(frozen=True)
@@ -42,18 +45,28 @@ class LayerSnapshot:
     selected
         Positions of the selected features (drawn again on top in the
         selection colour); None when nothing is selected.
+    symbology
+        Categories or graduated classes, each drawn with its own style
+        (``style`` is then only the look of unclassified parts, e.g. none).
     """
 
     layer: VectorLayer
     style: LayerStyle
     opacity: float = 1.0
     selected: npt.NDArray[np.intp] | None = None
+    symbology: Symbology = _SINGLE
 
     @classmethod
     def of(cls, layer: VectorLayer) -> LayerSnapshot:
         """Snapshot a layer's current style, opacity and selected rows."""
         selected = layer.selection.rows(layer.data.index) if layer.selection.count else None
-        return cls(layer=layer, style=layer.style, opacity=layer.opacity, selected=selected)
+        return cls(
+            layer=layer,
+            style=layer.style,
+            opacity=layer.opacity,
+            selected=selected,
+            symbology=layer.symbology,
+        )
 
 
 @dataclass(frozen=True)

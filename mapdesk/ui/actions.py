@@ -42,6 +42,9 @@ class MapActions:
     deselect_all: QAction
     zoom_to_selection: QAction
     open_attribute_table: QAction
+    layer_style: QAction
+    save_style: QAction
+    load_style: QAction
     set_project_crs: QAction
     about: QAction
     map_tools: QActionGroup
@@ -57,6 +60,9 @@ class MapActions:
             self.set_layer_crs,
             self.zoom_to_layer,
             self.open_attribute_table,
+            self.layer_style,
+            self.save_style,
+            self.load_style,
             self.select_by_expression,
             self.select_all,
             self.invert_selection,
@@ -103,6 +109,30 @@ _COMMANDS = (
     ("add_layer", "actionAddLayer", "Add &Vector Layer…", "add_layer", "Ctrl+Shift+V", ""),
     ("remove_layer", "actionRemoveLayer", "&Remove Layer", "remove_layer", "Ctrl+D", ""),
     ("layer_properties", "actionLayerProperties", "Layer &Properties…", "properties", "", ""),
+    (
+        "layer_style",
+        "actionLayerStyle",
+        "S&ymbology…",
+        "symbology",
+        "F7",
+        "Style the current layer: one symbol, categories or graduated classes",
+    ),
+    (
+        "save_style",
+        "actionSaveStyle",
+        "Save St&yle…",
+        "save_project_as",
+        "",
+        "Save the current layer's style to a file",
+    ),
+    (
+        "load_style",
+        "actionLoadStyle",
+        "&Load Style…",
+        "open_project",
+        "",
+        "Apply a style file to the current layer",
+    ),
     ("set_layer_crs", "actionSetLayerCrs", "Set Layer &CRS…", "crs", "", ""),
     ("zoom_to_layer", "actionZoomToLayer", "Zoom to &Layer", "zoom_layer", "Ctrl+Shift+L", ""),
     ("zoom_full", "actionZoomFull", "Zoom &Full", "zoom_full", "Ctrl+Shift+F", ""),

@@ -18,6 +18,7 @@ RENDER_SIGNALS = (
     "visibility_changed",
     "opacity_changed",
     "style_changed",
+    "symbology_changed",
     "crs_changed",
     "data_changed",
     "selection_changed",

@@ -18,18 +18,20 @@ from mapdesk.ui.controllers.layers import LayerLoadController, accepts_path
 from mapdesk.ui.controllers.map_view import MapViewController
 from mapdesk.ui.controllers.project_files import ProjectController
 from mapdesk.ui.controllers.selection import SelectionController
+from mapdesk.ui.controllers.styles import StyleController
 from mapdesk.ui.dialogs.about import show_about
 from mapdesk.ui.icons import icon
 from mapdesk.ui.models.layer_tree import LayerTreeModel
 from mapdesk.ui.views.attribute_table import AttributeTableDock
 from mapdesk.ui.views.identify_panel import IdentifyPanel
 from mapdesk.ui.views.layer_panel import LayerPanel
+from mapdesk.ui.views.legend_panel import LegendPanel
 from mapdesk.ui.views.status_bar import MapStatusBar
 from mapdesk.ui.workers import WorkerPool, guarded_slot
 
 APP_NAME = "mapdesk"
 #: Bump when the docks or toolbars change so much that an old layout must not be restored.
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2  # 2: the Legend panel and the Selection toolbar
 
 
 def app_settings() -> QSettings:
@@ -82,6 +84,9 @@ class MainWindow(QMainWindow):
         self.identify_panel = IdentifyPanel(self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.identify_panel)
         self.identify_panel.hide()  # shown by the first identify, as in QGIS
+        self.legend_panel = LegendPanel(self.project.layers, self)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.legend_panel)
+        self.splitDockWidget(self.layer_panel, self.legend_panel, Qt.Orientation.Vertical)
         self.attribute_table = AttributeTableDock(self)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.attribute_table)
         self.attribute_table.hide()  # opened with F6, as in QGIS
@@ -101,6 +106,7 @@ class MainWindow(QMainWindow):
         self.attribute_table_controller = AttributeTableController(
             self.attribute_table, p, self.canvas, self.layer_panel, a, self
         )
+        self.styles = StyleController(self.layer_panel, a, self)
         self.selection = SelectionController(self.canvas, self.layer_panel, p, a, self.status, self)
         self.project_files = ProjectController(
             p, self.canvas, self.workers, self.status, self, name
@@ -133,6 +139,8 @@ class MainWindow(QMainWindow):
         layer.addSeparator()
         layer.addActions([a.remove_layer, a.layer_properties, a.set_layer_crs])
         layer.addSeparator()
+        layer.addActions([a.layer_style, a.save_style, a.load_style])
+        layer.addSeparator()
         layer.addAction(a.open_attribute_table)
 
         view = bar.addMenu("&View")
@@ -146,6 +154,7 @@ class MainWindow(QMainWindow):
         panels.addActions(
             [
                 self.layer_panel.toggleViewAction(),
+                self.legend_panel.toggleViewAction(),
                 self.identify_panel.toggleViewAction(),
                 self.attribute_table.toggleViewAction(),
             ]
@@ -227,5 +236,6 @@ class MainWindow(QMainWindow):
         self.canvas.shutdown()
         self.map_view.shutdown()
         self.selection.shutdown()
+        self.legend_panel.close_panel()
         self.layer_model.close()
         super().closeEvent(event)

@@ -216,3 +216,23 @@ def test_an_empty_layer_has_no_extent_and_does_not_break_zoom_full(
     assert project.home_extent() is None
     project.add_layer(VectorLayer(stations_26984, "stations"))
     assert project.home_extent() is not None
+
+
+def test_categorized_style_is_saved_and_a_vanished_field_is_reported(
+    tmp_path: Path, stations_26984: gpd.GeoDataFrame
+) -> None:
+    from mapdesk.core.symbology import SingleSymbol, categorize
+
+    data = tmp_path / "stations.geojson"
+    stations_26984.to_file(data)
+    project = Project(crs=26984)
+    layer = project.add_layer(data)
+    layer.symbology = categorize(layer.data, "name", layer.style)
+    project.save(tmp_path / "p.mapdesk")
+    reopened = Project.open(tmp_path / "p.mapdesk").layers[0]
+    assert reopened.symbology == layer.symbology
+    # The field disappears from the data: the project still opens, and says why.
+    stations_26984.drop(columns=["name"]).to_file(data)
+    damaged = Project.open(tmp_path / "p.mapdesk").layers[0]
+    assert isinstance(damaged.symbology, SingleSymbol)
+    assert any('field "name"' in warning for warning in damaged.warnings)

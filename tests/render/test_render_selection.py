@@ -45,3 +45,25 @@ def test_selection_of_rows_beyond_shrunk_data_is_skipped(pixels, settings_for, m
     layer.replace_data(layer.data.iloc[:1])  # the data shrank before the worker drew
     image = render_map(settings)
     assert image is not None
+
+
+def test_categories_draw_in_their_colours_the_top_class_on_top(pixels, settings_for, make_layer):
+    from mapdesk.core.style import LayerStyle
+    from mapdesk.core.symbology import categorize, graduate
+
+    layer = make_layer([box(10, 10, 40, 40), box(30, 30, 60, 60), box(70, 70, 90, 90)])
+    layer.data["kind"] = ["open", "closed", "closed"]
+    layer.data["days"] = [1.0, 5.0, 9.0]
+    base = LayerStyle("#888888", "#222222")
+    layer.symbology = categorize(
+        layer.data, "kind", base, colors={"open": "#ff0000", "closed": "#0000ff"}
+    )
+    image = render_map(settings_for(layer))
+    assert pixels.rgb(image, 20, 80) == (255, 0, 0)  # open
+    assert pixels.rgb(image, 80, 20) == (0, 0, 255)  # closed
+    # "closed" is first in the legend (most features): it is drawn on top.
+    assert pixels.rgb(image, 35, 65) == (0, 0, 255)
+    layer.symbology = graduate(layer.data, "days", base, "equal_interval", 3, "Reds")
+    graduated = render_map(settings_for(layer))
+    light, dark = pixels.rgb(graduated, 20, 80), pixels.rgb(graduated, 80, 20)
+    assert sum(light) > sum(dark)  # low values light, high values dark

@@ -87,6 +87,11 @@ class LayerPanelController(WindowController):
         )
         self._local_action(menu, "Opacity…", "actionLayerOpacity", self.set_opacity, layer)
         menu.addAction(self._actions.set_layer_crs)
+        menu.addSeparator()
+        menu.addActions(
+            [self._actions.layer_style, self._actions.save_style, self._actions.load_style]
+        )
+        menu.addSeparator()
         menu.addAction(self._actions.layer_properties)
         menu.addSeparator()
         menu.addAction(self._actions.remove_layer)

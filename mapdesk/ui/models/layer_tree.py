@@ -34,6 +34,7 @@ _ROW_SIGNALS = (
     "name_changed",
     "visibility_changed",
     "style_changed",
+    "symbology_changed",
     "crs_changed",
     "data_changed",
 )

@@ -21,10 +21,11 @@ def layer_icon(layer: VectorLayer) -> QIcon:
     """A warning for a layer of unknown CRS, otherwise its legend symbol."""
     if layer.crs_missing:
         return icon("warning")
-    return style_icon(layer.style, _kind(layer.geometry_type))
+    return style_icon(layer.style, geometry_kind(layer.geometry_type))
 
 
-def _kind(geometry_type: str | None) -> str:
+def geometry_kind(geometry_type: str | None) -> str:
+    """point, line, polygon or table: which kind of symbol a layer draws."""
     kind = (geometry_type or "").lower()
     for name in ("polygon", "line", "point"):
         if name in kind:

@@ -1,0 +1,261 @@
+"""The Symbology dialog: single symbol, categories or graduated classes, with live preview.
+
+Every change is applied to the layer at once, so the map and the legend show
+it while the dialog is open (QGIS's "live update"); Cancel puts back the style
+the layer had when the dialog opened.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QColorDialog,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mapdesk.core.errors import MapdeskError
+from mapdesk.core.layer import VectorLayer
+from mapdesk.core.style import LayerStyle
+from mapdesk.core.style_library import fixit_status_symbology
+from mapdesk.core.symbology import (
+    METHODS,
+    PALETTES,
+    RAMPS,
+    SingleSymbol,
+    Symbology,
+    categorize,
+    graduate,
+)
+from mapdesk.ui.models.legend import geometry_kind, style_icon
+
+#: The palette entry that applies the city's FixIt status colours.
+CITY_FIXIT = "city-fixit"
+KINDS = (("Single symbol", "single"), ("Categorized", "categorized"), ("Graduated", "graduated"))
+SHAPES = ("circle", "square", "triangle", "diamond", "star", "cross")
+
+
+class ColorButton(QPushButton):
+    """A button showing a colour; clicking it opens the colour picker.
+
+    Signals ``color_changed(str)`` with the ``#rrggbb`` chosen.
+    """
+
+    color_changed = Signal(str)
+
+    def __init__(self, color: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFixedWidth(70)
+        self.set_color(color)
+        self.clicked.connect(self._pick)
+
+    def set_color(self, color: str) -> None:
+        self.color = color
+        self.setStyleSheet(f"background-color: {color[:7]}; border: 1px solid #555;")
+        self.setToolTip(color)
+
+    def _pick(self) -> None:
+        chosen = QColorDialog.getColor(QColor(self.color[:7]), self, "Choose a colour")
+        if chosen.isValid():
+            self.set_color(chosen.name())
+            self.color_changed.emit(self.color)
+
+
+class StyleDialog(QDialog):
+    """Edit one layer's symbol and symbology; changes show on the map at once."""
+
+    def __init__(self, layer: VectorLayer, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("styleDialog")
+        self.setWindowTitle(f"Symbology — {layer.name}")
+        self.layer = layer
+        self._ready = False  # controls emit while being built: no preview until done
+        self._original = (layer.style, layer.symbology)
+        self._kind = geometry_kind(layer.geometry_type)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self._symbol_form(layer.style))
+        layout.addLayout(self._classes_form(layer))
+        self.classes = QListWidget(self)
+        self.classes.setObjectName("styleClasses")
+        layout.addWidget(self.classes, 1)
+        self.problem = QLabel(self)
+        self.problem.setObjectName("styleProblem")
+        self.problem.setStyleSheet("color: #b00020;")
+        self.problem.setWordWrap(True)
+        layout.addWidget(self.problem)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self._show_kind_controls()
+        self._show_classes()
+        self._ready = True
+        self.resize(520, 560)
+
+    # --- the base symbol ----------------------------------------------------------
+    def _symbol_form(self, style: LayerStyle) -> QFormLayout:
+        form = QFormLayout()
+        self.fill = ColorButton(style.fill_color, self)
+        self.fill.color_changed.connect(self.update_preview)
+        self.stroke = ColorButton(style.stroke_color, self)
+        self.stroke.color_changed.connect(self.update_preview)
+        colours = QHBoxLayout()
+        colours.addWidget(QLabel("Fill", self))
+        colours.addWidget(self.fill)
+        colours.addWidget(QLabel("Outline / line", self))
+        colours.addWidget(self.stroke)
+        colours.addStretch(1)
+        form.addRow("Colours", colours)
+        self.line_width = self._spin("strokeWidth", style.stroke_width, 0.0, 20.0, " px")
+        form.addRow("Line width", self.line_width)
+        self.point_size = self._spin("markerSize", style.marker_size, 1.0, 60.0, " px")
+        form.addRow("Point size", self.point_size)
+        self.shape = QComboBox(self)
+        self.shape.setObjectName("markerShape")
+        self.shape.addItems(list(SHAPES))
+        self.shape.setCurrentText(style.marker_shape)
+        self.shape.currentIndexChanged.connect(self.update_preview)
+        form.addRow("Point shape", self.shape)
+        self.opacity = self._spin("fillOpacity", style.fill_opacity * 100, 0.0, 100.0, " %")
+        form.addRow("Fill opacity", self.opacity)
+        self.dashed = QCheckBox("Dashed lines and outlines", self)
+        self.dashed.setChecked(style.dashed)
+        self.dashed.toggled.connect(self.update_preview)
+        form.addRow("", self.dashed)
+        return form
+
+    def _spin(
+        self, name: str, value: float, low: float, high: float, suffix: str
+    ) -> QDoubleSpinBox:
+        spin = QDoubleSpinBox(self)
+        spin.setObjectName(name)
+        spin.setRange(low, high)
+        spin.setDecimals(1)
+        spin.setSingleStep(0.5)
+        spin.setSuffix(suffix)
+        spin.setValue(value)
+        spin.valueChanged.connect(self.update_preview)
+        return spin
+
+    def base_style(self) -> LayerStyle:
+        return LayerStyle(
+            fill_color=self.fill.color,
+            stroke_color=self.stroke.color,
+            stroke_width=self.line_width.value(),
+            marker_size=self.point_size.value(),
+            marker_shape=self.shape.currentText(),  # type: ignore[arg-type]
+            fill_opacity=self.opacity.value() / 100,
+            dashed=self.dashed.isChecked(),
+        )
+
+    # --- categories and classes --------------------------------------------------------
+    def _classes_form(self, layer: VectorLayer) -> QFormLayout:
+        form = QFormLayout()
+        self.kind = self._combo("symbologyKind", [(t, k) for t, k in KINDS])
+        form.addRow("Style", self.kind)
+        fields = [str(c) for c in layer.data.columns if c != layer.data.geometry.name]
+        self.field = self._combo("classField", [(f, f) for f in fields])
+        form.addRow("Field", self.field)
+        palettes = [("City: FixIt statuses", CITY_FIXIT), *((p, p) for p in PALETTES)]
+        self.palette_box = self._combo("palette", palettes)
+        self.palette_box.setCurrentIndex(1)  # Set1
+        form.addRow("Palette", self.palette_box)
+        self.method = self._combo("method", [(t, m) for m, t in METHODS.items()])
+        form.addRow("Classes by", self.method)
+        self.count = QSpinBox(self)
+        self.count.setObjectName("classCount")
+        self.count.setRange(2, 12)
+        self.count.setValue(5)
+        self.count.valueChanged.connect(self.update_preview)
+        form.addRow("Number of classes", self.count)
+        self.ramp = self._combo("ramp", [(r, r) for r in RAMPS])
+        form.addRow("Colour ramp", self.ramp)
+        current = self._original[1]
+        if not isinstance(current, SingleSymbol):
+            self.kind.setCurrentIndex(self.kind.findData(current.kind))
+            self.field.setCurrentText(current.field)
+        self._rows = form
+        return form
+
+    def _combo(self, name: str, items: list[tuple[str, str]]) -> QComboBox:
+        box = QComboBox(self)
+        box.setObjectName(name)
+        for text, data in items:
+            box.addItem(text, data)
+        box.currentIndexChanged.connect(self.update_preview)
+        return box
+
+    def _show_kind_controls(self) -> None:
+        kind = self.kind.currentData()
+        visible: dict[QWidget, bool] = {
+            self.field: kind != "single",
+            self.palette_box: kind == "categorized",
+            self.method: kind == "graduated",
+            self.count: kind == "graduated",
+            self.ramp: kind == "graduated",
+        }
+        for widget, shown in visible.items():
+            self._rows.setRowVisible(widget, shown)
+
+    def symbology(self, base: LayerStyle) -> Symbology:
+        """What the controls describe (raises MapdeskError when it cannot be built)."""
+        kind = self.kind.currentData()
+        if kind == "single":
+            return SingleSymbol()
+        data, field = self.layer.data, self.field.currentData()
+        if kind == "categorized":
+            if self.palette_box.currentData() == CITY_FIXIT:
+                return fixit_status_symbology(data, field, base)
+            return categorize(data, field, base, palette=self.palette_box.currentData())
+        method = self.method.currentData()
+        return graduate(data, field, base, method, self.count.value(), self.ramp.currentData())
+
+    # --- live preview, OK and Cancel ------------------------------------------------------
+    def update_preview(self, *_args: object) -> None:
+        """Apply what the controls say to the layer now (the map redraws)."""
+        if not self._ready:
+            return
+        self._show_kind_controls()
+        try:
+            base = self.base_style()
+            symbology = self.symbology(base)
+            self.layer.style = base
+            self.layer.symbology = symbology
+        except MapdeskError as error:
+            self.problem.setText(str(error))
+            return
+        self.problem.setText("")
+        self._show_classes()
+
+    def _show_classes(self) -> None:
+        self.classes.clear()
+        found = self.layer.symbol_classes()
+        if isinstance(self.layer.symbology, SingleSymbol):
+            item = QListWidgetItem(style_icon(self.layer.style, self._kind), "All features")
+            self.classes.addItem(item)
+            return
+        for symbol, rows in zip(found.classes, found.rows, strict=True):
+            text = f"{symbol.label}  ({len(rows):,})"
+            self.classes.addItem(QListWidgetItem(style_icon(symbol.style, self._kind), text))
+
+    def reject(self) -> None:
+        """Cancel (or Esc): the layer gets back the style it had."""
+        style, symbology = self._original
+        self.layer.style = style
+        self.layer.symbology = symbology
+        super().reject()

@@ -1,0 +1,91 @@
+"""The Symbology dialog: live preview on the map, Cancel restores, style files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QFileDialog
+
+from mapdesk.core.symbology import Categorized, Graduated, SingleSymbol
+
+
+@pytest.fixture
+def stations(window: Any) -> Any:
+    layer = window.project.layers.by_name("Stations")
+    window.layer_panel.select_layer(layer)
+    return layer
+
+
+def test_f7_opens_the_dialog_and_changes_show_at_once(
+    qtbot: Any, window: Any, stations: Any
+) -> None:
+    window.map_actions.layer_style.trigger()
+    dialog = window.styles.dialog
+    assert dialog is not None and dialog.isVisible()
+    with qtbot.waitSignal(window.canvas.rendered, timeout=10000):
+        dialog.point_size.setValue(14.0)
+    assert stations.style.marker_size == 14.0  # the map already shows it
+    dialog.kind.setCurrentIndex(dialog.kind.findData("categorized"))
+    dialog.field.setCurrentIndex(dialog.field.findData("station_id"))
+    assert isinstance(stations.symbology, Categorized)
+    assert stations.symbology.field == "station_id"
+    assert dialog.classes.count() == 3
+    assert "F1  (1)" in [dialog.classes.item(i).text() for i in range(3)]
+    assert window.legend_panel.entries()[0] == "Stations — station_id"
+
+
+def test_cancel_puts_back_the_style_it_had(qtbot: Any, window: Any, stations: Any) -> None:
+    before = (stations.style, stations.symbology)
+    dialog = window.styles.open_dialog(stations)
+    dialog.point_size.setValue(20.0)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("categorized"))
+    dialog.reject()
+    assert (stations.style, stations.symbology) == before
+
+
+def test_graduated_on_text_explains_and_keeps_the_last_good_style(qtbot: Any, window: Any) -> None:
+    districts = window.project.layers.by_name("Districts")
+    dialog = window.styles.open_dialog(districts)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("graduated"))
+    assert "no numbers" in dialog.problem.text()
+    assert isinstance(districts.symbology, SingleSymbol)
+    import geopandas as gpd
+
+    districts.replace_data(
+        gpd.GeoDataFrame(
+            districts.data.assign(calls=[120.0, 480.0]), geometry="geometry", crs=districts.crs
+        )
+    )
+    dialog.close()
+    dialog = window.styles.open_dialog(districts)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("graduated"))
+    dialog.field.setCurrentIndex(dialog.field.findData("calls"))
+    assert isinstance(districts.symbology, Graduated)
+    dialog.accept()
+    assert isinstance(districts.symbology, Graduated)  # OK keeps it
+
+
+def test_save_and_load_style_files(
+    qtbot: Any, window: Any, stations: Any, tmp_path: Path, monkeypatch: Any, messages: Any
+) -> None:
+    dialog = window.styles.open_dialog(stations)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("categorized"))
+    dialog.accept()
+    target = tmp_path / "stations"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.map_actions.save_style.trigger()
+    saved = tmp_path / "stations.mapdesk-style.json"
+    assert saved.exists()
+    saved_symbology = stations.symbology
+    stations.symbology = SingleSymbol()
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(saved), ""))
+    window.map_actions.load_style.trigger()
+    assert stations.symbology == saved_symbology
+    broken = tmp_path / "broken.mapdesk-style.json"
+    broken.write_text("{")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(broken), ""))
+    window.map_actions.load_style.trigger()
+    assert any("broken.mapdesk-style.json" in text for text in messages.texts("warning"))
+    assert stations.symbology == saved_symbology
