@@ -23,6 +23,7 @@ from mapdesk.core.attributes import ColumnReader, column_reader
 from mapdesk.core.crs import crs_label, crs_wkt, parse_crs
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.expression import matches
+from mapdesk.core.labels import LabelSettings, label_texts
 from mapdesk.core.selection import FeatureSelection, SelectionMode
 from mapdesk.core.spatial import ProjectedGeometry, project_geometry
 from mapdesk.core.style import LayerStyle, default_style
@@ -61,6 +62,7 @@ class VectorLayer:
     opacity_changed = Signal(float)
     style_changed = Signal(object)
     symbology_changed = Signal(object)
+    labels_changed = Signal(object)
     crs_changed = Signal(object)
     data_changed = Signal()
     #: The selected fids changed (re-emits ``selection.changed``).
@@ -95,6 +97,7 @@ class VectorLayer:
         ) = None
         self._style = style or default_style(self.geometry_type)
         self._symbology: Symbology = SingleSymbol()
+        self._labels: LabelSettings | None = None
         self._classes: tuple[int, Symbology, ClassRows] | None = None
         #: The selected features (by fid); its ``changed`` signal drives the
         #: attribute table and the canvas highlight.
@@ -263,6 +266,19 @@ class VectorLayer:
         if value != self._symbology:
             self._symbology = value
             self.symbology_changed.emit(value)
+
+    @property
+    def labels(self) -> LabelSettings | None:
+        """What each feature's label says and how it looks; None: no labels."""
+        return self._labels
+
+    @labels.setter
+    def labels(self, value: LabelSettings | None) -> None:
+        if value is not None:
+            label_texts(value, self._data.iloc[:1])  # an unknown field fails here, not in a render
+        if value != self._labels:
+            self._labels = value
+            self.labels_changed.emit(value)
 
     def symbol_classes(self, symbology: Symbology | None = None) -> ClassRows:
         """Which rows fall in each class of ``symbology`` (the layer's by default).

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mapdesk.core.errors import MapdeskError, ProjectFileError
+from mapdesk.core.labels import LabelSettings
 from mapdesk.core.style import LayerStyle
 from mapdesk.core.symbology import symbology_from_dict, symbology_to_dict
 from mapdesk.core.view import ViewState
@@ -58,6 +59,7 @@ def _layer_entry(layer: Any, base: Path) -> Document:
         "opacity": layer.opacity,
         "style": asdict(layer.style),
         "symbology": symbology_to_dict(layer.symbology),
+        "labels": asdict(layer.labels) if layer.labels is not None else None,
         "crs": layer.crs.to_wkt() if layer.crs is not None else None,
     }
 
@@ -162,6 +164,13 @@ def _restore_symbology(layer: Any, data: Document, path: Path) -> None:
         layer.warnings = (*layer.warnings, f"{path.name}: its style was not restored: {exc}")
 
 
+def _restore_labels(layer: Any, data: Document, path: Path) -> None:
+    try:
+        layer.labels = LabelSettings(**data)
+    except (MapdeskError, TypeError) as exc:
+        layer.warnings = (*layer.warnings, f"{path.name}: its labels were not restored: {exc}")
+
+
 def _restore_layer(project: Project, entry: Document, base: Path, path: Path) -> None:
     source = Path(entry["path"])
     if not source.is_absolute():
@@ -179,5 +188,7 @@ def _restore_layer(project: Project, entry: Document, base: Path, path: Path) ->
         layer.style = LayerStyle(**entry["style"])
     if entry.get("symbology"):
         _restore_symbology(layer, entry["symbology"], path)
+    if entry.get("labels"):
+        _restore_labels(layer, entry["labels"], path)
     if layer.crs_missing and entry.get("crs"):
         layer.set_crs(entry["crs"])

@@ -248,12 +248,9 @@ def _breaks(values: npt.NDArray[np.float64], method: str, classes: int) -> list[
     schemes = {
         "quantiles": lambda: mapclassify.Quantiles(values, k=classes),
         "equal_interval": lambda: mapclassify.EqualInterval(values, k=classes),
-        # Jenks is quadratic: on big layers, a sample of ~2,000 values.
-        "natural_breaks": lambda: (
-            mapclassify.FisherJenks(values, k=classes)
-            if len(values) <= JENKS_SAMPLE
-            else mapclassify.FisherJenksSampled(values, k=classes, pct=JENKS_SAMPLE / len(values))
-        ),
+        # Jenks is quadratic: on big layers, a fixed-seed sample of 2,000 values
+        # (with the extremes), so the same data always gives the same classes.
+        "natural_breaks": lambda: mapclassify.FisherJenks(_jenks_sample(values), k=classes),
         "std_mean": lambda: mapclassify.StdMean(values),
     }
     with warnings.catch_warnings():  # "Numba not installed": the slow path is fine here
@@ -263,6 +260,13 @@ def _breaks(values: npt.NDArray[np.float64], method: str, classes: int) -> list[
     # and always end at the maximum.
     bins = np.unique(bins[(bins > values.min()) & (bins < values.max())])
     return [*(float(b) for b in bins), float(values.max())]
+
+
+def _jenks_sample(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    if len(values) <= JENKS_SAMPLE:
+        return values
+    sample = np.random.default_rng(0).choice(values, JENKS_SAMPLE - 2, replace=False)
+    return np.concatenate([sample, [values.min(), values.max()]])
 
 
 def _palette(name: str) -> tuple[str, ...]:

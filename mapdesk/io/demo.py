@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from mapdesk.core.errors import DataSourceError
+from mapdesk.core.labels import LabelSettings
 from mapdesk.core.project import Project
 from mapdesk.core.style import LayerStyle
 from mapdesk.core.style_library import LIBRARY, fixit_status_symbology
@@ -38,6 +39,10 @@ DEMO_LAYERS: tuple[tuple[str, str, LayerStyle, bool], ...] = (
     ("psap_boundary", "PSAP boundary", LIBRARY["PSAP boundary"], True),
     ("municipal_boundaries", "Municipal boundaries", LIBRARY["Municipal boundaries"], True),
 )
+
+
+#: Street names on the demo's road centrelines, from 1:12,000 in.
+STREET_LABELS = LabelSettings("FullName", size=10.0, color="#3a3a3a", min_scale=12_000)
 
 
 def demo_path() -> Path:
@@ -70,4 +75,6 @@ def open_demo_project() -> Project:
         layer.visible = visible
         if table == "fixit_incidents":  # the library's status colours, open on top
             layer.symbology = fixit_status_symbology(layer.data, base=style)
+        if table == "road_centerlines":  # street names from neighbourhood scale in
+            layer.labels = STREET_LABELS
     return project

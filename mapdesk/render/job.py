@@ -23,6 +23,7 @@ from PySide6.QtGui import QImage
 from mapdesk.render import nogil
 from mapdesk.render.bands import BandPainters, band_count, split_rows
 from mapdesk.render.draw import fill_background, prepare_selection, prepare_symbols
+from mapdesk.render.labels import draw_labels
 from mapdesk.render.settings import MapSettings
 
 #: Seconds between two partial images of one render (QGIS refreshes its
@@ -111,6 +112,9 @@ def render_map(
                 return None
             if on_layer_done is not None:
                 on_layer_done(image)
+    # Labels last, over every layer, so no feature hides a name.
+    if not draw_labels(image, settings, lambda: token.cancelled):
+        return None
     # Only now: with a ratio set, the painter would scale device pixels again.
     image.setDevicePixelRatio(settings.device_pixel_ratio)
     return None if token.cancelled else image

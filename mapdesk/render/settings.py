@@ -15,6 +15,7 @@ import numpy.typing as npt
 from pyproj import CRS
 
 from mapdesk.core.errors import MapdeskError
+from mapdesk.core.labels import LabelSettings
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.project import Project
 from mapdesk.core.style import LayerStyle
@@ -48,6 +49,8 @@ class LayerSnapshot:
     symbology
         Categories or graduated classes, each drawn with its own style
         (``style`` is then only the look of unclassified parts, e.g. none).
+    labels
+        What the layer's labels say and look like (None: unlabelled).
     """
 
     layer: VectorLayer
@@ -55,6 +58,7 @@ class LayerSnapshot:
     opacity: float = 1.0
     selected: npt.NDArray[np.intp] | None = None
     symbology: Symbology = _SINGLE
+    labels: LabelSettings | None = None
 
     @classmethod
     def of(cls, layer: VectorLayer) -> LayerSnapshot:
@@ -66,6 +70,7 @@ class LayerSnapshot:
             opacity=layer.opacity,
             selected=selected,
             symbology=layer.symbology,
+            labels=layer.labels,
         )
 
 

@@ -19,6 +19,7 @@ RENDER_SIGNALS = (
     "opacity_changed",
     "style_changed",
     "symbology_changed",
+    "labels_changed",
     "crs_changed",
     "data_changed",
     "selection_changed",

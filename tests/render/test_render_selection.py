@@ -67,3 +67,20 @@ def test_categories_draw_in_their_colours_the_top_class_on_top(pixels, settings_
     graduated = render_map(settings_for(layer))
     light, dark = pixels.rgb(graduated, 20, 80), pixels.rgb(graduated, 80, 20)
     assert sum(light) > sum(dark)  # low values light, high values dark
+
+
+def test_labels_are_drawn_and_hidden_outside_their_scale_range(settings_for, make_layer, pixels):
+    from mapdesk.core.labels import LabelSettings
+
+    layer = make_layer([Point(50, 50), Point(51, 50), Point(20, 20)], fill_color=BLUE)
+    layer.data["name"] = ["Congress", "Congress", "Forest"]
+    layer.labels = LabelSettings("name", size=12.0, color="#000000")
+    image = render_map(settings_for(layer))
+    array = pixels.as_array(image)[:, :, :3].astype(int)
+    dark = (array.sum(axis=2) < 150).nonzero()
+    assert len(dark[0]) > 20  # text was drawn
+    # Shown only from 1:1 in: at this view's scale (~1:3,800) there are none.
+    layer.labels = LabelSettings("name", size=12.0, color="#000000", min_scale=1)
+    hidden = render_map(settings_for(layer))
+    hidden_dark = (pixels.as_array(hidden)[:, :, :3].astype(int).sum(axis=2) < 150).sum()
+    assert hidden_dark < len(dark[0])

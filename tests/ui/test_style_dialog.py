@@ -89,3 +89,17 @@ def test_save_and_load_style_files(
     window.map_actions.load_style.trigger()
     assert any("broken.mapdesk-style.json" in text for text in messages.texts("warning"))
     assert stations.symbology == saved_symbology
+
+
+def test_labels_from_the_dialog_show_and_cancel_removes_them(
+    qtbot: Any, window: Any, stations: Any
+) -> None:
+    dialog = window.styles.open_dialog(stations)
+    dialog.label_on.setChecked(True)
+    dialog.label_text.setCurrentText("name")
+    assert stations.labels is not None and stations.labels.text == "name"
+    dialog.label_text.setCurrentText("upper(nmae)")
+    assert 'did you mean "name"' in dialog.problem.text()
+    assert stations.labels.text == "name"  # the last good labels stay
+    dialog.reject()
+    assert stations.labels is None

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from mapdesk.core.errors import MapdeskError
+from mapdesk.core.labels import LabelSettings
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.style import LayerStyle
 from mapdesk.core.style_library import fixit_status_symbology
@@ -84,6 +85,7 @@ class StyleDialog(QDialog):
         self.layer = layer
         self._ready = False  # controls emit while being built: no preview until done
         self._original = (layer.style, layer.symbology)
+        self._original_labels = layer.labels
         self._kind = geometry_kind(layer.geometry_type)
         layout = QVBoxLayout(self)
         layout.addLayout(self._symbol_form(layer.style))
@@ -91,6 +93,7 @@ class StyleDialog(QDialog):
         self.classes = QListWidget(self)
         self.classes.setObjectName("styleClasses")
         layout.addWidget(self.classes, 1)
+        layout.addLayout(self._labels_form(layer))
         self.problem = QLabel(self)
         self.problem.setObjectName("styleProblem")
         self.problem.setStyleSheet("color: #b00020;")
@@ -225,6 +228,52 @@ class StyleDialog(QDialog):
         method = self.method.currentData()
         return graduate(data, field, base, method, self.count.value(), self.ramp.currentData())
 
+    # --- labels -------------------------------------------------------------------------
+    def _labels_form(self, layer: VectorLayer) -> QFormLayout:
+        form = QFormLayout()
+        current = layer.labels
+        self.label_on = QCheckBox("Label features with", self)
+        self.label_on.setObjectName("labelsOn")
+        self.label_on.setChecked(current is not None)
+        self.label_text = QComboBox(self)
+        self.label_text.setObjectName("labelText")
+        self.label_text.setEditable(True)  # a field, or type an expression
+        fields = [str(c) for c in layer.data.columns if c != layer.data.geometry.name]
+        self.label_text.addItems(fields)
+        if current is not None:
+            self.label_text.setCurrentText(current.text)
+        self.label_text.setToolTip('A field, or an expression such as upper("St_Name")')
+        row = QHBoxLayout()
+        row.addWidget(self.label_on)
+        row.addWidget(self.label_text, 1)
+        form.addRow("Labels", row)
+        self.label_size = self._spin(
+            "labelSize", current.size if current else 11.0, 4.0, 72.0, " px"
+        )
+        form.addRow("Label size", self.label_size)
+        self.label_scale = QSpinBox(self)
+        self.label_scale.setObjectName("labelMinScale")
+        self.label_scale.setRange(0, 100_000_000)
+        self.label_scale.setSingleStep(1000)
+        self.label_scale.setPrefix("1:")
+        self.label_scale.setSpecialValueText("at every scale")
+        self.label_scale.setValue(round(current.min_scale) if current else 0)
+        self.label_scale.setToolTip("Show labels only from this scale in (0: at every scale)")
+        form.addRow("Show labels from", self.label_scale)
+        self.label_on.toggled.connect(self.update_preview)
+        self.label_text.currentTextChanged.connect(self.update_preview)
+        self.label_scale.valueChanged.connect(self.update_preview)
+        return form
+
+    def label_settings(self) -> LabelSettings | None:
+        if not self.label_on.isChecked():
+            return None
+        return LabelSettings(
+            self.label_text.currentText(),
+            size=self.label_size.value(),
+            min_scale=float(self.label_scale.value()),
+        )
+
     # --- live preview, OK and Cancel ------------------------------------------------------
     def update_preview(self, *_args: object) -> None:
         """Apply what the controls say to the layer now (the map redraws)."""
@@ -236,6 +285,7 @@ class StyleDialog(QDialog):
             symbology = self.symbology(base)
             self.layer.style = base
             self.layer.symbology = symbology
+            self.layer.labels = self.label_settings()
         except MapdeskError as error:
             self.problem.setText(str(error))
             return
@@ -258,4 +308,5 @@ class StyleDialog(QDialog):
         style, symbology = self._original
         self.layer.style = style
         self.layer.symbology = symbology
+        self.layer.labels = self._original_labels
         super().reject()

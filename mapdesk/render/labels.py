@@ -1,0 +1,101 @@
+"""Drawing labels over the finished map: readable, never overlapping, top layer first.
+
+Labels go on after every layer (as in QGIS, so no feature hides a name). The
+layers' label candidates are placed greedily (``core.labels.place_labels``):
+the top layer's labels first, a label that would overlap one already placed
+is left out. Each label is text with a halo, all of a layer's in one path.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from functools import partial
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen
+
+from mapdesk.core.labels import LabelSettings, PlacedLabel, cached_candidates, place_labels
+from mapdesk.core.view import scale_denominator
+from mapdesk.render.settings import LayerSnapshot, MapSettings
+from mapdesk.render.symbols import qcolor
+
+#: Halo width around label text, in logical pixels.
+HALO_PX = 1.5
+
+
+def draw_labels(image: QImage, settings: MapSettings, is_cancelled: Callable[[], bool]) -> bool:
+    """Label every visible labelled layer on ``image``; False if cancelled."""
+    labelled = [s for s in reversed(settings.layers) if _shows_labels(s, settings)]
+    if not labelled:
+        return True
+    view = settings.device_view
+    taken: list[tuple[float, float, float, float]] = []
+    painter = QPainter(image)
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+        for snapshot in labelled:
+            if is_cancelled():
+                return False
+            assert snapshot.labels is not None  # checked by _shows_labels
+            font = _font(snapshot.labels, settings.device_pixel_ratio)
+            metrics = QFontMetricsF(font)
+            halo = HALO_PX * settings.device_pixel_ratio
+            candidates = cached_candidates(snapshot.layer, snapshot.labels, settings.crs)
+            measure = partial(_measure, metrics, halo)
+            placed = place_labels(
+                candidates, view.to_screen, view.width, view.height, measure, taken
+            )
+            _paint(painter, placed, font, metrics, snapshot.labels, halo)
+    finally:
+        painter.end()
+    return True
+
+
+def _measure(metrics: QFontMetricsF, halo: float, text: str) -> tuple[float, float]:
+    return metrics.horizontalAdvance(text) + 2 * halo, metrics.height()
+
+
+def _shows_labels(snapshot: LayerSnapshot, settings: MapSettings) -> bool:
+    labels = snapshot.labels
+    if labels is None or snapshot.layer.feature_count == 0:
+        return False
+    return labels.visible_at(_scale(settings))
+
+
+def _scale(settings: MapSettings) -> float:
+    """The map scale 1:N the canvas shows (metres for lon/lat at ~111 km a degree)."""
+    crs = settings.crs
+    if crs is None:
+        return scale_denominator(settings.view.resolution, 1.0)
+    if crs.is_geographic:
+        lat = math.radians(max(-89.0, min(89.0, settings.view.center_y)))
+        return scale_denominator(settings.view.resolution, 111_320.0 * math.cos(lat))
+    factor = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
+    return scale_denominator(settings.view.resolution, factor or 1.0)
+
+
+def _font(labels: LabelSettings, ratio: float) -> QFont:
+    font = QFont()
+    font.setPixelSize(max(1, round(labels.size * ratio)))
+    return font
+
+
+def _paint(
+    painter: QPainter,
+    placed: list[PlacedLabel],
+    font: QFont,
+    metrics: QFontMetricsF,
+    labels: LabelSettings,
+    halo: float,
+) -> None:
+    if not placed:
+        return
+    path = QPainterPath()
+    for label in placed:
+        path.addText(label.left + halo, label.top + metrics.ascent(), font, label.text)
+    pen = QPen(qcolor(labels.halo), 2 * halo)
+    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    painter.strokePath(path, pen)
+    painter.fillPath(path, QBrush(qcolor(labels.color)))
