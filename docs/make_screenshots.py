@@ -133,6 +133,26 @@ def styling_shot(window: object, project: object) -> None:
     dialog.reject()  # the other shots show the demo as it opens
 
 
+def measure_shot(window: object) -> None:
+    canvas = window.canvas  # type: ignore[attr-defined]
+    x, y = 892_630.0, 91_540.0
+    canvas.set_view(canvas.view.fitted((x - 500, y - 350, x + 500, y + 350)))
+    wait_for_map(window)
+    window.map_actions.measure_area.trigger()  # type: ignore[attr-defined]
+    panel = window.measure_panel  # type: ignore[attr-defined]
+    panel.length_unit.setCurrentText("ft")
+    panel.area_unit.setCurrentText("ac")
+    corners = [(x - 180, y - 120), (x + 150, y - 150), (x + 200, y + 130), (x - 120, y + 160)]
+    for cx, cy in corners:
+        px, py = canvas.view.to_screen(cx, cy)
+        QTest.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(round(px), round(py)))
+    QTest.mouseClick(canvas, Qt.MouseButton.RightButton, pos=QPoint(round(px), round(py)))
+    spin(300)
+    save(window, "measure.png")  # type: ignore[arg-type]
+    window.map_actions.pan.trigger()  # type: ignore[attr-defined]
+    panel.hide()
+
+
 def dialog_shots(window: object, project: object) -> None:
     roads = project.layers.by_name("Road centrelines")  # type: ignore[attr-defined]
     properties = LayerPropertiesDialog(roads, window)  # type: ignore[arg-type]
@@ -178,6 +198,7 @@ def main() -> int:
     attribute_table_shot(window, project)
     selection_shot(window, project)
     styling_shot(window, project)
+    measure_shot(window)
     dialog_shots(window, project)
     window.close()
     render_to_png(open_demo_project(), IMAGES / "render-demo.png", 900, 600)

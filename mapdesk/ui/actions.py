@@ -35,6 +35,8 @@ class MapActions:
     select: QAction
     select_polygon: QAction
     select_radius: QAction
+    measure_line: QAction
+    measure_area: QAction
     select_by_expression: QAction
     select_by_location: QAction
     select_all: QAction
@@ -239,6 +241,22 @@ _MAP_TOOLS = (
         "select_radius",
         "",
         "Select by Radius: press at the centre and drag (Shift adds, Ctrl toggles)",
+    ),
+    (
+        "measure_line",
+        "actionMeasure",
+        "&Measure Line",
+        "measure_line",
+        "Ctrl+Shift+M",
+        "Measure Line: click along the way, right-click to end",
+    ),
+    (
+        "measure_area",
+        "actionMeasureArea",
+        "Measure &Area",
+        "measure_area",
+        "Ctrl+Shift+J",
+        "Measure Area: click the corners, right-click to end",
     ),
 )
 

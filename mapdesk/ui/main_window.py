@@ -16,6 +16,7 @@ from mapdesk.ui.controllers.identify import IdentifyController
 from mapdesk.ui.controllers.layer_panel import LayerPanelController
 from mapdesk.ui.controllers.layers import LayerLoadController, accepts_path
 from mapdesk.ui.controllers.map_view import MapViewController
+from mapdesk.ui.controllers.measure import MeasureController
 from mapdesk.ui.controllers.project_files import ProjectController
 from mapdesk.ui.controllers.selection import SelectionController
 from mapdesk.ui.controllers.styles import StyleController
@@ -26,6 +27,7 @@ from mapdesk.ui.views.attribute_table import AttributeTableDock
 from mapdesk.ui.views.identify_panel import IdentifyPanel
 from mapdesk.ui.views.layer_panel import LayerPanel
 from mapdesk.ui.views.legend_panel import LegendPanel
+from mapdesk.ui.views.measure_panel import MeasurePanel
 from mapdesk.ui.views.status_bar import MapStatusBar
 from mapdesk.ui.workers import WorkerPool, guarded_slot
 
@@ -87,6 +89,9 @@ class MainWindow(QMainWindow):
         self.legend_panel = LegendPanel(self.project.layers, self)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.legend_panel)
         self.splitDockWidget(self.layer_panel, self.legend_panel, Qt.Orientation.Vertical)
+        self.measure_panel = MeasurePanel(self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.measure_panel)
+        self.measure_panel.hide()  # shown by the measure tools
         self.attribute_table = AttributeTableDock(self)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.attribute_table)
         self.attribute_table.hide()  # opened with F6, as in QGIS
@@ -107,6 +112,7 @@ class MainWindow(QMainWindow):
             self.attribute_table, p, self.canvas, self.layer_panel, a, self
         )
         self.styles = StyleController(self.layer_panel, a, self)
+        self.measure = MeasureController(self.canvas, self.measure_panel, p, a, self)
         self.selection = SelectionController(self.canvas, self.layer_panel, p, a, self.status, self)
         self.project_files = ProjectController(
             p, self.canvas, self.workers, self.status, self, name
@@ -149,6 +155,7 @@ class MainWindow(QMainWindow):
         view.addActions([a.zoom_full, a.zoom_to_layer, a.zoom_to_selection])
         view.addSeparator()
         view.addAction(a.identify)
+        view.addActions([a.measure_line, a.measure_area])
         view.addSeparator()
         panels = view.addMenu("&Panels")
         panels.addActions(
@@ -156,6 +163,7 @@ class MainWindow(QMainWindow):
                 self.layer_panel.toggleViewAction(),
                 self.legend_panel.toggleViewAction(),
                 self.identify_panel.toggleViewAction(),
+                self.measure_panel.toggleViewAction(),
                 self.attribute_table.toggleViewAction(),
             ]
         )
@@ -175,7 +183,7 @@ class MainWindow(QMainWindow):
             [a.pan, a.zoom_in, a.zoom_out, a.zoom_full, a.zoom_to_layer]
         )
         self._toolbar("Attributes", "attributesToolbar").addActions(
-            [a.identify, a.open_attribute_table]
+            [a.identify, a.open_attribute_table, a.measure_line, a.measure_area]
         )
         self._toolbar("Selection", "selectionToolbar").addActions(
             [

@@ -36,6 +36,7 @@ from mapdesk.core.view import Extent, ViewState, padded_extent
 from mapdesk.render.job import MapRenderer, run_in_render_thread
 from mapdesk.render.settings import MapSettings
 from mapdesk.ui.canvas.highlight import Highlight
+from mapdesk.ui.canvas.measure_tool import MeasureTool
 from mapdesk.ui.canvas.reproject import reprojected_extent
 from mapdesk.ui.canvas.scale_bar import paint_scale_bar, scale_bar_spec
 from mapdesk.ui.canvas.select_tools import SelectPolygonTool, SelectRadiusTool, SelectTool
@@ -89,6 +90,8 @@ class MapCanvas(QWidget):
         The identify tool was clicked (map coordinates, tolerance in map units).
     select_requested(SelectionGesture)
         A selection tool was clicked or dragged (see ``select_tools``).
+    measure_changed(MeasureState)
+        A measure tool's points changed (see ``measure_tool``).
     rendered(MapSettings)
         A fresh image for the current view is on screen.
     """
@@ -97,6 +100,7 @@ class MapCanvas(QWidget):
     view_changed = Signal(object)
     identify_requested = Signal(float, float, float)
     select_requested = Signal(object)
+    measure_changed = Signal(object)
     rendered = Signal(object)
     render_failed = Signal(str)
     busy_changed = Signal(bool)
@@ -146,6 +150,8 @@ class MapCanvas(QWidget):
                 SelectTool(self),
                 SelectPolygonTool(self),
                 SelectRadiusTool(self),
+                MeasureTool(self, area=False),
+                MeasureTool(self, area=True),
             )
         }
         self._tool: MapTool = self.tools["pan"]

@@ -39,6 +39,8 @@ class MapViewController(WindowController):
             "select": actions.select,
             "select_polygon": actions.select_polygon,
             "select_radius": actions.select_radius,
+            "measure_line": actions.measure_line,
+            "measure_area": actions.measure_area,
         }
         for name, action in self._tool_actions.items():
             action.triggered.connect(
