@@ -25,6 +25,7 @@ import shapely
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.expression import evaluate
 from mapdesk.core.style import check_hex_color
+from mapdesk.core.view import in_scale_range
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -74,9 +75,7 @@ class LabelSettings:
 
     def visible_at(self, scale: float) -> bool:
         """True when labels show at map scale 1:``scale``."""
-        too_far = self.min_scale > 0 and scale > self.min_scale
-        too_close = self.max_scale > 0 and scale < self.max_scale
-        return not (too_far or too_close)
+        return in_scale_range(scale, self.min_scale, self.max_scale)
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,7 @@ class VectorLayer:
     style_changed = Signal(object)
     symbology_changed = Signal(object)
     labels_changed = Signal(object)
+    scale_range_changed = Signal(object)
     crs_changed = Signal(object)
     data_changed = Signal()
     #: The selected fids changed (re-emits ``selection.changed``).
@@ -98,6 +99,7 @@ class VectorLayer:
         self._style = style or default_style(self.geometry_type)
         self._symbology: Symbology = SingleSymbol()
         self._labels: LabelSettings | None = None
+        self._scale_range = (0.0, 0.0)
         self._classes: tuple[int, Symbology, ClassRows] | None = None
         #: The selected features (by fid); its ``changed`` signal drives the
         #: attribute table and the canvas highlight.
@@ -279,6 +281,24 @@ class VectorLayer:
         if value != self._labels:
             self._labels = value
             self.labels_changed.emit(value)
+
+    @property
+    def scale_range(self) -> tuple[float, float]:
+        """(min_scale, max_scale): shown only from 1:min_scale in to 1:max_scale
+        (0 = no limit), QGIS's scale-dependent visibility."""
+        return self._scale_range
+
+    @scale_range.setter
+    def scale_range(self, value: tuple[float, float]) -> None:
+        low, high = (float(v) for v in value)
+        if low < 0 or high < 0 or (low and high and high > low):
+            raise MapdeskError(
+                f"Layer '{self._name}': show from 1:{low:,.0f} in to 1:{high:,.0f}? "
+                "The second scale must be larger (more zoomed in) than the first"
+            )
+        if (low, high) != self._scale_range:
+            self._scale_range = (low, high)
+            self.scale_range_changed.emit((low, high))
 
     def symbol_classes(self, symbology: Symbology | None = None) -> ClassRows:
         """Which rows fall in each class of ``symbology`` (the layer's by default).

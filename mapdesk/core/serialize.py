@@ -60,6 +60,7 @@ def _layer_entry(layer: Any, base: Path) -> Document:
         "style": asdict(layer.style),
         "symbology": symbology_to_dict(layer.symbology),
         "labels": asdict(layer.labels) if layer.labels is not None else None,
+        "scale_range": list(layer.scale_range),
         "crs": layer.crs.to_wkt() if layer.crs is not None else None,
     }
 
@@ -190,5 +191,7 @@ def _restore_layer(project: Project, entry: Document, base: Path, path: Path) ->
         _restore_symbology(layer, entry["symbology"], path)
     if entry.get("labels"):
         _restore_labels(layer, entry["labels"], path)
+    if entry.get("scale_range"):
+        layer.scale_range = tuple(entry["scale_range"])
     if layer.crs_missing and entry.get("crs"):
         layer.set_crs(entry["crs"])

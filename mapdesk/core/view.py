@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -115,6 +116,29 @@ def scale_denominator(resolution: float, metres_per_unit: float, dpi: float = 96
     """The map scale 1:N for a resolution in map units per pixel at a screen dpi."""
     metres_per_pixel = resolution * metres_per_unit
     return metres_per_pixel / (0.0254 / dpi)
+
+
+def map_scale(view: ViewState, crs: Any) -> float:
+    """The scale 1:N the map shows at ``view`` (96 dpi), for a pyproj CRS or None.
+
+    Longitude/latitude maps count a degree as its length along the parallel
+    at the view's centre.
+    """
+    if crs is None:
+        return scale_denominator(view.resolution, 1.0)
+    if crs.is_geographic:
+        latitude = math.radians(max(-89.0, min(89.0, view.center_y)))
+        return scale_denominator(view.resolution, 111_320.0 * math.cos(latitude))
+    factor = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
+    return scale_denominator(view.resolution, factor or 1.0)
+
+
+def in_scale_range(scale: float, min_scale: float, max_scale: float) -> bool:
+    """QGIS's scale-dependent visibility: shown between 1:``min_scale`` (most
+    zoomed out; 0 = no limit) and 1:``max_scale`` (most zoomed in; 0 = no limit)."""
+    too_far = min_scale > 0 and scale > min_scale
+    too_close = max_scale > 0 and scale < max_scale
+    return not (too_far or too_close)
 
 
 def padded_extent(extent: Extent, min_span: float) -> Extent:

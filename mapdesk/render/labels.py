@@ -8,7 +8,6 @@ is left out. Each label is text with a halo, all of a layer's in one path.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from functools import partial
 
@@ -16,7 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen
 
 from mapdesk.core.labels import LabelSettings, PlacedLabel, cached_candidates, place_labels
-from mapdesk.core.view import scale_denominator
+from mapdesk.core.view import map_scale
 from mapdesk.render.settings import LayerSnapshot, MapSettings
 from mapdesk.render.symbols import qcolor
 
@@ -65,15 +64,7 @@ def _shows_labels(snapshot: LayerSnapshot, settings: MapSettings) -> bool:
 
 
 def _scale(settings: MapSettings) -> float:
-    """The map scale 1:N the canvas shows (metres for lon/lat at ~111 km a degree)."""
-    crs = settings.crs
-    if crs is None:
-        return scale_denominator(settings.view.resolution, 1.0)
-    if crs.is_geographic:
-        lat = math.radians(max(-89.0, min(89.0, settings.view.center_y)))
-        return scale_denominator(settings.view.resolution, 111_320.0 * math.cos(lat))
-    factor = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
-    return scale_denominator(settings.view.resolution, factor or 1.0)
+    return map_scale(settings.view, settings.crs)
 
 
 def _font(labels: LabelSettings, ratio: float) -> QFont:

@@ -20,7 +20,7 @@ from mapdesk.core.layer import VectorLayer
 from mapdesk.core.project import Project
 from mapdesk.core.style import LayerStyle
 from mapdesk.core.symbology import SingleSymbol, Symbology
-from mapdesk.core.view import ViewState
+from mapdesk.core.view import ViewState, in_scale_range, map_scale
 from mapdesk.render.symbols import parse_hex_color
 
 _SINGLE = SingleSymbol()  # frozen: one instance serves every snapshot
@@ -132,7 +132,12 @@ class MapSettings:
         MapSettings
             A frozen snapshot a worker thread can draw.
         """
-        layers = tuple(LayerSnapshot.of(layer) for layer in project.layers.visible_bottom_up())
+        scale = map_scale(view, project.crs)
+        layers = tuple(
+            LayerSnapshot.of(layer)
+            for layer in project.layers.visible_bottom_up()
+            if in_scale_range(scale, *layer.scale_range)
+        )
         return cls(
             view=view,
             crs=project.crs,

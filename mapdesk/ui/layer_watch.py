@@ -20,6 +20,7 @@ RENDER_SIGNALS = (
     "style_changed",
     "symbology_changed",
     "labels_changed",
+    "scale_range_changed",
     "crs_changed",
     "data_changed",
     "selection_changed",

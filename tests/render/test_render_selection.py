@@ -84,3 +84,20 @@ def test_labels_are_drawn_and_hidden_outside_their_scale_range(settings_for, mak
     hidden = render_map(settings_for(layer))
     hidden_dark = (pixels.as_array(hidden)[:, :, :3].astype(int).sum(axis=2) < 150).sum()
     assert hidden_dark < len(dark[0])
+
+
+def test_layers_show_only_within_their_scale_range(settings_for, make_layer, pixels):
+    import pytest as _pytest
+
+    from mapdesk.core.errors import MapdeskError
+
+    layer = make_layer([box(10, 10, 90, 90)], fill_color=BLUE)
+    # The test view is 1 m per pixel: about 1:3,800 at 96 dpi.
+    layer.scale_range = (10_000.0, 0.0)  # from 1:10,000 in: shown
+    assert pixels.rgb(render_map(settings_for(layer)), 50, 50) == pixels.hex_rgb(BLUE)
+    layer.scale_range = (2_000.0, 0.0)  # only from 1:2,000 in: hidden here
+    assert pixels.rgb(render_map(settings_for(layer)), 50, 50) == (255, 255, 255)
+    layer.scale_range = (0.0, 5_000.0)  # only out to 1:5,000 and beyond: hidden
+    assert pixels.rgb(render_map(settings_for(layer)), 50, 50) == (255, 255, 255)
+    with _pytest.raises(MapdeskError, match="more zoomed in"):
+        layer.scale_range = (1_000.0, 5_000.0)

@@ -103,3 +103,15 @@ def test_labels_from_the_dialog_show_and_cancel_removes_them(
     assert stations.labels.text == "name"  # the last good labels stay
     dialog.reject()
     assert stations.labels is None
+
+
+def test_scale_range_from_the_dialog_hides_the_layer(
+    qtbot: Any, window: Any, stations: Any
+) -> None:
+    dialog = window.styles.open_dialog(stations)
+    with qtbot.waitSignal(window.canvas.rendered, timeout=10000):
+        dialog.min_scale.setValue(1_000)  # only from 1:1,000 in: not at this view
+    assert stations.scale_range == (1000.0, 0.0)
+    assert all(s.layer is not stations for s in window.canvas._latest.layers)
+    dialog.reject()
+    assert stations.scale_range == (0.0, 0.0)

@@ -86,6 +86,7 @@ class StyleDialog(QDialog):
         self._ready = False  # controls emit while being built: no preview until done
         self._original = (layer.style, layer.symbology)
         self._original_labels = layer.labels
+        self._original_range = layer.scale_range
         self._kind = geometry_kind(layer.geometry_type)
         layout = QVBoxLayout(self)
         layout.addLayout(self._symbol_form(layer.style))
@@ -94,6 +95,7 @@ class StyleDialog(QDialog):
         self.classes.setObjectName("styleClasses")
         layout.addWidget(self.classes, 1)
         layout.addLayout(self._labels_form(layer))
+        layout.addLayout(self._visibility_form(layer))
         self.problem = QLabel(self)
         self.problem.setObjectName("styleProblem")
         self.problem.setStyleSheet("color: #b00020;")
@@ -265,6 +267,29 @@ class StyleDialog(QDialog):
         self.label_scale.valueChanged.connect(self.update_preview)
         return form
 
+    def _visibility_form(self, layer: VectorLayer) -> QFormLayout:
+        form = QFormLayout()
+        low, high = layer.scale_range
+        self.min_scale = self._scale_box("layerMinScale", low, "at every scale")
+        self.max_scale = self._scale_box("layerMaxScale", high, "no limit")
+        row = QHBoxLayout()
+        row.addWidget(self.min_scale)
+        row.addWidget(QLabel("in to", self))
+        row.addWidget(self.max_scale)
+        form.addRow("Show the layer from", row)
+        return form
+
+    def _scale_box(self, name: str, value: float, none_text: str) -> QSpinBox:
+        box = QSpinBox(self)
+        box.setObjectName(name)
+        box.setRange(0, 100_000_000)
+        box.setSingleStep(1000)
+        box.setPrefix("1:")
+        box.setSpecialValueText(none_text)
+        box.setValue(round(value))
+        box.valueChanged.connect(self.update_preview)
+        return box
+
     def label_settings(self) -> LabelSettings | None:
         if not self.label_on.isChecked():
             return None
@@ -286,6 +311,7 @@ class StyleDialog(QDialog):
             self.layer.style = base
             self.layer.symbology = symbology
             self.layer.labels = self.label_settings()
+            self.layer.scale_range = (float(self.min_scale.value()), float(self.max_scale.value()))
         except MapdeskError as error:
             self.problem.setText(str(error))
             return
@@ -309,4 +335,5 @@ class StyleDialog(QDialog):
         self.layer.style = style
         self.layer.symbology = symbology
         self.layer.labels = self._original_labels
+        self.layer.scale_range = self._original_range
         super().reject()
