@@ -84,6 +84,9 @@ class VectorLayer:
         self._name = _valid_name(name)
         self.origin = origin
         self.warnings = warnings
+        #: Fields computed from expressions (name -> expression), kept as columns
+        #: of ``data`` but never written back to the file (core.virtual_fields).
+        self.virtual_fields: dict[str, str] = {}
         self._visible = True
         self._opacity = 1.0
         # Render workers and the UI thread both ask for projections: the lock

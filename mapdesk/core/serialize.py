@@ -20,6 +20,7 @@ from mapdesk.core.labels import LabelSettings
 from mapdesk.core.style import LayerStyle
 from mapdesk.core.symbology import symbology_from_dict, symbology_to_dict
 from mapdesk.core.view import ViewState
+from mapdesk.core.virtual_fields import add_virtual_field
 
 PROJECT_SUFFIX = ".mapdesk"
 FORMAT_NAME = "mapdesk-project"
@@ -61,6 +62,7 @@ def _layer_entry(layer: Any, base: Path) -> Document:
         "symbology": symbology_to_dict(layer.symbology),
         "labels": asdict(layer.labels) if layer.labels is not None else None,
         "scale_range": list(layer.scale_range),
+        "virtual_fields": dict(layer.virtual_fields),
         "crs": layer.crs.to_wkt() if layer.crs is not None else None,
     }
 
@@ -165,6 +167,14 @@ def _restore_symbology(layer: Any, data: Document, path: Path) -> None:
         layer.warnings = (*layer.warnings, f"{path.name}: its style was not restored: {exc}")
 
 
+def _restore_virtual_field(layer: Any, name: str, expression: str, path: Path) -> None:
+    """Computed again from the data as it is now (before styles that may use it)."""
+    try:
+        add_virtual_field(layer, name, str(expression))
+    except MapdeskError as exc:
+        layer.warnings = (*layer.warnings, f"{path.name}: virtual field {name} not computed: {exc}")
+
+
 def _restore_labels(layer: Any, data: Document, path: Path) -> None:
     try:
         layer.labels = LabelSettings(**data)
@@ -187,6 +197,8 @@ def _restore_layer(project: Project, entry: Document, base: Path, path: Path) ->
     layer.opacity = float(entry.get("opacity", 1.0))
     if entry.get("style"):
         layer.style = LayerStyle(**entry["style"])
+    for name, expression in (entry.get("virtual_fields") or {}).items():
+        _restore_virtual_field(layer, name, expression, path)
     if entry.get("symbology"):
         _restore_symbology(layer, entry["symbology"], path)
     if entry.get("labels"):

@@ -164,3 +164,36 @@ def test_removing_the_layer_closes_its_table(qtbot: Any, table_window: Any) -> N
     table_window.project.layers.remove(layer)
     assert table_window.attribute_table.model() is None
     assert not table_window.attribute_table.isVisible()
+
+
+def test_field_calculator_adds_a_virtual_field_to_the_table(qtbot: Any, table_window: Any) -> None:
+    dock = table_window.attribute_table
+    dock.field_calculator_requested.emit()
+    dialog = table_window.attribute_table_controller.calculator
+    assert dialog is not None and dialog.isVisible()
+    dialog.expression.setPlainText("priorty * 10")
+    assert 'did you mean "priority"' in dialog.problem.text()
+    dialog.expression.setPlainText("priority * 10")
+    assert dialog.preview.text() == "First features: 30, 10, 20, NULL, 50"
+    dialog.name.setText("priority")
+    dialog.accept()
+    assert "already has a field" in dialog.problem.text() and dialog.isVisible()
+    dialog.name.setText("score")
+    dialog.accept()
+    model = dock.model()
+    assert "score" in model.fields
+    assert cells(model, "score")[:4] == ["30", "10", "20", "NULL"]
+
+
+def test_cells_become_edit_requests_only_when_editable(incidents: VectorLayer) -> None:
+    model = AttributeTableModel(incidents)
+    requests: list[tuple[Any, str, Any]] = []
+    model.edit_requested.connect(lambda fid, field, value: requests.append((fid, field, value)))
+    cell = model.index(1, model.fields.index("status"))
+    assert not model.flags(cell) & Qt.ItemFlag.ItemIsEditable
+    assert not model.setData(cell, "open")
+    model.set_editable(True)  # edit mode (the editing work turns requests into commands)
+    assert model.flags(cell) & Qt.ItemFlag.ItemIsEditable
+    assert model.setData(cell, "open")
+    assert requests == [(102, "status", "open")]
+    assert incidents.data.loc[102, "status"] == "closed"  # the model never writes the layer

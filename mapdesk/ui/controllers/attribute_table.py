@@ -17,6 +17,7 @@ from mapdesk.core.view import padded_extent
 from mapdesk.ui.actions import MapActions
 from mapdesk.ui.canvas.canvas import MapCanvas
 from mapdesk.ui.controllers.base import WindowController
+from mapdesk.ui.dialogs.field_calculator import FieldCalculatorDialog
 from mapdesk.ui.models.attribute_table import AttributeTableModel
 from mapdesk.ui.views.attribute_table import AttributeTableDock
 from mapdesk.ui.views.layer_panel import LayerPanel
@@ -44,6 +45,8 @@ class AttributeTableController(WindowController):
         dock.selected_only_toggled.connect(self._on_selected_only)
         dock.statistics_requested.connect(self.show_statistics)
         dock.feature_activated.connect(self.zoom_to_row)
+        dock.field_calculator_requested.connect(self._on_field_calculator)
+        self.calculator: FieldCalculatorDialog | None = None
         # Any change to the list (one removed, a project opened over it).
         project.layers.events.all.connect(self._close_if_layer_gone)
 
@@ -140,6 +143,17 @@ class AttributeTableController(WindowController):
             self._dock.select_rows(rows.tolist())
         finally:
             self._syncing = False
+
+    @guarded_slot
+    def _on_field_calculator(self) -> None:
+        if self._model is not None:
+            self.open_field_calculator(self._model.layer)
+
+    def open_field_calculator(self, layer: VectorLayer) -> FieldCalculatorDialog:
+        dialog = FieldCalculatorDialog(layer, self._dock)
+        self.calculator = dialog
+        dialog.open()
+        return dialog
 
     # --- a feature on the map, a column's facts -------------------------------------
     @guarded_slot

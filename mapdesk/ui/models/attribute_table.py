@@ -41,9 +41,14 @@ class AttributeTableModel(QAbstractTableModel):
     -------
     rows_changed(int)
         The number of rows shown, after a filter or the layer's data changed.
+    edit_requested(fid, field, value)
+        A cell was edited while the table is editable (``set_editable``).
     """
 
     rows_changed = Signal(int)
+    #: (fid, field, new value): a cell was edited. The model never writes the
+    #: layer: whoever owns edit mode turns this into an undoable command.
+    edit_requested = Signal(object, str, object)
 
     def __init__(self, layer: VectorLayer, parent: Any = None) -> None:
         super().__init__(parent)
@@ -51,6 +56,7 @@ class AttributeTableModel(QAbstractTableModel):
         self._expression = ""
         self._selected_only = False
         self._sort: tuple[int, bool] | None = None  # (column, descending)
+        self._editable = False
         self._rows: Rows = all_rows(layer)
         self._load_columns()
         layer.data_changed.connect(self._on_data_changed)
@@ -173,7 +179,22 @@ class AttributeTableModel(QAbstractTableModel):
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        field = self._fields[index.column()] if self._inside(index.row(), index.column()) else ""
+        if self._editable and field not in self.layer.virtual_fields:
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def set_editable(self, editable: bool) -> None:
+        """Let cells be edited (edit mode); edits come out as ``edit_requested``."""
+        self._editable = editable
+
+    def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.EditRole or not (self.flags(index) & Qt.ItemFlag.ItemIsEditable):
+            return False
+        field = self._fields[index.column()]
+        self.edit_requested.emit(self.fid_at(index.row()), field, value)
+        return True
 
     # --- internals ----------------------------------------------------------------
     def _inside(self, row: int, column: int) -> bool:

@@ -41,12 +41,15 @@ class AttributeTableDock(QDockWidget):
         The column whose statistics to show (header menu).
     feature_activated(int)
         A row's header was double-clicked: zoom the map to that feature.
+    field_calculator_requested()
+        The Field Calculator button (Ctrl+I) was pressed.
     """
 
     filter_requested = Signal(str)
     selected_only_toggled = Signal(bool)
     statistics_requested = Signal(int)
     feature_activated = Signal(int)
+    field_calculator_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Attribute Table", parent)
@@ -80,7 +83,12 @@ class AttributeTableDock(QDockWidget):
         self.selected_only.toggled.connect(self.selected_only_toggled)
         self.count = QLabel(self)
         self.count.setObjectName("attributeTableCount")
-        for widget in (self.filter_edit, apply, self.selected_only, self.count):
+        calculator = QPushButton("Field Calculator…", self)
+        calculator.setObjectName("attributeTableFieldCalculator")
+        calculator.setShortcut(QKeySequence("Ctrl+I"))
+        calculator.setToolTip("Add a field computed from an expression (Ctrl+I)")
+        calculator.clicked.connect(self.field_calculator_requested)
+        for widget in (self.filter_edit, apply, self.selected_only, self.count, calculator):
             bar.addWidget(widget)
         bar.setStretch(0, 1)
         return bar
