@@ -57,6 +57,27 @@ def add_virtual_field(layer: VectorLayer, name: str, expression: str) -> pd.Seri
     return values
 
 
+def update_virtual_field(layer: VectorLayer, name: str, expression: str) -> pd.Series:
+    """Give the virtual field ``name`` a new expression; its new values.
+
+    Raises
+    ------
+    MapdeskError
+        If ``name`` is not a virtual field (stored fields are updated in edit
+        mode, with undo); ExpressionError for a bad expression. The layer is
+        unchanged in both cases.
+    """
+    if name not in layer.virtual_fields:
+        raise MapdeskError(
+            f'"{name}" is a stored field of layer "{layer.name}": it can be updated only in '
+            "edit mode"
+        )
+    values = evaluate(expression, layer.data)
+    layer.replace_data(layer.data.assign(**{name: values}))
+    layer.virtual_fields = {**layer.virtual_fields, name: expression}
+    return values
+
+
 def remove_virtual_field(layer: VectorLayer, name: str) -> None:
     """Drop a virtual field (a stored field cannot be removed this way)."""
     if name not in layer.virtual_fields:

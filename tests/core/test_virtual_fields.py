@@ -63,3 +63,16 @@ def test_virtual_fields_are_saved_as_expressions_and_computed_on_opening(tmp_pat
     reopened = Project.open(tmp_path / "p.mapdesk").layers[0]
     assert reopened.data["label"].tolist() == ["SCHOOL", "OFFICE", "PARK"]
     assert "label" not in gpd.read_file(data).columns
+
+
+def test_a_virtual_field_can_be_updated_a_stored_one_only_in_edit_mode():
+    from mapdesk.core.virtual_fields import update_virtual_field
+
+    layer = VectorLayer(parcels(), "Parcels")
+    add_virtual_field(layer, "sq_ft", "acreage * 43560")
+    update_virtual_field(layer, "sq_ft", "round(acreage * 43560 / 1000)")
+    assert layer.data["sq_ft"].tolist()[:2] == [22, 54]
+    assert layer.virtual_fields["sq_ft"] == "round(acreage * 43560 / 1000)"
+    with pytest.raises(MapdeskError, match="only in edit mode"):
+        update_virtual_field(layer, "acreage", "1")
+    assert layer.data["acreage"].tolist()[:2] == [0.5, 1.25]

@@ -183,6 +183,13 @@ def test_field_calculator_adds_a_virtual_field_to_the_table(qtbot: Any, table_wi
     model = dock.model()
     assert "score" in model.fields
     assert cells(model, "score")[:4] == ["30", "10", "20", "NULL"]
+    # The same name again updates the virtual field.
+    table_window.attribute_table_controller.open_field_calculator(model.layer)
+    again = table_window.attribute_table_controller.calculator
+    again.name.setText("score")
+    again.expression.setPlainText("priority + 1")
+    again.accept()
+    assert cells(dock.model(), "score")[:4] == ["4", "2", "3", "NULL"]
 
 
 def test_cells_become_edit_requests_only_when_editable(incidents: VectorLayer) -> None:

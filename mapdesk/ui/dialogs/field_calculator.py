@@ -9,7 +9,6 @@ from __future__ import annotations
 import pandas as pd
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -22,7 +21,12 @@ from mapdesk.core.errors import MapdeskError
 from mapdesk.core.expression import evaluate
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.table import display_text
-from mapdesk.core.virtual_fields import add_virtual_field, check_field_name
+from mapdesk.core.virtual_fields import (
+    add_virtual_field,
+    check_field_name,
+    update_virtual_field,
+)
+from mapdesk.ui.dialogs.parts import ok_cancel, problem_label
 
 PREVIEW_ROWS = 5
 
@@ -38,8 +42,9 @@ class FieldCalculatorDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(
             QLabel(
-                "Creates a virtual field: computed for every feature, kept with the project, "
-                "never written into the layer's file.",
+                "Creates a virtual field (or, given a virtual field's name, updates it): "
+                "computed for every feature, kept with the project, never written into the "
+                "layer's file.",
                 self,
             )
         )
@@ -58,17 +63,9 @@ class FieldCalculatorDialog(QDialog):
         self.preview.setObjectName("fieldPreview")
         self.preview.setWordWrap(True)
         layout.addWidget(self.preview)
-        self.problem = QLabel(self)
-        self.problem.setObjectName("fieldProblem")
-        self.problem.setStyleSheet("color: #b00020; font-family: monospace;")
-        self.problem.setWordWrap(True)
+        self.problem = problem_label(self, "fieldProblem", monospace=True)
         layout.addWidget(self.problem)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        layout.addWidget(ok_cancel(self))
         self.expression.textChanged.connect(self.update_preview)
         self.resize(520, 320)
 
@@ -90,10 +87,15 @@ class FieldCalculatorDialog(QDialog):
         self.preview.setText(f"First features: {shown}")
 
     def accept(self) -> None:
-        """Create the field; on a bad name or expression say why and stay open."""
+        """Create the field (or give a virtual field a new expression); on a bad name
+        or expression say why and stay open."""
+        name, expression = self.name.text().strip(), self.expression.toPlainText()
         try:
-            check_field_name(self.layer, self.name.text())
-            add_virtual_field(self.layer, self.name.text(), self.expression.toPlainText())
+            if name in self.layer.virtual_fields:
+                update_virtual_field(self.layer, name, expression)
+            else:
+                check_field_name(self.layer, name)
+                add_virtual_field(self.layer, name, expression)
         except MapdeskError as error:
             self.problem.setText(str(error))
             return

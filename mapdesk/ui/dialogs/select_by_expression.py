@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from mapdesk.core.selection import SelectionMode
+from mapdesk.ui.dialogs.parts import problem_label
 
 #: Button text -> mode, in QGIS's order.
 BUTTONS = (
@@ -46,10 +47,7 @@ class SelectByExpressionDialog(QDialog):
         )
         self.expression.setTabChangesFocus(True)
         layout.addWidget(self.expression)
-        self.problem = QLabel(self)
-        self.problem.setObjectName("selectExpressionProblem")
-        self.problem.setStyleSheet("color: #b00020;")
-        self.problem.setWordWrap(True)
+        self.problem = problem_label(self, "selectExpressionProblem", monospace=True)
         self.problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.problem)
         self.result_label = QLabel(self)
@@ -76,7 +74,6 @@ class SelectByExpressionDialog(QDialog):
     def show_problem(self, message: str) -> None:
         """An expression error (several lines: the caret under the culprit)."""
         self.problem.setText(message)
-        self.problem.setStyleSheet("color: #b00020; font-family: monospace;" if message else "")
         self.result_label.setText("")
 
     def show_result(self, selected: int) -> None:

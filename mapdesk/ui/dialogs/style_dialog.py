@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QColorDialog,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
@@ -41,6 +40,7 @@ from mapdesk.core.symbology import (
     categorize,
     graduate,
 )
+from mapdesk.ui.dialogs.parts import ok_cancel, problem_label
 from mapdesk.ui.models.legend import geometry_kind, style_icon
 
 #: The palette entry that applies the city's FixIt status colours.
@@ -96,17 +96,9 @@ class StyleDialog(QDialog):
         layout.addWidget(self.classes, 1)
         layout.addLayout(self._labels_form(layer))
         layout.addLayout(self._visibility_form(layer))
-        self.problem = QLabel(self)
-        self.problem.setObjectName("styleProblem")
-        self.problem.setStyleSheet("color: #b00020;")
-        self.problem.setWordWrap(True)
+        self.problem = problem_label(self, "styleProblem")
         layout.addWidget(self.problem)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        layout.addWidget(ok_cancel(self))
         self._show_kind_controls()
         self._show_classes()
         self._ready = True
