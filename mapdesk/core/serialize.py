@@ -78,9 +78,19 @@ def write_project(project: Project, path: Path) -> None:
     """Write atomically: temp file in the same folder, fsync, rename, fsync dir."""
     document = project_to_document(project, path.parent.resolve())
     try:
-        write_text_atomically(path, json.dumps(document, indent=2))
+        write_text_atomically(path, json.dumps(document, indent=2, default=json_value))
     except OSError as exc:
         raise ProjectFileError(f"{path}: could not save the project ({exc.strerror})") from exc
+
+
+def json_value(value: Any) -> Any:
+    """Values JSON lacks, as a style keeps them: numpy numbers as numbers, dates
+    (a category of a date field) as ISO text, which pandas compares with dates."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
 
 
 def write_text_atomically(path: Path, text: str) -> None:

@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.layer import VectorLayer
-from mapdesk.core.serialize import write_text_atomically
+from mapdesk.core.serialize import json_value, write_text_atomically
 from mapdesk.core.style import LayerStyle
 from mapdesk.core.symbology import symbology_from_dict, symbology_to_dict
 
@@ -36,7 +35,7 @@ def save_style(layer: VectorLayer, path: str | Path) -> Path:
         "symbology": symbology_to_dict(layer.symbology),
     }
     try:
-        write_text_atomically(target, json.dumps(document, indent=2, default=_plain))
+        write_text_atomically(target, json.dumps(document, indent=2, default=json_value))
     except OSError as exc:
         raise MapdeskError(f"{target}: could not save the style ({exc.strerror})") from exc
     return target
@@ -76,10 +75,3 @@ def load_style(layer: VectorLayer, path: str | Path) -> None:
     except MapdeskError as exc:
         layer.style = previous
         raise MapdeskError(f"{source}: {exc}") from exc
-
-
-def _plain(value: Any) -> Any:
-    """Category values numpy/pandas hand over (int64, Timestamp) as JSON can hold them."""
-    if hasattr(value, "item"):
-        return value.item()
-    return str(value)

@@ -11,7 +11,7 @@ breaks, standard deviation).
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -235,7 +235,7 @@ def graduate(
 
 
 #: Values natural breaks are computed from (a random sample above this).
-JENKS_SAMPLE = 2000
+JENKS_SAMPLE = 500
 
 
 def _breaks(values: npt.NDArray[np.float64], method: str, classes: int) -> list[float]:
@@ -248,7 +248,7 @@ def _breaks(values: npt.NDArray[np.float64], method: str, classes: int) -> list[
     schemes = {
         "quantiles": lambda: mapclassify.Quantiles(values, k=classes),
         "equal_interval": lambda: mapclassify.EqualInterval(values, k=classes),
-        # Jenks is quadratic: on big layers, a fixed-seed sample of 2,000 values
+        # Jenks is quadratic (and pure Python here): a fixed-seed sample of 500 values
         # (with the extremes), so the same data always gives the same classes.
         "natural_breaks": lambda: mapclassify.FisherJenks(_jenks_sample(values), k=classes),
         "std_mean": lambda: mapclassify.StdMean(values),
@@ -288,6 +288,39 @@ def _ramp_colors(name: str, count: int) -> list[str]:
         rgb = stops[low] + (stops[high] - stops[low]) * (t - low)
         colors.append("#" + "".join(f"{round(v):02x}" for v in rgb))
     return colors
+
+
+def restyle(symbology: Symbology, base: LayerStyle, lines: bool = False) -> Symbology:
+    """The same classes with ``base``'s width, size, shape, dashes and opacity.
+
+    Each class keeps its colour (and, for ``lines``, its line colour, which
+    is the class colour); the outline colour of points and polygons follows
+    the base. Changing the symbol never reclassifies: custom colours and
+    classes from a style file or the city library survive.
+    """
+    if isinstance(symbology, SingleSymbol):
+        return symbology
+
+    def look(style: LayerStyle) -> LayerStyle:
+        return style.with_changes(
+            stroke_width=base.stroke_width,
+            marker_size=base.marker_size,
+            marker_shape=base.marker_shape,
+            fill_opacity=base.fill_opacity,
+            dashed=base.dashed,
+            stroke_color=style.stroke_color if lines else base.stroke_color,
+        )
+
+    if isinstance(symbology, Categorized):
+        other = symbology.other
+        return replace(
+            symbology,
+            categories=tuple(replace(c, style=look(c.style)) for c in symbology.categories),
+            other=replace(other, style=look(other.style)) if other is not None else None,
+        )
+    return replace(
+        symbology, ranges=tuple(replace(r, style=look(r.style)) for r in symbology.ranges)
+    )
 
 
 def _recolored(base: LayerStyle, color: str) -> LayerStyle:

@@ -52,8 +52,9 @@ def add_virtual_field(layer: VectorLayer, name: str, expression: str) -> pd.Seri
     """
     clean = check_field_name(layer, name)
     values = evaluate(expression, layer.data)
-    layer.replace_data(layer.data.assign(**{clean: values}))
+    # Recorded first: listeners of data_changed (a save, the table) see the truth.
     layer.virtual_fields = {**layer.virtual_fields, clean: expression}
+    layer.replace_data(layer.data.assign(**{clean: values}))
     return values
 
 
@@ -73,8 +74,8 @@ def update_virtual_field(layer: VectorLayer, name: str, expression: str) -> pd.S
             "edit mode"
         )
     values = evaluate(expression, layer.data)
-    layer.replace_data(layer.data.assign(**{name: values}))
     layer.virtual_fields = {**layer.virtual_fields, name: expression}
+    layer.replace_data(layer.data.assign(**{name: values}))
     return values
 
 

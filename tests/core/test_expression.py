@@ -85,6 +85,7 @@ def values(text: str, frame: pd.DataFrame) -> list[Any]:
         ("TRUE OR NULL", [True] * 4),
         ("FALSE AND NULL", [False] * 4),
         ("'O''Brien Way' = street", [False, True, False, False]),
+        ("priority NOT BETWEEN 5 AND NULL", [True, True, True, None]),
         ("1.5e1 = 15", [True] * 4),
     ],
 )
@@ -96,6 +97,12 @@ def test_expressions_give_what_qgis_gives(fixit, text, expected):
             assert math.isclose(mine, theirs, abs_tol=1e-9), text
         else:
             assert mine == theirs, f"{text}: {got} != {expected}"
+
+
+def test_integer_overflow_is_null_not_a_wrapped_number():
+    ids = pd.DataFrame({"objectid": [2, 3]})
+    assert values("objectid * 9223372036854775807", ids) == [None, None]
+    assert values("objectid + 1", ids) == [3, 4]
 
 
 def test_result_keeps_the_frame_index_and_nullable_dtypes(fixit):
@@ -161,16 +168,34 @@ def test_empty_and_oversized_expressions_are_refused(fixit):
         evaluate("(" * 150 + "1" + ")" * 150, fixit)
 
 
-def test_lon_lat_layers_measure_in_metres():
-    # A 0.01 degree square near Portland: ~1.11 km by ~0.81 km.
-    frame = gpd.GeoDataFrame(geometry=[box(-70.26, 43.65, -70.25, 43.66)], crs=4326)
-    (area,) = evaluate("$area", frame).tolist()
-    assert 0.85e6 < area < 0.95e6
+def test_lon_lat_layers_measure_in_metres_wherever_the_features_are():
+    # A 0.01 degree square near Portland: ~1.11 km by ~0.81 km; a Seattle
+    # point in the same layer must not change it.
+    frame = gpd.GeoDataFrame(
+        geometry=[box(-70.26, 43.65, -70.25, 43.66), Point(-122.33, 47.61)], crs=4326
+    )
+    area, point = evaluate("$area", frame).tolist()
+    assert 0.89e6 < area < 0.91e6 and point == 0
+    (length,) = evaluate("$length", frame.iloc[:1]).tolist()
+    assert 3.8e3 < length < 3.9e3  # the square's perimeter
 
 
 def test_geometry_values_need_a_geometry(fixit):
     with pytest.raises(ExpressionError, match=r"\$area needs a layer with geometry"):
         evaluate("$area > 1", pd.DataFrame({"a": [1]}))
+
+
+def test_dates_with_and_without_zones_compare_in_the_fields_terms():
+    naive = pd.DataFrame({"d": pd.to_datetime(["2020-01-01", "2099-01-01"])})
+    aware = pd.DataFrame({"d": pd.to_datetime(["2020-01-01T00:00Z", "2099-01-01T00:00Z"])})
+    assert values("d < now()", naive) == [True, False]
+    assert values("d < now()", aware) == [True, False]
+    assert values("now() > '2020-01-01'", naive) == [True, True]
+    assert values("d > '2050-01-01T00:00+01:00'", naive) == [False, True]
+    # Open311 text with summer/winter offsets: the local date as written.
+    written = pd.DataFrame({"s": ["2020-01-01T00:30:00+01:00", "2020-07-01T00:30:00+02:00"]})
+    assert values("year(s)", written) == [2020, 2020]
+    assert values("day(s)", written) == [1, 1]
 
 
 def test_date_functions_handle_time_zones():

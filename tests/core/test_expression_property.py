@@ -311,3 +311,15 @@ def test_arithmetic_agrees_with_the_reference(expr: Expr, table: dict[str, list[
 @given(texts, tables)
 def test_text_functions_agree_with_the_reference(expr: Expr, table: dict[str, list[Any]]) -> None:
     _check(expr, table)
+
+
+@FAST
+@given(st.text(alphabet="ab%_", max_size=12), st.text(alphabet="ab", max_size=10))
+def test_piecewise_like_agrees_with_the_regex(pattern: str, text: str) -> None:
+    from mapdesk.core.expression.evaluator import like_matcher, like_regex
+
+    for many in (pattern + "%%%%", "%%%%" + pattern, "a%%" + pattern + "%%b"):
+        matcher = like_matcher(many, re.DOTALL)  # enough wildcards for the piecewise path
+        assert matcher is not None
+        expected = re.fullmatch(like_regex(many), text, re.DOTALL) is not None
+        assert matcher(text) == expected, (many, text)

@@ -236,3 +236,24 @@ def test_categorized_style_is_saved_and_a_vanished_field_is_reported(
     damaged = Project.open(tmp_path / "p.mapdesk").layers[0]
     assert isinstance(damaged.symbology, SingleSymbol)
     assert any('field "name"' in warning for warning in damaged.warnings)
+
+
+def test_a_style_by_a_date_field_saves_and_reopens(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from mapdesk.core.symbology import categorize
+
+    frame = gpd.GeoDataFrame(
+        {"inspected": pd.to_datetime(["2024-05-01", "2024-06-01", "2024-05-01"])},
+        geometry=[Point(i, i) for i in range(3)],
+        crs=26984,
+    )
+    data = tmp_path / "hydrants.gpkg"
+    frame.to_file(data, layer="hydrants")
+    project = Project(crs=26984)
+    layer = project.add_layer(data, layer="hydrants")
+    layer.symbology = categorize(layer.data, "inspected", layer.style)
+    project.save(tmp_path / "p.mapdesk")  # dates in categories used to break the save
+    reopened = Project.open(tmp_path / "p.mapdesk").layers[0]
+    rows = [r.tolist() for r in reopened.symbol_classes().rows]
+    assert rows == [r.tolist() for r in layer.symbol_classes().rows] == [[0, 2], [1]]

@@ -204,3 +204,43 @@ def test_cells_become_edit_requests_only_when_editable(incidents: VectorLayer) -
     assert model.setData(cell, "open")
     assert requests == [(102, "status", "open")]
     assert incidents.data.loc[102, "status"] == "closed"  # the model never writes the layer
+
+
+def test_a_filter_the_data_no_longer_fits_is_cleared_not_fatal(
+    qtbot: Any, table_window: Any
+) -> None:
+    from mapdesk.core.virtual_fields import add_virtual_field, update_virtual_field
+
+    dock = table_window.attribute_table
+    layer = dock.model().layer
+    add_virtual_field(layer, "score", "priority * 10")
+    dock.filter_edit.setText("score > 25")
+    qtbot.keyClick(dock.filter_edit, Qt.Key.Key_Return)
+    assert dock.model().rowCount() == 3
+    with qtbot.waitSignal(table_window.canvas.rendered, timeout=10000):
+        update_virtual_field(layer, "score", "'x' || priority")  # now text: the filter breaks
+    assert layer.virtual_fields["score"] == "'x' || priority"
+    assert dock.model().rowCount() == 6 and dock.filter_edit.text() == ""
+    assert "no longer fits" in dock.problem.text()
+
+
+def test_a_huge_scattered_selection_is_counted_not_highlighted(qtbot: Any, window: Any) -> None:
+    rows = 20_000
+    frame = gpd.GeoDataFrame(
+        {"n": np.arange(rows)},
+        geometry=[Point(PORTLAND_X + i % 100, PORTLAND_Y + i // 100) for i in range(rows)],
+        crs="EPSG:26984",
+    )
+    layer = VectorLayer(frame, "Many")
+    window.project.add_layer(layer)
+    window.layer_panel.select_layer(layer)
+    window.map_actions.open_attribute_table.trigger()
+    dock = window.attribute_table
+    layer.select_by_expression("n % 2 = 0")  # 10,000 runs of one row: too many to highlight
+    assert dock.selected_rows() == []
+    assert "10,000 selected (scattered" in dock.count.text()
+    dock.selected_only.setChecked(True)
+    assert dock.model().rowCount() == 10_000
+    layer.select_by_expression("n < 500")  # one run: highlighted again
+    assert dock.selected_rows() == list(range(500))
+    assert "scattered" not in dock.count.text()

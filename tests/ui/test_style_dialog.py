@@ -115,3 +115,20 @@ def test_scale_range_from_the_dialog_hides_the_layer(
     assert all(s.layer is not stations for s in window.canvas._latest.layers)
     dialog.reject()
     assert stations.scale_range == (0.0, 0.0)
+
+
+def test_symbol_changes_keep_the_classes_and_their_colours(
+    qtbot: Any, window: Any, stations: Any
+) -> None:
+    from mapdesk.core.symbology import categorize
+
+    custom = {"F1": "#00ff00", "F2": "#ff00ff", "P1": "#00ffff"}
+    stations.symbology = categorize(stations.data, "station_id", stations.style, colors=custom)
+    dialog = window.styles.open_dialog(stations)
+    assert dialog.kind.currentData() == "categorized"
+    dialog.line_width.setValue(2.5)  # a symbol change: restyle, do not reclassify
+    categories = stations.symbology.categories
+    assert [c.style.fill_color for c in categories] == ["#00ff00", "#ff00ff", "#00ffff"]
+    assert all(c.style.stroke_width == 2.5 for c in categories)
+    dialog.palette_box.setCurrentIndex(dialog.palette_box.findData("Dark2"))  # reclassify
+    assert stations.symbology.categories[0].style.fill_color == "#1b9e77"

@@ -11,6 +11,7 @@ import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -201,21 +202,38 @@ def _comparable(node: Node, left: Value, right: Value, ctx: Context) -> tuple[Va
 
 
 def _same_zone(node: Node, left: Value, right: Value, ctx: Context) -> tuple[Value, Value]:
-    """Dates with and without a time zone: a typed date takes the field's zone."""
-    zones = [_zone(left), _zone(right)]
-    if (zones[0] is None) == (zones[1] is None):
+    """Dates with and without a time zone, made comparable.
+
+    A date written in the expression (or ``now()``) is read in the field's
+    terms: without a zone against a zoned field it is taken in that zone;
+    with a zone against a field without one it becomes local wall-clock time
+    (the time the field's values were written in). Two fields that differ
+    cannot be compared.
+    """
+    if (_zone(left) is None) == (_zone(right) is None):
         return left, right
-    fixed = []
-    for value, other_zone in ((left, zones[1]), (right, zones[0])):
-        if value.is_column:
-            if _zone(value) is None and other_zone is not None:
-                raise ctx.fail("Cannot compare dates with and without a time zone", node)
-            fixed.append(value)
-            continue
-        stamp = value.data
-        stamp = stamp.tz_localize(other_zone) if stamp.tz is None else stamp.tz_localize(None)
-        fixed.append(Value(DATETIME, stamp, value.null))
-    return fixed[0], fixed[1]
+    if left.is_column and right.is_column:
+        raise ctx.fail("Cannot compare dates with and without a time zone", node)
+    # Against a field, its zone; two written dates: both in local wall-clock time.
+    field = left if left.is_column else right if right.is_column else None
+    zone = _zone(field) if field is not None else None
+    return _in_terms(left, zone), _in_terms(right, zone)
+
+
+def _in_terms(value: Value, zone: Any) -> Value:
+    """A written date in the terms of a field in ``zone`` (None: no zone)."""
+    if value.is_column:
+        return value
+    stamp = value.data
+    if zone is not None:
+        stamp = stamp if stamp.tz is not None else stamp.tz_localize(zone)
+    elif stamp.tz is not None:
+        stamp = stamp.tz_convert(_local_zone()).tz_localize(None)
+    return Value(DATETIME, stamp, value.null)
+
+
+def _local_zone() -> Any:
+    return datetime.now().astimezone().tzinfo
 
 
 def _zone(value: Value) -> Any:
@@ -255,7 +273,27 @@ def _arithmetic(node: Binary, left: Value, right: Value, ctx: Context) -> Value:
         }[node.op]()
     if not isinstance(data, pd.Series) and np.ndim(data):
         data = pd.Series(data)
-    return _finite(Value(NUMBER, data, null))
+    return _finite(_no_wraparound(node.op, a, b, Value(NUMBER, data, null)))
+
+
+#: Beyond this, 64-bit integers wrap around silently; such results become NULL.
+_INT_LIMIT = 2.0**62
+
+
+def _no_wraparound(op: str, a: Any, b: Any, value: Value) -> Value:
+    """NULL where integer + - * overflowed, instead of a wrapped-around number."""
+    if op not in "+-*" or not pd.api.types.is_integer_dtype(np.asarray(value.data).dtype):
+        return value
+    with np.errstate(all="ignore"):
+        exact = {"+": np.add, "-": np.subtract, "*": np.multiply}[op](
+            np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        )
+    wrapped = np.abs(exact) > _INT_LIMIT
+    if not wrapped.any():
+        return value
+    if isinstance(value.data, pd.Series):
+        return Value(NUMBER, value.data.where(~wrapped, 0), value.null | wrapped)
+    return Value(NUMBER, 0, True)
 
 
 def _finite(value: Value) -> Value:
@@ -296,13 +334,19 @@ def _like(node: Like, ctx: Context) -> Value:
         return Value(BOOL, False, True)
     if pattern.is_column or pattern.kind != TEXT:
         raise ctx.fail("LIKE needs a text pattern written in the expression", node.pattern)
-    regex = like_regex(pattern.data)
     text = _as_text(operand)
     flags = re.IGNORECASE | re.DOTALL if node.case_insensitive else re.DOTALL
-    if isinstance(text, pd.Series):
-        matched: Any = text.str.fullmatch(regex, flags=flags).fillna(False).astype(bool)
+    matcher = like_matcher(pattern.data, flags)
+    if matcher is not None:
+        # Many wildcards: a backtracking regex could take minutes on one row.
+        matched: Any = (
+            text.map(matcher).astype(bool) if isinstance(text, pd.Series) else matcher(text)
+        )
+    elif isinstance(text, pd.Series):
+        regex = like_regex(pattern.data)
+        matched = text.str.fullmatch(regex, flags=flags).fillna(False).astype(bool)
     else:
-        matched = re.fullmatch(regex, text, flags) is not None
+        matched = re.fullmatch(like_regex(pattern.data), text, flags) is not None
     result = Value(BOOL, matched, operand.null)
     return _negate(result) if node.negated else result
 
@@ -325,6 +369,64 @@ def like_regex(pattern: str) -> str:
     return "".join(parts)
 
 
+#: Above this many ``%`` a LIKE pattern is matched piece by piece, not by one regex.
+REGEX_WILDCARDS = 3
+
+
+def like_matcher(pattern: str, flags: int) -> Callable[[str], bool] | None:
+    """A linear-time matcher for patterns with many ``%`` (None: a regex will do).
+
+    The pattern is cut at each unescaped ``%`` into fixed-length pieces
+    (``_`` matches one character); the first must start the text, the last
+    must end it, and the others are found in order, each at its leftmost
+    place after the previous one: that greedy search is exact for such
+    patterns and never backtracks.
+    """
+    pieces = _like_pieces(pattern)
+    if len(pieces) - 1 <= REGEX_WILDCARDS:
+        return None
+    compiled = [re.compile(piece, flags) for piece in pieces]
+    lengths = [_piece_length(piece) for piece in pieces]
+
+    def matches(text: str) -> bool:
+        first, last = compiled[0], compiled[-1]
+        if first.match(text) is None:
+            return False
+        position = lengths[0]
+        for piece, length in zip(compiled[1:-1], lengths[1:-1], strict=True):
+            found = piece.search(text, position)
+            if found is None:
+                return False
+            position = found.start() + length
+        end = len(text) - lengths[-1]
+        return end >= position and last.fullmatch(text, end) is not None
+
+    return matches
+
+
+def _like_pieces(pattern: str) -> list[str]:
+    """Regexes of the fixed-length pieces between unescaped ``%`` signs."""
+    pieces, current, escaped = [], [], False
+    for char in pattern:
+        if escaped:
+            current.append(re.escape(char))
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "%":
+            pieces.append("".join(current))
+            current = []
+        else:
+            current.append("." if char == "_" else re.escape(char))
+    pieces.append("".join(current))
+    return pieces
+
+
+def _piece_length(piece: str) -> int:
+    """Characters a piece regex matches (each is one char, '.', or an escape)."""
+    return len(re.findall(r"\\.|.", piece))
+
+
 def _is_null(node: IsNull, ctx: Context) -> Value:
     operand = evaluate_node(node.operand, ctx)
     null = operand.null
@@ -336,12 +438,21 @@ def _is_null(node: IsNull, ctx: Context) -> Value:
 def _between(node: Between, ctx: Context) -> Value:
     operand = evaluate_node(node.operand, ctx)
     low, high = evaluate_node(node.low, ctx), evaluate_node(node.high, ctx)
-    if NULL in (operand.kind, low.kind, high.kind):
-        return Value(BOOL, False, True)
-    above = _compare(node, operand, low, ctx, ">=")
-    below = _compare(node, operand, high, ctx, "<=")
+    # x BETWEEN a AND b is x >= a AND x <= b, NULLs included: 1 NOT BETWEEN 5
+    # AND NULL is TRUE, as in SQL (1 >= 5 is already false).
+    unknown = Value(BOOL, False, True)
+    above = unknown if NULL in (operand.kind, low.kind) else _compare(node, operand, low, ctx, ">=")
+    below = (
+        unknown if NULL in (operand.kind, high.kind) else _compare(node, operand, high, ctx, "<=")
+    )
     inside = _logical(Binary("AND", node, node, node.position), above, below, ctx)
     return _negate(inside) if node.negated else inside
+
+
+def _compare_or_unknown(node: Node, left: Value, right: Value, ctx: Context, op: str) -> Value:
+    if NULL in (left.kind, right.kind):
+        return Value(BOOL, False, True)
+    return _compare(node, left, right, ctx, op)
 
 
 def _call(node: Call, ctx: Context) -> Value:

@@ -153,8 +153,11 @@ def as_dates(value: Value) -> Value:
             return Value(DATETIME, pd.Timestamp(0), True)
     try:
         dates = pd.to_datetime(value.data, format="ISO8601", errors="coerce")
-    except ValueError:  # offsets that differ (summer/winter time): keep instants in UTC
-        dates = pd.to_datetime(value.data, format="ISO8601", errors="coerce", utc=True)
+    except ValueError:
+        # Offsets that differ (summer/winter time, as Open311 writes them):
+        # the wall-clock time as written, so year/month/day are the local ones.
+        wall = value.data.str.slice(0, 19)
+        dates = pd.to_datetime(wall, format="ISO8601", errors="coerce")
     unreadable = np.asarray(dates.isna(), dtype=bool)
     filler = dates[~unreadable].iloc[0] if (~unreadable).any() else pd.Timestamp(0)
     return Value(DATETIME, dates.fillna(filler), unreadable | np.asarray(value.null, dtype=bool))
@@ -234,31 +237,23 @@ def geometry_value(name: str, frame: Any, fail: Callable[[str], ExpressionError]
         coordinate = shapely.get_x(points) if name == "x" else shapely.get_y(points)
         bad = missing | np.isnan(coordinate)
         return Value(NUMBER, pd.Series(np.nan_to_num(coordinate)), bad)
-    measured = _metric(geoms, getattr(frame, "crs", None))
-    values = shapely.area(measured) if name == "area" else shapely.length(measured)
+    crs = getattr(frame, "crs", None)
+    if crs is not None and getattr(crs, "is_geographic", False):
+        return Value(NUMBER, pd.Series(_on_ellipsoid(name, geoms, missing)), missing)
+    values = shapely.area(geoms) if name == "area" else shapely.length(geoms)
     return Value(NUMBER, pd.Series(np.nan_to_num(values)), missing)
 
 
-def _metric(geoms: np.ndarray[Any, Any], crs: Any) -> np.ndarray[Any, Any]:
-    """Geometries in metres: lon/lat layers go to their local UTM zone first."""
-    if crs is None or not getattr(crs, "is_geographic", False):
-        return geoms
-    from pyproj import Transformer
-    from pyproj.aoi import AreaOfInterest
-    from pyproj.database import query_utm_crs_info
+def _on_ellipsoid(name: str, geoms: Any, missing: Any) -> Any:
+    """Areas or lengths of lon/lat features in metres, feature by feature on the
+    WGS 84 ellipsoid (right wherever the features are, unlike one UTM zone)."""
+    from pyproj import Geod
 
-    xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
-    if not np.isfinite([xmin, ymin, xmax, ymax]).all():
-        return geoms
-    zones = query_utm_crs_info(
-        datum_name="WGS 84", area_of_interest=AreaOfInterest(xmin, ymin, xmax, ymax)
-    )
-    if not zones:
-        return geoms
-    transformer = Transformer.from_crs(crs, f"EPSG:{zones[0].code}", always_xy=True)
+    geod = Geod(ellps="WGS84")
 
-    def to_utm(coords: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-        x, y = transformer.transform(coords[:, 0], coords[:, 1])
-        return np.column_stack([x, y])
+    def measure(geometry: Any) -> float:
+        if name == "area":
+            return abs(float(geod.geometry_area_perimeter(geometry)[0]))
+        return float(geod.geometry_length(geometry))
 
-    return np.asarray(shapely.transform(geoms, to_utm), dtype=object)
+    return np.array([0.0 if gone else measure(g) for g, gone in zip(geoms, missing, strict=True)])

@@ -40,6 +40,7 @@ class AttributeTableController(WindowController):
         self._dock, self._project, self._canvas, self._panel = dock, project, canvas, panel
         self._model: AttributeTableModel | None = None
         self._syncing = False
+        self._scattered = False  # a selection too scattered to highlight row by row
         actions.open_attribute_table.triggered.connect(self._on_open)
         dock.filter_requested.connect(self.apply_filter)
         dock.selected_only_toggled.connect(self._on_selected_only)
@@ -66,6 +67,7 @@ class AttributeTableController(WindowController):
         self._model = model
         self._dock.show_model(model)
         model.rows_changed.connect(lambda _rows: self._update_count())
+        model.filter_dropped.connect(self._on_filter_dropped)
         model.modelReset.connect(self._show_layer_selection)
         model.layoutChanged.connect(self._show_layer_selection)
         selection_model = self._dock.table.selectionModel()
@@ -102,6 +104,10 @@ class AttributeTableController(WindowController):
             return
         self._dock.show_problem("")
 
+    def _on_filter_dropped(self, reason: str) -> None:
+        self._dock.filter_edit.setText("")
+        self._dock.show_problem(f"The filter no longer fits the data and was cleared: {reason}")
+
     @guarded_slot
     def _on_selected_only(self, selected_only: bool) -> None:
         if self._model is not None:
@@ -110,8 +116,9 @@ class AttributeTableController(WindowController):
     def _update_count(self) -> None:
         if self._model is not None:
             layer = self._model.layer
+            note = "scattered: tick Selected only to list them" if self._scattered else ""
             self._dock.show_count(
-                self._model.rowCount(), layer.feature_count, layer.selection.count
+                self._model.rowCount(), layer.feature_count, layer.selection.count, note
             )
 
     # --- selection, both ways -------------------------------------------------------
@@ -140,9 +147,11 @@ class AttributeTableController(WindowController):
         rows = self._model.rows_of_positions(layer.selection.rows(layer.data.index))
         self._syncing = True
         try:
-            self._dock.select_rows(rows.tolist())
+            highlighted = self._dock.select_rows(rows.tolist())
         finally:
             self._syncing = False
+        self._scattered = not highlighted
+        self._update_count()
 
     @guarded_slot
     def _on_field_calculator(self) -> None:

@@ -35,10 +35,12 @@ from mapdesk.core.symbology import (
     METHODS,
     PALETTES,
     RAMPS,
+    Graduated,
     SingleSymbol,
     Symbology,
     categorize,
     graduate,
+    restyle,
 )
 from mapdesk.ui.dialogs.parts import ok_cancel, problem_label
 from mapdesk.ui.models.legend import geometry_kind, style_icon
@@ -84,6 +86,7 @@ class StyleDialog(QDialog):
         self.setWindowTitle(f"Symbology — {layer.name}")
         self.layer = layer
         self._ready = False  # controls emit while being built: no preview until done
+        self._classify = False  # set by a classification control, for the next preview
         self._original = (layer.style, layer.symbology)
         self._original_labels = layer.labels
         self._original_range = layer.scale_range
@@ -102,6 +105,7 @@ class StyleDialog(QDialog):
         self._show_kind_controls()
         self._show_classes()
         self._ready = True
+        self._classify = False  # the controls were set from the layer, not changed
         self.resize(520, 560)
 
     # --- the base symbol ----------------------------------------------------------
@@ -178,7 +182,7 @@ class StyleDialog(QDialog):
         self.count.setObjectName("classCount")
         self.count.setRange(2, 12)
         self.count.setValue(5)
-        self.count.valueChanged.connect(self.update_preview)
+        self.count.valueChanged.connect(self.reclassify)
         form.addRow("Number of classes", self.count)
         self.ramp = self._combo("ramp", [(r, r) for r in RAMPS])
         form.addRow("Colour ramp", self.ramp)
@@ -186,15 +190,19 @@ class StyleDialog(QDialog):
         if not isinstance(current, SingleSymbol):
             self.kind.setCurrentIndex(self.kind.findData(current.kind))
             self.field.setCurrentText(current.field)
+        if isinstance(current, Graduated):
+            self.method.setCurrentIndex(max(0, self.method.findData(current.method)))
+            self.count.setValue(max(2, len(current.ranges)))
         self._rows = form
         return form
 
     def _combo(self, name: str, items: list[tuple[str, str]]) -> QComboBox:
+        """A classification control: changing it classifies the layer again."""
         box = QComboBox(self)
         box.setObjectName(name)
         for text, data in items:
             box.addItem(text, data)
-        box.currentIndexChanged.connect(self.update_preview)
+        box.currentIndexChanged.connect(self.reclassify)
         return box
 
     def _show_kind_controls(self) -> None:
@@ -292,14 +300,27 @@ class StyleDialog(QDialog):
         )
 
     # --- live preview, OK and Cancel ------------------------------------------------------
+    def reclassify(self, *_args: object) -> None:
+        """A classification control changed: build the classes again from the data."""
+        self._classify = True
+        self.update_preview()
+
     def update_preview(self, *_args: object) -> None:
-        """Apply what the controls say to the layer now (the map redraws)."""
+        """Apply what the controls say to the layer now (the map redraws).
+
+        Symbol controls only restyle the current classes (cheap, and custom
+        colours survive); classification controls classify again.
+        """
         if not self._ready:
             return
         self._show_kind_controls()
+        classify, self._classify = self._classify, False
         try:
             base = self.base_style()
-            symbology = self.symbology(base)
+            if classify:
+                symbology = self.symbology(base)
+            else:
+                symbology = restyle(self.layer.symbology, base, lines=self._kind == "line")
             self.layer.style = base
             self.layer.symbology = symbology
             self.layer.labels = self.label_settings()

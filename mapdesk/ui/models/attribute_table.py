@@ -15,6 +15,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor, QFont
 
 from mapdesk.core.attributes import ColumnReader, column_reader
+from mapdesk.core.errors import ExpressionError
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.table import (
     Rows,
@@ -49,6 +50,8 @@ class AttributeTableModel(QAbstractTableModel):
     #: (fid, field, new value): a cell was edited. The model never writes the
     #: layer: whoever owns edit mode turns this into an undoable command.
     edit_requested = Signal(object, str, object)
+    #: The filter no longer fits the data and was cleared (the reason).
+    filter_dropped = Signal(str)
 
     def __init__(self, layer: VectorLayer, parent: Any = None) -> None:
         super().__init__(parent)
@@ -218,7 +221,14 @@ class AttributeTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._load_columns()
         self.endResetModel()
-        self.set_filter(self._expression if self._expression else "")
+        try:
+            self.set_filter(self._expression)
+        except ExpressionError as error:
+            # The data changed under the filter (a field gone or retyped):
+            # show everything rather than fail every listener after this one.
+            self._expression = ""
+            self.filter_dropped.emit(str(error).splitlines()[0])
+            self.set_filter("")
 
     def _on_selection_changed(self, _fids: Any) -> None:
         if self._selected_only:

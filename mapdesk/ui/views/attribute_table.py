@@ -5,6 +5,9 @@ Layout only; the controller wires it to the layer, the selection and the map.
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
@@ -25,6 +28,8 @@ from PySide6.QtWidgets import (
 from mapdesk.core.table import display_text
 from mapdesk.ui.models.attribute_table import AttributeTableModel
 
+#: Most separate runs of rows the table highlights for a selection made elsewhere.
+MAX_HIGHLIGHT_RUNS = 2000
 #: Widest a column opens at (long descriptions stay readable in the tooltip).
 MAX_COLUMN_WIDTH = 260
 
@@ -129,28 +134,45 @@ class AttributeTableDock(QDockWidget):
         model = self.table.model()
         return model if isinstance(model, AttributeTableModel) else None
 
-    def show_count(self, shown: int, total: int, selected: int) -> None:
-        self.count.setText(f"{shown:,} of {total:,} features, {selected:,} selected")
+    def show_count(self, shown: int, total: int, selected: int, note: str = "") -> None:
+        text = f"{shown:,} of {total:,} features, {selected:,} selected"
+        self.count.setText(f"{text} ({note})" if note else text)
 
     def show_problem(self, message: str) -> None:
         self.problem.setText(message)
         self.problem.setVisible(bool(message))
 
     def selected_rows(self) -> list[int]:
-        selection = self.table.selectionModel()
-        return [] if selection is None else sorted(i.row() for i in selection.selectedRows())
+        """Selected table rows, read from the selection's ranges (not one index per cell)."""
+        selection_model = self.table.selectionModel()
+        if selection_model is None:
+            return []
+        ranges: Any = selection_model.selection()  # a list of ranges (untyped in the stubs)
+        runs = [np.arange(r.top(), r.bottom() + 1) for r in ranges if r.isValid()]
+        return np.unique(np.concatenate(runs)).tolist() if runs else []
 
-    def select_rows(self, rows: list[int]) -> None:
-        """Select exactly these table rows (contiguous runs as ranges: fast on many rows)."""
+    def select_rows(self, rows: list[int]) -> bool:
+        """Select exactly these table rows, as ranges of consecutive rows.
+
+        Returns False (and selects nothing) when the rows fall in more than
+        MAX_HIGHLIGHT_RUNS separate runs: Qt's selection model would take
+        seconds to build and draw them. The count and "Selected only" still
+        show such a selection.
+        """
         model, selection_model = self.model(), self.table.selectionModel()
         if model is None or selection_model is None:
-            return
+            return True
+        runs = _runs(rows)
+        if len(runs) > MAX_HIGHLIGHT_RUNS:
+            selection_model.clearSelection()
+            return False
         selection = QItemSelection()
         last_column = model.columnCount() - 1
-        for first, last in _runs(rows):
+        for first, last in runs:
             selection.select(model.index(first, 0), model.index(last, max(last_column, 0)))
         flags = QItemSelectionModel.SelectionFlag.ClearAndSelect
         selection_model.select(selection, flags | QItemSelectionModel.SelectionFlag.Rows)
+        return True
 
     def copy_selection(self) -> None:
         """Selected cells to the clipboard as tab-separated text, with a header row."""
@@ -188,11 +210,11 @@ class AttributeTableDock(QDockWidget):
 
 
 def _runs(rows: list[int]) -> list[tuple[int, int]]:
-    """Sorted rows as (first, last) runs of consecutive numbers."""
-    runs: list[tuple[int, int]] = []
-    for row in sorted(rows):
-        if runs and row == runs[-1][1] + 1:
-            runs[-1] = (runs[-1][0], row)
-        else:
-            runs.append((row, row))
-    return runs
+    """Sorted rows as (first, last) runs of consecutive numbers (numpy: no row loop)."""
+    if not rows:
+        return []
+    ordered = np.unique(np.asarray(rows, dtype=np.int64))
+    breaks = np.flatnonzero(np.diff(ordered) != 1)
+    firsts = np.concatenate([[ordered[0]], ordered[breaks + 1]])
+    lasts = np.concatenate([ordered[breaks], [ordered[-1]]])
+    return list(zip(firsts.tolist(), lasts.tolist(), strict=True))
