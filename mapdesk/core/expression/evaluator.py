@@ -353,20 +353,7 @@ def _like(node: Like, ctx: Context) -> Value:
 
 def like_regex(pattern: str) -> str:
     """A SQL LIKE pattern (``%`` any run, ``_`` one character, ``\\`` escapes) as a regex."""
-    parts, escaped = [], False
-    for char in pattern:
-        if escaped:
-            parts.append(re.escape(char))
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == "%":
-            parts.append(".*")
-        elif char == "_":
-            parts.append(".")
-        else:
-            parts.append(re.escape(char))
-    return "".join(parts)
+    return ".*".join(_like_pieces(pattern))
 
 
 #: Above this many ``%`` a LIKE pattern is matched piece by piece, not by one regex.
