@@ -11,23 +11,71 @@ without the GIL (``nogil``); elsewhere there is one band.
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor, wait
 from functools import cache
 from itertools import pairwise
 from types import TracebackType
 from typing import Any
 
+import geopandas as gpd
 from PySide6.QtGui import QImage, QPainter
+from shapely.geometry import LineString, Point, box
 
+from mapdesk.core.layer import VectorLayer
+from mapdesk.core.style import LayerStyle
+from mapdesk.core.view import ViewState
 from mapdesk.render import nogil
-from mapdesk.render.draw import Band, IsCancelled, PreparedLayer, draw_prepared
-from mapdesk.render.settings import MapSettings
+from mapdesk.render.draw import Band, IsCancelled, PreparedLayer, draw_prepared, prepare_layer
+from mapdesk.render.settings import LayerSnapshot, MapSettings
 
 #: Bands never get thinner than this: below it, the per-band overhead
 #: (culling each layer for the band, a painter) outweighs the shared work.
 MIN_BAND_ROWS = 128
 #: Bands at most (and threads drawing them, the render thread included).
 MAX_BANDS = 4
+
+
+_WARM_LOCK = threading.Lock()
+_WARMED: list[bool] = []
+
+
+def warm_up_drawing() -> None:
+    """Draw every kind of feature once, on a tiny image, in this one thread.
+
+    PySide creates some types on first use (the enums an overload check looks
+    at, e.g. QGradient.Preset when a QBrush is made from a colour); two band
+    threads doing that for the first time at once can fail with an
+    AttributeError. After this has run once in a process, they never do.
+    """
+    with _WARM_LOCK:
+        if _WARMED:
+            return
+        image = QImage(16, 16, QImage.Format.Format_ARGB32_Premultiplied)
+        settings = _warm_up_settings()
+        painter = QPainter(image)
+        try:
+            for snapshot in settings.layers:
+                prepared = prepare_layer(snapshot, settings)
+                draw_prepared(painter, prepared, settings, Band(0, 16), lambda: False)
+        finally:
+            painter.end()
+        _WARMED.append(True)
+
+
+def _warm_up_settings() -> MapSettings:
+    """A point, a line and a polygon in the looks the renderer draws differently."""
+    frame = gpd.GeoDataFrame(
+        geometry=[Point(4, 4), LineString([(1, 1), (14, 9), (3, 14)]), box(6, 6, 12, 12)]
+    )
+    looks = (
+        LayerStyle(),  # opaque: segments, markers, an opaque outline over an aliased fill
+        LayerStyle(stroke_color="#1f4e7980", fill_opacity=0.5, dashed=True),  # path route
+        LayerStyle(stroke_width=2.5, marker_shape="star"),  # wide pens, another marker
+    )
+    layers = tuple(LayerSnapshot(VectorLayer(frame, "warm-up"), look) for look in looks)
+    view = ViewState(center_x=8.0, center_y=8.0, resolution=1.0, width=16, height=16)
+    return MapSettings(view=view, crs=None, layers=layers)
 
 
 def band_count(height: int) -> int:
@@ -81,6 +129,8 @@ class BandPainters:
         self._memory: Any = None
 
     def __enter__(self) -> BandPainters:
+        if len(self._bands) > 1:
+            warm_up_drawing()  # before two threads first touch PySide's lazy types
         if len(self._bands) == 1:
             self._painters = [QPainter(self._image)]
             return self
