@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
 
 from mapdesk.render import nogil
-from mapdesk.render.bands import BandPainters, band_count, split_rows
+from mapdesk.render.bands import BandPainters, band_count, split_rows, warm_up_drawing
 from mapdesk.render.draw import fill_background, prepare_selection, prepare_symbols
 from mapdesk.render.labels import draw_labels
 from mapdesk.render.settings import MapSettings
@@ -297,8 +297,11 @@ class MapRenderer(QObject):
         super().__init__(parent)
         self._job: RenderJob | None = None
         # Probe the GIL-free drawing calls now, on the GUI thread (the probe
-        # stamps a QPixmap, which worker threads may not be allowed to).
+        # stamps a QPixmap, which worker threads may not be allowed to), and
+        # let PySide create its lazy drawing types here, before any render
+        # thread can race the GUI thread doing the same (see warm_up_drawing).
         nogil.available()
+        warm_up_drawing()
 
     def request(self, settings: MapSettings) -> None:
         """Cancel any running render and start one for ``settings``."""
