@@ -176,25 +176,6 @@ def _prepared(
     )
 
 
-def draw_layer(
-    painter: QPainter, snapshot: LayerSnapshot, settings: MapSettings, is_cancelled: IsCancelled
-) -> bool:
-    """Draw one whole layer with one painter (``prepare_layer`` + ``draw_prepared``).
-
-    Returns
-    -------
-    bool
-        False if drawing stopped because the render was cancelled.
-
-    Raises
-    ------
-    RenderError
-        If the layer's geometries cannot be reprojected or drawn.
-    """
-    whole = Band(0, settings.device_view.height)
-    return draw_prepared(painter, prepare_layer(snapshot, settings), settings, whole, is_cancelled)
-
-
 def draw_prepared(
     painter: QPainter,
     prepared: PreparedLayer,

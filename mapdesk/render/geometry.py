@@ -141,26 +141,6 @@ class MapArrays:
     point_grid: LazyPointGrid = field(default_factory=lambda: LazyPointGrid(np.empty((0, 2))))
 
 
-def to_screen_geometry(geometries: GeomArray, view: ViewState, pad: int) -> ScreenGeometry:
-    """Split geometries by kind and transform them to pixels.
-
-    Parameters
-    ----------
-    geometries
-        Shapely geometries in the map CRS; None and empty ones are skipped,
-        collections are drawn part by part.
-    view
-        The device-pixel view (see ``MapSettings.device_view``).
-    pad
-        Pixels beyond the image edge where a marker still shows.
-
-    Returns
-    -------
-    ScreenGeometry
-    """
-    return screen_geometry(layer_arrays(geometries), view, pad)
-
-
 def layer_arrays(geometries: GeomArray) -> MapArrays:
     """Every geometry as coordinate arrays in map units (no view involved).
 

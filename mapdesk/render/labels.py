@@ -60,11 +60,7 @@ def _shows_labels(snapshot: LayerSnapshot, settings: MapSettings) -> bool:
     labels = snapshot.labels
     if labels is None or snapshot.layer.feature_count == 0:
         return False
-    return labels.visible_at(_scale(settings))
-
-
-def _scale(settings: MapSettings) -> float:
-    return map_scale(settings.view, settings.crs)
+    return labels.visible_at(map_scale(settings.view, settings.crs))
 
 
 def _font(labels: LabelSettings, ratio: float) -> QFont:

@@ -14,10 +14,19 @@ from PySide6.QtWidgets import QDockWidget, QTreeWidget, QTreeWidgetItem, QWidget
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.layer_list import LayerList
 from mapdesk.core.symbology import SingleSymbol
-from mapdesk.ui.layer_watch import RENDER_SIGNALS, LayerWatcher
+from mapdesk.ui.layer_watch import LayerWatcher
 from mapdesk.ui.models.legend import geometry_kind, layer_icon, style_icon
 
 _LIST_EVENTS = ("batch_inserted", "batch_removed", "moved", "changed", "reordered")
+#: What changes a legend entry (not selections, opacity or labels: a click
+#: on the map must not rebuild the legend).
+_LEGEND_SIGNALS = (
+    "name_changed",
+    "visibility_changed",
+    "style_changed",
+    "symbology_changed",
+    "data_changed",
+)
 
 
 class LegendPanel(QDockWidget):
@@ -32,7 +41,7 @@ class LegendPanel(QDockWidget):
         self.tree.setHeaderHidden(True)
         self.tree.setRootIsDecorated(True)
         self.setWidget(self.tree)
-        self._watcher = LayerWatcher(layers, (*RENDER_SIGNALS, "name_changed"), self._changed)
+        self._watcher = LayerWatcher(layers, _LEGEND_SIGNALS, self._changed)
         for event in _LIST_EVENTS:
             self._watcher.connect_list(event, self._changed)
         self.rebuild()
