@@ -12,6 +12,7 @@ import numpy.typing as npt
 import shapely
 from pyproj import CRS
 
+from mapdesk.core.collector import collector_paused
 from mapdesk.core.crs import same_crs, transformer
 
 IntArray = npt.NDArray[np.intp]
@@ -75,7 +76,9 @@ def project_geometry(
         x, y = tr.transform(coords[:, 0], coords[:, 1])
         return np.column_stack([x, y])
 
-    return ProjectedGeometry(np.asarray(shapely.transform(array, _xy), dtype=object))
+    with collector_paused():
+        projected = shapely.transform(array, _xy)
+    return ProjectedGeometry(np.asarray(projected, dtype=object))
 
 
 _TYPE_NAMES = (

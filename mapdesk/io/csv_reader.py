@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from mapdesk.core.collector import collector_paused
 from mapdesk.core.errors import CsvLayoutError
 from mapdesk.io.csv_layout import FIELD_SIZE_LIMIT, CsvLayout, parse_number
 from mapdesk.io.wkt import parse_wkt_column
@@ -117,7 +118,8 @@ def _points(records: CsvRecords, layout: CsvLayout) -> tuple[np.ndarray[Any, Any
     iy = _field_index(records, layout.y_field)
     xs = np.array([parse_number(r[ix]) for r in records.rows], dtype=float)
     ys = np.array([parse_number(r[iy]) for r in records.rows], dtype=float)
-    points = np.asarray(shapely.points(xs, ys), dtype=object)
+    with collector_paused():
+        points = np.asarray(shapely.points(xs, ys), dtype=object)
     bad = np.flatnonzero(np.isnan(xs) | np.isnan(ys))
     points[bad] = None
     notes = []

@@ -17,6 +17,7 @@ import geopandas
 import pyproj
 import shapely
 
+from mapdesk.core.collector import collector_paused
 from mapdesk.core.errors import UnsupportedFormatError
 from mapdesk.io.messages import translate
 from mapdesk.io.sources import LayerInfo
@@ -107,10 +108,11 @@ def read(path: Path) -> tuple[geopandas.GeoDataFrame, list[str]]:
     """Read the file; return the features and warnings."""
     _, geo = _metadata(path)
     try:
-        if geo is None:
-            frame = _read_plain(path)
-            return frame, ["The file has no GeoParquet metadata: its geometry was read as WKB"]
-        return geopandas.read_parquet(path), []
+        with collector_paused():
+            if geo is None:
+                frame = _read_plain(path)
+                return frame, ["The file has no GeoParquet metadata: its geometry was read as WKB"]
+            return geopandas.read_parquet(path), []
     except UnsupportedFormatError:
         raise
     except Exception as exc:

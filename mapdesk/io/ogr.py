@@ -32,8 +32,10 @@ import pyproj
 import shapely
 import shapely.errors
 
+from mapdesk.core.collector import collector_paused
 from mapdesk.core.errors import MapdeskError
 from mapdesk.io import fiona_reader
+from mapdesk.io.arrow_frame import frame_from_arrow
 from mapdesk.io.messages import no_layers, translate
 from mapdesk.io.sources import LayerInfo
 
@@ -170,10 +172,14 @@ def layer_info(gdal_path: str, layer: str | None, name: str, *, full: bool) -> L
 # The index carries GDAL's feature ids (GeoPackage fids start at 1), so
 # identify shows the fid a QGIS user sees and later edits can address features.
 def _read_arrow(gdal_path: str, layer: str | None) -> tuple[geopandas.GeoDataFrame, list[str]]:
-    frame = pyogrio.read_dataframe(
-        gdal_path, layer=layer, use_arrow=True, fid_as_index=True, **open_options(gdal_path)
+    meta, table = pyogrio.read_arrow(
+        gdal_path,
+        layer=layer,
+        datetime_as_string=True,
+        return_fids=True,
+        **open_options(gdal_path),
     )
-    return frame, []
+    return frame_from_arrow(meta, table), []
 
 
 def _read_numpy(gdal_path: str, layer: str | None) -> tuple[geopandas.GeoDataFrame, list[str]]:
@@ -207,11 +213,9 @@ def _attributes(gdal_path: str, layer: str | None) -> pd.DataFrame:
 
 
 def _decode(wkb: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any], list[str]]:
-    strict = shapely.from_wkb(wkb, on_invalid="ignore")
-    try:
+    with collector_paused():
+        strict = shapely.from_wkb(wkb, on_invalid="ignore")
         fixed = shapely.from_wkb(wkb, on_invalid="fix")
-    except ValueError:  # shapely < 2.1 cannot fix while decoding
-        fixed = strict
     # Empty WKB is what GDAL gives for a geometry it cannot export (a bare KML
     # LinearRing): that geometry is lost too, not absent.
     present = np.array([w is not None for w in wkb], dtype=bool)

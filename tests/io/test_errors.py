@@ -164,6 +164,7 @@ def test_a_library_exception_is_wrapped_with_its_cause(tmp_path, roads, monkeypa
     def explode(*args, **kwargs):
         raise RuntimeError("something GDAL said")
 
+    monkeypatch.setattr(pyogrio, "read_arrow", explode)
     monkeypatch.setattr(pyogrio, "read_dataframe", explode)
     with pytest.raises(MapdeskError, match=r"roads\.geojson.*something GDAL said") as caught:
         read_layer(path)
