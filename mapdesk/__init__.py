@@ -8,7 +8,9 @@ Scripting API (the same objects the app uses)::
     roads.data.head()
 """
 
+from mapdesk.core.editing.saving import register_edit_writer
 from mapdesk.core.project import Project, register_layer_loader
+from mapdesk.io.edit_writer import write_layer_edits
 from mapdesk.io.loader import load_layers
 
 __version__ = "0.1.0"
@@ -17,3 +19,4 @@ __all__ = ["Project", "__version__"]
 # File formats live in mapdesk.io, above core; wire them into Project here so
 # that core never imports io (see DESIGN.md, "the one rule").
 register_layer_loader(load_layers)
+register_edit_writer(write_layer_edits)

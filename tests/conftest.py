@@ -22,3 +22,13 @@ def corpus_path() -> Path:
             pytest.fail(f"The shared corpus is missing on CI: {CORPUS}")
         pytest.skip(f"shared corpus not available at {CORPUS}")
     return CORPUS
+
+
+@pytest.fixture(autouse=True)
+def user_data_folder(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Backups and edit journals go to a temporary folder, never the tester's home."""
+    folder = tmp_path_factory.mktemp("user-data")
+    monkeypatch.setenv("MAPDESK_DATA_DIR", str(folder))
+    return folder

@@ -20,6 +20,7 @@ from pyproj import CRS
 
 from mapdesk.core.attributes import ColumnReader, column_reader
 from mapdesk.core.crs import crs_label, crs_wkt, parse_crs
+from mapdesk.core.editing.layer_edits import LayerEditing
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.expression import matches
 from mapdesk.core.labels import LabelSettings, label_texts
@@ -40,7 +41,7 @@ class LayerOrigin:
     reader: str = ""
 
 
-class VectorLayer:
+class VectorLayer(LayerEditing):
     """A vector layer: a GeoDataFrame plus how to show it.
 
     Parameters
@@ -118,7 +119,15 @@ class VectorLayer:
         return self._data
 
     def replace_data(self, data: gpd.GeoDataFrame) -> None:
-        """Swap in a new frame (used by edit commits); drops cached projections."""
+        """Swap in a new frame (a virtual field added); drops cached projections.
+
+        An open edit session adopts it, so its next edit starts from it.
+        """
+        if self._edit_session is not None:
+            self._edit_session.adopt(data)
+        self._show_data(data)
+
+    def _show_data(self, data: gpd.GeoDataFrame) -> None:
         self._swap_data(data)
         self.data_changed.emit()
 

@@ -23,6 +23,7 @@ from mapdesk.io import csv_reader, geoparquet, messages, ogr, zipped
 from mapdesk.io.csv_layout import CsvLayout, detect_csv_layout
 from mapdesk.io.frames import finish
 from mapdesk.io.paths import check_local_path, file_kind, is_supported_path, supported_file_filter
+from mapdesk.io.recovery import recover_interrupted_save
 from mapdesk.io.sources import LayerInfo, LayerRead, Source
 
 __all__ = [
@@ -191,13 +192,15 @@ def read_layer(
     """
     local = check_local_path(path)
     try:
+        # A save that a crash cut short is finished or undone before reading.
+        recovered = recover_interrupted_save(local)
         loaded = _READERS[file_kind(local)](local, layer, csv_layout)
         frame, notes = finish(loaded.frame, local.name, loaded.notes, no_prj=loaded.no_prj)
     except MapdeskError:
         raise
     except Exception as exc:  # anything unforeseen still names the file
         raise messages.translate(exc, local.name) from exc
-    return LayerRead(frame, loaded.source, notes)
+    return LayerRead(frame, loaded.source, (recovered, *notes) if recovered else notes)
 
 
 def _single_layer(local: Path, layer: str | None) -> None:

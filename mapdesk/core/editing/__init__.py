@@ -1,0 +1,1 @@
+"""Editing: edit sessions over an immutable base, commands with undo, saving."""

@@ -1,0 +1,314 @@
+"""An edit session: a layer's pending edits over the features it started from.
+
+The base frame is never modified. Each edit is a command on the session's
+undo stack that swaps in a new frame (``show`` hands it to the layer, so the
+map and the attribute table follow). A save writes ``changes()``; only when
+it has succeeded does the edited frame become the new base.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from mapdesk.core.editing.changes import EditChanges, edit_changes
+from mapdesk.core.editing.rows import new_rows, rows_of, set_value, with_rows
+from mapdesk.core.editing.tracking import EditorIdentity, tracked_values
+from mapdesk.core.editing.undo import RowsCommand, UndoStack
+from mapdesk.core.editing.validity import GeometryProblem, geometry_problem
+from mapdesk.core.editing.values import field_value
+from mapdesk.core.errors import MapdeskError
+
+#: Shapely type ids (0 Point ... 6 MultiPolygon) -> the kind of feature.
+_KIND_OF_TYPE_ID = {
+    0: "point",
+    1: "line",
+    2: "line",
+    3: "polygon",
+    4: "point",
+    5: "line",
+    6: "polygon",
+}
+#: Shapely geometry type -> the kind a layer holds (multi-part types included).
+_KINDS = {
+    "Point": "point",
+    "MultiPoint": "point",
+    "LineString": "line",
+    "MultiLineString": "line",
+    "LinearRing": "line",
+    "Polygon": "polygon",
+    "MultiPolygon": "polygon",
+}
+
+
+class EditError(MapdeskError):
+    """An edit that cannot be made (unknown feature or field, wrong geometry type)."""
+
+
+class EditSession:
+    """Pending edits of one layer, with undo.
+
+    Parameters
+    ----------
+    layer_name
+        For messages.
+    base
+        The features when editing started; fids are its (integer) index.
+    show
+        Called with the edited frame after every change (and undo or redo).
+    identity
+        Fills editor-tracking fields on each edit.
+    computed_fields
+        Fields that are computed (virtual fields): they cannot be edited.
+    """
+
+    def __init__(
+        self,
+        layer_name: str,
+        base: gpd.GeoDataFrame,
+        show: Callable[[gpd.GeoDataFrame], None],
+        identity: EditorIdentity | None = None,
+        computed_fields: Callable[[], Iterable[str]] = tuple,
+    ) -> None:
+        if not base.index.is_unique or (len(base) and base.index.dtype.kind not in "iu"):
+            raise EditError(
+                f'Layer "{layer_name}" cannot be edited: its features have no unique '
+                "numeric ids (fids)"
+            )
+        self.layer_name = layer_name
+        self._base = base
+        self._current = base
+        self._show = show
+        self.identity = identity or EditorIdentity.from_environment()
+        self._computed = computed_fields
+        self._touched: set[Any] = set()
+        self._next_fid = int(base.index.max()) + 1 if len(base) else 1
+        self._kind = _layer_kind(base)
+        #: Called with (fids, rows) each time features are set (edit, undo, redo):
+        #: the edit journal writes them down.
+        self.row_listeners: list[Callable[[Sequence[Any], gpd.GeoDataFrame], None]] = []
+        #: Called when the pending edits end (saved or rolled back).
+        self.end_listeners: list[Callable[[], None]] = []
+        #: True while a save is writing: edits wait (they would be lost from it).
+        self.saving = False
+        #: Invalid geometries among the edited features: fid -> why and where.
+        self.problems: dict[Any, GeometryProblem] = {}
+        self.undo_stack = UndoStack()
+
+    # --- state ---------------------------------------------------------------
+    @property
+    def base(self) -> gpd.GeoDataFrame:
+        """The features as last saved (or as read)."""
+        return self._base
+
+    @property
+    def current(self) -> gpd.GeoDataFrame:
+        """The features with the pending edits."""
+        return self._current
+
+    @property
+    def geometry_kind(self) -> str | None:
+        """ "point", "line" or "polygon": what new features must be (None: any)."""
+        return self._kind
+
+    def checked_values(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """``values`` as the fields hold them, or the error a form should show.
+
+        Raises
+        ------
+        EditError, AttributeValueError
+            Naming the field and the value that does not fit.
+        """
+        return {name: self._field_value(name, value) for name, value in values.items()}
+
+    @property
+    def is_modified(self) -> bool:
+        """True when there are edits not yet saved."""
+        return not self.undo_stack.is_clean
+
+    def changes(self, stored: list[str] | None = None) -> EditChanges:
+        """What a save must write; ``stored`` limits the fields (virtual ones left out)."""
+        fields = stored if stored is not None else list(self._current.columns)
+        return edit_changes(self._base, self._current, self._touched, fields)
+
+    # --- edits -----------------------------------------------------------------
+    def add_feature(self, geometry: Any, attributes: Mapping[str, Any] | None = None) -> int:
+        """Add a feature; its new fid."""
+        return self.add_features([geometry], [attributes or {}])[0]
+
+    def add_features(
+        self, geometries: Sequence[Any], attributes: Sequence[Mapping[str, Any]]
+    ) -> list[int]:
+        """Add features in one undo step; their new fids, in order."""
+        if len(geometries) != len(attributes):
+            raise EditError("Each new feature needs one geometry and one set of attributes")
+        shapes = [self._checked_geometry(g) for g in geometries]
+        records = [self._record(values, created=True) for values in attributes]
+        geometry_name = self._current.geometry.name
+        for record, shape in zip(records, shapes, strict=True):
+            record[geometry_name] = shape
+        fids = list(range(self._next_fid, self._next_fid + len(records)))
+        self._next_fid += len(records)
+        after = new_rows(self._current, fids, records)
+        text = "Add feature" if len(fids) == 1 else f"Add {len(fids)} features"
+        self._push(text, fids, after)
+        return fids
+
+    def change_attribute_value(self, fid: Any, field: str, value: Any) -> None:
+        """Set one field of one feature."""
+        self.change_attribute_values(fid, {field: value})
+
+    def change_attribute_values(self, fid: Any, values: Mapping[str, Any]) -> None:
+        """Set several fields of one feature in one undo step."""
+        self._require(fid)
+        record = self._record(values, created=False)
+        after = rows_of(self._current, [fid])
+        for name, value in record.items():
+            set_value(after, fid, name, value)
+        names = ", ".join(values)
+        self._push(f"Change {names} of feature {fid}", [fid], after)
+
+    def change_geometry(self, fid: Any, geometry: Any, merge_key: Hashable | None = None) -> None:
+        """Replace a feature's geometry; equal ``merge_key``s make one undo step."""
+        self._require(fid)
+        shape = self._checked_geometry(geometry)
+        after = rows_of(self._current, [fid])
+        after[after.geometry.name] = gpd.GeoSeries([shape], index=after.index, crs=after.crs)
+        for name, value in self._tracked(created=False).items():
+            set_value(after, fid, name, value)
+        self._push(f"Change geometry of feature {fid}", [fid], after, merge_key)
+
+    def delete_features(self, fids: Iterable[Any]) -> int:
+        """Delete features in one undo step; how many were deleted."""
+        wanted = list(dict.fromkeys(fids))
+        for fid in wanted:
+            self._require(fid)
+        if not wanted:
+            return 0
+        text = "Delete feature" if len(wanted) == 1 else f"Delete {len(wanted)} features"
+        self._push(text, wanted, self._current.iloc[0:0])
+        return len(wanted)
+
+    def adopt(self, frame: gpd.GeoDataFrame) -> None:
+        """Take a frame changed outside the edits (a virtual field added or removed)."""
+        self._current = frame
+
+    # --- saving and rolling back -------------------------------------------------
+    def saved(self, frame: gpd.GeoDataFrame | None = None) -> None:
+        """The edits were written: they become the base (``frame`` when the
+        save renumbered the features, as a shapefile rewrite does)."""
+        self._base = self._current if frame is None else frame
+        if frame is not None:
+            self._current = frame
+            self._show(frame)
+        self._touched.clear()
+        self.problems.clear()
+        self._next_fid = max(
+            self._next_fid, int(self._base.index.max()) + 1 if len(self._base) else 1
+        )
+        self.undo_stack.clear()
+        self._ended()
+
+    def rollback(self) -> None:
+        """Drop every pending edit: the features are the base again."""
+        self.require_not_saving()
+        self._current = self._base
+        self._touched.clear()
+        self.problems.clear()
+        self.undo_stack.clear()
+        self._show(self._base)
+        self._ended()
+
+    def _ended(self) -> None:
+        for listener in list(self.end_listeners):
+            listener()
+
+    def restore_rows(self, rows: Mapping[Any, Mapping[str, Any] | None]) -> None:
+        """Set features to journaled states (None: deleted) as one undoable step."""
+        fids = list(rows)
+        present = [fid for fid in fids if rows[fid] is not None]
+        records = [dict(rows[fid] or {}) for fid in present]
+        after = new_rows(self._current, present, records)
+        self._next_fid = max([self._next_fid, *(int(f) + 1 for f in fids)])
+        self._push("Restore unsaved edits", fids, after)
+
+    # --- helpers -------------------------------------------------------------------
+    def _push(
+        self, text: str, fids: Sequence[Any], after: gpd.GeoDataFrame, merge_key: Hashable = None
+    ) -> None:
+        self.require_not_saving()
+        before = rows_of(self._current, fids)
+        command = RowsCommand(text, tuple(fids), before, after, self._set_rows, merge_key)
+        self.undo_stack.push(command)
+
+    def _set_rows(self, fids: Sequence[Any], rows: gpd.GeoDataFrame) -> None:
+        self._current = with_rows(self._current, fids, rows)
+        self._touched.update(fids)
+        geometry_name = self._current.geometry.name
+        for fid in fids:
+            problem = geometry_problem(rows.at[fid, geometry_name]) if fid in rows.index else None
+            if problem is None:
+                self.problems.pop(fid, None)
+            else:
+                self.problems[fid] = problem
+        for listener in list(self.row_listeners):
+            listener(fids, rows)
+        self._show(self._current)
+
+    def require_not_saving(self) -> None:
+        if self.saving:
+            raise EditError(f'Layer "{self.layer_name}" is being saved: edit again once it is done')
+
+    def _require(self, fid: Any) -> None:
+        if fid not in self._current.index:
+            raise EditError(f'Layer "{self.layer_name}" has no feature with fid {fid!r}')
+
+    def _record(self, values: Mapping[str, Any], *, created: bool) -> dict[str, Any]:
+        record = self.checked_values(values)
+        for name, value in self._tracked(created=created).items():
+            record.setdefault(name, value)
+        return record
+
+    def _tracked(self, *, created: bool) -> dict[str, Any]:
+        fields = [str(c) for c in self._current.columns if c != self._current.geometry.name]
+        values = tracked_values(fields, self.identity, created=created)
+        return {name: self._field_value(name, value) for name, value in values.items()}
+
+    def _field_value(self, name: str, value: Any) -> Any:
+        frame = self._current
+        if name == frame.geometry.name:
+            raise EditError(f'"{name}" is the geometry: change it with change_geometry')
+        if name not in frame.columns:
+            raise EditError(f'Layer "{self.layer_name}" has no field "{name}"')
+        if name in set(self._computed()):
+            raise EditError(
+                f'"{name}" is a virtual field computed from an expression: '
+                "change its expression in the Field Calculator"
+            )
+        return field_value(frame[name].dtype, name, value)
+
+    def _checked_geometry(self, geometry: Any) -> Any:
+        shape = shapely.from_wkt(geometry) if isinstance(geometry, str) else geometry
+        if shape is not None and not isinstance(shape, shapely.Geometry):
+            raise EditError(f"{geometry!r} is not a geometry")
+        if shape is None or shape.is_empty:
+            return shape
+        kind = _KINDS.get(shape.geom_type)
+        if self._kind is not None and kind != self._kind:
+            raise EditError(
+                f'Layer "{self.layer_name}" holds {self._kind}s: a {shape.geom_type} '
+                "cannot be added to it"
+            )
+        return shape
+
+
+def _layer_kind(frame: gpd.GeoDataFrame) -> str | None:
+    """point, line or polygon when every geometry is of that kind; None for mixed or none."""
+    types = shapely.get_type_id(np.asarray(frame.geometry.array, dtype=object))
+    kinds = {_KIND_OF_TYPE_ID.get(int(t)) for t in pd.unique(types[types >= 0])}
+    return kinds.pop() if len(kinds) == 1 and None not in kinds else None

@@ -1,0 +1,75 @@
+"""Snapping: the vertex or segment of a chosen layer nearest the mouse.
+
+Vertices win over segments (QGIS's "vertex and segment" mode): within the
+tolerance, a corner is always preferred to a point along an edge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import shapely
+
+from mapdesk.core.editing.vertices import nearest_segment, nearest_vertex
+from mapdesk.core.spatial import ProjectedGeometry
+
+SnapKind = Literal["vertex", "segment"]
+
+
+@dataclass(frozen=True)
+class SnapSettings:
+    """Whether snapping is on, to which layers, and how near is near enough.
+
+    ``layer_ids`` None means every visible layer (QGIS's "All Layers").
+    """
+
+    enabled: bool = True
+    tolerance_px: float = 12.0
+    vertices: bool = True
+    segments: bool = True
+    layer_ids: frozenset[str] | None = field(default=None)
+
+
+@dataclass(frozen=True)
+class SnapTarget:
+    """Where the mouse snaps to, in map coordinates, and what it is."""
+
+    x: float
+    y: float
+    kind: SnapKind
+    layer_name: str
+
+
+def snap_point(
+    candidates: Iterable[tuple[str, ProjectedGeometry]],
+    x: float,
+    y: float,
+    tolerance: float,
+    settings: SnapSettings,
+) -> SnapTarget | None:
+    """The best snap for (x, y) among ``candidates`` (layer name, geometries in map CRS)."""
+    if not settings.enabled or tolerance <= 0:
+        return None
+    vertex: tuple[float, SnapTarget] | None = None
+    segment: tuple[float, SnapTarget] | None = None
+    for name, projected in candidates:
+        for geometry in _near(projected, x, y, tolerance):
+            if settings.vertices and (hit := nearest_vertex(geometry, x, y, tolerance)):
+                distance = float(shapely.distance(shapely.Point(hit.x, hit.y), shapely.Point(x, y)))
+                if vertex is None or distance < vertex[0]:
+                    vertex = (distance, SnapTarget(hit.x, hit.y, "vertex", name))
+            if settings.segments and (on := nearest_segment(geometry, x, y, tolerance)):
+                distance = float(shapely.distance(shapely.Point(on.x, on.y), shapely.Point(x, y)))
+                if segment is None or distance < segment[0]:
+                    segment = (distance, SnapTarget(on.x, on.y, "segment", name))
+    best = vertex or segment
+    return best[1] if best is not None else None
+
+
+def _near(projected: ProjectedGeometry, x: float, y: float, tolerance: float) -> list[Any]:
+    if not len(projected.geometries):
+        return []
+    rows = projected.rows_at(shapely.Point(x, y), tolerance)
+    return [g for g in projected.geometries[rows] if g is not None and not g.is_empty]

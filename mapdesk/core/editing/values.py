@@ -1,0 +1,112 @@
+"""Typed attribute values: what a user types, made into what a field holds.
+
+An edit never changes a field's type behind the user's back: a value that does
+not fit (text in a whole-number field, 2.5 in an integer field, a date that is
+not a date) is refused with a message naming the field and the value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mapdesk.core.errors import MapdeskError
+
+_TRUE = {"true", "t", "yes", "y", "1"}
+_FALSE = {"false", "f", "no", "n", "0"}
+
+
+class AttributeValueError(MapdeskError):
+    """A value that does not fit the field it was given for."""
+
+
+def is_missing(value: Any) -> bool:
+    """True for None, NaN, NaT and pandas' NA: the value of an empty field."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def field_value(dtype: Any, field: str, value: Any) -> Any:
+    """``value`` as a value of a field of ``dtype``; None for an empty field.
+
+    Raises
+    ------
+    AttributeValueError
+        Naming ``field`` and ``value`` when the value does not fit.
+    """
+    if is_missing(value) or (isinstance(value, str) and not value.strip() and _typed(dtype)):
+        return None
+    kind = getattr(dtype, "kind", "O")
+    try:
+        if kind == "b":
+            return _boolean(value)
+        if kind in "iu":
+            return _whole_number(value)
+        if kind == "f":
+            return float(_number(value))
+        if kind == "M":
+            return _timestamp(value, getattr(dtype, "tz", None))
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise AttributeValueError(
+            f'Field "{field}" holds {_kind_words(kind)}: {value!r} is not one ({exc})'
+        ) from None
+    return value if isinstance(value, (str, dt.date, dict, list)) else str(value)
+
+
+def _typed(dtype: Any) -> bool:
+    return getattr(dtype, "kind", "O") in "biufM"
+
+
+def _kind_words(kind: str) -> str:
+    return {
+        "b": "true/false values",
+        "i": "whole numbers",
+        "u": "whole numbers",
+        "f": "numbers",
+        "M": "dates and times",
+    }.get(kind, "text")
+
+
+def _number(value: Any) -> float | int:
+    if isinstance(value, bool):
+        raise ValueError("true/false is not a number")
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return value.item() if isinstance(value, np.generic) else value
+    text = str(value).strip().replace(",", "")
+    return int(text) if text.lstrip("+-").isdigit() else float(text)
+
+
+def _whole_number(value: Any) -> int:
+    number = _number(value)
+    if isinstance(number, float):
+        if not number.is_integer():
+            raise ValueError("it has a fractional part")
+        number = int(number)
+    if not -(2**63) <= number < 2**63:
+        raise ValueError("it is too large for a 64-bit integer")
+    return number
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError("use true or false")
+
+
+def _timestamp(value: Any, tz: Any) -> pd.Timestamp:
+    stamp = pd.Timestamp(value)
+    if pd.isna(stamp):
+        raise ValueError("it is empty")
+    if tz is not None:
+        return stamp.tz_localize(tz) if stamp.tzinfo is None else stamp.tz_convert(tz)
+    return stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo is not None else stamp

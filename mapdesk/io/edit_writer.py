@@ -1,0 +1,43 @@
+"""Which writer saves a layer's edits, by the format it came from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+
+from mapdesk.core.editing.changes import EditChanges
+from mapdesk.core.editing.saving import SaveError
+from mapdesk.io import gpkg_edit, whole_file
+
+
+def write_layer_edits(origin: Any, changes: EditChanges) -> gpd.GeoDataFrame | None:
+    """Save ``changes`` to the file ``origin`` names; the re-read features when rewritten.
+
+    GeoPackage layers are committed in place; Shapefile, GeoJSON, FlatGeobuf and
+    KML files are rewritten atomically. Other sources (CSV, Parquet, zipped or
+    read-only formats) cannot take edits back: the message says to use Save As.
+    """
+    path = Path(origin.path)
+    if origin.driver == "GPKG" and path.suffix.lower() == ".gpkg":
+        gpkg_edit.commit_edits(path, origin.layer, changes)
+        return None
+    if origin.driver in whole_file.WHOLE_FILE_DRIVERS and path.is_file():
+        return whole_file.save_whole_file(path, origin.driver, origin.layer, changes.frame)
+    kind = origin.driver or path.suffix.lstrip(".").upper() or "this"
+    raise SaveError(
+        f"mapdesk cannot write edits back into {path.name} ({kind} source): your edits are "
+        "kept; use Save As to write them to a GeoPackage"
+    )
+
+
+def save_as_geopackage(path: Path, layer_name: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Write every feature of ``frame`` to a new GeoPackage (atomically); them as read back.
+
+    What a user does when the layer's own file cannot take the edits (locked,
+    read-only, a format mapdesk cannot write back).
+    """
+    if path.suffix.lower() != ".gpkg":
+        path = path.with_suffix(".gpkg")
+    return whole_file.save_whole_file(path, "GPKG", layer_name, frame, new_file=True)

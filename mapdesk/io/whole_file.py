@@ -1,0 +1,283 @@
+"""Saving formats that are rewritten whole: the atomic recipe of RELIABILITY.md.
+
+Shapefile sets, GeoJSON, FlatGeobuf and KML are never edited in place (GDAL
+repacks shapefiles on close; that is where QGIS users lose geometries). A save
+
+1. writes a complete new file (set) to hidden temporary names in the same folder,
+2. fsyncs every member, and verifies it by reading it back,
+3. writes a commit manifest (members and their SHA-256), atomically,
+4. keeps a copy of the old files in the user's backup folder (rotating),
+5. renames each member over the old one, fsyncs the folder, drops the manifest.
+
+A shapefile set cannot be renamed as one: if the process dies between the
+renames, ``recover_rewrite`` (called before any read of the file)
+finishes them from the manifest, or, when the manifest is not there, removes
+the temporary files: the file is always the one before or the one after.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import glob
+import hashlib
+import io
+import json
+import os
+import secrets
+import shutil
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import shapely
+
+from mapdesk.core.editing.saving import SaveError
+from mapdesk.core.user_data import user_data_dir
+
+#: Drivers whose files mapdesk rewrites whole to save edits.
+WHOLE_FILE_DRIVERS = ("ESRI Shapefile", "GeoJSON", "FlatGeobuf", "LIBKML", "KML")
+#: Shapefile members rewritten together; spatial indexes of the old geometry go.
+SHAPEFILE_MEMBERS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+STALE_SHAPEFILE_MEMBERS = (".qix", ".sbn", ".sbx")
+#: Old versions kept per file in the backup folder.
+BACKUPS_KEPT = 5
+_TEMP_TAG = ".mapdesk-save-"
+_MANIFEST = ".commit.json"
+
+
+def save_whole_file(
+    path: Path, driver: str, layer: str | None, frame: gpd.GeoDataFrame, *, new_file: bool = False
+) -> gpd.GeoDataFrame:
+    """Replace the file at ``path`` with ``frame``; the features as saved (read back).
+
+    ``new_file``: the user chose ``path`` in a Save As dialog (and agreed to
+    replace any file there): no other layers to keep, no backup to take.
+
+    Raises
+    ------
+    SaveError
+        With the file unchanged and no temporary file left behind.
+    """
+    if not new_file:
+        _refuse_other_layers(path, layer)
+    temp = path.with_name(f".{path.stem}{_TEMP_TAG}{secrets.token_hex(4)}{path.suffix}")
+    pairs: list[tuple[Path, Path]] = []
+    try:
+        _write(frame, temp, driver, layer)
+        pairs = _member_pairs(temp, path, driver)
+        for written, _ in pairs:
+            _fsync_file(written)
+        saved = _verified(temp, layer, frame)
+        manifest = _write_manifest(path, pairs, temp)
+    except BaseException as exc:
+        _remove_quietly(list(temp.parent.glob(glob.escape(temp.stem) + ".*")))
+        if isinstance(exc, SaveError):
+            raise
+        raise _save_error(path, exc) from exc
+    if not new_file:
+        _back_up(path, driver)
+    _commit(pairs, manifest, _stale_members(path, driver))
+    return saved
+
+
+def recover_rewrite(path: Path) -> str | None:
+    """Finish or undo a save of ``path`` that a crash interrupted; what was done.
+
+    With a manifest, every rename it lists is completed (roll forward). Temporary
+    files without one are from a save that never reached its commit point:
+    they are removed (roll back).
+    """
+    folder = path.parent
+    prefix = f".{path.stem}{_TEMP_TAG}"
+    if not folder.is_dir():
+        return None
+    leftovers = [p for p in folder.iterdir() if p.name.startswith(prefix)]
+    if not leftovers:
+        return None
+    manifests = [p for p in leftovers if p.name.endswith(_MANIFEST)]
+    for manifest in manifests:
+        plan = json.loads(manifest.read_text(encoding="utf-8"))
+        pairs = [(folder / a, folder / b) for a, b in plan["pairs"]]
+        _commit(pairs, manifest, [folder / s for s in plan.get("stale", [])])
+    rest = [p for p in folder.iterdir() if p.name.startswith(prefix)]
+    _remove_quietly(rest)
+    _fsync_dir(folder)
+    if manifests:
+        return f"{path.name}: an interrupted save was completed"
+    return f"{path.name}: an interrupted save was undone (the file is as it was before it)"
+
+
+# --- the steps ---------------------------------------------------------------------
+def _write(frame: gpd.GeoDataFrame, temp: Path, driver: str, layer: str | None) -> None:
+    """Write the new file. Single-file formats are made in memory and written by
+    Python, whose OSError says exactly why a write failed (disk full, quota...);
+    GDAL only says "cannot write feature". A shapefile set is written by GDAL."""
+    if driver == "ESRI Shapefile":
+        pyogrio.write_dataframe(frame, temp, driver=driver, layer=layer)
+        return
+    buffer = io.BytesIO()
+    pyogrio.write_dataframe(frame, buffer, driver=driver, layer=layer or temp.stem)
+    with open(temp, "wb") as handle:
+        handle.write(buffer.getbuffer())
+
+
+def _refuse_other_layers(path: Path, layer: str | None) -> None:
+    try:
+        names = [str(row[0]) for row in pyogrio.list_layers(path)]
+    except Exception as exc:
+        raise _save_error(path, exc) from exc
+    if len(names) > 1:
+        raise SaveError(
+            f"{path.name} holds {len(names)} layers and mapdesk saves by rewriting the whole "
+            "file, which would lose the others: your edits are kept; use Save As"
+        )
+
+
+def _member_pairs(temp: Path, final: Path, driver: str) -> list[tuple[Path, Path]]:
+    if driver != "ESRI Shapefile":
+        return [(temp, final)]
+    pairs = []
+    for suffix in SHAPEFILE_MEMBERS:
+        written = temp.with_suffix(suffix)
+        if written.exists():
+            pairs.append((written, final.with_suffix(suffix)))
+    return pairs
+
+
+def _stale_members(final: Path, driver: str) -> list[Path]:
+    if driver != "ESRI Shapefile":
+        return []
+    return [final.with_suffix(s) for s in STALE_SHAPEFILE_MEMBERS if final.with_suffix(s).exists()]
+
+
+def _verified(temp: Path, layer: str | None, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The written file read back; a SaveError unless it holds what was written."""
+    from mapdesk.io.frames import name_geometry
+    from mapdesk.io.ogr import read
+
+    saved = name_geometry(read(str(temp), layer, temp.name).frame)
+    if len(saved) != len(frame):
+        raise SaveError(f"{temp.name}: read back {len(saved)} features of the {len(frame)} written")
+    if not _same_geometries(frame.geometry.array, saved.geometry.array):
+        raise SaveError(f"{temp.name}: the geometries read back differ from those written")
+    return saved
+
+
+def _same_geometries(written: Any, back: Any) -> bool:
+    """The same geometries, in any order (FlatGeobuf sorts features along its index).
+
+    Normalised, because writers may reorient rings (shapefiles store exteriors
+    clockwise); the tolerance covers text formats' decimal rounding (1e-6
+    degrees is 11 cm).
+    """
+    written = shapely.normalize(np.asarray(written, dtype=object))
+    back = shapely.normalize(np.asarray(back, dtype=object))
+    if shapely.is_missing(written).sum() != shapely.is_missing(back).sum():
+        return False
+    written, back = _by_bounds(written), _by_bounds(back)
+    return bool(shapely.equals_exact(back, written, tolerance=1e-6).all())
+
+
+def _by_bounds(geometries: Any) -> Any:
+    present = geometries[~shapely.is_missing(geometries)]
+    bounds = np.nan_to_num(shapely.bounds(present), nan=0.0)
+    return present[np.lexsort(bounds.T[::-1])]
+
+
+def _write_manifest(final: Path, pairs: list[tuple[Path, Path]], temp: Path) -> Path:
+    plan = {
+        "pairs": [(a.name, b.name) for a, b in pairs],
+        "sha256": {a.name: _sha256(a) for a, _ in pairs},
+        "stale": [
+            p.name for p in _stale_members(final, "ESRI Shapefile" if len(pairs) > 1 else "")
+        ],
+    }
+    manifest = temp.with_name(temp.stem + _MANIFEST)
+    draft = manifest.with_name(manifest.name + ".part")
+    draft.write_text(json.dumps(plan), encoding="utf-8")
+    _fsync_file(draft)
+    os.replace(draft, manifest)  # the commit point: from here on the save completes
+    _fsync_dir(manifest.parent)
+    return manifest
+
+
+def _commit(pairs: list[tuple[Path, Path]], manifest: Path, stale: list[Path]) -> None:
+    for written, final in pairs:
+        if written.exists():
+            os.replace(written, final)
+    _fsync_dir(manifest.parent)
+    _remove_quietly(stale)
+    manifest.unlink(missing_ok=True)
+    _fsync_dir(manifest.parent)
+
+
+def _back_up(path: Path, driver: str) -> None:
+    """Copy the current file (set) into the rotating backup folder, newest kept."""
+    members = (
+        [path] if driver != "ESRI Shapefile" else [path.with_suffix(s) for s in SHAPEFILE_MEMBERS]
+    )
+    members = [m for m in members if m.exists()]
+    if not members:
+        return
+    key = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]
+    folder = user_data_dir() / "backups" / f"{path.stem}-{key}"
+    # Microseconds in the name: versions sort by age, even several in a second.
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    target = folder / stamp
+    try:
+        target.mkdir(parents=True, exist_ok=False)
+        for member in members:
+            shutil.copy2(member, target / member.name)
+        _prune_backups(folder)
+    except OSError:
+        # A backup that cannot be made must not stop the save the user asked for.
+        return
+
+
+def _prune_backups(folder: Path) -> None:
+    versions = sorted(p for p in folder.iterdir() if p.is_dir())
+    for old in versions[:-BACKUPS_KEPT]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+# --- small file helpers ----------------------------------------------------------------
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _remove_quietly(paths: list[Path]) -> None:
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def _save_error(path: Path, exc: BaseException) -> SaveError:
+    kept = "your edits are kept and the file is unchanged"
+    if isinstance(exc, OSError) and exc.errno in (28, 27):  # ENOSPC, EFBIG
+        return SaveError(f"Not enough disk space on the volume of {path}: {kept}")
+    if isinstance(exc, PermissionError) or "permission denied" in str(exc).lower():
+        return SaveError(f"{path.name} cannot be written (read-only?): {kept}. Use Save As")
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if "no space" in text.lower() or "file too large" in text.lower():
+        return SaveError(f"Not enough disk space on the volume of {path}: {kept}")
+    return SaveError(f"{path.name}: the save failed ({text}); {kept}")
