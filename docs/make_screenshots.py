@@ -14,6 +14,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import shapely
 from PySide6.QtCore import QEventLoop, QPoint, QSettings, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
@@ -115,6 +116,62 @@ def selection_shot(window: object, project: object) -> None:
     fixit.selection.clear()
 
 
+def editing_shot(window: object, project: object) -> None:
+    """Edit mode on the FixIt incidents: a status typed, the Undo History open.
+
+    Nothing is saved: the demo file is never written, the edits are rolled back.
+    """
+    fixit = project.layers.by_name("FixIt incidents")  # type: ignore[attr-defined]
+    window.layer_panel.select_layer(fixit)  # type: ignore[attr-defined]
+    window.map_actions.toggle_editing.trigger()  # type: ignore[attr-defined]
+    window.map_actions.open_attribute_table.trigger()  # type: ignore[attr-defined]
+    dock = window.attribute_table  # type: ignore[attr-defined]
+    dock.filter_edit.setText("service_name ILIKE 'pothole%' AND status <> 'closed'")
+    dock.filter_requested.emit(dock.filter_edit.text())
+    model = dock.model()
+    first = model.fid_at(0)
+    fixit.change_attribute_value(first, "status", "acknowledged")
+    fixit.change_attribute_value(model.fid_at(1), "status_notes", "Crew sent 11/26")
+    window.undo_history.show()  # type: ignore[attr-defined]
+    window.identify_panel.hide()  # type: ignore[attr-defined]
+    window.resizeDocks([dock], [300], Qt.Orientation.Vertical)  # type: ignore[attr-defined]
+    fixit.selection.apply([first])
+    window.selection.zoom_to_selection()  # type: ignore[attr-defined]
+    wait_for_map(window)
+    spin(300)
+    save(window, "editing.png")  # type: ignore[arg-type]
+    fixit.rollback(stop_editing=True)
+    fixit.selection.clear()
+    window.undo_history.hide()  # type: ignore[attr-defined]
+    dock.hide()
+
+
+def digitizing_shot(window: object, project: object) -> None:
+    """Add Feature on the parcels: three corners clicked, the mouse snapping to a fourth."""
+    parcels = project.layers.by_name("Parcels")  # type: ignore[attr-defined]
+    window.layer_panel.select_layer(parcels)  # type: ignore[attr-defined]
+    window.map_actions.toggle_editing.trigger()  # type: ignore[attr-defined]
+    canvas = window.canvas  # type: ignore[attr-defined]
+    x, y = 892_630.0, 91_540.0  # Portland City Hall, Maine West metres
+    canvas.set_view(canvas.view.fitted((x - 70, y - 45, x + 70, y + 45)))
+    wait_for_map(window)
+    window.map_actions.add_feature.trigger()  # type: ignore[attr-defined]
+    projected = parcels.projected(project.crs)  # type: ignore[attr-defined]
+    nearest = projected.rows_at(shapely.Point(x, y), 60.0)[:1]
+    corners = shapely.get_coordinates(projected.geometries[nearest])[:4]
+    for cx, cy in corners[:3]:
+        px, py = canvas.view.to_screen([cx], [cy])
+        click_at = QPoint(int(px[0]) + 3, int(py[0]) - 2)  # a little off: snapping
+        QTest.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=click_at)
+    px, py = canvas.view.to_screen([corners[3][0]], [corners[3][1]])
+    QTest.mouseMove(canvas, QPoint(int(px[0]) + 4, int(py[0]) + 3))
+    spin(300)
+    save(window, "digitizing.png")  # type: ignore[arg-type]
+    QTest.keyClick(canvas, Qt.Key.Key_Escape)
+    window.map_actions.pan.trigger()  # type: ignore[attr-defined]
+    parcels.rollback(stop_editing=True)
+
+
 def styling_shot(window: object, project: object) -> None:
     parcels = project.layers.by_name("Parcels")  # type: ignore[attr-defined]
     window.layer_panel.select_layer(parcels)  # type: ignore[attr-defined]
@@ -197,6 +254,8 @@ def main() -> int:
     identify_shot(window, project)
     attribute_table_shot(window, project)
     selection_shot(window, project)
+    editing_shot(window, project)
+    digitizing_shot(window, project)
     styling_shot(window, project)
     measure_shot(window)
     dialog_shots(window, project)

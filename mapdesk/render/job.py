@@ -17,6 +17,7 @@ from contextlib import suppress
 from functools import cache, partial
 from typing import TypeVar
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
 
@@ -333,7 +334,7 @@ class MapRenderer(QObject):
         return self._job.settings if self._job is not None else None
 
     def _on_partial(self, job: RenderJob, image: QImage, settings: MapSettings) -> None:
-        if job is self._job:
+        if job is self._job and shiboken6.isValid(self):
             self.partial_image.emit(image, settings)
 
     def _on_finished(self, job: RenderJob, image: QImage, settings: MapSettings) -> None:
@@ -351,8 +352,10 @@ class MapRenderer(QObject):
             self.render_cancelled.emit(job.settings, job.stopped_early)
 
     def _on_ended(self, job: RenderJob) -> bool:
-        """Forget a finished job; True if it was the current one."""
+        """Forget a finished job; True if it was the current one (and can be told)."""
         current = job is self._job
         if current:
             self._job = None
-        return current
+        # A window destroyed while a job ran leaves its renderer's Python side
+        # behind: the job's result has nowhere to go.
+        return current and shiboken6.isValid(self)

@@ -37,6 +37,9 @@ class MapActions:
     select_radius: QAction
     measure_line: QAction
     measure_area: QAction
+    add_feature: QAction
+    vertex_tool: QAction
+    toggle_snapping: QAction
     select_by_expression: QAction
     select_by_location: QAction
     select_all: QAction
@@ -48,6 +51,13 @@ class MapActions:
     save_style: QAction
     load_style: QAction
     set_project_crs: QAction
+    toggle_editing: QAction
+    save_edits: QAction
+    save_edits_as: QAction
+    rollback_edits: QAction
+    undo: QAction
+    redo: QAction
+    delete_selected: QAction
     about: QAction
     map_tools: QActionGroup
 
@@ -188,6 +198,56 @@ _COMMANDS = (
         "Ctrl+J",
         "",
     ),
+    (
+        "toggle_editing",
+        "actionToggleEditing",
+        "Toggle &Editing",
+        "toggle_editing",
+        "",
+        "Switch edit mode of the current layer on or off",
+    ),
+    (
+        "save_edits",
+        "actionSaveEdits",
+        "Save Layer Edi&ts",
+        "save_edits",
+        "",
+        "Write the current layer's edits to its file",
+    ),
+    (
+        "save_edits_as",
+        "actionSaveEditsAs",
+        "Save Edits As &GeoPackage…",
+        "save_project_as",
+        "",
+        "Write the current layer, edits included, to a new GeoPackage and go on editing that",
+    ),
+    (
+        "rollback_edits",
+        "actionRollbackEdits",
+        "&Roll Back Edits",
+        "rollback",
+        "",
+        "Drop the current layer's unsaved edits",
+    ),
+    (
+        "toggle_snapping",
+        "actionToggleSnapping",
+        "&Snapping",
+        "snapping",
+        "S",
+        "Snap to vertices and edges of the visible layers while digitising",
+    ),
+    ("undo", "actionUndo", "&Undo", "undo", "Ctrl+Z", ""),
+    ("redo", "actionRedo", "&Redo", "redo", "Ctrl+Shift+Z", ""),
+    (
+        "delete_selected",
+        "actionDeleteSelected",
+        "&Delete Selected",
+        "delete_selected",
+        "Del",
+        "Delete the selected features of the layer being edited",
+    ),
     ("about", "actionAbout", "&About mapdesk", "about", "", ""),
 )
 # Map tools: checkable, one active at a time (QGIS has no default Pan shortcut).
@@ -258,6 +318,23 @@ _MAP_TOOLS = (
         "Ctrl+Shift+J",
         "Measure Area: click the corners, right-click to end",
     ),
+    (
+        "add_feature",
+        "actionAddFeature",
+        "Add &Feature",
+        "add_feature",
+        "Ctrl+.",
+        "Add Feature: click the points, right-click or Enter to finish "
+        "(Backspace takes a point back, Esc cancels)",
+    ),
+    (
+        "vertex_tool",
+        "actionVertexTool",
+        "&Vertex Tool",
+        "vertex_tool",
+        "",
+        "Vertex Tool: drag a vertex; double-click an edge to add one, right-click one to delete it",
+    ),
 )
 
 
@@ -269,6 +346,20 @@ def create_actions(parent: QObject) -> MapActions:
     made.update({field: _map_tool(parent, tools, *spec) for field, *spec in _MAP_TOOLS})
     actions = MapActions(**made, map_tools=tools)
     actions.pan.setChecked(True)
+    actions.toggle_editing.setCheckable(True)
+    for action in (
+        actions.save_edits,
+        actions.save_edits_as,
+        actions.rollback_edits,
+        actions.undo,
+        actions.redo,
+    ):
+        action.setEnabled(False)
+    actions.delete_selected.setEnabled(False)
+    for action in (actions.add_feature, actions.vertex_tool):
+        action.setEnabled(False)  # for the layer in edit mode only
+    actions.toggle_snapping.setCheckable(True)
+    actions.toggle_snapping.setChecked(True)
     actions.quit.setMenuRole(QAction.MenuRole.QuitRole)
     actions.about.setMenuRole(QAction.MenuRole.AboutRole)
     return actions

@@ -17,7 +17,7 @@ from mapdesk.io.demo import open_demo_project
 from mapdesk.ui.icons import icon
 from mapdesk.ui.loading import is_project_file
 from mapdesk.ui.main_window import MainWindow
-from mapdesk.ui.workers import report_exception
+from mapdesk.ui.workers import guarded_slot, report_exception
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,8 @@ def run(paths: list[str]) -> int:
     project, name, data_files = _startup_project(paths)
     window = create_main_window(project, name)
     window.show()
+    # After the first paint: the question comes over a window the user knows.
+    QTimer.singleShot(0, guarded_slot(window.editing.offer_recovery))
     if data_files:
         QTimer.singleShot(0, lambda: window.open_paths(data_files, choose=False))
     return int(app.exec())

@@ -12,6 +12,8 @@ from mapdesk.render.job import MapRenderer
 from mapdesk.ui.actions import MapActions, create_actions
 from mapdesk.ui.canvas.canvas import MapCanvas
 from mapdesk.ui.controllers.attribute_table import AttributeTableController
+from mapdesk.ui.controllers.digitizing import DigitizingController
+from mapdesk.ui.controllers.editing import EditingController
 from mapdesk.ui.controllers.identify import IdentifyController
 from mapdesk.ui.controllers.layer_panel import LayerPanelController
 from mapdesk.ui.controllers.layers import LayerLoadController, accepts_path
@@ -29,11 +31,12 @@ from mapdesk.ui.views.layer_panel import LayerPanel
 from mapdesk.ui.views.legend_panel import LegendPanel
 from mapdesk.ui.views.measure_panel import MeasurePanel
 from mapdesk.ui.views.status_bar import MapStatusBar
+from mapdesk.ui.views.undo_history import UndoHistoryPanel
 from mapdesk.ui.workers import WorkerPool, guarded_slot
 
 APP_NAME = "mapdesk"
 #: Bump when the docks or toolbars change so much that an old layout must not be restored.
-LAYOUT_VERSION = 2  # 2: the Legend panel and the Selection toolbar
+LAYOUT_VERSION = 3  # 2: the Legend panel and the Selection toolbar; 3: editing
 
 
 def app_settings() -> QSettings:
@@ -95,6 +98,9 @@ class MainWindow(QMainWindow):
         self.attribute_table = AttributeTableDock(self)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.attribute_table)
         self.attribute_table.hide()  # opened with F6, as in QGIS
+        self.undo_history = UndoHistoryPanel(self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.undo_history)
+        self.undo_history.hide()  # View ▸ Panels ▸ Undo History
         self.resizeDocks(
             [self.layer_panel, self.identify_panel], [260, 320], Qt.Orientation.Horizontal
         )
@@ -114,6 +120,12 @@ class MainWindow(QMainWindow):
         self.styles = StyleController(self.layer_panel, a, self)
         self.measure = MeasureController(self.canvas, self.measure_panel, p, a, self)
         self.selection = SelectionController(self.canvas, self.layer_panel, p, a, self.status, self)
+        self.editing = EditingController(
+            self.layer_panel, self.undo_history, p, a, self.workers, self.status, self
+        )
+        self.digitizing = DigitizingController(
+            self.canvas, self.layer_panel, p, a, self.status, self
+        )
         self.project_files = ProjectController(
             p, self.canvas, self.workers, self.status, self, name
         )
@@ -134,6 +146,11 @@ class MainWindow(QMainWindow):
         project.addSeparator()
         project.addAction(a.quit)
         edit = bar.addMenu("&Edit")  # second, as in QGIS
+        edit.addActions([a.undo, a.redo])
+        edit.addSeparator()
+        edit.addActions([a.add_feature, a.vertex_tool, a.delete_selected])
+        edit.addAction(a.toggle_snapping)
+        edit.addSeparator()
         select = edit.addMenu("&Select")
         select.addActions([a.select, a.select_polygon, a.select_radius])
         select.addSeparator()
@@ -142,6 +159,8 @@ class MainWindow(QMainWindow):
         select.addActions([a.select_all, a.invert_selection, a.deselect_all])
         layer = bar.addMenu("&Layer")
         layer.addAction(a.add_layer)
+        layer.addSeparator()
+        layer.addActions([a.toggle_editing, a.save_edits, a.save_edits_as, a.rollback_edits])
         layer.addSeparator()
         layer.addActions([a.remove_layer, a.layer_properties, a.set_layer_crs])
         layer.addSeparator()
@@ -165,6 +184,7 @@ class MainWindow(QMainWindow):
                 self.identify_panel.toggleViewAction(),
                 self.measure_panel.toggleViewAction(),
                 self.attribute_table.toggleViewAction(),
+                self.undo_history.toggleViewAction(),
             ]
         )
         bar.addMenu("&Help").addAction(a.about)
@@ -184,6 +204,18 @@ class MainWindow(QMainWindow):
         )
         self._toolbar("Attributes", "attributesToolbar").addActions(
             [a.identify, a.open_attribute_table, a.measure_line, a.measure_area]
+        )
+        self._toolbar("Digitizing", "digitizingToolbar").addActions(
+            [
+                a.toggle_editing,
+                a.save_edits,
+                a.add_feature,
+                a.vertex_tool,
+                a.delete_selected,
+                a.toggle_snapping,
+                a.undo,
+                a.redo,
+            ]
         )
         self._toolbar("Selection", "selectionToolbar").addActions(
             [
@@ -239,11 +271,16 @@ class MainWindow(QMainWindow):
 
     # --- closing -----------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.editing.settle_all("close mapdesk"):
+            event.ignore()
+            return
         self.save_layout()
         self.workers.shutdown()
         self.canvas.shutdown()
         self.map_view.shutdown()
         self.selection.shutdown()
+        self.editing.shutdown()
+        self.undo_history.close_panel()
         self.legend_panel.close_panel()
         self.layer_model.close()
         super().closeEvent(event)

@@ -14,7 +14,7 @@ from typing import Any
 import geopandas as gpd
 import pytest
 from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
-from PySide6.QtGui import QWheelEvent
+from PySide6.QtGui import QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 from shapely.geometry import LineString, Point, Polygon
 
@@ -213,3 +213,16 @@ def wheel() -> Callable[[QWidget, QPointF, int], None]:
         QApplication.sendEvent(widget, event)
 
     return send
+
+
+def double_click(canvas: Any, pos: QPoint) -> None:
+    """A real left double-click event at ``pos`` (qtbot has none)."""
+    event = QMouseEvent(
+        QMouseEvent.Type.MouseButtonDblClick,
+        QPointF(pos),
+        QPointF(canvas.mapToGlobal(pos)),
+        Qt.MouseButton.LeftButton,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(canvas, event)

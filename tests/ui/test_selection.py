@@ -6,13 +6,13 @@ import math
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QPoint, Qt
 
 from mapdesk.core.selecting import SpatialRelation
 from mapdesk.core.selection import SelectionMode
 from mapdesk.core.style import SELECTION_COLOR
+
+from .conftest import double_click
 
 
 @pytest.fixture
@@ -94,18 +94,6 @@ def test_radius_selects_within_the_circle(
     assert _table_fids(window) == [0]
 
 
-def _double_click(canvas: Any, pos: QPoint) -> None:
-    event = QMouseEvent(
-        QMouseEvent.Type.MouseButtonDblClick,
-        QPointF(pos),
-        QPointF(canvas.mapToGlobal(pos)),
-        Qt.MouseButton.LeftButton,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    QApplication.sendEvent(canvas, event)
-
-
 def test_polygon_selects_inside_the_corners(
     qtbot: Any, stations_window: Any, feature_pixel: Any
 ) -> None:
@@ -134,7 +122,7 @@ def test_polygon_selects_inside_the_corners(
         qtbot.mouseClick(window.canvas, Qt.MouseButton.LeftButton, pos=corner)
     last = QPoint(b.x(), b.y() + 15)
     qtbot.mouseClick(window.canvas, Qt.MouseButton.LeftButton, pos=last)
-    _double_click(window.canvas, last)
+    double_click(window.canvas, last)
     assert _selected(window) == frozenset({1})
 
 

@@ -368,6 +368,10 @@ class MapCanvas(QWidget):
     def map_tool(self) -> MapTool:
         return self._tool
 
+    def add_tool(self, tool: MapTool) -> None:
+        """Offer another map tool (the digitising tools come from their controller)."""
+        self.tools[tool.name] = tool
+
     def set_map_tool(self, name: str) -> None:
         """Activate the tool called ``name`` ("pan", "zoom_in", "zoom_out", "identify")."""
         tool = self.tools[name]
@@ -555,6 +559,9 @@ class MapCanvas(QWidget):
             return
         if event.key() == Qt.Key.Key_Backspace:
             self._tool.undo_corner()
+            return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self._tool.complete()
             return
         step = key_navigation(Qt.Key(event.key()), self.width(), self.height())
         if step is None:

@@ -51,6 +51,9 @@ class MapTool:
     def undo_corner(self) -> None:
         """Backspace: take back the last point of a multi-click gesture."""
 
+    def complete(self) -> None:
+        """Enter: end a multi-click gesture (as a right-click does)."""
+
     def paint(self, painter: QPainter) -> None:
         """Draw any rubber band over the map."""
 

@@ -66,6 +66,9 @@ class AttributeTableController(WindowController):
         model = AttributeTableModel(layer, self._dock)
         self._model = model
         self._dock.show_model(model)
+        model.set_editable(layer.is_editing)
+        model.edit_requested.connect(self._on_cell_edited)
+        layer.editing_changed.connect(self._on_editing_changed)
         model.rows_changed.connect(lambda _rows: self._update_count())
         model.filter_dropped.connect(self._on_filter_dropped)
         model.modelReset.connect(self._show_layer_selection)
@@ -79,10 +82,21 @@ class AttributeTableController(WindowController):
         self._dock.raise_()
         return model
 
+    @guarded_slot
+    def _on_cell_edited(self, fid: Any, field: str, value: Any) -> None:
+        """A cell typed in edit mode: one undoable change (refused values are reported)."""
+        if self._model is not None:
+            self._model.layer.change_attribute_value(fid, field, value)
+
+    def _on_editing_changed(self, editing: bool) -> None:
+        if self._model is not None:
+            self._model.set_editable(editing)
+
     def _close_model(self) -> None:
         if self._model is None:
             return
         self._model.layer.selection.changed.disconnect(self._on_layer_selection)
+        self._model.layer.editing_changed.disconnect(self._on_editing_changed)
         self._model.close()
         self._model = None
 

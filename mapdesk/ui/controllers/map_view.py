@@ -41,6 +41,8 @@ class MapViewController(WindowController):
             "select_radius": actions.select_radius,
             "measure_line": actions.measure_line,
             "measure_area": actions.measure_area,
+            "add_feature": actions.add_feature,
+            "vertex_tool": actions.vertex_tool,
         }
         for name, action in self._tool_actions.items():
             action.triggered.connect(

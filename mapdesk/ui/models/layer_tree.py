@@ -23,6 +23,7 @@ from PySide6.QtGui import QFont
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.layer_list import LayerList
+from mapdesk.ui.icons import icon
 from mapdesk.ui.layer_watch import LayerWatcher
 from mapdesk.ui.models.legend import layer_icon
 
@@ -37,6 +38,8 @@ _ROW_SIGNALS = (
     "symbology_changed",
     "crs_changed",
     "data_changed",
+    "editing_changed",
+    "edits_changed",
 )
 
 
@@ -48,6 +51,8 @@ def layer_tooltip(layer: VectorLayer) -> str:
     ]
     if layer.origin is not None:
         lines.append(layer.origin.path)
+    if layer.is_editing:
+        lines.append("Being edited: unsaved edits" if layer.is_modified else "Being edited")
     if layer.crs_missing:
         lines.append(
             "⚠ This layer's file declares no CRS: it is drawn where its numbers fall. "
@@ -96,12 +101,15 @@ class LayerTreeModel(QAbstractListModel):
         layer = self.layer_at(index)
         if layer is None:
             return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+        if role == Qt.ItemDataRole.DisplayRole:
+            # QGIS's dirty marker: a layer with unsaved edits ends in " *".
+            return f"{layer.name} *" if layer.is_modified else layer.name
+        if role == Qt.ItemDataRole.EditRole:
             return layer.name
         if role == Qt.ItemDataRole.CheckStateRole:
             return Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.DecorationRole:
-            return layer_icon(layer)
+            return icon("toggle_editing") if layer.is_editing else layer_icon(layer)
         if role == Qt.ItemDataRole.ToolTipRole:
             return layer_tooltip(layer)
         if role == Qt.ItemDataRole.FontRole and layer.crs_missing:

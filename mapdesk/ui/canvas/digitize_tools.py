@@ -1,0 +1,230 @@
+"""Digitising tools: Add Feature and the Vertex Tool, with the snap marker.
+
+The tools only turn mouse and keys into map coordinates; what they mean for a
+layer (which feature, which CRS, the undo step) is the digitising controller's.
+It gives each tool its callbacks: ``snapper`` (where the mouse snaps to),
+``find_vertex`` / ``find_segment`` (what is under the mouse), and the
+``on_*`` functions called when a gesture is complete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen, QPolygonF
+
+from mapdesk.core.editing.snapping import SnapTarget
+from mapdesk.core.editing.vertices import SegmentHit, VertexHit
+from mapdesk.ui.canvas.tools import CLICK_SLOP_PX, MapTool
+
+if TYPE_CHECKING:
+    from mapdesk.ui.canvas.canvas import MapCanvas
+
+MapPoint = tuple[float, float]
+FeatureKind = Literal["point", "line", "polygon"]
+#: How near (pixels) the mouse must be to a vertex or an edge to grab it.
+GRAB_PX = 10.0
+_BAND = QColor(214, 39, 40)
+_SNAP = QColor(255, 0, 255)
+_VERTEX = QColor(31, 78, 121)
+
+
+@dataclass(frozen=True)
+class FeatureHit:
+    """A vertex or segment of the edited layer under the mouse (map coordinates)."""
+
+    fid: Any
+    hit: VertexHit | SegmentHit
+
+
+def _no_snap(_x: float, _y: float) -> SnapTarget | None:
+    return None
+
+
+def _nothing(_x: float, _y: float, _tolerance: float) -> FeatureHit | None:
+    return None
+
+
+def paint_snap_marker(painter: QPainter, canvas: MapCanvas, snap: SnapTarget | None) -> None:
+    """QGIS's marker: a square on a vertex, a cross on a segment, in magenta."""
+    if snap is None:
+        return
+    px, py = canvas.view.to_screen([snap.x], [snap.y])
+    centre = QPointF(float(px[0]), float(py[0]))
+    painter.setPen(QPen(_SNAP, 2.0))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    if snap.kind == "vertex":
+        painter.drawRect(QRectF(centre.x() - 6, centre.y() - 6, 12, 12))
+    else:
+        painter.drawLine(centre + QPointF(-6, -6), centre + QPointF(6, 6))
+        painter.drawLine(centre + QPointF(-6, 6), centre + QPointF(6, -6))
+
+
+class _SnappingTool(MapTool):
+    cursor_shape = Qt.CursorShape.CrossCursor
+    wants_hover = True
+
+    def __init__(self, canvas: MapCanvas) -> None:
+        super().__init__(canvas)
+        self.snapper: Callable[[float, float], SnapTarget | None] = _no_snap
+        self.snap: SnapTarget | None = None
+
+    def snapped(self, pos: QPointF) -> MapPoint:
+        """The map position of ``pos``, moved onto the snap target when there is one."""
+        x, y = self.canvas.view.to_map(pos.x(), pos.y())
+        self.snap = self.snapper(x, y)
+        return (self.snap.x, self.snap.y) if self.snap is not None else (x, y)
+
+    def _screen(self, points: list[MapPoint]) -> list[QPointF]:
+        px, py = self.canvas.view.to_screen([p[0] for p in points], [p[1] for p in points])
+        return [QPointF(float(x), float(y)) for x, y in zip(px, py, strict=True)]
+
+
+class AddFeatureTool(_SnappingTool):
+    """Click the points of a new feature; right-click, double-click or Enter finishes.
+
+    Backspace takes back the last point, Esc drops the feature. A point layer's
+    feature is made by one click.
+    """
+
+    name = "add_feature"
+
+    def __init__(self, canvas: MapCanvas) -> None:
+        super().__init__(canvas)
+        self.kind: FeatureKind = "polygon"
+        self.on_feature: Callable[[FeatureKind, list[MapPoint]], object] = lambda _k, _p: None
+        self._points: list[MapPoint] = []
+        self._floating: MapPoint | None = None
+
+    @property
+    def points(self) -> list[MapPoint]:
+        return list(self._points)
+
+    def press(self, event: QMouseEvent) -> None:
+        point = self.snapped(event.position())
+        if self.kind == "point":
+            self.on_feature("point", [point])
+            return
+        if not self._points or self._points[-1] != point:  # a double-click's second press
+            self._points.append(point)
+        self.canvas.update()
+
+    def move(self, event: QMouseEvent) -> None:
+        self._floating = self.snapped(event.position())
+        self.canvas.update()
+
+    def finish(self, event: QMouseEvent) -> None:
+        self.complete()
+
+    def complete(self) -> None:
+        needed = 3 if self.kind == "polygon" else 2
+        points = self._points
+        if self.kind == "point" or len(points) < needed:
+            return
+        self._points, self._floating = [], None
+        self.canvas.update()
+        self.on_feature(self.kind, points)
+
+    def undo_corner(self) -> None:
+        if self._points:
+            self._points.pop()
+            self.canvas.update()
+
+    def deactivate(self) -> None:
+        self._points, self._floating, self.snap = [], None, None
+        self.canvas.update()
+
+    def paint(self, painter: QPainter) -> None:
+        points = self._points + ([self._floating] if self._floating and self._points else [])
+        if points:
+            screen = self._screen(points)
+            painter.setPen(QPen(_BAND, 2.0))
+            if self.kind == "polygon" and len(screen) >= 3:
+                fill = QColor(_BAND)
+                fill.setAlpha(50)
+                painter.setBrush(fill)
+                painter.drawPolygon(QPolygonF(screen))
+            else:
+                painter.drawPolyline(QPolygonF(screen))
+            painter.setBrush(_BAND)
+            for point in screen[: len(self._points)]:
+                painter.drawEllipse(point, 3.0, 3.0)
+        paint_snap_marker(painter, self.canvas, self.snap)
+
+
+class VertexTool(_SnappingTool):
+    """Drag a vertex of the edited layer; double-click an edge adds one, right-click deletes."""
+
+    name = "vertex_tool"
+
+    def __init__(self, canvas: MapCanvas) -> None:
+        super().__init__(canvas)
+        self.find_vertex: Callable[[float, float, float], FeatureHit | None] = _nothing
+        self.find_segment: Callable[[float, float, float], FeatureHit | None] = _nothing
+        self.on_move: Callable[[Any, int, float, float], None] = lambda *_a: None
+        self.on_insert: Callable[[Any, int, float, float], None] = lambda *_a: None
+        self.on_delete: Callable[[Any, int], None] = lambda *_a: None
+        self.hover: FeatureHit | None = None
+        self._drag: FeatureHit | None = None
+        self._press: QPointF | None = None
+        self._to: MapPoint | None = None
+
+    def _under(self, pos: QPointF) -> FeatureHit | None:
+        x, y = self.canvas.view.to_map(pos.x(), pos.y())
+        return self.find_vertex(x, y, GRAB_PX * self.canvas.view.resolution)
+
+    def press(self, event: QMouseEvent) -> None:
+        self._drag = self._under(event.position())
+        self._press = event.position()
+        self._to = None
+
+    def move(self, event: QMouseEvent) -> None:
+        if self._drag is None:
+            self.hover = self._under(event.position())
+        else:
+            self._to = self.snapped(event.position())
+        self.canvas.update()
+
+    def release(self, event: QMouseEvent) -> None:
+        drag, start, to = self._drag, self._press, self._to
+        self._drag, self._press, self._to, self.snap = None, None, None, None
+        self.canvas.update()
+        if drag is None or start is None or to is None:
+            return
+        if (event.position() - start).manhattanLength() < CLICK_SLOP_PX:
+            return
+        self.on_move(drag.fid, drag.hit.index, *to)
+
+    def finish(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        x, y = self.canvas.view.to_map(pos.x(), pos.y())
+        tolerance = GRAB_PX * self.canvas.view.resolution
+        if event.type() == QEvent.Type.MouseButtonDblClick:
+            segment = self.find_segment(x, y, tolerance)
+            if segment is not None:
+                self.on_insert(segment.fid, segment.hit.index, segment.hit.x, segment.hit.y)
+        elif (vertex := self.find_vertex(x, y, tolerance)) is not None:
+            self.on_delete(vertex.fid, vertex.hit.index)
+
+    def deactivate(self) -> None:
+        self.hover = self._drag = None
+        self._press = self._to = None
+        self.snap = None
+        self.canvas.update()
+
+    def paint(self, painter: QPainter) -> None:
+        shown = self._drag or self.hover
+        if shown is not None and isinstance(shown.hit, VertexHit):
+            hit = shown.hit
+            at = self._to if self._drag is not None and self._to is not None else (hit.x, hit.y)
+            screen = self._screen([at, *hit.neighbours])
+            painter.setPen(QPen(_BAND, 1.5, Qt.PenStyle.DashLine))
+            for neighbour in screen[1:]:
+                painter.drawLine(screen[0], neighbour)
+            painter.setPen(QPen(_VERTEX, 1.5))
+            painter.setBrush(QColor(255, 255, 255))
+            painter.drawRect(QRectF(screen[0].x() - 5, screen[0].y() - 5, 10, 10))
+        paint_snap_marker(painter, self.canvas, self.snap)

@@ -1,0 +1,359 @@
+"""Edit mode: Toggle Editing, Save Layer Edits, Roll Back, Undo/Redo, Delete Selected.
+
+The commands act on the current layer, as in QGIS. A save writes in a worker
+thread (a shapefile rewrite can take seconds); edits wait until it is done.
+A failed save keeps every edit and says why.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from mapdesk.core.editing.changes import EditChanges
+from mapdesk.core.editing.journal import EditJournal, JournaledLayer
+from mapdesk.core.editing.saving import SaveError, write_edits
+from mapdesk.core.errors import MapdeskError
+from mapdesk.core.layer import LayerOrigin, VectorLayer
+from mapdesk.core.project import Project
+from mapdesk.io.edit_writer import save_as_geopackage
+from mapdesk.io.loader import load_layer
+from mapdesk.ui.actions import MapActions
+from mapdesk.ui.controllers.base import WindowController
+from mapdesk.ui.layer_watch import LayerWatcher
+from mapdesk.ui.views.layer_panel import LayerPanel
+from mapdesk.ui.views.status_bar import MapStatusBar
+from mapdesk.ui.views.undo_history import UndoHistoryPanel
+from mapdesk.ui.workers import WorkerPool, guarded_slot, report_exception
+
+NO_LAYER = "Choose the layer to edit in the Layers panel first"
+
+Button = QMessageBox.StandardButton
+
+
+class EditingController(WindowController):
+    """Edit-mode commands for the current layer, and the unsaved-edits prompts."""
+
+    def __init__(
+        self,
+        panel: LayerPanel,
+        history: UndoHistoryPanel,
+        project: Project,
+        actions: MapActions,
+        workers: WorkerPool,
+        status: MapStatusBar,
+        parent_widget: QWidget,
+    ) -> None:
+        super().__init__(parent_widget)
+        self._panel, self._history = panel, history
+        self._project, self._actions = project, actions
+        self._workers, self._status = workers, status
+        #: Every edit of a layer in edit mode is written here first (crash recovery).
+        self.journal = EditJournal()
+        actions.toggle_editing.triggered.connect(self._on_toggle)
+        actions.save_edits.triggered.connect(self._on_save)
+        actions.save_edits_as.triggered.connect(self._on_save_as)
+        actions.rollback_edits.triggered.connect(self._on_rollback)
+        actions.undo.triggered.connect(self._on_undo)
+        actions.redo.triggered.connect(self._on_redo)
+        actions.delete_selected.triggered.connect(self._on_delete_selected)
+        history.step_chosen.connect(self._on_history_step)
+        panel.current_layer_changed.connect(lambda _layer: self._follow_current())
+        self._watcher = LayerWatcher(
+            project.layers, ["edits_changed", "selection_changed"], lambda _l: self.update_actions()
+        )
+        self._watcher_modes = LayerWatcher(
+            project.layers, ["editing_changed"], lambda _layer: self._follow_current()
+        )
+        self._follow_current()
+
+    def shutdown(self) -> None:
+        self._watcher.close()
+        self._watcher_modes.close()
+        self.journal.close()
+
+    def _follow_current(self) -> None:
+        """The history panel and the actions follow the current layer's edit session."""
+        layer = self._panel.current_layer()
+        session = layer.edit_session if layer is not None else None
+        name = layer.name if layer is not None else ""
+        self._history.show_stack(session.undo_stack if session is not None else None, name)
+        self.update_actions()
+
+    @guarded_slot
+    def _on_history_step(self, index: int) -> None:
+        layer = self._editing_layer()
+        if layer is not None and layer.edit_session is not None:
+            layer.edit_session.require_not_saving()
+            layer.edit_session.undo_stack.set_index(index)
+
+    # --- commands ------------------------------------------------------------------
+    @guarded_slot
+    def _on_toggle(self) -> None:
+        layer = self._panel.current_layer()
+        if layer is None:
+            self._status.showMessage(NO_LAYER, 5000)
+        elif not layer.is_editing:
+            self.start_editing(layer)
+            self._status.showMessage(f"Editing {layer.name}", 3000)
+        elif self.settle_edits(layer, "stop editing"):
+            layer.stop_editing()
+        self.update_actions()
+
+    @guarded_slot
+    def _on_save(self) -> None:
+        layer = self._panel.current_layer()
+        if layer is not None and layer.is_editing:
+            self.save(layer)
+
+    @guarded_slot
+    def _on_save_as(self) -> None:
+        layer = self._editing_layer()
+        if layer is not None:
+            self.save_as(layer)
+
+    @guarded_slot
+    def _on_rollback(self) -> None:
+        layer = self._panel.current_layer()
+        if layer is None or not layer.is_modified:
+            return
+        answer = QMessageBox.question(
+            self.parent_widget(),
+            "Roll Back Edits",
+            f'Drop every unsaved edit of "{layer.name}"? This cannot be undone.',
+            Button.Yes | Button.No,
+            Button.No,
+        )
+        if answer == Button.Yes:
+            layer.rollback()
+
+    @guarded_slot
+    def _on_undo(self) -> None:
+        layer = self._editing_layer()
+        session = layer.edit_session if layer is not None else None
+        # Ctrl+Z with nothing left to undo does nothing, as everywhere else.
+        if layer is not None and session is not None and session.undo_stack.can_undo:
+            layer.undo()
+
+    @guarded_slot
+    def _on_redo(self) -> None:
+        layer = self._editing_layer()
+        session = layer.edit_session if layer is not None else None
+        if layer is not None and session is not None and session.undo_stack.can_redo:
+            layer.redo()
+
+    @guarded_slot
+    def _on_delete_selected(self) -> None:
+        layer = self._editing_layer()
+        if layer is None or not layer.selection.count:
+            return
+        count = layer.delete_selected_features()
+        noun = "feature" if count == 1 else "features"
+        self._status.showMessage(f"{count} {noun} deleted from {layer.name}", 5000)
+
+    def start_editing(self, layer: VectorLayer) -> None:
+        """Edit mode on ``layer``, every edit journaled."""
+        layer.start_editing()
+        self.journal.follow(layer)
+
+    # --- recovery after a crash --------------------------------------------------------
+    def offer_recovery(self) -> int:
+        """Offer the unsaved edits a crash left in the journal; how many layers restored.
+
+        Yes restores each layer (opened if needed, in edit mode, one undoable
+        step); No discards the edits; Cancel asks again next time.
+        """
+        pending = self.journal.pending()
+        if not pending:
+            return 0
+        listed = "\n".join(f"• {layer.describe()}" for layer in pending)
+        answer = QMessageBox.question(
+            self.parent_widget(),
+            "Recover unsaved edits",
+            "mapdesk stopped before these edits were saved:\n\n"
+            f"{listed}\n\nRestore them? (No discards them; Cancel asks again next time.)",
+            Button.Yes | Button.No | Button.Cancel,
+            Button.Yes,
+        )
+        if answer == Button.No:
+            for journaled in pending:
+                self.journal.discard(journaled.key)
+        if answer != Button.Yes:
+            return 0
+        restored = 0
+        for journaled in pending:
+            try:
+                restored += self._restore(journaled)
+            except MapdeskError as error:  # the file moved or cannot be read: keep the edits
+                report_exception(error, self.parent_widget())
+        return restored
+
+    def _restore(self, journaled: JournaledLayer) -> int:
+        layer = self._open(journaled.path, journaled.layer)
+        if not layer.is_editing:
+            self.start_editing(layer)
+        count = self.journal.restore(layer)
+        self._panel.select_layer(layer)
+        self._status.showMessage(f"{count} unsaved edits of {layer.name} restored", 8000)
+        return 1
+
+    def _open(self, path: str, sublayer: str | None) -> VectorLayer:
+        wanted = Path(path).resolve()
+        for layer in self._project.layers:
+            origin = layer.origin
+            if origin is not None and (Path(origin.path).resolve(), origin.layer) == (
+                wanted,
+                sublayer,
+            ):
+                return layer
+        layer = load_layer(path, sublayer)
+        self._project.add_layer(layer)
+        return layer
+
+    # --- saving ---------------------------------------------------------------------
+    def save(self, layer: VectorLayer, then_stop: bool = False) -> None:
+        """Write ``layer``'s edits in a worker; the result is reported in the status bar."""
+        changes = layer.begin_commit()
+        if changes.is_empty:
+            layer.end_commit(changes, None)
+            self._finish(layer, changes, then_stop)
+            return
+        self._status.showMessage(f"Saving {layer.name}: {changes.summary()}…")
+        self.update_actions()
+        origin = layer.origin
+        self._workers.start(
+            lambda _progress: write_edits(origin, changes),
+            lambda saved: self._saved(layer, changes, saved, then_stop),
+            lambda error: self._save_failed(layer, error),
+            description=f"Saving {layer.name}",
+        )
+
+    def _saved(self, layer: VectorLayer, changes: EditChanges, saved: Any, then_stop: bool) -> None:
+        layer.end_commit(changes, saved)
+        self._finish(layer, changes, then_stop)
+
+    def _finish(self, layer: VectorLayer, changes: EditChanges, then_stop: bool) -> None:
+        if then_stop and layer.is_editing:
+            layer.stop_editing()
+        self._status.showMessage(f"{layer.name} saved: {changes.summary()}", 5000)
+        self.update_actions()
+
+    def _save_failed(self, layer: VectorLayer, error: BaseException) -> None:
+        layer.end_commit(None, None)
+        self._status.showMessage(f"{layer.name} was not saved; its edits are kept", 8000)
+        self.update_actions()
+        if not isinstance(error, SaveError):
+            report_exception(error, self.parent_widget())
+            return
+        answer = QMessageBox.question(
+            self.parent_widget(),
+            "Save Layer Edits",
+            f"{error}\n\nSave the edited layer as a new GeoPackage instead?",
+            Button.Yes | Button.No,
+            Button.Yes,
+        )
+        if answer == Button.Yes:
+            self.save_as(layer)
+
+    def save_as(self, layer: VectorLayer) -> None:
+        """Write ``layer`` with its edits to a GeoPackage the user chooses, in a worker.
+
+        The new file becomes the layer's: later saves go there.
+        """
+        folder = Path(layer.origin.path).parent if layer.origin is not None else Path.home()
+        path, _ = QFileDialog.getSaveFileName(
+            self.parent_widget(),
+            f"Save {layer.name} As GeoPackage",
+            str(folder / f"{layer.name}.gpkg"),
+            "GeoPackage (*.gpkg)",
+        )
+        if not path:
+            return
+        target = Path(path).with_suffix(".gpkg")
+        changes = layer.begin_commit()
+        self._status.showMessage(f"Saving {layer.name} as {target.name}…")
+        self.update_actions()
+        origin = LayerOrigin(str(target), layer.name, "GPKG", "pyogrio")
+        self._workers.start(
+            lambda _progress: save_as_geopackage(target, layer.name, changes.frame),
+            lambda saved: self._saved_as(layer, origin, changes, saved),
+            lambda error: self._save_as_failed(layer, error),
+            description=f"Saving {layer.name} as {target.name}",
+        )
+
+    def _saved_as(
+        self, layer: VectorLayer, origin: LayerOrigin, changes: EditChanges, saved: Any
+    ) -> None:
+        layer.saved_as(origin, changes, saved)
+        self._status.showMessage(f"{layer.name} saved as {Path(origin.path).name}", 8000)
+        self.update_actions()
+
+    def _save_as_failed(self, layer: VectorLayer, error: BaseException) -> None:
+        layer.end_commit(None, None)
+        self._status.showMessage(f"{layer.name} was not saved; its edits are kept", 8000)
+        self.update_actions()
+        report_exception(error, self.parent_widget())
+
+    def settle_edits(self, layer: VectorLayer, doing: str) -> bool:
+        """Ask what to do with unsaved edits before ``doing``; False: cancelled.
+
+        Save writes in the foreground here: the caller goes on only once the
+        edits are safe (or the save failed, which cancels).
+        """
+        if not layer.is_modified:
+            return True
+        answer = QMessageBox.question(
+            self.parent_widget(),
+            "Unsaved edits",
+            f'Layer "{layer.name}" has unsaved edits. Save them before you {doing}?',
+            Button.Save | Button.Discard | Button.Cancel,
+            Button.Save,
+        )
+        if answer == Button.Discard:
+            layer.rollback()
+            return True
+        if answer != Button.Save:
+            return False
+        try:
+            layer.commit_changes()
+        except MapdeskError as error:
+            report_exception(error, self.parent_widget())
+            return False
+        return True
+
+    def settle_all(self, doing: str) -> bool:
+        """``settle_edits`` for every layer with unsaved edits (closing the window)."""
+        return all(self.settle_edits(layer, doing) for layer in list(self._project.layers))
+
+    # --- state of the actions ---------------------------------------------------------
+    def _editing_layer(self) -> VectorLayer | None:
+        layer = self._panel.current_layer()
+        return layer if layer is not None and layer.is_editing else None
+
+    def update_actions(self) -> None:
+        a = self._actions
+        layer = self._panel.current_layer()
+        session = layer.edit_session if layer is not None else None
+        saving = session is not None and session.saving
+        a.toggle_editing.setEnabled(layer is not None and not saving)
+        a.toggle_editing.setChecked(session is not None)
+        ready = session is not None and not saving
+        a.save_edits.setEnabled(ready)
+        a.save_edits_as.setEnabled(ready)
+        a.rollback_edits.setEnabled(ready and layer is not None and layer.is_modified)
+        stack = session.undo_stack if session is not None else None
+        a.undo.setEnabled(ready and stack is not None and stack.can_undo)
+        a.redo.setEnabled(ready and stack is not None and stack.can_redo)
+        a.undo.setText(
+            f"&Undo {stack.undo_text}" if stack is not None and stack.can_undo else "&Undo"
+        )
+        a.redo.setText(
+            f"&Redo {stack.redo_text}" if stack is not None and stack.can_redo else "&Redo"
+        )
+        a.delete_selected.setEnabled(ready and layer is not None and layer.selection.count > 0)
+        a.add_feature.setEnabled(ready)
+        a.vertex_tool.setEnabled(ready)
+        if not ready and (a.add_feature.isChecked() or a.vertex_tool.isChecked()):
+            a.pan.trigger()  # a digitising tool needs a layer in edit mode

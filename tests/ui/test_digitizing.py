@@ -1,0 +1,191 @@
+"""Digitising on the map: draw a polygon with snapping, drag a vertex, undo it, save."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pytest
+import shapely
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QMessageBox
+from shapely.geometry import Polygon
+
+from mapdesk.core.layer import VectorLayer
+from mapdesk.io.loader import load_layer
+
+from .conftest import PORTLAND_X, PORTLAND_Y, double_click
+
+X, Y = PORTLAND_X, PORTLAND_Y
+
+
+@pytest.fixture
+def parcels_file(tmp_path: Path) -> Path:
+    path = tmp_path / "parcels.gpkg"
+    lot = Polygon([(X + 500, Y + 500), (X + 900, Y + 500), (X + 900, Y + 900), (X + 500, Y + 900)])
+    gpd.GeoDataFrame({"parcel_id": ["P-1"]}, geometry=[lot], crs="EPSG:26984").to_file(
+        path, layer="parcels", engine="pyogrio"
+    )
+    return path
+
+
+@pytest.fixture
+def digitizing(qtbot: Any, window: Any, parcels_file: Path) -> Iterator[Any]:
+    layer = load_layer(str(parcels_file), "parcels")
+    window.project.add_layer(layer)
+    window.layer_panel.select_layer(layer)
+    window.map_actions.toggle_editing.trigger()
+    canvas = window.canvas
+    canvas.set_view(canvas.view.fitted((X - 1500, Y - 2500, X + 1500, Y + 1500)))
+    yield window
+    for edited in window.project.layers:  # the window fixture's close must not ask
+        if edited.is_modified:
+            edited.rollback()
+
+
+def _pixel(window: Any, x: float, y: float, nudge: tuple[int, int] = (0, 0)) -> QPoint:
+    px, py = window.canvas.view.to_screen([x], [y])
+    return QPoint(round(float(px[0])) + nudge[0], round(float(py[0])) + nudge[1])
+
+
+def _click(qtbot: Any, canvas: Any, pos: QPoint) -> None:
+    qtbot.mouseMove(canvas, pos)
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=pos)
+
+
+def _layer(window: Any) -> VectorLayer:
+    layer = window.layer_panel.current_layer()
+    assert layer is not None
+    return layer
+
+
+def _fill_form(parcel_id: str) -> Any:
+    def handler(dialog: Any) -> int:
+        dialog.edits["parcel_id"].setText(parcel_id)
+        dialog.accept()
+        return int(dialog.result())
+
+    return handler
+
+
+def test_digitise_a_polygon_with_snapping_drag_a_vertex_undo_and_save(
+    qtbot: Any, digitizing: Any, dialogs: Any, parcels_file: Path
+) -> None:
+    window, canvas, actions = digitizing, digitizing.canvas, digitizing.map_actions
+    layer = _layer(window)
+    assert actions.add_feature.isEnabled() and actions.toggle_snapping.isChecked()
+    actions.add_feature.trigger()
+    assert canvas.map_tool.name == "add_feature"
+    # Three corners, each clicked a few pixels off a district corner or edge.
+    corners = [(X, Y - 2000), (X + 1000, Y - 2000), (X, Y - 1000)]
+    for (cx, cy), nudge in zip(corners, [(3, -2), (-4, 3), (4, 0)], strict=True):
+        _click(qtbot, canvas, _pixel(window, cx, cy, nudge))
+    assert window.digitizing.add_tool.snap is not None
+    dialogs.handlers["FeatureFormDialog"] = _fill_form("P-2")
+    qtbot.mouseClick(canvas, Qt.MouseButton.RightButton, pos=_pixel(window, X, Y - 1000))
+    assert "FeatureFormDialog" in dialogs.names()
+    new = layer.data.index.max()
+    drawn = layer.data.geometry[new]
+    assert layer.data.at[new, "parcel_id"] == "P-2"
+    # The first corner snapped onto the districts' shared corner exactly (a
+    # vertex); the others onto their edges y = Y - 2000 and x = X (segments).
+    first, second, third = shapely.get_coordinates(drawn)[:3].tolist()
+    assert first == [X, Y - 2000]
+    assert second[1] == Y - 2000 and second[0] == pytest.approx(X + 1000, abs=30)
+    assert third[0] == X and third[1] == pytest.approx(Y - 1000, abs=30)
+    # The Vertex Tool: drag the second corner 200 m north, one undo step.
+    actions.vertex_tool.trigger()
+    start, end = _pixel(window, *second), _pixel(window, second[0], Y - 1800)
+    qtbot.mouseMove(canvas, start)
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=start)
+    for step in range(1, 6):  # a drag is many moves
+        qtbot.mouseMove(canvas, start + (end - start) * step / 5)
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=end)
+    moved = layer.data.geometry[new]
+    assert shapely.get_coordinates(moved)[1][1] == pytest.approx(Y - 1800, abs=30)
+    stack = layer.edit_session.undo_stack
+    assert stack.texts() == ["Add feature", f"Change geometry of feature {new}"]
+    actions.undo.trigger()
+    assert layer.data.geometry[new].equals(drawn)
+    actions.save_edits.trigger()
+    qtbot.waitUntil(lambda: not layer.is_modified, timeout=10000)
+    saved = gpd.read_file(parcels_file, layer="parcels")
+    assert sorted(saved["parcel_id"]) == ["P-1", "P-2"]
+    on_disk = saved.loc[saved["parcel_id"] == "P-2"].geometry.iloc[0]
+    assert on_disk.equals(drawn)
+    with sqlite3.connect(parcels_file) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_backspace_takes_back_a_point_and_esc_drops_the_feature(
+    qtbot: Any, digitizing: Any, dialogs: Any
+) -> None:
+    window, canvas = digitizing, digitizing.canvas
+    layer = _layer(window)
+    window.map_actions.toggle_snapping.trigger()  # off: points land where clicked
+    window.map_actions.add_feature.trigger()
+    for dx in (0, 300, 600):
+        _click(qtbot, canvas, _pixel(window, X - 1000 + dx, Y - 500))
+    assert len(window.digitizing.add_tool.points) == 3
+    qtbot.keyClick(canvas, Qt.Key.Key_Backspace)
+    assert len(window.digitizing.add_tool.points) == 2
+    qtbot.keyClick(canvas, Qt.Key.Key_Escape)
+    assert window.digitizing.add_tool.points == []
+    assert len(layer.data) == 1 and dialogs.names() == []
+
+
+def test_enter_finishes_and_a_cancelled_form_adds_nothing(
+    qtbot: Any, digitizing: Any, dialogs: Any
+) -> None:
+    window, canvas = digitizing, digitizing.canvas
+    layer = _layer(window)
+    window.map_actions.add_feature.trigger()
+    for x, y in [(X - 1000, Y - 500), (X - 700, Y - 500), (X - 700, Y - 200)]:
+        _click(qtbot, canvas, _pixel(window, x, y))
+    qtbot.keyClick(canvas, Qt.Key.Key_Return)  # no handler: the form is cancelled
+    assert dialogs.names() == ["FeatureFormDialog"]
+    assert len(layer.data) == 1
+    assert "not added" in window.status.currentMessage()
+
+
+def test_a_bow_tie_is_flagged_and_the_fix_is_offered_not_applied(
+    qtbot: Any, digitizing: Any, dialogs: Any, messages: Any
+) -> None:
+    window, canvas = digitizing, digitizing.canvas
+    layer = _layer(window)
+    window.map_actions.toggle_snapping.trigger()
+    window.map_actions.add_feature.trigger()
+    dialogs.handlers["FeatureFormDialog"] = _fill_form("BOW")
+    messages.answer = QMessageBox.StandardButton.No  # do not fix
+    for x, y in [
+        (X - 1200, Y - 1200),
+        (X - 800, Y - 800),
+        (X - 800, Y - 1200),
+        (X - 1200, Y - 800),
+    ]:
+        _click(qtbot, canvas, _pixel(window, x, y))
+    qtbot.keyClick(canvas, Qt.Key.Key_Return)
+    new = layer.data.index.max()
+    assert any("Self-intersection at" in text for text in messages.texts("question"))
+    assert not layer.data.geometry[new].is_valid  # kept as drawn: the user said no
+    assert new in layer.edit_session.problems
+
+
+def test_the_vertex_tool_adds_a_vertex_on_double_click_and_deletes_on_right_click(
+    qtbot: Any, digitizing: Any
+) -> None:
+    window, canvas = digitizing, digitizing.canvas
+    layer = _layer(window)
+    window.map_actions.vertex_tool.trigger()
+    on_edge = _pixel(window, X + 700, Y + 500)
+    double_click(canvas, on_edge)
+    assert len(shapely.get_coordinates(layer.data.geometry[1])) == 6
+    qtbot.mouseClick(canvas, Qt.MouseButton.RightButton, pos=on_edge)
+    assert len(shapely.get_coordinates(layer.data.geometry[1])) == 5
+    assert layer.edit_session.undo_stack.texts() == [
+        "Change geometry of feature 1",
+        "Change geometry of feature 1",
+    ]
