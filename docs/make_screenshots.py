@@ -244,6 +244,8 @@ def main() -> int:
     IMAGES.mkdir(parents=True, exist_ok=True)
     settings = tempfile.TemporaryDirectory(prefix="mapdesk-shots-")
     use_default_layout(settings.name)
+    # The shots' edits are journaled too: never in the user's own journal.
+    os.environ["MAPDESK_DATA_DIR"] = settings.name
     app = QApplication.instance() or QApplication(sys.argv[:1])
     project = open_demo_project()
     window = create_main_window(project, DEMO_NAME)

@@ -8,11 +8,13 @@ from typing import Any
 import geopandas as gpd
 
 from mapdesk.core.editing.changes import EditChanges
-from mapdesk.core.editing.saving import SaveError
+from mapdesk.core.editing.saving import CommitPoint, SaveError
 from mapdesk.io import gpkg_edit, whole_file
 
 
-def write_layer_edits(origin: Any, changes: EditChanges) -> gpd.GeoDataFrame | None:
+def write_layer_edits(
+    origin: Any, changes: EditChanges, at_commit_point: CommitPoint
+) -> gpd.GeoDataFrame | None:
     """Save ``changes`` to the file ``origin`` names; the re-read features when rewritten.
 
     GeoPackage layers are committed in place; Shapefile, GeoJSON, FlatGeobuf and
@@ -21,10 +23,13 @@ def write_layer_edits(origin: Any, changes: EditChanges) -> gpd.GeoDataFrame | N
     """
     path = Path(origin.path)
     if origin.driver == "GPKG" and path.suffix.lower() == ".gpkg":
-        gpkg_edit.commit_edits(path, origin.layer, changes)
+        gpkg_edit.commit_edits(path, origin.layer, changes, at_commit_point=at_commit_point)
         return None
     if origin.driver in whole_file.WHOLE_FILE_DRIVERS and path.is_file():
-        return whole_file.save_whole_file(path, origin.driver, origin.layer, changes.frame)
+        frame = whole_file.with_declared_integers(changes.frame, changes.field_types)
+        return whole_file.save_whole_file(
+            path, origin.driver, origin.layer, frame, at_commit_point=at_commit_point
+        )
     kind = origin.driver or path.suffix.lstrip(".").upper() or "this"
     raise SaveError(
         f"mapdesk cannot write edits back into {path.name} ({kind} source): your edits are "

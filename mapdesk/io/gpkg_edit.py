@@ -15,7 +15,7 @@ import json
 import math
 import sqlite3
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +45,11 @@ class FeatureTable:
 
 
 def commit_edits(
-    path: Path, layer: str | None, changes: EditChanges, busy_timeout_s: float = BUSY_TIMEOUT_S
+    path: Path,
+    layer: str | None,
+    changes: EditChanges,
+    busy_timeout_s: float = BUSY_TIMEOUT_S,
+    at_commit_point: Callable[[], None] = lambda: None,
 ) -> None:
     """Write ``changes`` into layer ``layer`` of the GeoPackage at ``path``.
 
@@ -76,6 +80,7 @@ def commit_edits(
             fid = None
             _touch_contents(connection, table, changes)
             connection.execute("COMMIT")
+            at_commit_point()
         except BaseException as exc:
             if connection.in_transaction:
                 connection.execute("ROLLBACK")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 import geopandas
@@ -36,6 +37,7 @@ from mapdesk.core.collector import collector_paused
 from mapdesk.core.errors import MapdeskError
 from mapdesk.io import fiona_reader
 from mapdesk.io.arrow_frame import frame_from_arrow
+from mapdesk.io.gpkg_rules import field_rules
 from mapdesk.io.messages import no_layers, translate
 from mapdesk.io.sources import LayerInfo
 
@@ -309,5 +311,35 @@ def read(gdal_path: str, layer: str | None, name: str) -> OgrRead:
                 return _exotic(gdal_path, layer, where)
             failures.append(exc)
             continue
-        return OgrRead(frame, _driver(gdal_path, layer), "pyogrio", tuple(notes))
+        info = _layer_meta(gdal_path, layer)
+        _declare_types(frame, info)
+        if info.get("driver") == "GPKG" and gdal_path.lower().endswith(".gpkg"):
+            table = layer or str(info.get("layer_name", ""))
+            if rules := field_rules(Path(gdal_path), table):
+                frame.attrs["field_rules"] = rules
+        return OgrRead(frame, str(info.get("driver", "")), "pyogrio", tuple(notes))
     raise translate(failures[0], where) from failures[0]
+
+
+def _layer_meta(gdal_path: str, layer: str | None) -> dict[str, Any]:
+    meta: dict[str, Any] = pyogrio.read_info(gdal_path, layer=layer, **open_options(gdal_path))
+    return meta
+
+
+def _declare_types(frame: pd.DataFrame, meta: dict[str, Any]) -> None:
+    """Keep the file's field and geometry types with the frame (``frame.attrs``).
+
+    pandas loses them (an INTEGER column with NULLs reads as float64, a DATE
+    as text, an empty layer has no geometries to tell its type): editing
+    checks typed values against what the file declares.
+    """
+    types = meta.get("ogr_types")
+    if types is not None:
+        subtypes = meta.get("ogr_subtypes") or [""] * len(types)
+        # A boolean is an integer with a subtype in GDAL: the subtype says more.
+        frame.attrs["field_types"] = {
+            str(name): str(sub if sub == "OFSTBoolean" else kind)
+            for name, kind, sub in zip(meta["fields"], types, subtypes, strict=True)
+        }
+    if meta.get("geometry_type"):
+        frame.attrs["geometry_type"] = str(meta["geometry_type"])

@@ -26,6 +26,7 @@ import json
 import os
 import secrets
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,13 @@ _MANIFEST = ".commit.json"
 
 
 def save_whole_file(
-    path: Path, driver: str, layer: str | None, frame: gpd.GeoDataFrame, *, new_file: bool = False
+    path: Path,
+    driver: str,
+    layer: str | None,
+    frame: gpd.GeoDataFrame,
+    *,
+    new_file: bool = False,
+    at_commit_point: Callable[[], None] = lambda: None,
 ) -> gpd.GeoDataFrame:
     """Replace the file at ``path`` with ``frame``; the features as saved (read back).
 
@@ -63,10 +70,13 @@ def save_whole_file(
     """
     if not new_file:
         _refuse_other_layers(path, layer)
-    temp = path.with_name(f".{path.stem}{_TEMP_TAG}{secrets.token_hex(4)}{path.suffix}")
+    # The process id in the name: recovery (any read of the file) leaves the
+    # temporary files of a save that is still running alone.
+    tag = f"{_TEMP_TAG}{os.getpid()}-{secrets.token_hex(4)}"
+    temp = path.with_name(f".{path.stem}{tag}{path.suffix}")
     pairs: list[tuple[Path, Path]] = []
     try:
-        _write(frame, temp, driver, layer)
+        _write(frame, temp, driver, layer, path.stem)
         pairs = _member_pairs(temp, path, driver)
         for written, _ in pairs:
             _fsync_file(written)
@@ -77,10 +87,31 @@ def save_whole_file(
         if isinstance(exc, SaveError):
             raise
         raise _save_error(path, exc) from exc
+    # The manifest is written: from here the save completes, even after a crash.
+    at_commit_point()
     if not new_file:
         _back_up(path, driver)
     _commit(pairs, manifest, _stale_members(path, driver))
     return saved
+
+
+_INTEGER_TYPES = {"OFTInteger": "Int32", "OFTInteger64": "Int64"}
+
+
+def with_declared_integers(
+    frame: gpd.GeoDataFrame, field_types: dict[str, str]
+) -> gpd.GeoDataFrame:
+    """``frame`` with integer fields that pandas read as float (for their NULLs) as
+    nullable integers again, so the rewritten file still declares them INTEGER."""
+    columns = {}
+    for name, declared in field_types.items():
+        wanted = _INTEGER_TYPES.get(declared)
+        if wanted and name in frame.columns and frame[name].dtype.kind == "f":
+            values = frame[name]
+            present = values.dropna()
+            if (present == present.round()).all():
+                columns[name] = values.astype(wanted)
+    return frame.assign(**columns) if columns else frame
 
 
 def recover_rewrite(path: Path) -> str | None:
@@ -94,7 +125,9 @@ def recover_rewrite(path: Path) -> str | None:
     prefix = f".{path.stem}{_TEMP_TAG}"
     if not folder.is_dir():
         return None
-    leftovers = [p for p in folder.iterdir() if p.name.startswith(prefix)]
+    leftovers = [
+        p for p in folder.iterdir() if p.name.startswith(prefix) and _of_dead_save(p, prefix)
+    ]
     if not leftovers:
         return None
     manifests = [p for p in leftovers if p.name.endswith(_MANIFEST)]
@@ -102,7 +135,7 @@ def recover_rewrite(path: Path) -> str | None:
         plan = json.loads(manifest.read_text(encoding="utf-8"))
         pairs = [(folder / a, folder / b) for a, b in plan["pairs"]]
         _commit(pairs, manifest, [folder / s for s in plan.get("stale", [])])
-    rest = [p for p in folder.iterdir() if p.name.startswith(prefix)]
+    rest = [p for p in folder.iterdir() if p.name.startswith(prefix) and _of_dead_save(p, prefix)]
     _remove_quietly(rest)
     _fsync_dir(folder)
     if manifests:
@@ -110,8 +143,27 @@ def recover_rewrite(path: Path) -> str | None:
     return f"{path.name}: an interrupted save was undone (the file is as it was before it)"
 
 
+def _of_dead_save(member: Path, prefix: str) -> bool:
+    """True unless ``member`` belongs to a save whose process is still running."""
+    pid_text = member.name[len(prefix) :].split("-", 1)[0]
+    if not pid_text.isdigit():
+        return True  # not a name mapdesk makes: a leftover
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False  # this process is saving it right now (another thread)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 # --- the steps ---------------------------------------------------------------------
-def _write(frame: gpd.GeoDataFrame, temp: Path, driver: str, layer: str | None) -> None:
+def _write(
+    frame: gpd.GeoDataFrame, temp: Path, driver: str, layer: str | None, final_name: str
+) -> None:
     """Write the new file. Single-file formats are made in memory and written by
     Python, whose OSError says exactly why a write failed (disk full, quota...);
     GDAL only says "cannot write feature". A shapefile set is written by GDAL."""
@@ -119,7 +171,7 @@ def _write(frame: gpd.GeoDataFrame, temp: Path, driver: str, layer: str | None) 
         pyogrio.write_dataframe(frame, temp, driver=driver, layer=layer)
         return
     buffer = io.BytesIO()
-    pyogrio.write_dataframe(frame, buffer, driver=driver, layer=layer or temp.stem)
+    pyogrio.write_dataframe(frame, buffer, driver=driver, layer=layer or final_name)
     with open(temp, "wb") as handle:
         handle.write(buffer.getbuffer())
 

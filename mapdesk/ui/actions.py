@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 
 from mapdesk.ui.icons import icon
@@ -39,7 +39,14 @@ class MapActions:
     measure_area: QAction
     add_feature: QAction
     vertex_tool: QAction
+    move_feature: QAction
+    split_features: QAction
+    reshape_features: QAction
+    merge_features: QAction
+    copy_features: QAction
+    paste_features: QAction
     toggle_snapping: QAction
+    snapping_options: QAction
     select_by_expression: QAction
     select_by_location: QAction
     select_all: QAction
@@ -238,6 +245,38 @@ _COMMANDS = (
         "S",
         "Snap to vertices and edges of the visible layers while digitising",
     ),
+    (
+        "merge_features",
+        "actionMergeFeatures",
+        "&Merge Selected Features",
+        "merge_features",
+        "",
+        "Merge the selected features into one (the first selected keeps its attributes)",
+    ),
+    (
+        "copy_features",
+        "actionCopyFeatures",
+        "&Copy Features",
+        "copy_features",
+        "Ctrl+C",
+        "Copy the selected features of the current layer",
+    ),
+    (
+        "paste_features",
+        "actionPasteFeatures",
+        "&Paste Features",
+        "paste_features",
+        "Ctrl+V",
+        "Paste the copied features into the layer being edited (reprojected)",
+    ),
+    (
+        "snapping_options",
+        "actionSnappingOptions",
+        "Snapping &Options…",
+        "snapping",
+        "",
+        "Choose the layers to snap to, vertices and/or edges, and the tolerance",
+    ),
     ("undo", "actionUndo", "&Undo", "undo", "Ctrl+Z", ""),
     ("redo", "actionRedo", "&Redo", "redo", "Ctrl+Shift+Z", ""),
     (
@@ -335,6 +374,30 @@ _MAP_TOOLS = (
         "",
         "Vertex Tool: drag a vertex; double-click an edge to add one, right-click one to delete it",
     ),
+    (
+        "move_feature",
+        "actionMoveFeature",
+        "Mo&ve Feature(s)",
+        "move_feature",
+        "",
+        "Move Features: drag a feature, or one of the selected ones to move them all",
+    ),
+    (
+        "split_features",
+        "actionSplitFeatures",
+        "S&plit Features",
+        "split_features",
+        "",
+        "Split Features: draw a line across features (the selected ones, if any) to cut them",
+    ),
+    (
+        "reshape_features",
+        "actionReshapeFeatures",
+        "&Reshape Features",
+        "reshape_features",
+        "",
+        "Reshape Features: draw a line across a feature's outline to replace that stretch of it",
+    ),
 )
 
 
@@ -356,8 +419,20 @@ def create_actions(parent: QObject) -> MapActions:
     ):
         action.setEnabled(False)
     actions.delete_selected.setEnabled(False)
-    for action in (actions.add_feature, actions.vertex_tool):
+    for action in (
+        actions.add_feature,
+        actions.vertex_tool,
+        actions.move_feature,
+        actions.split_features,
+        actions.reshape_features,
+        actions.merge_features,
+        actions.paste_features,
+    ):
         action.setEnabled(False)  # for the layer in edit mode only
+    # Ctrl+C/Ctrl+V copy features only while the map has the focus: in the
+    # attribute table they copy cells, in text fields text.
+    for action in (actions.copy_features, actions.paste_features):
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
     actions.toggle_snapping.setCheckable(True)
     actions.toggle_snapping.setChecked(True)
     actions.quit.setMenuRole(QAction.MenuRole.QuitRole)

@@ -148,8 +148,12 @@ class MainWindow(QMainWindow):
         edit = bar.addMenu("&Edit")  # second, as in QGIS
         edit.addActions([a.undo, a.redo])
         edit.addSeparator()
-        edit.addActions([a.add_feature, a.vertex_tool, a.delete_selected])
-        edit.addAction(a.toggle_snapping)
+        edit.addActions([a.copy_features, a.paste_features])
+        edit.addSeparator()
+        edit.addActions([a.add_feature, a.vertex_tool, a.move_feature])
+        edit.addActions([a.split_features, a.reshape_features, a.merge_features])
+        edit.addAction(a.delete_selected)
+        edit.addActions([a.toggle_snapping, a.snapping_options])
         edit.addSeparator()
         select = edit.addMenu("&Select")
         select.addActions([a.select, a.select_polygon, a.select_radius])
@@ -196,6 +200,8 @@ class MainWindow(QMainWindow):
 
     def _build_toolbars(self) -> None:
         a = self.map_actions
+        # Their shortcuts (Ctrl+C/V) work where the map has the focus.
+        self.canvas.addActions([a.copy_features, a.paste_features])
         self._toolbar("Project", "projectToolbar").addActions(
             [a.open_project, a.save_project, a.add_layer]
         )
@@ -211,6 +217,10 @@ class MainWindow(QMainWindow):
                 a.save_edits,
                 a.add_feature,
                 a.vertex_tool,
+                a.move_feature,
+                a.split_features,
+                a.reshape_features,
+                a.merge_features,
                 a.delete_selected,
                 a.toggle_snapping,
                 a.undo,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import Point
@@ -94,7 +97,13 @@ def test_saving_or_rolling_back_clears_the_layers_entries(
     journal: EditJournal, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     written: list[object] = []
-    monkeypatch.setattr(saving, "_writer", [lambda _origin, changes: written.append(changes)])
+
+    def writer(_origin: object, changes: object, at_commit_point: Callable[[], None]) -> None:
+        written.append(changes)
+        at_commit_point()
+        assert journal.pending() == []  # forgotten at the commit point, before renames
+
+    monkeypatch.setattr(saving, "_writer", [writer])
     layer = _editing(journal)
     layer.change_attribute_value(1, "pressure", 81)
     assert journal.pending()
@@ -113,3 +122,52 @@ def test_layers_without_a_file_are_not_journaled(journal: EditJournal) -> None:
     journal.follow(layer)
     layer.delete_feature(1)
     assert journal.pending() == []
+
+
+@pytest.mark.usefixtures("crashed")
+def test_leaving_edit_mode_with_everything_undone_forgets_the_journal(
+    journal: EditJournal,
+) -> None:
+    layer = _editing(journal)
+    layer.change_attribute_value(1, "pressure", 81)
+    layer.undo()
+    assert not layer.is_modified and journal.pending()
+    layer.stop_editing()
+    assert journal.pending() == []
+
+
+@pytest.mark.usefixtures("crashed")
+def test_list_fields_are_journaled(journal: EditJournal) -> None:
+    layer = _editing(journal)
+    layer.replace_data(layer.data.assign(tags=[np.array(["a", "b"]), np.array([]), None]))
+    layer.change_attribute_value(1, "pressure", 1)
+    assert journal.rows(journal.pending()[0].key)[1]["tags"] == ["a", "b"]
+
+
+def test_a_pid_reused_after_a_reboot_does_not_hide_the_edits(
+    journal: EditJournal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layer = _editing(journal)
+    layer.change_attribute_value(1, "pressure", 80)
+    assert journal.pending() == []  # written by this very process, this boot
+    monkeypatch.setattr(journal_module, "_boot_id", lambda: "the next boot")
+    assert [pending.name for pending in journal.pending()] == ["hydrants"]
+
+
+def test_a_journal_of_an_older_mapdesk_is_read_and_extended(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite"
+    with sqlite3.connect(path) as old:
+        old.execute(
+            "CREATE TABLE entries (id INTEGER PRIMARY KEY AUTOINCREMENT, layer_key TEXT NOT NULL,"
+            " layer_name TEXT NOT NULL, fid INTEGER NOT NULL, row TEXT, at TEXT NOT NULL)"
+        )
+        old.execute(
+            "INSERT INTO entries (layer_key, layer_name, fid, row, at) VALUES (?, ?, ?, ?, ?)",
+            ('["/data/hydrants.gpkg", "hydrants"]', "hydrants", 2, None, "2026-11-25T10:00:00"),
+        )
+    journal = EditJournal(path)
+    [pending] = journal.pending()  # the old entry is offered, not lost
+    assert pending.features == 1
+    layer = _editing(journal)
+    layer.change_attribute_value(1, "pressure", 70)  # and new entries are written
+    assert journal.rows(pending.key) == {2: None, 1: journal.rows(pending.key)[1]}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -214,3 +215,69 @@ def test_an_invalid_geometry_is_flagged_with_where_and_never_fixed_silently() ->
     layer.change_geometry(1, fixed)
     assert 1 not in layer.edit_session.problems
     assert shapely.area(layer.data.geometry[1]) == pytest.approx(8.0)
+
+
+def test_a_change_of_height_alone_is_a_change_to_save() -> None:
+    frame = gpd.GeoDataFrame(
+        {"name": ["mast"]},
+        geometry=[Point(0, 0, 1)],
+        index=pd.Index([1], name="fid"),
+        crs="EPSG:26919",
+    )
+    layer = VectorLayer(frame, "towers")
+    layer.start_editing(EDITOR)
+    layer.change_geometry(1, Point(0, 0, 99))
+    assert layer.edit_session.changes().changed == {1: frozenset({"geometry"})}
+
+
+def test_a_journal_that_cannot_write_stops_the_edit_with_nothing_half_done(
+    hydrants: VectorLayer,
+) -> None:
+    session = hydrants.edit_session
+    before = _snapshot(hydrants)
+
+    def disk_gone(_fids: object, _rows: object) -> None:
+        raise OSError("No space left on device")
+
+    session.row_listeners.append(disk_gone)
+    with pytest.raises(OSError):
+        hydrants.change_attribute_value(1, "pressure", 99)
+    assert _snapshot(hydrants) == before and session.current.at[1, "pressure"] == 60
+    assert session.undo_stack.texts() == [] and session.changes().is_empty
+    session.row_listeners.remove(disk_gone)
+    hydrants.change_attribute_value(1, "pressure", 99)
+    session.row_listeners.append(disk_gone)
+    with pytest.raises(OSError):
+        hydrants.undo()
+    assert hydrants.data.at[1, "pressure"] == 99 and session.undo_stack.can_undo
+
+
+def test_the_files_own_field_types_win_over_what_pandas_made_of_them() -> None:
+    frame = gpd.GeoDataFrame(
+        {"lanes": [2.0, np.nan], "opened": ["2024-05-01", None]},  # INTEGER with NULL, DATE
+        geometry=[Point(0, 0), Point(1, 1)],
+        index=pd.Index([1, 2], name="fid"),
+        crs="EPSG:26919",
+    )
+    frame.attrs["field_types"] = {"lanes": "OFTInteger", "opened": "OFTDate"}
+    layer = VectorLayer(frame, "roads")
+    layer.start_editing(EDITOR)
+    with pytest.raises(AttributeValueError, match='"lanes" holds whole numbers'):
+        layer.change_attribute_value(1, "lanes", 2.5)
+    with pytest.raises(AttributeValueError, match='"opened" holds dates'):
+        layer.change_attribute_value(1, "opened", "next tuesday")
+    layer.change_attribute_value(2, "lanes", "4")
+    layer.change_attribute_value(2, "opened", "2025-01-31")
+    assert layer.data.at[2, "lanes"] == 4.0 and layer.data.at[2, "opened"] == "2025-01-31"
+
+
+def test_an_empty_layer_takes_only_its_declared_geometry_type() -> None:
+    frame = gpd.GeoDataFrame(
+        {"name": pd.Series([], dtype=str)}, geometry=[], crs="EPSG:26919"
+    ).rename_axis("fid")
+    frame.attrs["geometry_type"] = "Point"
+    layer = VectorLayer(frame, "new hydrants")
+    layer.start_editing(EDITOR)
+    with pytest.raises(EditError, match="holds points"):
+        layer.add_feature(LineString([(0, 0), (1, 1)]))
+    assert layer.add_feature(Point(1, 1), {"name": "H-1"}) == 1

@@ -88,3 +88,23 @@ def test_points_snap_to_their_position() -> None:
     stations = project_geometry(gpd.GeoSeries([Point(3, 4)]), None, None)
     target = snap_point([("Stations", stations)], 3.5, 4.2, 1.0, SnapSettings())
     assert target is not None and (target.x, target.y, target.kind) == (3.0, 4.0, "vertex")
+
+
+def test_vertex_edits_keep_heights() -> None:
+    ridge = Polygon([(0, 0, 5), (10, 0, 6), (10, 10, 7), (0, 10, 8)])
+    moved = moved_vertex(ridge, 1, 12, 0)
+    assert moved.has_z and list(moved.exterior.coords)[1] == (12.0, 0.0, 6.0)
+    first = moved_vertex(ridge, 0, -1, -1)
+    ring = list(first.exterior.coords)
+    assert ring[0] == ring[-1] == (-1.0, -1.0, 5.0)
+    bent = inserted_vertex(ridge, 0, 5, -1)
+    assert list(bent.exterior.coords)[1] == (5.0, -1.0, 5.5)  # Z between its neighbours
+
+
+def test_geometry_collections_are_not_snapped_to() -> None:
+    mixed = project_geometry(
+        gpd.GeoSeries([shapely.GeometryCollection([Point(0, 0), LineString([(0, 0), (5, 5)])])]),
+        None,
+        None,
+    )
+    assert snap_point([("Mixed", mixed)], 0.1, 0.1, 1.0, SnapSettings()) is None

@@ -40,7 +40,7 @@ from mapdesk.io.loader import load_layer
 from mapdesk.io.recovery import recover_interrupted_save
 
 FEATURES = 3000
-SUFFIX = {"gpkg": ".gpkg", "shp": ".shp", "geojson": ".geojson", "fgb": ".fgb"}
+SUFFIX = {"gpkg": ".gpkg", "shp": ".shp", "geojson": ".geojson", "fgb": ".fgb", "kml": ".kml"}
 
 
 def make_layer(path: Path) -> None:
@@ -54,6 +54,9 @@ def make_layer(path: Path) -> None:
         geometry=shapely.points(rng.uniform(390000, 420000, (FEATURES, 2))),
         crs="EPSG:26919",
     )
+    if path.suffix == ".kml":  # KML is longitude/latitude only
+        frame.to_crs(4326).to_file(path, driver="LIBKML", engine="pyogrio")
+        return
     frame.to_file(path, engine="pyogrio")
 
 
@@ -64,11 +67,13 @@ def edit(path: Path) -> Any:
     fids = list(layer.data.index)
     for fid in fids[:300]:
         layer.change_attribute_value(fid, "status", "Closed")
+    first = layer.data.geometry.iloc[0]  # in the file's CRS, whichever it is
     for fid in fids[300:350]:
-        layer.change_geometry(fid, shapely.Point(400000, 4830000))
+        layer.change_geometry(fid, first)
     layer.delete_features(fids[-50:])
     for i in range(50):
-        layer.add_feature(shapely.Point(401000 + i, 4831000), {"asset_id": f"N-{i}", "priority": 2})
+        moved = shapely.Point(first.x + i * 1e-4, first.y)
+        layer.add_feature(moved, {"asset_id": f"N-{i}", "priority": 2})
     return layer
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 SCRIPT = Path(__file__).with_name("save_faults.py")
-FORMATS = ["gpkg", "shp", "geojson", "fgb"]
+FORMATS = ["gpkg", "shp", "geojson", "fgb", "kml"]
 
 
 def _run(*args: str) -> Any:

@@ -20,7 +20,9 @@ from shapely.geometry import Point, Polygon
 
 import mapdesk  # noqa: F401  (registers the reader and the edit writer)
 from mapdesk.core.editing.saving import SaveError
+from mapdesk.core.errors import MapdeskError
 from mapdesk.core.layer import VectorLayer
+from mapdesk.core.virtual_fields import add_virtual_field
 from mapdesk.io import whole_file
 from mapdesk.io.gpkg_edit import blob_envelope, gpkg_blob
 from mapdesk.io.loader import load_layer
@@ -221,9 +223,10 @@ def test_a_crash_between_shapefile_renames_is_rolled_forward_on_next_open(
         real_replace(source, target)
 
     monkeypatch.setattr(whole_file.os, "replace", crash_after_two)
+    monkeypatch.setattr(whole_file.os, "getpid", lambda: 2**22 + 17)  # a process now gone
     with pytest.raises(SystemExit):
         layer.commit_changes()
-    monkeypatch.setattr(whole_file.os, "replace", real_replace)
+    monkeypatch.undo()
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".commit.json")]
     assert [Path(t).suffix for t in renames] == [".json", ".shp", ".shx"]
     reopened = load_layer(str(path), None)  # recovery runs before the read
@@ -282,3 +285,88 @@ def test_a_geopackage_left_mid_transaction_by_a_killed_save_reads_as_before(
     assert any("interrupted was undone" in warning for warning in layer.warnings)
     assert _table_rows(city_gpkg, "parcels") == before
     assert len(layer.data) == 20
+
+
+def test_a_save_still_running_keeps_its_temporary_files_when_the_file_is_opened(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "roads.geojson"
+    _parcels(2).to_file(path, driver="GeoJSON", engine="pyogrio")
+    # Another thread of this mapdesk is writing roads.shp's new version.
+    writing = tmp_path / f".roads.mapdesk-save-{os.getpid()}-0a1b2c3d.shp"
+    writing.write_bytes(b"half written")
+    load_layer(str(path), None)
+    assert writing.exists()
+
+
+def test_rewrites_keep_integer_fields_the_layer_name_and_virtual_fields(tmp_path: Path) -> None:
+    frame = gpd.GeoDataFrame(
+        {"lanes": pd.array([2, None, 4], dtype="Int32"), "name": ["A", "B", "C"]},
+        geometry=[Point(0, 0), Point(50, 50), Point(100, 0)],
+        crs="EPSG:26919",
+    )
+    for name, driver in (("roads.shp", "ESRI Shapefile"), ("roads.fgb", "FlatGeobuf")):
+        path = tmp_path / name
+        frame.to_file(path, driver=driver, engine="pyogrio")
+        layer = load_layer(str(path), None)
+        assert layer.data.attrs["field_types"]["lanes"] == "OFTInteger"
+        add_virtual_field(layer, "double", "lanes * 2")
+        layer.start_editing()
+        layer.add_feature(Point(70, 70), {"name": "D", "lanes": 6})
+        layer.commit_changes()
+        info = pyogrio.read_info(path)
+        assert dict(zip(info["fields"], info["ogr_types"], strict=True))["lanes"] == "OFTInteger"
+        assert [str(row[0]) for row in pyogrio.list_layers(path)] == ["roads"]
+        data = layer.data
+        assert "double" not in info["fields"]
+        assert (data["double"].fillna(-1) == (data["lanes"] * 2).fillna(-1)).all()
+
+
+@pytest.fixture
+def ruled_gpkg(tmp_path: Path) -> Path:
+    """Hydrants with a default status, coded statuses and a 1-5 priority range."""
+    path = tmp_path / "hydrants.gpkg"
+    gpd.GeoDataFrame(
+        {"asset_id": ["H-1"], "priority": [3]}, geometry=[Point(0, 0)], crs="EPSG:26919"
+    ).to_file(path, layer="hydrants", engine="pyogrio")
+    with sqlite3.connect(path) as connection:
+        connection.executescript(
+            """
+            ALTER TABLE hydrants ADD COLUMN status TEXT DEFAULT 'Open';
+            CREATE TABLE gpkg_data_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL,
+                name TEXT, title TEXT, description TEXT, mime_type TEXT, constraint_name TEXT);
+            CREATE TABLE gpkg_data_column_constraints (constraint_name TEXT NOT NULL,
+                constraint_type TEXT NOT NULL, value TEXT, min NUMERIC, min_is_inclusive BOOLEAN,
+                max NUMERIC, max_is_inclusive BOOLEAN, description TEXT);
+            INSERT INTO gpkg_data_columns (table_name, column_name, constraint_name)
+                VALUES ('hydrants', 'status', 'statuses'), ('hydrants', 'priority', 'one_to_five');
+            INSERT INTO gpkg_data_column_constraints (constraint_name, constraint_type, value,
+                description) VALUES ('statuses', 'enum', 'Open', 'In service'),
+                ('statuses', 'enum', 'Closed', 'Out of service'),
+                ('statuses', 'enum', 'Assigned', 'Crew assigned');
+            INSERT INTO gpkg_data_column_constraints (constraint_name, constraint_type, min, max)
+                VALUES ('one_to_five', 'range', 1, 5);
+            """
+        )
+    return path
+
+
+def test_defaults_and_coded_values_the_geopackage_declares_are_kept(ruled_gpkg: Path) -> None:
+    layer = load_layer(str(ruled_gpkg), "hydrants")
+    rules = layer.data.attrs["field_rules"]
+    assert rules["status"]["default"] == "Open"
+    assert rules["status"]["codes"] == {
+        "Open": "In service",
+        "Closed": "Out of service",
+        "Assigned": "Crew assigned",
+    }
+    layer.start_editing()
+    fid = layer.add_feature(Point(5, 5), {"asset_id": "H-2", "priority": 2})
+    assert layer.data.at[fid, "status"] == "Open"  # the default
+    with pytest.raises(MapdeskError, match=r'"status" takes one of Open, Closed, Assigned'):
+        layer.change_attribute_value(fid, "status", "Pending")
+    with pytest.raises(MapdeskError, match=r'"priority" of layer "hydrants" takes values from 1'):
+        layer.change_attribute_value(fid, "priority", 9)
+    layer.change_attribute_value(fid, "status", "Assigned")
+    layer.commit_changes()
+    assert load_layer(str(ruled_gpkg), "hydrants").data.at[fid, "status"] == "Assigned"

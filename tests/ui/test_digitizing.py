@@ -189,3 +189,138 @@ def test_the_vertex_tool_adds_a_vertex_on_double_click_and_deletes_on_right_clic
         "Change geometry of feature 1",
         "Change geometry of feature 1",
     ]
+
+
+def test_move_features_drags_the_selection_in_one_step(qtbot: Any, digitizing: Any) -> None:
+    window, canvas = digitizing, digitizing.canvas
+    layer = _layer(window)
+    layer.add_feature(Polygon([(X, Y), (X + 200, Y), (X + 200, Y + 200)]), {"parcel_id": "P-2"})
+    layer.selection.apply([1, 2])
+    window.map_actions.toggle_snapping.trigger()  # off: the drag lands where released
+    window.map_actions.move_feature.trigger()
+    start, end = _pixel(window, X + 700, Y + 700), _pixel(window, X + 700, Y + 400)
+    qtbot.mouseMove(canvas, start)
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=start)
+    for step in range(1, 4):
+        qtbot.mouseMove(canvas, start + (end - start) * step / 3)
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=end)
+    first, second = layer.data.geometry[1], layer.data.geometry[2]
+    assert first.bounds[1] == pytest.approx(Y + 200, abs=30)  # both went 300 m south
+    assert second.bounds[1] == pytest.approx(Y - 300, abs=30)
+    assert layer.edit_session.undo_stack.texts()[-1] == "Move 2 features"
+    window.map_actions.undo.trigger()
+    assert layer.data.geometry[1].bounds[1] == Y + 500
+
+
+def test_merge_copy_and_paste_from_the_edit_menu(qtbot: Any, digitizing: Any) -> None:
+    window, actions = digitizing, digitizing.map_actions
+    layer = _layer(window)
+    districts = window.project.layers.by_name("Districts")
+    window.layer_panel.select_layer(districts)
+    districts.selection.apply([0, 1])
+    assert actions.copy_features.isEnabled() and not actions.paste_features.isEnabled()
+    actions.copy_features.trigger()
+    window.layer_panel.select_layer(layer)
+    assert actions.paste_features.isEnabled()
+    actions.paste_features.trigger()
+    assert len(layer.data) == 3
+    assert "2 features pasted; fields not in this layer: district" in window.status.currentMessage()
+    pasted = sorted(layer.selection.fids.tolist())
+    assert actions.merge_features.isEnabled()
+    actions.merge_features.trigger()
+    assert len(layer.data) == 2
+    merged = layer.data.geometry[pasted[0]]
+    assert merged.area == pytest.approx(6000 * 4000)  # the two districts, one polygon
+    assert layer.edit_session.undo_stack.texts() == ["Paste 2 features", "Merge 2 features"]
+
+
+def test_split_features_cuts_the_parcel_the_line_crosses(qtbot: Any, digitizing: Any) -> None:
+    window, canvas = digitizing, digitizing.canvas
+    layer = _layer(window)
+    window.map_actions.toggle_snapping.trigger()
+    window.map_actions.split_features.trigger()
+    for x, y in [(X + 600, Y + 300), (X + 600, Y + 1100)]:
+        _click(qtbot, canvas, _pixel(window, x, y))
+    qtbot.keyClick(canvas, Qt.Key.Key_Return)
+    assert len(layer.data) == 2 and set(layer.data["parcel_id"]) == {"P-1"}
+    areas = sorted(layer.data.geometry.area)
+    assert areas[0] == pytest.approx(100 * 400, rel=0.1)  # the strip west of the cut
+    assert layer.edit_session.undo_stack.texts() == ["Split feature"]
+
+
+def test_the_feature_form_offers_coded_values_and_defaults(qtbot: Any) -> None:
+    from mapdesk.core.errors import MapdeskError
+    from mapdesk.ui.dialogs.feature_form import FeatureFormDialog
+
+    def check(values: Any) -> dict[str, Any]:
+        if values.get("priority") not in (None, "1", "2", "3"):
+            raise MapdeskError(f'Field "priority" takes values from 1 to 3: {values["priority"]!r}')
+        return dict(values)
+
+    rules = {
+        "status": {"default": "Open", "codes": {"Open": "In service", "Closed": "Closed"}},
+        "priority": {"default": 2},
+    }
+    form = FeatureFormDialog(
+        "hydrants", [("status", "str"), ("priority", "int64")], check, None, rules
+    )
+    qtbot.addWidget(form)
+    assert form.choices["status"].currentData() == "Open"
+    assert [form.choices["status"].itemText(i) for i in range(3)] == [
+        "NULL",
+        "Open — In service",
+        "Closed",
+    ]
+    assert form.edits["priority"].text() == "2"
+    form.edits["priority"].setText("9")
+    form.accept()
+    assert form.result() != form.DialogCode.Accepted
+    assert "takes values from 1 to 3" in form.problem.text()
+    form.choices["status"].setCurrentIndex(2)
+    form.edits["priority"].setText("3")
+    form.accept()
+    assert form.values == {"status": "Closed", "priority": "3"}
+
+
+def test_reshape_features_grows_the_parcel_out_to_the_drawn_line(
+    qtbot: Any, digitizing: Any
+) -> None:
+    window, canvas = digitizing, digitizing.canvas
+    layer = _layer(window)
+    window.map_actions.toggle_snapping.trigger()
+    window.map_actions.reshape_features.trigger()
+    # From inside the lot, out past its east edge and back in: a 200 x 200 pocket.
+    for x, y in [(X + 800, Y + 600), (X + 1100, Y + 600), (X + 1100, Y + 800), (X + 800, Y + 800)]:
+        _click(qtbot, canvas, _pixel(window, x, y))
+    qtbot.mouseClick(canvas, Qt.MouseButton.RightButton, pos=_pixel(window, X + 800, Y + 800))
+    assert layer.data.geometry[1].area == pytest.approx(400 * 400 + 200 * 200, rel=0.05)
+    assert layer.edit_session.undo_stack.texts() == ["Reshape feature"]
+
+
+def test_snapping_options_choose_the_layers_and_the_tolerance(
+    qtbot: Any, digitizing: Any, dialogs: Any
+) -> None:
+    window = digitizing
+    controller = window.digitizing
+
+    def only_roads(dialog: Any) -> int:
+        dialog.all_layers.setChecked(False)
+        for row in range(dialog.layers.count()):
+            item = dialog.layers.item(row)
+            item.setCheckState(
+                Qt.CheckState.Checked if item.text() == "Roads" else Qt.CheckState.Unchecked
+            )
+        dialog.tolerance.setValue(20)
+        dialog.accept()
+        return int(dialog.result())
+
+    dialogs.handlers["SnappingOptionsDialog"] = only_roads
+    window.map_actions.snapping_options.trigger()
+    assert controller.snapping.tolerance_px == 20
+    assert controller.snapping.layer_ids == {window.project.layers.by_name("Roads").id}
+    resolution = window.canvas.view.resolution
+    # Beside the districts' shared corner: not snapped (Districts is not chosen) ...
+    assert controller.snap(X + 3 * resolution, Y - 2000 + 2 * resolution) is None
+    # ... beside Congress St (a road), snapped onto it.
+    target = controller.snap(X, Y + 4 * resolution)
+    assert target is not None and target.layer_name == "Roads"

@@ -7,10 +7,11 @@ from, so an edit that was undone, or changed a value back, writes nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -30,6 +31,9 @@ class EditChanges:
     added: tuple[Any, ...]
     changed: dict[Any, frozenset[str]]
     deleted: tuple[Any, ...]
+    #: The file's own field types (GDAL's names) where the reader recorded them:
+    #: a rewrite keeps an INTEGER column with NULLs an INTEGER column.
+    field_types: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_empty(self) -> bool:
@@ -49,7 +53,11 @@ class EditChanges:
 
 
 def edit_changes(
-    base: gpd.GeoDataFrame, current: gpd.GeoDataFrame, touched: Iterable[Any], stored: list[str]
+    base: gpd.GeoDataFrame,
+    current: gpd.GeoDataFrame,
+    touched: Iterable[Any],
+    stored: list[str],
+    field_types: dict[str, str] | None = None,
 ) -> EditChanges:
     """The changes between ``base`` and ``current`` among the ``touched`` fids."""
     added, deleted, changed = [], [], {}
@@ -64,7 +72,7 @@ def edit_changes(
             if fields:
                 changed[fid] = fields
     frame = current[stored] if list(current.columns) != stored else current
-    return EditChanges(frame, tuple(added), changed, tuple(deleted))
+    return EditChanges(frame, tuple(added), changed, tuple(deleted), dict(field_types or {}))
 
 
 def _sort_key(fid: Any) -> tuple[str, Any]:
@@ -81,7 +89,10 @@ def same_value(a: Any, b: Any) -> bool:
     if isinstance(a, shapely.Geometry) or isinstance(b, shapely.Geometry):
         if a is None or b is None:
             return a is b
-        return bool(shapely.equals_exact(a, b, tolerance=0.0)) and a.geom_type == b.geom_type
+        # Identical: the same type and every coordinate, Z and M included.
+        return bool(shapely.equals_identical(a, b))
+    if isinstance(a, (list, np.ndarray)) or isinstance(b, (list, np.ndarray)):
+        return bool(np.array_equal(np.asarray(a, dtype=object), np.asarray(b, dtype=object)))
     if is_missing(a) or is_missing(b):
         return is_missing(a) and is_missing(b)
     try:

@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS entries (
     fid INTEGER NOT NULL,
     row TEXT,
     at TEXT NOT NULL,
-    pid INTEGER NOT NULL
+    pid INTEGER NOT NULL,
+    boot TEXT NOT NULL
 )
 """
 
@@ -62,6 +63,18 @@ class JournaledLayer:
         noun = "feature" if self.features == 1 else "features"
         where = Path(self.path).name + (f", layer {self.layer}" if self.layer else "")
         return f"{self.name} ({where}): {self.features} {noun} edited, last at {self.last_edit}"
+
+
+#: Columns later versions added, with the value old entries get.
+_ADDED_COLUMNS = {"pid": "INTEGER NOT NULL DEFAULT 0", "boot": "TEXT NOT NULL DEFAULT ''"}
+
+
+def _add_missing_columns(connection: sqlite3.Connection) -> None:
+    """Bring a journal written by an older mapdesk up to date (its entries kept)."""
+    present = {str(row[1]) for row in connection.execute("PRAGMA table_info(entries)")}
+    for name, definition in _ADDED_COLUMNS.items():
+        if name not in present:
+            connection.execute(f"ALTER TABLE entries ADD COLUMN {name} {definition}")
 
 
 def layer_key(layer: VectorLayer) -> str | None:
@@ -86,6 +99,7 @@ class EditJournal:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=FULL")
             connection.execute(_SCHEMA)
+            _add_missing_columns(connection)
             self._connection = connection
         return self._connection
 
@@ -113,11 +127,14 @@ class EditJournal:
 
         session.row_listeners.append(record)
         session.end_listeners.append(discard)
+        # A rewrite may renumber the features: entries must go before the
+        # renames, once the save is sure to land, not after them.
+        session.commit_listeners.append(discard)
 
     def record(self, key: str, name: str, fids: Sequence[Any], rows: gpd.GeoDataFrame) -> None:
         """Append the rows ``fids`` now have (absent: deleted), durably."""
         at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        pid = os.getpid()
+        pid, boot = os.getpid(), _boot_id()
         entries = [
             (
                 key,
@@ -126,6 +143,7 @@ class EditJournal:
                 _encode_row(rows.loc[fid]) if fid in rows.index else None,
                 at,
                 pid,
+                boot,
             )
             for fid in fids
         ]
@@ -133,8 +151,8 @@ class EditJournal:
             db = self._db()
             db.execute("BEGIN IMMEDIATE")
             db.executemany(
-                "INSERT INTO entries (layer_key, layer_name, fid, row, at, pid) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO entries (layer_key, layer_name, fid, row, at, pid, boot) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 entries,
             )
             db.execute("COMMIT")
@@ -155,13 +173,14 @@ class EditJournal:
             return []
         query = (
             "SELECT layer_key, max(layer_name), count(DISTINCT fid), max(at), "
-            "group_concat(DISTINCT pid) FROM entries GROUP BY layer_key ORDER BY min(id)"
+            "group_concat(DISTINCT pid || '@' || boot) FROM entries "
+            "GROUP BY layer_key ORDER BY min(id)"
         )
         with self._lock:
             found = self._db().execute(query).fetchall()
         layers = []
         for key, name, count, at, pids in found:
-            if any(_running(int(pid)) for pid in str(pids).split(",")):
+            if any(_still_editing(writer) for writer in str(pids).split(",")):
                 continue
             path, layer = json.loads(key)
             layers.append(JournaledLayer(key, path, layer, name, int(count), str(at)))
@@ -189,6 +208,20 @@ class EditJournal:
         return len(rows)
 
 
+def _boot_id() -> str:
+    """This boot of the machine (Linux's boot_id): a pid means nothing across reboots."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return ""
+
+
+def _still_editing(writer: str) -> bool:
+    """True when the mapdesk that wrote ``pid@boot`` entries is still running."""
+    pid, _, boot = writer.partition("@")
+    return boot == _boot_id() and _running(int(pid))
+
+
 def _running(pid: int) -> bool:
     """True when process ``pid`` is alive (this one included)."""
     if pid == os.getpid():
@@ -210,7 +243,13 @@ def _encode_row(row: pd.Series) -> str:
 def _encode(value: Any) -> Any:
     if isinstance(value, shapely.Geometry):
         return {"$wkb": base64.b64encode(shapely.to_wkb(value, flavor="iso")).decode()}
-    if is_missing(value) if not isinstance(value, (list, dict, np.ndarray)) else False:
+    if isinstance(value, np.ndarray):  # a list field (GeoJSON arrays)
+        return [_encode(item) for item in value.tolist()]
+    if isinstance(value, (list, tuple)):
+        return [_encode(item) for item in value]
+    if isinstance(value, dict):
+        return {str(k): _encode(v) for k, v in value.items()}
+    if is_missing(value):
         return None
     if isinstance(value, np.generic):
         value = value.item()

@@ -18,6 +18,7 @@ from mapdesk.core.editing.changes import EditChanges
 from mapdesk.core.editing.saving import write_edits
 from mapdesk.core.editing.session import EditError, EditSession
 from mapdesk.core.editing.tracking import EditorIdentity
+from mapdesk.core.expression import evaluate
 
 
 class LayerEditing:
@@ -82,6 +83,7 @@ class LayerEditing:
                 f'Layer "{self.name}" has unsaved edits: save them or roll them back first'
             )
         self._edit_session.undo_stack.changed.disconnect(self.edits_changed.emit)
+        self._edit_session.close()
         self._edit_session = None
         self.editing_changed.emit(False)
 
@@ -128,7 +130,12 @@ class LayerEditing:
         """
         changes = self.begin_commit()
         try:
-            saved = write_edits(self.origin, changes) if not changes.is_empty else None
+            session = self._session()
+            saved = (
+                write_edits(self.origin, changes, session.reached_commit_point)
+                if not changes.is_empty
+                else None
+            )
         except BaseException:
             self.end_commit(None, None)
             raise
@@ -156,7 +163,9 @@ class LayerEditing:
         session.saving = False
         if changes is None:
             return
-        session.saved(_with_virtual_fields(saved, session.current) if saved is not None else None)
+        session.saved(
+            _with_virtual_fields(saved, self.virtual_fields) if saved is not None else None
+        )
 
     def saved_as(self, origin: Any, changes: EditChanges, saved: gpd.GeoDataFrame) -> None:
         """The edited features were written to a new file (Save As): it is the layer's now.
@@ -180,9 +189,12 @@ class LayerEditing:
         return self._edit_session
 
 
-def _with_virtual_fields(saved: gpd.GeoDataFrame, edited: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The re-read features with the virtual-field columns of the edited ones (same rows)."""
-    missing = [c for c in edited.columns if c not in saved.columns]
-    for column in missing:
-        saved[column] = edited[column].to_numpy()
+def _with_virtual_fields(saved: gpd.GeoDataFrame, fields: dict[str, str]) -> gpd.GeoDataFrame:
+    """The re-read features with their virtual fields computed again.
+
+    Computed, not copied: a rewrite may reorder the features (FlatGeobuf
+    sorts them along its spatial index).
+    """
+    for name, expression in fields.items():
+        saved[name] = evaluate(expression, saved).to_numpy()
     return saved

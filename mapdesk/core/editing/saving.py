@@ -20,9 +20,17 @@ class SaveError(MapdeskError):
     """A save that failed; the edits are kept, the file is as it was."""
 
 
+#: Called by a writer at its commit point: from then on the save lands (a crash
+#: after it is rolled forward), so the edit journal may forget the edits.
+CommitPoint = Callable[[], None]
 #: Writes ``changes`` to the layer's origin; returns the features as saved when
 #: the save renumbered them (a rewritten shapefile), else None.
-EditWriter = Callable[[Any, EditChanges], "gpd.GeoDataFrame | None"]
+EditWriter = Callable[[Any, EditChanges, CommitPoint], "gpd.GeoDataFrame | None"]
+
+
+def _nothing() -> None:
+    return None
+
 
 _writer: list[EditWriter] = []
 
@@ -32,10 +40,13 @@ def register_edit_writer(writer: EditWriter) -> None:
     _writer[:] = [writer]
 
 
-def write_edits(origin: Any, changes: EditChanges) -> gpd.GeoDataFrame | None:
+def write_edits(
+    origin: Any, changes: EditChanges, at_commit_point: CommitPoint = _nothing
+) -> gpd.GeoDataFrame | None:
     """Write ``changes`` to ``origin`` through the registered writer."""
     if origin is None:
+        at_commit_point()
         return None
     if not _writer:
         raise SaveError("mapdesk cannot save edits here: no file writer is installed")
-    return _writer[0](origin, changes)
+    return _writer[0](origin, changes, at_commit_point)

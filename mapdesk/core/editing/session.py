@@ -15,13 +15,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.ops
 
 from mapdesk.core.editing.changes import EditChanges, edit_changes
 from mapdesk.core.editing.rows import new_rows, rows_of, set_value, with_rows
 from mapdesk.core.editing.tracking import EditorIdentity, tracked_values
 from mapdesk.core.editing.undo import RowsCommand, UndoStack
 from mapdesk.core.editing.validity import GeometryProblem, geometry_problem
-from mapdesk.core.editing.values import field_value
+from mapdesk.core.editing.values import AttributeValueError, field_value
 from mapdesk.core.errors import MapdeskError
 
 #: Shapely type ids (0 Point ... 6 MultiPolygon) -> the kind of feature.
@@ -34,6 +35,8 @@ _KIND_OF_TYPE_ID = {
     5: "line",
     6: "polygon",
 }
+#: The geometry type a file declares (GDAL's names) -> the kind of feature.
+_KIND_OF_DECLARED = {"Point": "point", "LineString": "line", "Polygon": "polygon"}
 #: Shapely geometry type -> the kind a layer holds (multi-part types included).
 _KINDS = {
     "Point": "point",
@@ -88,12 +91,22 @@ class EditSession:
         self._computed = computed_fields
         self._touched: set[Any] = set()
         self._next_fid = int(base.index.max()) + 1 if len(base) else 1
-        self._kind = _layer_kind(base)
+        #: The file's own field types (GDAL's names), when the reader recorded them.
+        self._field_types: dict[str, str] = dict(base.attrs.get("field_types", {}))
+        #: Defaults, coded values and ranges the file declares, per field.
+        self.field_rules: dict[str, dict[str, Any]] = dict(base.attrs.get("field_rules", {}))
+        #: The geometry type the file declares ("Polygon", "MultiLineString"...).
+        self._declared_type = str(base.attrs.get("geometry_type", "")).removesuffix(" Z")
+        self._kind = _layer_kind(base) or _KIND_OF_DECLARED.get(
+            self._declared_type.removeprefix("Multi")
+        )
         #: Called with (fids, rows) each time features are set (edit, undo, redo):
         #: the edit journal writes them down.
         self.row_listeners: list[Callable[[Sequence[Any], gpd.GeoDataFrame], None]] = []
         #: Called when the pending edits end (saved or rolled back).
         self.end_listeners: list[Callable[[], None]] = []
+        #: Called at a save's commit point, possibly from the saving thread.
+        self.commit_listeners: list[Callable[[], None]] = []
         #: True while a save is writing: edits wait (they would be lost from it).
         self.saving = False
         #: Invalid geometries among the edited features: fid -> why and where.
@@ -134,7 +147,7 @@ class EditSession:
     def changes(self, stored: list[str] | None = None) -> EditChanges:
         """What a save must write; ``stored`` limits the fields (virtual ones left out)."""
         fields = stored if stored is not None else list(self._current.columns)
-        return edit_changes(self._base, self._current, self._touched, fields)
+        return edit_changes(self._base, self._current, self._touched, fields, self._field_types)
 
     # --- edits -----------------------------------------------------------------
     def add_feature(self, geometry: Any, attributes: Mapping[str, Any] | None = None) -> int:
@@ -142,7 +155,10 @@ class EditSession:
         return self.add_features([geometry], [attributes or {}])[0]
 
     def add_features(
-        self, geometries: Sequence[Any], attributes: Sequence[Mapping[str, Any]]
+        self,
+        geometries: Sequence[Any],
+        attributes: Sequence[Mapping[str, Any]],
+        text: str = "",
     ) -> list[int]:
         """Add features in one undo step; their new fids, in order."""
         if len(geometries) != len(attributes):
@@ -155,7 +171,7 @@ class EditSession:
         fids = list(range(self._next_fid, self._next_fid + len(records)))
         self._next_fid += len(records)
         after = new_rows(self._current, fids, records)
-        text = "Add feature" if len(fids) == 1 else f"Add {len(fids)} features"
+        text = text or ("Add feature" if len(fids) == 1 else f"Add {len(fids)} features")
         self._push(text, fids, after)
         return fids
 
@@ -182,6 +198,91 @@ class EditSession:
         for name, value in self._tracked(created=False).items():
             set_value(after, fid, name, value)
         self._push(f"Change geometry of feature {fid}", [fid], after, merge_key)
+
+    def change_geometries(self, geometries: Mapping[Any, Any], text: str) -> None:
+        """Replace several features' geometries in one undo step called ``text``."""
+        fids = list(geometries)
+        for fid in fids:
+            self._require(fid)
+        after = rows_of(self._current, fids)
+        shapes = [self._checked_geometry(geometries[fid]) for fid in fids]
+        after[after.geometry.name] = gpd.GeoSeries(shapes, index=after.index, crs=after.crs)
+        for name, value in self._tracked(created=False).items():
+            for fid in fids:
+                set_value(after, fid, name, value)
+        self._push(text, fids, after)
+
+    def merge_features(self, fids: Sequence[Any], keep: Any) -> Any:
+        """Merge features into ``keep`` (its attributes, their geometries' union), one step.
+
+        Raises
+        ------
+        EditError
+            Fewer than two features, or a union that is not of the layer's kind.
+        """
+        wanted = list(dict.fromkeys(fids))
+        if len(wanted) < 2 or keep not in wanted:
+            raise EditError("Select two or more features of the layer to merge them")
+        for fid in wanted:
+            self._require(fid)
+        union = shapely.union_all(self._current.geometry.loc[wanted].array)
+        if self._kind == "line":
+            union = shapely.line_merge(union)  # touching lines become one line
+        declared = self._declared_type
+        if declared and not declared.startswith("Multi") and union.geom_type.startswith("Multi"):
+            raise EditError(
+                f"The merged feature would have {shapely.get_num_geometries(union)} separate "
+                f'parts, and layer "{self.layer_name}" holds single {declared}s'
+            )
+        after = rows_of(self._current, [keep])
+        after[after.geometry.name] = gpd.GeoSeries(
+            [self._checked_geometry(union)], index=after.index, crs=after.crs
+        )
+        for name, value in self._tracked(created=False).items():
+            set_value(after, keep, name, value)
+        self._push(f"Merge {len(wanted)} features", wanted, after)
+        return keep
+
+    def split_features(self, line: Any, fids: Iterable[Any]) -> list[int]:
+        """Split the features ``fids`` that ``line`` cuts across, in one undo step.
+
+        The largest piece keeps the feature's fid; the others become new
+        features with the same attributes. Returns the new fids.
+        """
+        cutter = shapely.from_wkt(line) if isinstance(line, str) else line
+        fids_cut: list[Any] = []
+        pieces: dict[Any, list[Any]] = {}
+        for fid in dict.fromkeys(fids):
+            self._require(fid)
+            parts = _pieces(self._current.geometry[fid], cutter)
+            if len(parts) > 1:
+                fids_cut.append(fid)
+                pieces[fid] = parts
+        if not fids_cut:
+            return []
+        rows, new_fids = [], []
+        for fid in fids_cut:
+            first, *others = pieces[fid]
+            rows.append(self._row_with(fid, fid, first))
+            for piece in others:
+                new_fids.append(self._next_fid)
+                rows.append(self._row_with(fid, self._next_fid, piece))
+                self._next_fid += 1
+        after = gpd.GeoDataFrame(pd.concat(rows), geometry=self._current.geometry.name)
+        noun = "feature" if len(fids_cut) == 1 else f"{len(fids_cut)} features"
+        self._push(f"Split {noun}", [*fids_cut, *new_fids], after)
+        return new_fids
+
+    def _row_with(self, source: Any, fid: Any, geometry: Any) -> gpd.GeoDataFrame:
+        """Feature ``source``'s row as feature ``fid`` with ``geometry`` (tracking filled)."""
+        row = rows_of(self._current, [source])
+        row.index = pd.Index([fid], name=row.index.name, dtype=row.index.dtype)
+        if self._declared_type.startswith("Multi") and not geometry.geom_type.startswith("Multi"):
+            geometry = _MULTI_OF_KIND[self._kind or "polygon"]([geometry])
+        row[row.geometry.name] = gpd.GeoSeries([geometry], index=row.index, crs=row.crs)
+        for name, value in self._tracked(created=False).items():
+            set_value(row, fid, name, value)
+        return row
 
     def delete_features(self, fids: Iterable[Any]) -> int:
         """Delete features in one undo step; how many were deleted."""
@@ -224,6 +325,15 @@ class EditSession:
         self._show(self._base)
         self._ended()
 
+    def reached_commit_point(self) -> None:
+        """The save being written will land whatever happens now (see saving.CommitPoint)."""
+        for listener in list(self.commit_listeners):
+            listener()
+
+    def close(self) -> None:
+        """Edit mode ends with nothing unsaved: listeners (the journal) let go."""
+        self._ended()
+
     def _ended(self) -> None:
         for listener in list(self.end_listeners):
             listener()
@@ -247,7 +357,12 @@ class EditSession:
         self.undo_stack.push(command)
 
     def _set_rows(self, fids: Sequence[Any], rows: gpd.GeoDataFrame) -> None:
-        self._current = with_rows(self._current, fids, rows)
+        # Write-ahead: the journal has the rows before the layer shows them; a
+        # journal that cannot write stops the edit with nothing half done.
+        updated = with_rows(self._current, fids, rows)
+        for listener in list(self.row_listeners):
+            listener(fids, rows)
+        self._current = updated
         self._touched.update(fids)
         geometry_name = self._current.geometry.name
         for fid in fids:
@@ -256,8 +371,6 @@ class EditSession:
                 self.problems.pop(fid, None)
             else:
                 self.problems[fid] = problem
-        for listener in list(self.row_listeners):
-            listener(fids, rows)
         self._show(self._current)
 
     def require_not_saving(self) -> None:
@@ -269,6 +382,13 @@ class EditSession:
             raise EditError(f'Layer "{self.layer_name}" has no feature with fid {fid!r}')
 
     def _record(self, values: Mapping[str, Any], *, created: bool) -> dict[str, Any]:
+        if created:  # a new feature starts from the fields' defaults
+            defaults = {
+                name: rule["default"]
+                for name, rule in self.field_rules.items()
+                if "default" in rule and name in self._current.columns
+            }
+            values = {**defaults, **values}
         record = self.checked_values(values)
         for name, value in self._tracked(created=created).items():
             record.setdefault(name, value)
@@ -290,7 +410,10 @@ class EditSession:
                 f'"{name}" is a virtual field computed from an expression: '
                 "change its expression in the Field Calculator"
             )
-        return field_value(frame[name].dtype, name, value)
+        checked = field_value(frame[name].dtype, name, value, self._field_types.get(name))
+        if checked is not None and (rule := self.field_rules.get(name)):
+            _check_rule(self.layer_name, name, checked, rule)
+        return checked
 
     def _checked_geometry(self, geometry: Any) -> Any:
         shape = shapely.from_wkt(geometry) if isinstance(geometry, str) else geometry
@@ -305,6 +428,47 @@ class EditSession:
                 "cannot be added to it"
             )
         return shape
+
+
+def _check_rule(layer: str, name: str, value: Any, rule: Mapping[str, Any]) -> None:
+    """Refuse a value outside the field's coded values or range (the file's rules)."""
+    codes = rule.get("codes")
+    if codes and str(value) not in codes:
+        shown = ", ".join(list(codes)[:12]) + (" …" if len(codes) > 12 else "")
+        raise AttributeValueError(f'Field "{name}" takes one of {shown}: {value!r} is not one')
+    bounds = rule.get("range")
+    if bounds:
+        low, high = bounds
+        try:
+            outside = (low is not None and value < low) or (high is not None and value > high)
+        except TypeError:
+            outside = True
+        if outside:
+            raise AttributeValueError(
+                f'Field "{name}" of layer "{layer}" takes values from {low} to {high}: '
+                f"{value!r} is outside"
+            )
+
+
+_MULTI_OF_KIND = {
+    "point": shapely.multipoints,
+    "line": shapely.multilinestrings,
+    "polygon": shapely.multipolygons,
+}
+
+
+def _pieces(geometry: Any, cutter: Any) -> list[Any]:
+    """The pieces ``cutter`` cuts ``geometry`` into, largest first (one: not cut)."""
+    if geometry is None or geometry.is_empty or not geometry.intersects(cutter):
+        return [geometry]
+    parts = shapely.get_parts(geometry)
+    pieces = []
+    for part in parts:
+        pieces.extend(shapely.get_parts(shapely.ops.split(part, cutter)))
+    if len(pieces) == len(parts):  # touched, not cut
+        return [geometry]
+    measure = shapely.area if int(shapely.get_type_id(geometry)) in (3, 6) else shapely.length
+    return sorted(pieces, key=lambda piece: float(measure(piece)), reverse=True)
 
 
 def _layer_kind(frame: gpd.GeoDataFrame) -> str | None:

@@ -16,6 +16,7 @@ from mapdesk.core.editing.vertices import nearest_segment, nearest_vertex
 from mapdesk.core.spatial import ProjectedGeometry
 
 SnapKind = Literal["vertex", "segment"]
+_COLLECTION = 7  # shapely's type id of a GeometryCollection
 
 
 @dataclass(frozen=True)
@@ -72,4 +73,8 @@ def _near(projected: ProjectedGeometry, x: float, y: float, tolerance: float) ->
     if not len(projected.geometries):
         return []
     rows = projected.rows_at(shapely.Point(x, y), tolerance)
-    return [g for g in projected.geometries[rows] if g is not None and not g.is_empty]
+    found = projected.geometries[rows]
+    # GeometryCollections have no vertex numbering mapdesk edits: not snapped to.
+    usable = ~shapely.is_missing(found) & ~shapely.is_empty(found)
+    usable &= shapely.get_type_id(found) != _COLLECTION
+    return list(found[usable])

@@ -153,8 +153,10 @@ class UndoStack:
     def undo(self) -> None:
         if not self.can_undo:
             raise MapdeskError("Nothing to undo")
+        # The position moves only once the command has run: a command that
+        # fails (the journal could not write) leaves the stack as it was.
+        self._commands[self._index - 1].undo()
         self._index -= 1
-        self._commands[self._index].undo()
         self.changed.emit()
 
     def redo(self) -> None:

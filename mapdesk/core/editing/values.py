@@ -31,17 +31,36 @@ def is_missing(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
-def field_value(dtype: Any, field: str, value: Any) -> Any:
+#: GDAL's field types -> the kind of value a field holds, whatever pandas made
+#: of it (an INTEGER column with NULLs reads as float64, a DATE as text).
+_DECLARED_KINDS = {
+    "OFTInteger": "i",
+    "OFTInteger64": "i",
+    "OFTReal": "f",
+    "OFTDate": "D",
+    "OFTDateTime": "M",
+    "OFSTBoolean": "b",
+}
+
+
+def field_value(dtype: Any, field: str, value: Any, declared: str | None = None) -> Any:
     """``value`` as a value of a field of ``dtype``; None for an empty field.
+
+    ``declared`` is the field's type in the file (GDAL's name, e.g.
+    ``"OFTInteger"``), which wins over the pandas dtype when known.
 
     Raises
     ------
     AttributeValueError
         Naming ``field`` and ``value`` when the value does not fit.
     """
-    if is_missing(value) or (isinstance(value, str) and not value.strip() and _typed(dtype)):
+    kind = _DECLARED_KINDS.get(declared or "", getattr(dtype, "kind", "O"))
+    if is_missing(value) or (isinstance(value, str) and not value.strip() and kind in "biufMD"):
         return None
-    kind = getattr(dtype, "kind", "O")
+    if kind == "D":
+        return _date(field, value, dtype)
+    if kind == "i" and getattr(dtype, "kind", "O") == "f":
+        return float(_checked(field, kind, value, _whole_number))  # stored in a float column
     try:
         if kind == "b":
             return _boolean(value)
@@ -58,8 +77,27 @@ def field_value(dtype: Any, field: str, value: Any) -> Any:
     return value if isinstance(value, (str, dt.date, dict, list)) else str(value)
 
 
-def _typed(dtype: Any) -> bool:
-    return getattr(dtype, "kind", "O") in "biufM"
+def _checked(field: str, kind: str, value: Any, convert: Any) -> Any:
+    try:
+        return convert(value)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise AttributeValueError(
+            f'Field "{field}" holds {_kind_words(kind)}: {value!r} is not one ({exc})'
+        ) from None
+
+
+def _date(field: str, value: Any, dtype: Any) -> Any:
+    """A DATE field's value: a date (or its ISO text when the column holds text)."""
+
+    def parse(raw: Any) -> dt.date:
+        if isinstance(raw, dt.datetime):
+            return raw.date()
+        if isinstance(raw, dt.date):
+            return raw
+        return dt.date.fromisoformat(str(raw).strip())
+
+    day = _checked(field, "D", value, parse)
+    return day.isoformat() if getattr(dtype, "kind", "O") in "OUT" or str(dtype) == "str" else day
 
 
 def _kind_words(kind: str) -> str:
@@ -69,6 +107,7 @@ def _kind_words(kind: str) -> str:
         "u": "whole numbers",
         "f": "numbers",
         "M": "dates and times",
+        "D": "dates (YYYY-MM-DD)",
     }.get(kind, "text")
 
 

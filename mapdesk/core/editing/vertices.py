@@ -53,6 +53,12 @@ def _rings(geometry: Any) -> list[tuple[int, int, bool]]:
     return [(int(a), int(b), closed) for a, b in itertools.pairwise(bounds)]
 
 
+def _coordinates(geometry: Any) -> Coordinates:
+    """Every vertex, with Z when the geometry has it (an edit must keep heights)."""
+    coords: Coordinates = shapely.get_coordinates(geometry, include_z=bool(shapely.has_z(geometry)))
+    return coords
+
+
 def nearest_vertex(geometry: Any, x: float, y: float, tolerance: float) -> VertexHit | None:
     """The vertex of ``geometry`` nearest (x, y) within ``tolerance``; None if none."""
     coords = shapely.get_coordinates(geometry)
@@ -109,20 +115,29 @@ def nearest_segment(geometry: Any, x: float, y: float, tolerance: float) -> Segm
 
 
 def moved_vertex(geometry: Any, index: int, x: float, y: float) -> Any:
-    """``geometry`` with vertex ``index`` at (x, y) (a ring's closing vertex follows)."""
-    coords = shapely.get_coordinates(geometry).copy()
-    coords[index] = (x, y)
+    """``geometry`` with vertex ``index`` at (x, y), its Z kept; a ring's closing vertex follows."""
+    coords = _coordinates(geometry).copy()
+    coords[index, :2] = (x, y)
     for start, stop, closed in _rings(geometry):
         if closed and index == start:
-            coords[stop - 1] = (x, y)
-    return shapely.set_coordinates(shapely.from_wkb(shapely.to_wkb(geometry)), coords)
+            coords[stop - 1] = coords[index]
+    copy = shapely.from_wkb(shapely.to_wkb(geometry, include_srid=False, flavor="iso"))
+    return shapely.set_coordinates(copy, coords)
 
 
 def inserted_vertex(geometry: Any, after: int, x: float, y: float) -> Any:
-    """``geometry`` with a new vertex (x, y) between vertex ``after`` and the next."""
-    return _rebuilt(
-        geometry, lambda coords, _s, _e: np.insert(coords, after + 1, (x, y), axis=0), after
-    )
+    """``geometry`` with a new vertex (x, y) between vertex ``after`` and the next.
+
+    On a 3D geometry the new vertex's Z is the mean of its two neighbours'.
+    """
+
+    def insert(coords: Coordinates, _start: int, _stop: int) -> Coordinates:
+        point = [x, y]
+        if coords.shape[1] == 3:
+            point.append(float(np.mean(coords[after : after + 2, 2])))
+        return np.insert(coords, after + 1, point, axis=0)
+
+    return _rebuilt(geometry, insert, after)
 
 
 def removed_vertex(geometry: Any, index: int) -> Any:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+import shapely
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen, QPolygonF
 
@@ -228,3 +229,88 @@ class VertexTool(_SnappingTool):
             painter.setBrush(QColor(255, 255, 255))
             painter.drawRect(QRectF(screen[0].x() - 5, screen[0].y() - 5, 10, 10))
         paint_snap_marker(painter, self.canvas, self.snap)
+
+
+class MoveFeatureTool(_SnappingTool):
+    """Drag features of the edited layer: the selected ones when the drag starts on
+    one of them, else the feature under the mouse. One drag, one undo step."""
+
+    name = "move_feature"
+    cursor_shape = Qt.CursorShape.SizeAllCursor
+
+    def __init__(self, canvas: MapCanvas) -> None:
+        super().__init__(canvas)
+        self.find_features: Callable[[float, float, float], list[tuple[Any, Any]]] = lambda *_a: []
+        self.on_move: Callable[[list[Any], float, float], None] = lambda *_a: None
+        self._grabbed: list[tuple[Any, Any]] = []
+        self._start: MapPoint | None = None
+        self._to: MapPoint | None = None
+        self._press: QPointF | None = None
+
+    def press(self, event: QMouseEvent) -> None:
+        x, y = self.canvas.view.to_map(event.position().x(), event.position().y())
+        self._grabbed = self.find_features(x, y, GRAB_PX * self.canvas.view.resolution)
+        self._start = (x, y) if self._grabbed else None
+        self._press, self._to = event.position(), None
+
+    def move(self, event: QMouseEvent) -> None:
+        if self._start is not None:
+            self._to = self.snapped(event.position())
+            self.canvas.update()
+
+    def release(self, event: QMouseEvent) -> None:
+        grabbed, start, to, pressed = self._grabbed, self._start, self._to, self._press
+        self.deactivate()
+        if not grabbed or start is None or to is None or pressed is None:
+            return
+        if (event.position() - pressed).manhattanLength() < CLICK_SLOP_PX:
+            return
+        self.on_move([fid for fid, _g in grabbed], to[0] - start[0], to[1] - start[1])
+
+    def deactivate(self) -> None:
+        self._grabbed, self._start, self._to, self._press, self.snap = [], None, None, None, None
+        self.canvas.update()
+
+    def paint(self, painter: QPainter) -> None:
+        if self._start is None or self._to is None:
+            return
+        dx, dy = self._to[0] - self._start[0], self._to[1] - self._start[1]
+        painter.setPen(QPen(_BAND, 1.5, Qt.PenStyle.DashLine))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for _fid, geometry in self._grabbed:
+            for part in _outlines(geometry):
+                coords = [(float(x) + dx, float(y) + dy) for x, y in part]
+                painter.drawPolyline(QPolygonF(self._screen(coords)))
+        paint_snap_marker(painter, self.canvas, self.snap)
+
+
+def _outlines(geometry: Any) -> list[list[tuple[float, float]]]:
+    """The lines to draw for a geometry's ghost: rings, lines, or a short dash per point."""
+    if geometry is None or geometry.is_empty:
+        return []
+    kind = int(shapely.get_type_id(geometry))
+    if kind in (0, 4):  # points
+        return [[(x - 1, y), (x + 1, y)] for x, y in shapely.get_coordinates(geometry).tolist()]
+    lines = shapely.get_parts(shapely.boundary(geometry) if kind in (3, 6) else geometry)
+    parts = shapely.get_parts(lines)
+    return [shapely.get_coordinates(part).tolist() for part in parts]
+
+
+class SplitFeaturesTool(AddFeatureTool):
+    """Draw a line across features to split them; right-click, double-click or Enter ends it."""
+
+    name = "split_features"
+
+    def __init__(self, canvas: MapCanvas) -> None:
+        super().__init__(canvas)
+        self.kind = "line"
+
+
+class ReshapeFeaturesTool(AddFeatureTool):
+    """Draw a line that crosses a feature's outline to reshape it (Enter or right-click ends)."""
+
+    name = "reshape_features"
+
+    def __init__(self, canvas: MapCanvas) -> None:
+        super().__init__(canvas)
+        self.kind = "line"

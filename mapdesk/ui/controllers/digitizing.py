@@ -9,6 +9,7 @@ applied on its own.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,7 @@ import shapely
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from mapdesk.core.crs import same_crs, transformer
+from mapdesk.core.editing.reshape import ReshapeError, reshaped
 from mapdesk.core.editing.snapping import SnapSettings, SnapTarget, snap_point
 from mapdesk.core.editing.tracking import tracked_values
 from mapdesk.core.editing.validity import fixed_geometry
@@ -31,18 +33,24 @@ from mapdesk.core.project import Project
 from mapdesk.ui.actions import MapActions
 from mapdesk.ui.canvas.canvas import MapCanvas
 from mapdesk.ui.canvas.digitize_tools import (
+    GRAB_PX,
     AddFeatureTool,
     FeatureHit,
     FeatureKind,
     MapPoint,
+    MoveFeatureTool,
+    ReshapeFeaturesTool,
+    SplitFeaturesTool,
     VertexTool,
 )
 from mapdesk.ui.controllers.base import WindowController
 from mapdesk.ui.dialogs.feature_form import FeatureFormDialog
+from mapdesk.ui.dialogs.snapping_options import SnappingOptionsDialog
 from mapdesk.ui.views.layer_panel import LayerPanel
 from mapdesk.ui.views.status_bar import MapStatusBar
 from mapdesk.ui.workers import guarded_slot
 
+_COLLECTION = 7  # shapely's type id of a GeometryCollection
 _KIND_OF_TYPE = {"Point": "point", "LineString": "line", "Polygon": "polygon"}
 _MULTI = {
     "point": shapely.multipoints,
@@ -69,7 +77,20 @@ class DigitizingController(WindowController):
         self.snapping = SnapSettings()
         self.add_tool = AddFeatureTool(canvas)
         self.vertex_tool = VertexTool(canvas)
-        for tool in (self.add_tool, self.vertex_tool):
+        self.split_tool = SplitFeaturesTool(canvas)
+        self.split_tool.on_feature = guarded_slot(self.split)
+        self.reshape_tool = ReshapeFeaturesTool(canvas)
+        self.reshape_tool.on_feature = guarded_slot(self.reshape)
+        self.move_tool = MoveFeatureTool(canvas)
+        self.move_tool.find_features = self.features_to_move
+        self.move_tool.on_move = guarded_slot(self.move_features)
+        for tool in (
+            self.add_tool,
+            self.vertex_tool,
+            self.move_tool,
+            self.split_tool,
+            self.reshape_tool,
+        ):
             tool.snapper = self.snap
             canvas.add_tool(tool)
         self.add_tool.on_feature = guarded_slot(self.add_feature)
@@ -80,13 +101,22 @@ class DigitizingController(WindowController):
         self.vertex_tool.on_delete = guarded_slot(self.delete_vertex)
         canvas.map_tool_changed.connect(self._on_tool_changed)
         actions.toggle_snapping.toggled.connect(self._on_snapping_toggled)
+        actions.snapping_options.triggered.connect(self._on_snapping_options)
+        self._snap_toggle = actions.toggle_snapping
 
     # --- snapping ----------------------------------------------------------------
     def _on_snapping_toggled(self, enabled: bool) -> None:
-        self.snapping = SnapSettings(
-            enabled, self.snapping.tolerance_px, layer_ids=self.snapping.layer_ids
-        )
+        self.snapping = replace(self.snapping, enabled=enabled)
         self._status.showMessage(f"Snapping {'on' if enabled else 'off'}", 3000)
+
+    @guarded_slot
+    def _on_snapping_options(self) -> None:
+        dialog = SnappingOptionsDialog(
+            self.snapping, list(self._project.layers), self.parent_widget()
+        )
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.snapping = dialog.settings()
+            self._snap_toggle.setChecked(self.snapping.enabled)
 
     def snap(self, x: float, y: float) -> SnapTarget | None:
         """Where (x, y) snaps to among the snapping layers (None: nowhere near)."""
@@ -160,7 +190,9 @@ class DigitizingController(WindowController):
             for name, kind_ in layer.fields
             if name not in layer.virtual_fields and name not in tracked
         ]
-        form = FeatureFormDialog(layer.name, fields, session.checked_values, self.parent_widget())
+        form = FeatureFormDialog(
+            layer.name, fields, session.checked_values, self.parent_widget(), session.field_rules
+        )
         if form.exec() != QDialog.DialogCode.Accepted:
             self._status.showMessage("Feature not added", 3000)
             return None
@@ -192,6 +224,8 @@ class DigitizingController(WindowController):
             return []
         projected = layer.projected(self._project.crs)
         rows = projected.rows_at(shapely.Point(x, y), tolerance)
+        # GeometryCollections have no vertex numbering to edit: left alone.
+        rows = rows[shapely.get_type_id(projected.geometries[rows]) != _COLLECTION]
         return list(zip(layer.fids(rows), projected.geometries[rows], strict=True))
 
     def vertex_at(self, x: float, y: float, tolerance: float) -> FeatureHit | None:
@@ -212,6 +246,90 @@ class DigitizingController(WindowController):
             if hit is not None:
                 return FeatureHit(fid, hit)
         return None
+
+    # --- Split Features -------------------------------------------------------------------
+    def split(self, _kind: FeatureKind, points: list[MapPoint]) -> list[Any]:
+        """Cut the selected features (or all) the drawn line crosses; the new fids."""
+        layer = self._editing()
+        if layer is None or layer.edit_session is None:
+            return []
+        line = self._to_layer(layer, shapely.LineString(points))
+        selected = layer.selection.fids.tolist()
+        if selected:
+            candidates = selected
+        else:
+            hits = layer.data.geometry.intersects(line).to_numpy()
+            candidates = layer.data.index[hits].tolist()
+        new = layer.edit_session.split_features(line, candidates)
+        if new:
+            self._status.showMessage(f"{len(new)} new features split off in {layer.name}", 5000)
+        else:
+            self._status.showMessage("The line does not cut across any feature", 5000)
+        return new
+
+    # --- Reshape Features ------------------------------------------------------------------
+    def reshape(self, _kind: FeatureKind, points: list[MapPoint]) -> list[Any]:
+        """Reshape the selected features (or those the line meets); the fids reshaped."""
+        layer = self._editing()
+        if layer is None or layer.edit_session is None:
+            return []
+        line = self._to_layer(layer, shapely.LineString(points))
+        # The grab tolerance in the layer's units: ends must land on a line's line.
+        start = self._to_layer(layer, shapely.Point(points[0]))
+        nudged = (points[0][0] + GRAB_PX * self._canvas.view.resolution, points[0][1])
+        tolerance = float(start.distance(self._to_layer(layer, shapely.Point(nudged))))
+        selected = layer.selection.fids.tolist()
+        near = layer.data.geometry.distance(line).to_numpy() <= tolerance
+        candidates = selected or layer.data.index[near].tolist()
+        shapes = {}
+        for fid in candidates:
+            try:
+                shapes[fid] = reshaped(layer.data.geometry[fid], line, tolerance)
+            except ReshapeError:
+                continue
+        if not shapes:
+            self._status.showMessage("The line does not reshape any feature", 5000)
+            return []
+        noun = "feature" if len(shapes) == 1 else f"{len(shapes)} features"
+        layer.edit_session.change_geometries(shapes, f"Reshape {noun}")
+        for fid in shapes:
+            self._offer_fix(layer, fid)
+        return list(shapes)
+
+    # --- Move Feature(s) -------------------------------------------------------------------
+    def features_to_move(self, x: float, y: float, tolerance: float) -> list[tuple[Any, Any]]:
+        """(fid, geometry in map CRS) of what a drag from (x, y) moves: the selected
+        features when it starts on one of them, else the feature under the mouse."""
+        layer = self._editing()
+        if layer is None or not layer.feature_count:
+            return []
+        projected = layer.projected(self._project.crs)
+        rows = projected.rows_at(shapely.Point(x, y), tolerance)
+        if not len(rows):
+            return []
+        fids = layer.fids(rows)
+        selected = set(layer.selection.fids.tolist())
+        if selected & set(fids):
+            all_rows = np.flatnonzero(layer.data.index.isin(list(selected)))
+            return list(zip(layer.fids(all_rows), projected.geometries[all_rows], strict=True))
+        return [(fids[0], projected.geometries[rows[0]])]
+
+    def move_features(self, fids: list[Any], dx: float, dy: float) -> None:
+        """Move features by (dx, dy) map units, one undo step."""
+        layer = self._editing()
+        if layer is None or layer.edit_session is None:
+            return
+        projected = layer.projected(self._project.crs)
+        rows = np.flatnonzero(layer.data.index.isin(fids))
+        offset = np.array([dx, dy])
+        moved = shapely.transform(projected.geometries[rows], lambda coords: coords + offset)
+        layer_fids = layer.fids(rows)
+        geometries = {
+            fid: self._to_layer(layer, geometry)
+            for fid, geometry in zip(layer_fids, moved, strict=True)
+        }
+        noun = "feature" if len(geometries) == 1 else f"{len(geometries)} features"
+        layer.edit_session.change_geometries(geometries, f"Move {noun}")
 
     def move_vertex(self, fid: Any, index: int, x: float, y: float) -> None:
         layer = self._editing()

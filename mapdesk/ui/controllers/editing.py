@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from mapdesk.core.editing.changes import EditChanges
+from mapdesk.core.editing.clipboard import CopiedFeatures, copy_features, paste_features
 from mapdesk.core.editing.journal import EditJournal, JournaledLayer
 from mapdesk.core.editing.saving import SaveError, write_edits
 from mapdesk.core.errors import MapdeskError
@@ -59,6 +60,11 @@ class EditingController(WindowController):
         actions.undo.triggered.connect(self._on_undo)
         actions.redo.triggered.connect(self._on_redo)
         actions.delete_selected.triggered.connect(self._on_delete_selected)
+        actions.merge_features.triggered.connect(self._on_merge)
+        actions.copy_features.triggered.connect(self._on_copy)
+        actions.paste_features.triggered.connect(self._on_paste)
+        #: Features copied with Copy Features, waiting for Paste.
+        self.clipboard: CopiedFeatures | None = None
         history.step_chosen.connect(self._on_history_step)
         panel.current_layer_changed.connect(lambda _layer: self._follow_current())
         self._watcher = LayerWatcher(
@@ -212,6 +218,36 @@ class EditingController(WindowController):
         self._project.add_layer(layer)
         return layer
 
+    # --- merge, copy and paste ----------------------------------------------------------
+    @guarded_slot
+    def _on_merge(self) -> None:
+        layer = self._editing_layer()
+        if layer is None or layer.edit_session is None:
+            return
+        fids = layer.selection.fids.tolist()
+        keep = layer.edit_session.merge_features(fids, keep=fids[0])
+        layer.selection.apply([keep])
+        self._status.showMessage(f"{len(fids)} features merged into feature {keep}", 5000)
+
+    @guarded_slot
+    def _on_copy(self) -> None:
+        layer = self._panel.current_layer()
+        if layer is None:
+            return
+        self.clipboard = copy_features(layer, layer.selection.fids.tolist())
+        count = len(self.clipboard)
+        self._status.showMessage(f"{count} features of {layer.name} copied", 5000)
+        self.update_actions()
+
+    @guarded_slot
+    def _on_paste(self) -> None:
+        layer = self._editing_layer()
+        if layer is None or self.clipboard is None:
+            return
+        report = paste_features(layer, self.clipboard)
+        layer.selection.apply(report.fids)
+        self._status.showMessage(f"{layer.name}: {report.summary()}", 8000)
+
     # --- saving ---------------------------------------------------------------------
     def save(self, layer: VectorLayer, then_stop: bool = False) -> None:
         """Write ``layer``'s edits in a worker; the result is reported in the status bar."""
@@ -223,8 +259,10 @@ class EditingController(WindowController):
         self._status.showMessage(f"Saving {layer.name}: {changes.summary()}…")
         self.update_actions()
         origin = layer.origin
+        session = layer.edit_session
+        commit_point = session.reached_commit_point if session is not None else (lambda: None)
         self._workers.start(
-            lambda _progress: write_edits(origin, changes),
+            lambda _progress: write_edits(origin, changes, commit_point),
             lambda saved: self._saved(layer, changes, saved, then_stop),
             lambda error: self._save_failed(layer, error),
             description=f"Saving {layer.name}",
@@ -353,7 +391,18 @@ class EditingController(WindowController):
             f"&Redo {stack.redo_text}" if stack is not None and stack.can_redo else "&Redo"
         )
         a.delete_selected.setEnabled(ready and layer is not None and layer.selection.count > 0)
-        a.add_feature.setEnabled(ready)
-        a.vertex_tool.setEnabled(ready)
-        if not ready and (a.add_feature.isChecked() or a.vertex_tool.isChecked()):
+        tools = (
+            a.add_feature,
+            a.vertex_tool,
+            a.move_feature,
+            a.split_features,
+            a.reshape_features,
+        )
+        for action in tools:
+            action.setEnabled(ready)
+        selected = layer.selection.count if layer is not None else 0
+        a.merge_features.setEnabled(ready and selected >= 2)
+        a.copy_features.setEnabled(selected > 0)
+        a.paste_features.setEnabled(ready and self.clipboard is not None)
+        if not ready and any(tool.isChecked() for tool in tools):
             a.pan.trigger()  # a digitising tool needs a layer in edit mode

@@ -43,6 +43,9 @@ class MapViewController(WindowController):
             "measure_area": actions.measure_area,
             "add_feature": actions.add_feature,
             "vertex_tool": actions.vertex_tool,
+            "move_feature": actions.move_feature,
+            "split_features": actions.split_features,
+            "reshape_features": actions.reshape_features,
         }
         for name, action in self._tool_actions.items():
             action.triggered.connect(

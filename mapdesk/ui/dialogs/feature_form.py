@@ -2,7 +2,9 @@
 
 A value that does not fit its field keeps the form open with the reason
 under it (the field and the value named), as QGIS's form does; empty fields
-are NULL. Fields filled by editor tracking and virtual fields are not asked.
+are NULL. Fields with coded values are a list to choose from; defaults the
+file declares are filled in. Fields filled by editor tracking and virtual
+fields are not asked.
 """
 
 from __future__ import annotations
@@ -11,16 +13,16 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from mapdesk.core.errors import MapdeskError
+from mapdesk.ui.dialogs.parts import ok_cancel, problem_label
 
 #: Checks the typed values; raises MapdeskError with the reason when one does not fit.
 Checker = Callable[[Mapping[str, Any]], dict[str, Any]]
@@ -35,6 +37,7 @@ class FeatureFormDialog(QDialog):
         fields: list[tuple[str, str]],
         check: Checker,
         parent: QWidget | None = None,
+        rules: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("featureFormDialog")
@@ -42,22 +45,35 @@ class FeatureFormDialog(QDialog):
         self._check = check
         self.values: dict[str, Any] = {}
         self.edits: dict[str, QLineEdit] = {}
+        #: Fields with coded values (a GeoPackage's enum constraint): a list to pick from.
+        self.choices: dict[str, QComboBox] = {}
+        rules = rules or {}
         form = QFormLayout()
         for name, kind in fields:
+            rule = rules.get(name, {})
+            default = rule.get("default")
+            if rule.get("codes"):
+                box = QComboBox(self)
+                box.setObjectName(f"field_{name}")
+                box.addItem("NULL", None)
+                for code, description in rule["codes"].items():
+                    box.addItem(
+                        description if description == code else f"{code} — {description}", code
+                    )
+                if default is not None:
+                    box.setCurrentIndex(max(box.findData(str(default)), 0))
+                self.choices[name] = box
+                form.addRow(name, box)
+                continue
             edit = QLineEdit(self)
             edit.setObjectName(f"field_{name}")
             edit.setPlaceholderText(f"NULL ({kind})")
+            if default is not None:
+                edit.setText(str(default))
             self.edits[name] = edit
             form.addRow(name, edit)
-        self.problem = QLabel("", self)
-        self.problem.setObjectName("formProblem")
-        self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: #b00020")
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        self.problem = problem_label(self, "formProblem")
+        buttons = ok_cancel(self)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.problem)
@@ -65,7 +81,9 @@ class FeatureFormDialog(QDialog):
 
     def typed(self) -> dict[str, Any]:
         """What was typed, field by field (empty: NULL)."""
-        return {name: (edit.text() or None) for name, edit in self.edits.items()}
+        typed: dict[str, Any] = {name: (edit.text() or None) for name, edit in self.edits.items()}
+        typed.update({name: box.currentData() for name, box in self.choices.items()})
+        return typed
 
     def accept(self) -> None:
         try:
