@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import math
 import sqlite3
 import struct
@@ -28,6 +29,8 @@ import shapely
 from mapdesk.core.editing.changes import EditChanges
 from mapdesk.core.editing.saving import SaveError
 from mapdesk.core.editing.values import is_missing
+
+log = logging.getLogger(__name__)
 
 #: Seconds a save waits for another program's lock before it gives up.
 BUSY_TIMEOUT_S = 5.0
@@ -80,7 +83,6 @@ def commit_edits(
             fid = None
             _touch_contents(connection, table, changes)
             connection.execute("COMMIT")
-            at_commit_point()
         except BaseException as exc:
             if connection.in_transaction:
                 connection.execute("ROLLBACK")
@@ -89,6 +91,10 @@ def commit_edits(
             if isinstance(exc, sqlite3.Error):
                 raise _save_error(path, exc, fid) from exc
             raise
+        try:  # the save has landed: nothing said here may make it look failed
+            at_commit_point()
+        except Exception:
+            log.warning("After the commit of %s", path.name, exc_info=True)
 
 
 def roll_back_interrupted_save(path: Path) -> str | None:

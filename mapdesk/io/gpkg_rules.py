@@ -62,7 +62,8 @@ def _literal(sql: str) -> Any:
 def _constraints(connection: sqlite3.Connection, table: str) -> dict[str, dict[str, Any]]:
     try:
         rows = connection.execute(
-            "SELECT d.column_name, c.constraint_type, c.value, c.min, c.max, c.description "
+            "SELECT d.column_name, c.constraint_type, c.value, c.min, c.max, c.description, "
+            "c.min_is_inclusive, c.max_is_inclusive "
             "FROM gpkg_data_columns d JOIN gpkg_data_column_constraints c "
             "ON c.constraint_name = d.constraint_name WHERE lower(d.table_name) = lower(?) "
             "ORDER BY c.rowid",
@@ -71,10 +72,16 @@ def _constraints(connection: sqlite3.Connection, table: str) -> dict[str, dict[s
     except sqlite3.Error:  # the optional tables are absent
         return {}
     rules: dict[str, dict[str, Any]] = {}
-    for column, kind, value, low, high, description in rows:
+    for column, kind, value, low, high, description, low_in, high_in in rows:
         rule = rules.setdefault(str(column), {})
         if kind == "enum" and value is not None:
             rule.setdefault("codes", {})[str(value)] = str(description or value)
         elif kind == "range":
-            rule["range"] = [low, high]
+            # The GeoPackage default is inclusive at both ends.
+            rule["range"] = [
+                low,
+                high,
+                low_in is None or bool(low_in),
+                high_in is None or bool(high_in),
+            ]
     return rules

@@ -23,6 +23,7 @@ import glob
 import hashlib
 import io
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -37,6 +38,8 @@ import shapely
 
 from mapdesk.core.editing.saving import SaveError
 from mapdesk.core.user_data import user_data_dir
+
+log = logging.getLogger(__name__)
 
 #: Drivers whose files mapdesk rewrites whole to save edits.
 WHOLE_FILE_DRIVERS = ("ESRI Shapefile", "GeoJSON", "FlatGeobuf", "LIBKML", "KML")
@@ -72,7 +75,7 @@ def save_whole_file(
         _refuse_other_layers(path, layer)
     # The process id in the name: recovery (any read of the file) leaves the
     # temporary files of a save that is still running alone.
-    tag = f"{_TEMP_TAG}{os.getpid()}-{secrets.token_hex(4)}"
+    tag = f"{_TEMP_TAG}{os.getpid()}-{_boot_tag()}-{secrets.token_hex(4)}"
     temp = path.with_name(f".{path.stem}{tag}{path.suffix}")
     pairs: list[tuple[Path, Path]] = []
     try:
@@ -88,7 +91,7 @@ def save_whole_file(
             raise
         raise _save_error(path, exc) from exc
     # The manifest is written: from here the save completes, even after a crash.
-    at_commit_point()
+    _tell_commit_point(at_commit_point)
     if not new_file:
         _back_up(path, driver)
     _commit(pairs, manifest, _stale_members(path, driver))
@@ -109,8 +112,11 @@ def with_declared_integers(
         if wanted and name in frame.columns and frame[name].dtype.kind == "f":
             values = frame[name]
             present = values.dropna()
-            if (present == present.round()).all():
-                columns[name] = values.astype(wanted)
+            if not (present == present.round()).all():
+                continue
+            if wanted == "Int32" and len(present) and present.abs().max() >= 2**31:
+                wanted = "Int64"
+            columns[name] = values.astype(wanted)
     return frame.assign(**columns) if columns else frame
 
 
@@ -143,14 +149,35 @@ def recover_rewrite(path: Path) -> str | None:
     return f"{path.name}: an interrupted save was undone (the file is as it was before it)"
 
 
+def _tell_commit_point(at_commit_point: Callable[[], None]) -> None:
+    """Tell the caller the save will land; its failure must not make the save look failed."""
+    try:
+        at_commit_point()
+    except Exception:  # the journal could not forget: its entries are redone harmlessly
+        log.warning("After the commit point of a save", exc_info=True)
+
+
+def _boot_tag() -> str:
+    """Eight characters of this boot's id: a process id means nothing across reboots."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()[:8]
+    except OSError:
+        return "noboot"
+
+
 def _of_dead_save(member: Path, prefix: str) -> bool:
     """True unless ``member`` belongs to a save whose process is still running."""
-    pid_text = member.name[len(prefix) :].split("-", 1)[0]
+    pid_text, _, rest = member.name[len(prefix) :].partition("-")
+    boot = rest.partition("-")[0]
     if not pid_text.isdigit():
         return True  # not a name mapdesk makes: a leftover
+    if boot != _boot_tag():
+        return True  # written before the machine restarted
     pid = int(pid_text)
     if pid == os.getpid():
         return False  # this process is saving it right now (another thread)
+    if os.name == "nt":
+        return False  # os.kill would end the process there: never probe, never delete
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -168,10 +195,11 @@ def _write(
     Python, whose OSError says exactly why a write failed (disk full, quota...);
     GDAL only says "cannot write feature". A shapefile set is written by GDAL."""
     if driver == "ESRI Shapefile":
-        pyogrio.write_dataframe(frame, temp, driver=driver, layer=layer)
+        pyogrio.write_dataframe(frame, temp, driver=driver, layer=layer, use_arrow=True)
         return
     buffer = io.BytesIO()
-    pyogrio.write_dataframe(frame, buffer, driver=driver, layer=layer or final_name)
+    # Through Arrow: list fields (GeoJSON arrays) are written as lists, not as their text.
+    pyogrio.write_dataframe(frame, buffer, driver=driver, layer=layer or final_name, use_arrow=True)
     with open(temp, "wb") as handle:
         handle.write(buffer.getbuffer())
 

@@ -281,3 +281,36 @@ def test_an_empty_layer_takes_only_its_declared_geometry_type() -> None:
     with pytest.raises(EditError, match="holds points"):
         layer.add_feature(LineString([(0, 0), (1, 1)]))
     assert layer.add_feature(Point(1, 1), {"name": "H-1"}) == 1
+
+
+def test_coded_values_match_as_numbers_in_numeric_columns() -> None:
+    frame = gpd.GeoDataFrame(
+        {"cls": [1.0, np.nan]},  # an INTEGER column with NULLs reads as float
+        geometry=[Point(0, 0), Point(1, 1)],
+        index=pd.Index([1, 2], name="fid"),
+        crs="EPSG:26919",
+    )
+    frame.attrs["field_types"] = {"cls": "OFTInteger"}
+    frame.attrs["field_rules"] = {"cls": {"codes": {"1": "Arterial", "2": "Local"}}}
+    layer = VectorLayer(frame, "roads")
+    layer.start_editing(EDITOR)
+    layer.change_attribute_value(2, "cls", "2")
+    assert layer.data.at[2, "cls"] == 2.0
+    with pytest.raises(AttributeValueError, match='"cls" takes one of 1, 2'):
+        layer.change_attribute_value(2, "cls", 3)
+    with pytest.raises(AttributeValueError, match="32-bit"):
+        layer.change_attribute_value(1, "cls", 2**40)
+
+
+def test_rules_and_field_types_outlive_a_save_and_a_new_session() -> None:
+    frame = gpd.GeoDataFrame(
+        {"status": ["Open"]}, geometry=[Point(0, 0)], index=pd.Index([1], name="fid"), crs=26919
+    )
+    frame.attrs["field_rules"] = {"status": {"codes": {"Open": "Open", "Closed": "Closed"}}}
+    layer = VectorLayer(frame, "hydrants")
+    layer.start_editing(EDITOR)
+    layer.change_attribute_value(1, "status", "Closed")
+    layer.commit_changes(stop_editing=True)
+    layer.start_editing(EDITOR)
+    with pytest.raises(AttributeValueError, match="takes one of Open, Closed"):
+        layer.change_attribute_value(1, "status", "Bogus")

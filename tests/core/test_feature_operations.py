@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -122,3 +123,58 @@ def test_a_reshape_is_one_undo_step() -> None:
     assert layer.data.geometry[3].area > 100
     layer.undo()
     assert layer.data.geometry[3].area == 100
+
+
+def test_reshape_keeps_holes_and_the_other_parts() -> None:
+    holed = Polygon([(0, 0), (10, 0), (10, 10), (0, 10)], [[(4, 4), (6, 4), (6, 6), (4, 6)]])
+    grown = reshaped(holed, LineString([(9, 2), (12, 5), (9, 8)]), 0.1)
+    assert len(grown.interiors) == 1 and grown.area == pytest.approx(100)  # 96 + a 4 m² pocket
+    two = shapely.MultiPolygon([_square(0, 0), _square(20, 0)])
+    cut = reshaped(two, LineString([(-1, 3), (5, 5), (11, 3)]), 0.1)
+    assert cut.geom_type == "MultiPolygon" and cut.area == pytest.approx(158.333, abs=0.01)
+
+
+def test_reshaping_a_3d_line_keeps_its_heights() -> None:
+    street = LineString([(0, 0, 1), (10, 0, 3)])
+    detour = reshaped(street, LineString([(3, 0), (5, 4), (7, 0)]), 0.1)
+    assert detour.has_z and [c[2] for c in detour.coords] == pytest.approx([1, 1.6, 2, 2.4, 3])
+
+
+def test_a_multi_part_layer_gets_multi_part_geometries_from_every_edit() -> None:
+    layer = _lots(declared="MultiPolygon")
+    layer.edit_session.merge_features([1, 2], keep=1)
+    assert layer.data.geometry[1].geom_type == "MultiPolygon"
+    layer.change_geometry(3, _square(60, 60))
+    assert layer.data.geometry[3].geom_type == "MultiPolygon"
+
+
+def test_points_cannot_be_split_and_a_line_along_an_edge_is_refused() -> None:
+    points = gpd.GeoDataFrame(
+        {"n": [1]}, geometry=[Point(0, 0)], index=pd.Index([1], name="fid"), crs=26919
+    )
+    layer = VectorLayer(points, "hydrants")
+    layer.start_editing(EDITOR)
+    with pytest.raises(EditError, match="holds points: they cannot be split"):
+        layer.edit_session.split_features(LineString([(-1, 0), (1, 0)]), [1])
+    streets = gpd.GeoDataFrame(
+        {"n": [1]}, geometry=[LineString([(0, 0), (10, 0)])], index=pd.Index([1], name="fid")
+    )
+    lines = VectorLayer(streets, "streets")
+    lines.start_editing(EDITOR)
+    with pytest.raises(EditError, match="runs along the feature"):
+        lines.edit_session.split_features(LineString([(2, 0), (5, 0)]), [1])
+
+
+def test_pasted_features_are_tracked_as_the_paster_s_and_lists_stay_lists() -> None:
+    source = gpd.GeoDataFrame(
+        {"lot": ["Z"], "last_edited_by": ["someone else"], "tags": [np.array(["a", "b"])]},
+        geometry=[_square(100, 100)],
+        crs="EPSG:26919",
+    )
+    copied = copy_features(VectorLayer(source, "survey"), [0])
+    frame = _lots().data.assign(last_edited_by="x", tags=None)
+    target = VectorLayer(frame, "lots")
+    target.start_editing(EDITOR)
+    [fid] = paste_features(target, copied).fids
+    assert target.data.at[fid, "last_edited_by"] == "jsmith"
+    assert target.data.at[fid, "tags"] == ["a", "b"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -293,10 +294,14 @@ def test_a_save_still_running_keeps_its_temporary_files_when_the_file_is_opened(
     path = tmp_path / "roads.geojson"
     _parcels(2).to_file(path, driver="GeoJSON", engine="pyogrio")
     # Another thread of this mapdesk is writing roads.shp's new version.
-    writing = tmp_path / f".roads.mapdesk-save-{os.getpid()}-0a1b2c3d.shp"
+    boot = whole_file._boot_tag()
+    writing = tmp_path / f".roads.mapdesk-save-{os.getpid()}-{boot}-0a1b2c3d.shp"
     writing.write_bytes(b"half written")
+    # The same process id before the machine restarted: a leftover to remove.
+    stale = tmp_path / f".roads.mapdesk-save-{os.getpid()}-0ther8oo-0a1b2c3d.dbf"
+    stale.write_bytes(b"left by a crash")
     load_layer(str(path), None)
-    assert writing.exists()
+    assert writing.exists() and not stale.exists()
 
 
 def test_rewrites_keep_integer_fields_the_layer_name_and_virtual_fields(tmp_path: Path) -> None:
@@ -370,3 +375,19 @@ def test_defaults_and_coded_values_the_geopackage_declares_are_kept(ruled_gpkg: 
     layer.change_attribute_value(fid, "status", "Assigned")
     layer.commit_changes()
     assert load_layer(str(ruled_gpkg), "hydrants").data.at[fid, "status"] == "Assigned"
+
+
+def test_list_fields_of_a_geojson_stay_lists_after_a_save(tmp_path: Path) -> None:
+    path = tmp_path / "assets.geojson"
+    feature = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [-70.25, 43.66]},
+        "properties": {"tags": ["fibre", "conduit"], "n": 1},
+    }
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    layer = load_layer(str(path), None)
+    layer.start_editing()
+    layer.change_attribute_value(0, "n", 2)
+    layer.commit_changes()
+    saved = json.loads(path.read_text())["features"][0]["properties"]
+    assert saved == {"tags": ["fibre", "conduit"], "n": 2}

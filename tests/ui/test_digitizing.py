@@ -12,7 +12,7 @@ import pytest
 import shapely
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMessageBox
-from shapely.geometry import Polygon
+from shapely.geometry import Point, Polygon
 
 from mapdesk.core.layer import VectorLayer
 from mapdesk.io.loader import load_layer
@@ -324,3 +324,23 @@ def test_snapping_options_choose_the_layers_and_the_tolerance(
     # ... beside Congress St (a road), snapped onto it.
     target = controller.snap(X, Y + 4 * resolution)
     assert target is not None and target.layer_name == "Roads"
+
+
+def test_moving_in_a_map_crs_unlike_the_layers_keeps_shape_and_heights(
+    qtbot: Any, window: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "masts.gpkg"
+    gpd.GeoDataFrame(
+        {"mast": ["M-1"]}, geometry=[Point(X + 500, Y + 500, 42.0)], crs="EPSG:26984"
+    ).to_file(path, layer="masts", engine="pyogrio")
+    layer = load_layer(str(path), "masts")
+    window.project.add_layer(layer)
+    window.project.crs = "EPSG:3857"  # Web Mercator: metres stretched by 1/cos(latitude)
+    window.layer_panel.select_layer(layer)
+    window.map_actions.toggle_editing.trigger()
+    window.digitizing.move_features([1], 0.0, -300.0)  # 300 map units south, in EPSG:3857
+    moved = layer.data.geometry[1]
+    assert moved.has_z and moved.z == 42.0
+    assert moved.x == pytest.approx(X + 500, abs=0.5)
+    assert Y + 500 - moved.y == pytest.approx(300 * 0.724, rel=0.01)  # cos(43.66°) of it
+    layer.rollback()

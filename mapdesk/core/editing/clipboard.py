@@ -67,6 +67,8 @@ def copy_features(layer: VectorLayer, fids: Sequence[Any]) -> CopiedFeatures:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
     return value.item() if isinstance(value, np.generic) else value
 
 
@@ -102,10 +104,14 @@ def _reprojected(geometries: Sequence[Any], source: CRS | None, target: CRS | No
     array = np.asarray(geometries, dtype=object)
     if source is None or target is None or same_crs(source, target):
         return list(array)
-    forward = transformer(source, target)
+    return list(reprojected_keeping_z(array, transformer(source, target)))
 
-    def xy(coords: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+
+def reprojected_keeping_z(geometries: Any, forward: Any) -> Any:
+    """``geometries`` through ``forward`` (a pyproj Transformer), heights kept as they are."""
+
+    def xyz(coords: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         x, y = forward.transform(coords[:, 0], coords[:, 1])
-        return np.column_stack([x, y])
+        return np.column_stack([x, y, coords[:, 2]])
 
-    return list(shapely.transform(array, xy))
+    return shapely.transform(geometries, xyz, include_z=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import shapely
 import shapely.ops
 
@@ -40,17 +41,37 @@ def reshaped(geometry: Any, line: Any, tolerance: float) -> Any:
 
 
 def _reshaped_polygon(polygon: Any, line: Any) -> Any:
-    crossings = shapely.intersection(polygon.boundary, line)
-    if shapely.get_num_geometries(crossings) < 2 and crossings.geom_type != "MultiPoint":
+    if polygon.geom_type == "MultiPolygon":
+        # Only the parts the line crosses change; the others stay as they are.
+        parts = list(shapely.get_parts(polygon))
+        crossed = [i for i, part in enumerate(parts) if _crossings(part, line) >= 2]
+        if not crossed:
+            raise ReshapeError("Draw the reshape line across the polygon's outline, twice")
+        for index in crossed:
+            parts[index] = _reshaped_polygon(parts[index], line)
+        return shapely.multipolygons(list(shapely.get_parts(shapely.union_all(parts))))
+    if _crossings(polygon, line) < 2:
         raise ReshapeError("Draw the reshape line across the polygon's outline, twice")
-    faces = shapely.get_parts(shapely.polygonize([shapely.union_all([polygon.boundary, line])]))
-    pockets = [f for f in faces if not polygon.contains(f.representative_point())]
-    region = shapely.union_all([polygon, *pockets]) if pockets else polygon
+    # The outer ring is reshaped; the holes are cut out of the result again
+    # (polygonize would see each hole as a pocket to fill).
+    shell = shapely.Polygon(polygon.exterior)
+    faces = shapely.get_parts(shapely.polygonize([shapely.union_all([shell.boundary, line])]))
+    pockets = [f for f in faces if not shell.contains(f.representative_point())]
+    region = shapely.union_all([shell, *pockets]) if pockets else shell
     pieces = list(shapely.get_parts(shapely.ops.split(region, line)))
     result = max(pieces, key=lambda piece: piece.area) if len(pieces) > 1 else region
+    holes = [shapely.Polygon(ring) for ring in polygon.interiors]
+    if holes:
+        result = result.difference(shapely.union_all(holes))
     if result.equals(polygon):
         raise ReshapeError("The reshape line does not change the polygon")
     return result
+
+
+def _crossings(polygon: Any, line: Any) -> int:
+    """How many points the line meets the polygon's outer ring at."""
+    meeting = shapely.intersection(polygon.exterior, line)
+    return int(shapely.get_num_geometries(meeting)) if not meeting.is_empty else 0
 
 
 def _reshaped_line(target: Any, line: Any, tolerance: float) -> Any:
@@ -66,8 +87,13 @@ def _reshaped_line(target: Any, line: Any, tolerance: float) -> Any:
     a, b = target.project(start), target.project(end)
     drawn = line if a <= b else shapely.reverse(line)
     a, b = min(a, b), max(a, b)
-    before = shapely.get_coordinates(shapely.ops.substring(target, 0, a)).tolist()
-    after = shapely.get_coordinates(shapely.ops.substring(target, b, target.length)).tolist()
-    middle = shapely.get_coordinates(drawn).tolist()
-    coords = before[:-1] + middle + after[1:]
-    return shapely.LineString(coords)
+    z = bool(target.has_z)
+    before = shapely.ops.substring(target, 0, a)
+    after = shapely.ops.substring(target, b, target.length)
+    head = shapely.get_coordinates(before, include_z=z).tolist()
+    tail = shapely.get_coordinates(after, include_z=z).tolist()
+    middle = shapely.get_coordinates(drawn, include_z=z).tolist()
+    if z and not drawn.has_z:  # a drawn line has no heights: go from one end's to the other's
+        heights = np.linspace(head[-1][2], tail[0][2], len(middle))
+        middle = [[c[0], c[1], float(h)] for c, h in zip(middle, heights, strict=True)]
+    return shapely.LineString(head[:-1] + middle + tail[1:])

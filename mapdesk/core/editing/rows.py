@@ -53,6 +53,9 @@ def with_rows(
     new = rows.index[~rows.index.isin(result.index)]
     if len(new):
         result = _appended(result, rows.loc[new])
+    # What the reader recorded (field types, rules) stays with the features:
+    # the next edit session, after a save, checks values against it too.
+    result.attrs.update(frame.attrs)
     return result
 
 

@@ -15,6 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.errors
 import shapely.ops
 
 from mapdesk.core.editing.changes import EditChanges, edit_changes
@@ -250,6 +251,8 @@ class EditSession:
         features with the same attributes. Returns the new fids.
         """
         cutter = shapely.from_wkt(line) if isinstance(line, str) else line
+        if self._kind == "point":
+            raise EditError(f'Layer "{self.layer_name}" holds points: they cannot be split')
         fids_cut: list[Any] = []
         pieces: dict[Any, list[Any]] = {}
         for fid in dict.fromkeys(fids):
@@ -277,8 +280,7 @@ class EditSession:
         """Feature ``source``'s row as feature ``fid`` with ``geometry`` (tracking filled)."""
         row = rows_of(self._current, [source])
         row.index = pd.Index([fid], name=row.index.name, dtype=row.index.dtype)
-        if self._declared_type.startswith("Multi") and not geometry.geom_type.startswith("Multi"):
-            geometry = _MULTI_OF_KIND[self._kind or "polygon"]([geometry])
+        geometry = self._checked_geometry(geometry)
         row[row.geometry.name] = gpd.GeoSeries([geometry], index=row.index, crs=row.crs)
         for name, value in self._tracked(created=False).items():
             set_value(row, fid, name, value)
@@ -390,8 +392,8 @@ class EditSession:
             }
             values = {**defaults, **values}
         record = self.checked_values(values)
-        for name, value in self._tracked(created=created).items():
-            record.setdefault(name, value)
+        # Tracking always says who edited, even over values copied from elsewhere.
+        record.update(self._tracked(created=created))
         return record
 
     def _tracked(self, *, created: bool) -> dict[str, Any]:
@@ -427,20 +429,41 @@ class EditSession:
                 f'Layer "{self.layer_name}" holds {self._kind}s: a {shape.geom_type} '
                 "cannot be added to it"
             )
+        if self._declared_type.startswith("Multi") and kind and "Multi" not in shape.geom_type:
+            shape = _MULTI_OF_KIND[kind]([shape])  # the file's geometry type says multi-part
         return shape
+
+
+def _is_code(value: Any, codes: Mapping[str, Any]) -> bool:
+    """True when ``value`` is one of ``codes`` (text codes; numbers compared as numbers,
+    since an INTEGER column with NULLs holds 1.0 for the code "1")."""
+    if str(value) in codes:
+        return True
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        numbers = set()
+        for code in codes:
+            try:
+                numbers.add(float(code))
+            except ValueError:
+                continue
+        return float(value) in numbers
+    return False
 
 
 def _check_rule(layer: str, name: str, value: Any, rule: Mapping[str, Any]) -> None:
     """Refuse a value outside the field's coded values or range (the file's rules)."""
     codes = rule.get("codes")
-    if codes and str(value) not in codes:
+    if codes and not _is_code(value, codes):
         shown = ", ".join(list(codes)[:12]) + (" …" if len(codes) > 12 else "")
         raise AttributeValueError(f'Field "{name}" takes one of {shown}: {value!r} is not one')
     bounds = rule.get("range")
     if bounds:
-        low, high = bounds
+        low, high, *inclusive = bounds
+        low_in, high_in = [*inclusive, True, True][:2]
         try:
-            outside = (low is not None and value < low) or (high is not None and value > high)
+            below = low is not None and (value < low if low_in else value <= low)
+            above = high is not None and (value > high if high_in else value >= high)
+            outside = below or above
         except TypeError:
             outside = True
         if outside:
@@ -464,7 +487,12 @@ def _pieces(geometry: Any, cutter: Any) -> list[Any]:
     parts = shapely.get_parts(geometry)
     pieces = []
     for part in parts:
-        pieces.extend(shapely.get_parts(shapely.ops.split(part, cutter)))
+        try:
+            pieces.extend(shapely.get_parts(shapely.ops.split(part, cutter)))
+        except (ValueError, shapely.errors.GeometryTypeError, shapely.errors.GEOSException):
+            raise EditError(
+                "The split line runs along the feature instead of across it: draw it across"
+            ) from None
     if len(pieces) == len(parts):  # touched, not cut
         return [geometry]
     measure = shapely.area if int(shapely.get_type_id(geometry)) in (3, 6) else shapely.length

@@ -59,6 +59,9 @@ def field_value(dtype: Any, field: str, value: Any, declared: str | None = None)
         return None
     if kind == "D":
         return _date(field, value, dtype)
+    if declared == "OFTInteger":  # 32-bit in the file, whatever pandas holds it in
+        number = _checked(field, "i", value, _whole_32)
+        return float(number) if getattr(dtype, "kind", "O") == "f" else number
     if kind == "i" and getattr(dtype, "kind", "O") == "f":
         return float(_checked(field, kind, value, _whole_number))  # stored in a float column
     try:
@@ -74,6 +77,8 @@ def field_value(dtype: Any, field: str, value: Any, declared: str | None = None)
         raise AttributeValueError(
             f'Field "{field}" holds {_kind_words(kind)}: {value!r} is not one ({exc})'
         ) from None
+    if isinstance(value, np.ndarray):  # a list field (GeoJSON arrays) stays a list
+        return value.tolist()
     return value if isinstance(value, (str, dt.date, dict, list)) else str(value)
 
 
@@ -128,6 +133,13 @@ def _whole_number(value: Any) -> int:
         number = int(number)
     if not -(2**63) <= number < 2**63:
         raise ValueError("it is too large for a 64-bit integer")
+    return number
+
+
+def _whole_32(value: Any) -> int:
+    number = _whole_number(value)
+    if not -(2**31) <= number < 2**31:
+        raise ValueError("the field holds 32-bit whole numbers (up to 2,147,483,647)")
     return number
 
 

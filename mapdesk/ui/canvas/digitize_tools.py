@@ -19,7 +19,7 @@ from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen, QPolygonF
 
 from mapdesk.core.editing.snapping import SnapTarget
 from mapdesk.core.editing.vertices import SegmentHit, VertexHit
-from mapdesk.ui.canvas.tools import CLICK_SLOP_PX, MapTool
+from mapdesk.ui.canvas.tools import CLICK_SLOP_PX, RUBBER_BAND, MapTool, paint_rubber_band
 
 if TYPE_CHECKING:
     from mapdesk.ui.canvas.canvas import MapCanvas
@@ -28,7 +28,6 @@ MapPoint = tuple[float, float]
 FeatureKind = Literal["point", "line", "polygon"]
 #: How near (pixels) the mouse must be to a vertex or an edge to grab it.
 GRAB_PX = 10.0
-_BAND = QColor(214, 39, 40)
 _SNAP = QColor(255, 0, 255)
 _VERTEX = QColor(31, 78, 121)
 
@@ -140,19 +139,8 @@ class AddFeatureTool(_SnappingTool):
 
     def paint(self, painter: QPainter) -> None:
         points = self._points + ([self._floating] if self._floating and self._points else [])
-        if points:
-            screen = self._screen(points)
-            painter.setPen(QPen(_BAND, 2.0))
-            if self.kind == "polygon" and len(screen) >= 3:
-                fill = QColor(_BAND)
-                fill.setAlpha(50)
-                painter.setBrush(fill)
-                painter.drawPolygon(QPolygonF(screen))
-            else:
-                painter.drawPolyline(QPolygonF(screen))
-            painter.setBrush(_BAND)
-            for point in screen[: len(self._points)]:
-                painter.drawEllipse(point, 3.0, 3.0)
+        area = self.kind == "polygon"
+        paint_rubber_band(painter, self.canvas, points, area, dots=len(self._points))
         paint_snap_marker(painter, self.canvas, self.snap)
 
 
@@ -222,7 +210,7 @@ class VertexTool(_SnappingTool):
             hit = shown.hit
             at = self._to if self._drag is not None and self._to is not None else (hit.x, hit.y)
             screen = self._screen([at, *hit.neighbours])
-            painter.setPen(QPen(_BAND, 1.5, Qt.PenStyle.DashLine))
+            painter.setPen(QPen(RUBBER_BAND, 1.5, Qt.PenStyle.DashLine))
             for neighbour in screen[1:]:
                 painter.drawLine(screen[0], neighbour)
             painter.setPen(QPen(_VERTEX, 1.5))
@@ -275,7 +263,7 @@ class MoveFeatureTool(_SnappingTool):
         if self._start is None or self._to is None:
             return
         dx, dy = self._to[0] - self._start[0], self._to[1] - self._start[1]
-        painter.setPen(QPen(_BAND, 1.5, Qt.PenStyle.DashLine))
+        painter.setPen(QPen(RUBBER_BAND, 1.5, Qt.PenStyle.DashLine))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         for _fid, geometry in self._grabbed:
             for part in _outlines(geometry):

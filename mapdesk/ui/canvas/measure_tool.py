@@ -11,15 +11,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen, QPolygonF
+from PySide6.QtGui import QMouseEvent, QPainter
 
-from mapdesk.ui.canvas.tools import MapTool
+from mapdesk.ui.canvas.tools import MapTool, paint_rubber_band
 
 if TYPE_CHECKING:
     from mapdesk.ui.canvas.canvas import MapCanvas
 
 MapPoint = tuple[float, float]
-_BAND = QColor(220, 50, 47)
 
 
 @dataclass(frozen=True)
@@ -89,19 +88,4 @@ class MeasureTool(MapTool):
 
     def paint(self, painter: QPainter) -> None:
         points = self.state().all_points()
-        if not points:
-            return
-        view = self.canvas.view
-        px, py = view.to_screen([x for x, _ in points], [y for _, y in points])
-        screen = [QPointF(float(x), float(y)) for x, y in zip(px, py, strict=True)]
-        painter.setPen(QPen(_BAND, 2.0))
-        if self._area and len(screen) >= 3:
-            fill = QColor(_BAND)
-            fill.setAlpha(40)
-            painter.setBrush(fill)
-            painter.drawPolygon(QPolygonF(screen))
-        else:
-            painter.drawPolyline(QPolygonF(screen))
-        painter.setBrush(_BAND)
-        for point in screen:
-            painter.drawEllipse(point, 3.0, 3.0)
+        paint_rubber_band(painter, self.canvas, points, self._area, dots=len(points))

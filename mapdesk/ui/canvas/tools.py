@@ -11,13 +11,15 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QCursor, QMouseEvent, QPainter, QPen
+from PySide6.QtGui import QColor, QCursor, QMouseEvent, QPainter, QPen, QPolygonF
 
 if TYPE_CHECKING:
     from mapdesk.ui.canvas.canvas import MapCanvas
 
 #: Below this many pixels of movement a press-release is a click, not a drag.
 CLICK_SLOP_PX = 4.0
+#: The colour of rubber bands (measuring, digitising).
+RUBBER_BAND = QColor(214, 39, 40)
 #: Identify search radius around the click, in screen pixels.
 IDENTIFY_RADIUS_PX = 6.0
 
@@ -267,3 +269,25 @@ def key_navigation(key: Qt.Key, width: int, height: int) -> KeyStep | None:
     if key == Qt.Key.Key_Escape:
         return KeyStep()
     return None
+
+
+def paint_rubber_band(
+    painter: QPainter, canvas: MapCanvas, points: list[tuple[float, float]], area: bool, dots: int
+) -> None:
+    """A tool's rubber band in red: a filled polygon (``area``, 3+ points) or a line,
+    with a dot on each of the first ``dots`` points (the clicked ones)."""
+    if not points:
+        return
+    px, py = canvas.view.to_screen([x for x, _ in points], [y for _, y in points])
+    screen = [QPointF(float(x), float(y)) for x, y in zip(px, py, strict=True)]
+    painter.setPen(QPen(RUBBER_BAND, 2.0))
+    if area and len(screen) >= 3:
+        fill = QColor(RUBBER_BAND)
+        fill.setAlpha(45)
+        painter.setBrush(fill)
+        painter.drawPolygon(QPolygonF(screen))
+    else:
+        painter.drawPolyline(QPolygonF(screen))
+    painter.setBrush(RUBBER_BAND)
+    for point in screen[:dots]:
+        painter.drawEllipse(point, 3.0, 3.0)

@@ -17,6 +17,7 @@ import shapely
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from mapdesk.core.crs import same_crs, transformer
+from mapdesk.core.editing.clipboard import reprojected_keeping_z
 from mapdesk.core.editing.reshape import ReshapeError, reshaped
 from mapdesk.core.editing.snapping import SnapSettings, SnapTarget, snap_point
 from mapdesk.core.editing.tracking import tracked_values
@@ -156,13 +157,7 @@ class DigitizingController(WindowController):
         source, target = self._project.crs, layer.crs
         if source is None or target is None or same_crs(source, target):
             return geometry
-        forward = transformer(source, target)
-
-        def xy(coords: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-            x, y = forward.transform(coords[:, 0], coords[:, 1])
-            return np.column_stack([x, y])
-
-        return shapely.transform(geometry, xy)
+        return reprojected_keeping_z(geometry, transformer(source, target))
 
     def _layer_xy(self, layer: VectorLayer, x: float, y: float) -> tuple[float, float]:
         point = self._to_layer(layer, shapely.Point(x, y))
@@ -319,10 +314,14 @@ class DigitizingController(WindowController):
         layer = self._editing()
         if layer is None or layer.edit_session is None:
             return
-        projected = layer.projected(self._project.crs)
         rows = np.flatnonzero(layer.data.index.isin(fids))
-        offset = np.array([dx, dy])
-        moved = shapely.transform(projected.geometries[rows], lambda coords: coords + offset)
+        # The layer's own geometries (with their heights), into the map CRS to move.
+        own = np.asarray(layer.data.geometry.array[rows], dtype=object)
+        source, target = layer.crs, self._project.crs
+        if source is not None and target is not None and not same_crs(source, target):
+            own = reprojected_keeping_z(own, transformer(source, target))
+        offset = np.array([dx, dy, 0.0])  # heights stay where they were
+        moved = shapely.transform(own, lambda coords: coords + offset, include_z=True)
         layer_fids = layer.fids(rows)
         geometries = {
             fid: self._to_layer(layer, geometry)
