@@ -15,8 +15,9 @@ import geopandas as gpd
 from psygnal import Signal
 
 from mapdesk.core.editing.changes import EditChanges
+from mapdesk.core.editing.errors import EditError
 from mapdesk.core.editing.saving import write_edits
-from mapdesk.core.editing.session import EditError, EditSession
+from mapdesk.core.editing.session import EditSession
 from mapdesk.core.editing.tracking import EditorIdentity
 from mapdesk.core.expression import evaluate
 

@@ -12,46 +12,26 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
-import shapely.errors
-import shapely.ops
 
 from mapdesk.core.editing.changes import EditChanges, edit_changes
+from mapdesk.core.editing.errors import EditError
+from mapdesk.core.editing.kinds import (
+    KIND_OF_DECLARED,
+    KINDS,
+    MULTI_OF_KIND,
+    cut_into_pieces,
+    layer_kind,
+)
 from mapdesk.core.editing.rows import new_rows, rows_of, set_value, with_rows
+from mapdesk.core.editing.rules import check_rule
 from mapdesk.core.editing.tracking import EditorIdentity, tracked_values
 from mapdesk.core.editing.undo import RowsCommand, UndoStack
 from mapdesk.core.editing.validity import GeometryProblem, geometry_problem
-from mapdesk.core.editing.values import AttributeValueError, field_value
-from mapdesk.core.errors import MapdeskError
+from mapdesk.core.editing.values import field_value
 
-#: Shapely type ids (0 Point ... 6 MultiPolygon) -> the kind of feature.
-_KIND_OF_TYPE_ID = {
-    0: "point",
-    1: "line",
-    2: "line",
-    3: "polygon",
-    4: "point",
-    5: "line",
-    6: "polygon",
-}
-#: The geometry type a file declares (GDAL's names) -> the kind of feature.
-_KIND_OF_DECLARED = {"Point": "point", "LineString": "line", "Polygon": "polygon"}
-#: Shapely geometry type -> the kind a layer holds (multi-part types included).
-_KINDS = {
-    "Point": "point",
-    "MultiPoint": "point",
-    "LineString": "line",
-    "MultiLineString": "line",
-    "LinearRing": "line",
-    "Polygon": "polygon",
-    "MultiPolygon": "polygon",
-}
-
-
-class EditError(MapdeskError):
-    """An edit that cannot be made (unknown feature or field, wrong geometry type)."""
+__all__ = ["EditError", "EditSession"]
 
 
 class EditSession:
@@ -98,7 +78,7 @@ class EditSession:
         self.field_rules: dict[str, dict[str, Any]] = dict(base.attrs.get("field_rules", {}))
         #: The geometry type the file declares ("Polygon", "MultiLineString"...).
         self._declared_type = str(base.attrs.get("geometry_type", "")).removesuffix(" Z")
-        self._kind = _layer_kind(base) or _KIND_OF_DECLARED.get(
+        self._kind = layer_kind(base) or KIND_OF_DECLARED.get(
             self._declared_type.removeprefix("Multi")
         )
         #: Called with (fids, rows) each time features are set (edit, undo, redo):
@@ -257,7 +237,7 @@ class EditSession:
         pieces: dict[Any, list[Any]] = {}
         for fid in dict.fromkeys(fids):
             self._require(fid)
-            parts = _pieces(self._current.geometry[fid], cutter)
+            parts = cut_into_pieces(self._current.geometry[fid], cutter)
             if len(parts) > 1:
                 fids_cut.append(fid)
                 pieces[fid] = parts
@@ -414,7 +394,7 @@ class EditSession:
             )
         checked = field_value(frame[name].dtype, name, value, self._field_types.get(name))
         if checked is not None and (rule := self.field_rules.get(name)):
-            _check_rule(self.layer_name, name, checked, rule)
+            check_rule(self.layer_name, name, checked, rule)
         return checked
 
     def _checked_geometry(self, geometry: Any) -> Any:
@@ -423,84 +403,12 @@ class EditSession:
             raise EditError(f"{geometry!r} is not a geometry")
         if shape is None or shape.is_empty:
             return shape
-        kind = _KINDS.get(shape.geom_type)
+        kind = KINDS.get(shape.geom_type)
         if self._kind is not None and kind != self._kind:
             raise EditError(
                 f'Layer "{self.layer_name}" holds {self._kind}s: a {shape.geom_type} '
                 "cannot be added to it"
             )
         if self._declared_type.startswith("Multi") and kind and "Multi" not in shape.geom_type:
-            shape = _MULTI_OF_KIND[kind]([shape])  # the file's geometry type says multi-part
+            shape = MULTI_OF_KIND[kind]([shape])  # the file's geometry type says multi-part
         return shape
-
-
-def _is_code(value: Any, codes: Mapping[str, Any]) -> bool:
-    """True when ``value`` is one of ``codes`` (text codes; numbers compared as numbers,
-    since an INTEGER column with NULLs holds 1.0 for the code "1")."""
-    if str(value) in codes:
-        return True
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        numbers = set()
-        for code in codes:
-            try:
-                numbers.add(float(code))
-            except ValueError:
-                continue
-        return float(value) in numbers
-    return False
-
-
-def _check_rule(layer: str, name: str, value: Any, rule: Mapping[str, Any]) -> None:
-    """Refuse a value outside the field's coded values or range (the file's rules)."""
-    codes = rule.get("codes")
-    if codes and not _is_code(value, codes):
-        shown = ", ".join(list(codes)[:12]) + (" …" if len(codes) > 12 else "")
-        raise AttributeValueError(f'Field "{name}" takes one of {shown}: {value!r} is not one')
-    bounds = rule.get("range")
-    if bounds:
-        low, high, *inclusive = bounds
-        low_in, high_in = [*inclusive, True, True][:2]
-        try:
-            below = low is not None and (value < low if low_in else value <= low)
-            above = high is not None and (value > high if high_in else value >= high)
-            outside = below or above
-        except TypeError:
-            outside = True
-        if outside:
-            raise AttributeValueError(
-                f'Field "{name}" of layer "{layer}" takes values from {low} to {high}: '
-                f"{value!r} is outside"
-            )
-
-
-_MULTI_OF_KIND = {
-    "point": shapely.multipoints,
-    "line": shapely.multilinestrings,
-    "polygon": shapely.multipolygons,
-}
-
-
-def _pieces(geometry: Any, cutter: Any) -> list[Any]:
-    """The pieces ``cutter`` cuts ``geometry`` into, largest first (one: not cut)."""
-    if geometry is None or geometry.is_empty or not geometry.intersects(cutter):
-        return [geometry]
-    parts = shapely.get_parts(geometry)
-    pieces = []
-    for part in parts:
-        try:
-            pieces.extend(shapely.get_parts(shapely.ops.split(part, cutter)))
-        except (ValueError, shapely.errors.GeometryTypeError, shapely.errors.GEOSException):
-            raise EditError(
-                "The split line runs along the feature instead of across it: draw it across"
-            ) from None
-    if len(pieces) == len(parts):  # touched, not cut
-        return [geometry]
-    measure = shapely.area if int(shapely.get_type_id(geometry)) in (3, 6) else shapely.length
-    return sorted(pieces, key=lambda piece: float(measure(piece)), reverse=True)
-
-
-def _layer_kind(frame: gpd.GeoDataFrame) -> str | None:
-    """point, line or polygon when every geometry is of that kind; None for mixed or none."""
-    types = shapely.get_type_id(np.asarray(frame.geometry.array, dtype=object))
-    kinds = {_KIND_OF_TYPE_ID.get(int(t)) for t in pd.unique(types[types >= 0])}
-    return kinds.pop() if len(kinds) == 1 and None not in kinds else None
