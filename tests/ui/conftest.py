@@ -226,3 +226,22 @@ def double_click(canvas: Any, pos: QPoint) -> None:
         Qt.KeyboardModifier.NoModifier,
     )
     QApplication.sendEvent(canvas, event)
+
+
+def edit_in_window(window: Any, path: Path, layer_name: str) -> VectorLayer:
+    """Open ``layer_name`` of ``path`` in the window, make it current and switch on editing."""
+    from mapdesk.io.loader import load_layer
+
+    layer = load_layer(str(path), layer_name)
+    window.project.add_layer(layer)
+    window.layer_panel.select_layer(layer)
+    window.map_actions.toggle_editing.trigger()
+    assert layer.is_editing
+    return layer
+
+
+def drop_edits(window: Any) -> None:
+    """Roll back unsaved edits: they would make the window fixture's close ask (and stay open)."""
+    for layer in window.project.layers:
+        if layer.is_modified:
+            layer.rollback()

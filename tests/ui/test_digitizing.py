@@ -15,9 +15,8 @@ from PySide6.QtWidgets import QMessageBox
 from shapely.geometry import Point, Polygon
 
 from mapdesk.core.layer import VectorLayer
-from mapdesk.io.loader import load_layer
 
-from .conftest import PORTLAND_X, PORTLAND_Y, double_click
+from .conftest import PORTLAND_X, PORTLAND_Y, double_click, drop_edits, edit_in_window
 
 X, Y = PORTLAND_X, PORTLAND_Y
 
@@ -34,16 +33,11 @@ def parcels_file(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def digitizing(qtbot: Any, window: Any, parcels_file: Path) -> Iterator[Any]:
-    layer = load_layer(str(parcels_file), "parcels")
-    window.project.add_layer(layer)
-    window.layer_panel.select_layer(layer)
-    window.map_actions.toggle_editing.trigger()
+    edit_in_window(window, parcels_file, "parcels")
     canvas = window.canvas
     canvas.set_view(canvas.view.fitted((X - 1500, Y - 2500, X + 1500, Y + 1500)))
     yield window
-    for edited in window.project.layers:  # the window fixture's close must not ask
-        if edited.is_modified:
-            edited.rollback()
+    drop_edits(window)
 
 
 def _pixel(window: Any, x: float, y: float, nudge: tuple[int, int] = (0, 0)) -> QPoint:
@@ -333,11 +327,8 @@ def test_moving_in_a_map_crs_unlike_the_layers_keeps_shape_and_heights(
     gpd.GeoDataFrame(
         {"mast": ["M-1"]}, geometry=[Point(X + 500, Y + 500, 42.0)], crs="EPSG:26984"
     ).to_file(path, layer="masts", engine="pyogrio")
-    layer = load_layer(str(path), "masts")
-    window.project.add_layer(layer)
+    layer = edit_in_window(window, path, "masts")
     window.project.crs = "EPSG:3857"  # Web Mercator: metres stretched by 1/cos(latitude)
-    window.layer_panel.select_layer(layer)
-    window.map_actions.toggle_editing.trigger()
     window.digitizing.move_features([1], 0.0, -300.0)  # 300 map units south, in EPSG:3857
     moved = layer.data.geometry[1]
     assert moved.has_z and moved.z == 42.0

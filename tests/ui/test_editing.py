@@ -16,7 +16,7 @@ from mapdesk.core.editing.journal import EditJournal
 from mapdesk.core.layer import VectorLayer
 from mapdesk.io.loader import load_layer
 
-from .conftest import _stations
+from .conftest import _stations, drop_edits, edit_in_window
 
 Button = QMessageBox.StandardButton
 
@@ -30,20 +30,9 @@ def stations_file(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def editing_window(qtbot: Any, window: Any, stations_file: Path) -> Iterator[Any]:
-    layer = load_layer(str(stations_file), "stations")
-    window.project.add_layer(layer)
-    window.layer_panel.select_layer(layer)
-    window.map_actions.toggle_editing.trigger()
-    assert layer.is_editing
+    edit_in_window(window, stations_file, "stations")
     yield window
-    _drop_edits(window)
-
-
-def _drop_edits(window: Any) -> None:
-    """Unsaved edits would make the window fixture's close ask (and stay open)."""
-    for layer in window.project.layers:
-        if layer.is_modified:
-            layer.rollback()
+    drop_edits(window)
 
 
 def _layer(window: Any) -> VectorLayer:
@@ -226,7 +215,7 @@ def test_unsaved_edits_of_a_crash_are_offered_and_restored(
     assert layer.is_editing and layer.is_modified
     assert list(layer.data.index) == [1, 3] and layer.data.at[3, "name"] == "Public Safety Building"
     assert window.map_actions.undo.text() == "&Undo Restore unsaved edits"
-    _drop_edits(window)
+    drop_edits(window)
 
 
 def test_discarded_recovery_forgets_the_edits(
