@@ -47,9 +47,18 @@ from mapdesk.render.qtbuffers import (
 from mapdesk.render.settings import LayerSnapshot, MapSettings
 from mapdesk.render.symbols import fill_brush, marker_image, marker_side, qcolor, stroke_pen
 
-#: Features per QPainterPath: big enough to amortise Python, small enough for
-#: Qt's antialiasing rasteriser (whose cost grows faster than linearly).
+#: Features per QPainterPath at most: big enough to amortise Python, small
+#: enough for Qt's antialiasing rasteriser (whose cost grows faster than
+#: linearly).
 FEATURES_PER_CHUNK = 1000
+#: Features per QPainterPath at least, and chunks a layer is cut into when
+#: it has few features. Qt fills a chunk scanline by scanline over its
+#: bounding box, which for features in file order is most of the view: a
+#: zoomed-in view of 9,000 parcels filled 25% faster in chunks of 250 than
+#: of 1,000. At full extent (200,000 parcels) the Python per chunk would
+#: cost more than that saves.
+FEATURES_PER_SMALL_CHUNK = 250
+CHUNKS_WANTED = 32
 #: Markers per drawPixmapFragments call (stamping is cheap; this only bounds
 #: how long a cancel waits and how much fragment memory is live).
 MARKERS_PER_CHUNK = 20_000
@@ -271,7 +280,7 @@ def _draw_paths(
     # An opaque outline hides the fill's edge, so the fill need not be
     # antialiased: 200,000 parcels fill ~4x faster that way.
     smooth_fill = not (stroked and _covers_fill_edge(pen, painter))
-    for vertices in paths.chunks(FEATURES_PER_CHUNK):
+    for vertices in paths.chunks(_features_per_chunk(paths.feature_count)):
         if is_cancelled():
             return False
         xy, move_to = paths.xy[vertices], paths.move_to[vertices]
@@ -282,6 +291,11 @@ def _draw_paths(
         if stroked:
             _stroke(painter, path if thin else None, xy, move_to, pen)
     return True
+
+
+def _features_per_chunk(count: int) -> int:
+    """Chunk size for ``count`` features (see FEATURES_PER_SMALL_CHUNK)."""
+    return min(FEATURES_PER_CHUNK, max(FEATURES_PER_SMALL_CHUNK, count // CHUNKS_WANTED))
 
 
 def _draw_band_lines(

@@ -25,6 +25,7 @@ import shapely
 from shapely import GeometryType
 
 from mapdesk.core.view import ViewState
+from mapdesk.render.grids import GRID_WORTH_IT, FeatureGrid, Lazy, PointGrid, overlap_share
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -111,6 +112,17 @@ class MapPaths:
     move_to: BoolArray
     feature_starts: IntArray
     bounds: FloatArray
+    grid: Lazy[FeatureGrid] = field(init=False, repr=False, compare=False)
+    extent: tuple[float, float, float, float] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Frozen: derived fields are set once, here, the dataclass way round.
+        object.__setattr__(self, "grid", Lazy(partial(FeatureGrid, self.bounds)))
+        extent = (np.nan,) * 4
+        if len(self.bounds):
+            low, high = self.bounds[:, 0:2].min(axis=0), self.bounds[:, 2:4].max(axis=0)
+            extent = (float(low[0]), float(low[1]), float(high[0]), float(high[1]))
+        object.__setattr__(self, "extent", extent)
 
     @property
     def feature_count(self) -> int:
@@ -138,7 +150,9 @@ class MapArrays:
     points_bounds: tuple[float, float, float, float]
     lines: MapPaths
     polygons: MapPaths
-    point_grid: LazyPointGrid = field(default_factory=lambda: LazyPointGrid(np.empty((0, 2))))
+    point_grid: Lazy[PointGrid] = field(
+        default_factory=lambda: Lazy(partial(PointGrid, np.empty((0, 2))))
+    )
 
 
 def layer_arrays(geometries: GeomArray) -> MapArrays:
@@ -165,7 +179,7 @@ def layer_arrays(geometries: GeomArray) -> MapArrays:
     return MapArrays(
         points=points,
         points_bounds=points_bounds,
-        point_grid=LazyPointGrid(points),
+        point_grid=Lazy(partial(PointGrid, points)),
         lines=_map_line_paths(_finite(parts[_of_kind(kinds, _LINE_TYPES)])),
         polygons=_map_polygon_paths(_finite(parts[_of_kind(kinds, _POLYGON_TYPES)])),
     )
@@ -259,7 +273,7 @@ def _visible_points(arrays: MapArrays, view: ViewState, pad: int) -> FloatArray:
     bx0, by0, bx1, by1 = arrays.points_bounds
     points = arrays.points
     if not (bx0 >= xmin and by0 >= ymin and bx1 <= xmax and by1 <= ymax):
-        if _overlap_share((xmin, ymin, xmax, ymax), arrays.points_bounds) < GRID_WORTH_IT:
+        if overlap_share((xmin, ymin, xmax, ymax), arrays.points_bounds) < GRID_WORTH_IT:
             # Zoomed in: only the grid cells under the view, not every point.
             points = arrays.point_grid.get().near(xmin, ymin, xmax, ymax)
         x, y = points[:, 0], points[:, 1]
@@ -267,82 +281,8 @@ def _visible_points(arrays: MapArrays, view: ViewState, pad: int) -> FloatArray:
         inside = (x >= xmin) & (x <= xmax)
         inside &= y >= ymin
         inside &= y <= ymax
-        points = points[inside]
+        points = np.compress(inside, points, axis=0)  # ~3x faster than points[inside]
     return _pixels(points, view)
-
-
-#: Below this share of the points' bounding box in view, culling goes
-#: through the point grid (a full scan of a million points is ~10 ms).
-GRID_WORTH_IT = 0.25
-#: Cells per side of the point grid.
-GRID_CELLS = 256
-
-
-def _overlap_share(
-    view: tuple[float, float, float, float], bounds: tuple[float, float, float, float]
-) -> float:
-    """The share of ``bounds``' area that ``view`` covers (1.0 for degenerate bounds)."""
-    width, height = bounds[2] - bounds[0], bounds[3] - bounds[1]
-    if not (width > 0 and height > 0):
-        return 1.0
-    cover_x = max(0.0, min(view[2], bounds[2]) - max(view[0], bounds[0]))
-    cover_y = max(0.0, min(view[3], bounds[3]) - max(view[1], bounds[1]))
-    return cover_x * cover_y / (width * height)
-
-
-class PointGrid:
-    """A layer's points sorted by the cell of a regular grid over their bounds.
-
-    Culling a small view then reads the points of the few cells under it
-    (contiguous runs of the sorted array) instead of testing every point.
-    """
-
-    def __init__(self, points: FloatArray, cells: int = GRID_CELLS) -> None:
-        finite = points[np.isfinite(points).all(axis=1)]
-        self.cells = cells
-        if len(finite) == 0:
-            self.origin, self.size = (0.0, 0.0), (1.0, 1.0)
-            self.points, self.starts = finite, np.zeros(cells * cells + 1, dtype=np.int64)
-            return
-        low, high = finite.min(axis=0), finite.max(axis=0)
-        self.origin = (float(low[0]), float(low[1]))
-        # A degenerate side (all points on one line) still gets cells.
-        spans = np.maximum(high - low, 1e-9) / cells
-        self.size = (float(spans[0]), float(spans[1]))
-        column, row = self._cell(finite[:, 0], 0), self._cell(finite[:, 1], 1)
-        keys = row * cells + column
-        order = np.argsort(keys, kind="stable")
-        self.points = finite[order]
-        self.starts = np.searchsorted(keys[order], np.arange(cells * cells + 1))
-
-    def _cell(self, values: FloatArray, axis: int) -> IntArray:
-        index = np.floor((values - self.origin[axis]) / self.size[axis])
-        return np.clip(index, 0, self.cells - 1).astype(np.int64)
-
-    def near(self, xmin: float, ymin: float, xmax: float, ymax: float) -> FloatArray:
-        """The points in the cells that meet the box (a superset of those inside)."""
-        columns = self._cell(np.array([xmin, xmax]), 0)
-        rows = self._cell(np.array([ymin, ymax]), 1)
-        first = np.arange(rows[0], rows[1] + 1) * self.cells
-        begins = self.starts[first + columns[0]]
-        ends = self.starts[first + columns[1] + 1]
-        runs = [self.points[b:e] for b, e in zip(begins.tolist(), ends.tolist(), strict=True)]
-        return np.concatenate(runs) if runs else np.empty((0, 2))
-
-
-class LazyPointGrid:
-    """A PointGrid built on first use (full-extent views never need one)."""
-
-    def __init__(self, points: FloatArray) -> None:
-        self._points = points
-        self._grid: PointGrid | None = None
-        self._lock = threading.Lock()
-
-    def get(self) -> PointGrid:
-        with self._lock:
-            if self._grid is None:
-                self._grid = PointGrid(self._points)
-            return self._grid
 
 
 def _grown_extent(view: ViewState, pad_px: float) -> tuple[float, float, float, float]:
@@ -357,32 +297,47 @@ def _screen_paths(paths: MapPaths, view: ViewState) -> tuple[ScreenPaths, FloatA
     if len(bounds) == 0:
         return _empty_paths(), np.empty((0, 2))
     # Two pixels of margin: a stroke just outside the view still shows.
-    xmin, ymin, xmax, ymax = _grown_extent(view, 2)
+    box = _grown_extent(view, 2)
+    candidates = None
+    if overlap_share(box, paths.extent) < GRID_WORTH_IT:
+        # Zoomed in: test only the features filed under the cells in view.
+        candidates = paths.grid.get().candidates(*box)
+        bounds = np.take(bounds, candidates, axis=0)  # ~5x faster than bounds[candidates]
+    xmin, ymin, xmax, ymax = box
     meets = (bounds[:, 2] >= xmin) & (bounds[:, 0] <= xmax)
     meets &= bounds[:, 3] >= ymin
     meets &= bounds[:, 1] <= ymax
     span = np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
     tiny = span < view.resolution
     dots = meets & tiny
-    drawn = meets & ~tiny
     centres = (bounds[dots, 0:2] + bounds[dots, 2:4]) / 2
-    if drawn.all():
+    drawn = np.flatnonzero(meets & ~tiny)
+    if candidates is not None:
+        drawn = candidates[drawn]
+    if len(drawn) == paths.feature_count:
         xy, move_to, starts = paths.xy, paths.move_to, paths.feature_starts
     else:
-        xy, move_to, starts = _select_features(paths, drawn)
+        xy, move_to, starts = _take_features(paths, drawn)
     return ScreenPaths(_pixels(xy, view), move_to, starts), centres
 
 
-def _select_features(
-    paths: MapPaths | ScreenPaths, features: BoolArray
+def _take_features(
+    paths: MapPaths | ScreenPaths, features: IntArray
 ) -> tuple[FloatArray, BoolArray, IntArray]:
-    """The vertices of the features where ``features`` is True, in order."""
+    """The vertices of ``features`` (ascending indices), in order.
+
+    Works on the chosen features' vertices only, so a zoomed-in view pays
+    for what it shows, not for every vertex of the layer.
+    """
     starts = paths.feature_starts
-    lengths = np.diff(starts)
-    vertices = np.repeat(features, lengths)
-    kept = np.zeros(int(features.sum()) + 1, dtype=np.int64)
-    np.cumsum(lengths[features], out=kept[1:])
-    return np.compress(vertices, paths.xy, axis=0), paths.move_to[vertices], kept
+    first = starts[features]
+    lengths = starts[features + 1] - first
+    kept = np.zeros(len(features) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=kept[1:])
+    # Each kept vertex's index in ``paths``: its feature's first vertex
+    # there, plus how far into the feature it is.
+    vertices = np.repeat(first - kept[:-1], lengths) + np.arange(kept[-1])
+    return np.take(paths.xy, vertices, axis=0), paths.move_to[vertices], kept
 
 
 def _finite(geoms: GeomArray) -> GeomArray:
@@ -739,7 +694,7 @@ def feature_rows(paths: ScreenPaths) -> FloatArray:
 def paths_in_rows(paths: ScreenPaths, rows: FloatArray, top: float, bottom: float) -> ScreenPaths:
     """The features of ``paths`` whose ``rows`` (see feature_rows) meet [top, bottom]."""
     meets = (rows[:, 1] >= top) & (rows[:, 0] <= bottom)
-    return paths if meets.all() else ScreenPaths(*_select_features(paths, meets))
+    return paths if meets.all() else ScreenPaths(*_take_features(paths, np.flatnonzero(meets)))
 
 
 def pixels_in_rows(pixels: IntArray, top: float, bottom: float) -> IntArray:

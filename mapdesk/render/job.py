@@ -22,9 +22,10 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
 
 from mapdesk.render import nogil
-from mapdesk.render.bands import BandPainters, band_count, split_rows, warm_up_drawing
-from mapdesk.render.draw import fill_background, prepare_selection, prepare_symbols
+from mapdesk.render.bands import BandPainters, band_count, warm_up_drawing
+from mapdesk.render.draw import fill_background
 from mapdesk.render.labels import draw_labels
+from mapdesk.render.prepare_ahead import PreparedAhead
 from mapdesk.render.settings import MapSettings
 
 #: Seconds between two partial images of one render (QGIS refreshes its
@@ -93,24 +94,18 @@ def render_map(
     fill_background(image, settings.background)
     # Empty layers have nothing to draw (and no extent to cull with).
     layers = [snapshot for snapshot in settings.layers if snapshot.layer.feature_count]
-    bands = split_rows(view.height, band_count(view.height))
-    with BandPainters(image, bands) as painters:
-        for snapshot in layers:
+    with (
+        PreparedAhead(layers, settings) as drawings,
+        BandPainters(image, band_count(view.height)) as painters,
+    ):
+        for drawing in drawings:
             if token.cancelled:
                 return None
-            # Prepared here (per class of its symbology), then drawn by every
-            # band. Preparing the next layer in another thread meanwhile was
-            # measured: on two cores it slowed the zoomed view (three busy
-            # threads) as much as it sped up the full one.
-            for prepared in prepare_symbols(snapshot, settings):
+            # Symbol classes, then the selected features again on top in
+            # the selection colour (QGIS's look).
+            for prepared in [*drawing.symbols, *filter(None, [drawing.selection])]:
                 if not painters.draw(prepared, settings, lambda: token.cancelled):
                     return None
-            # Selected features again on top, in the selection colour (QGIS's look).
-            selection = prepare_selection(snapshot, settings)
-            if selection is not None and not painters.draw(
-                selection, settings, lambda: token.cancelled
-            ):
-                return None
             if on_layer_done is not None:
                 on_layer_done(image)
     # Labels last, over every layer, so no feature hides a name.

@@ -71,9 +71,14 @@ def stroke_pen(style: LayerStyle, scale: float, hairline: bool = False) -> QPen:
 
 
 def marker_side(style: LayerStyle, scale: float) -> int:
-    """Pixel side of the marker image: odd, so one pixel is its centre."""
+    """Pixel side of the marker image: odd, so one pixel is its centre.
+
+    The symbol's extent, centred on the middle pixel, plus at least one
+    pixel for antialiasing and a join's overshoot; no more, because every
+    pixel of the image is blended at every point (a million of them).
+    """
     extent = (style.marker_size + max(style.stroke_width, 0.0)) * scale
-    side = math.ceil(extent) + 2
+    side = math.ceil(extent) + 1
     return side if side % 2 == 1 else side + 1
 
 

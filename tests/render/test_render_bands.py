@@ -116,6 +116,29 @@ def test_split_rows_covers_the_image_once():
     assert bands.split_rows(2, 5) == [Band(0, 1), Band(1, 2)]  # never an empty band
 
 
+def test_bands_split_each_layer_where_its_work_is(settings_for, make_layer):
+    """Incidents crowded into the bottom of the view: both bands get half of them."""
+    from mapdesk.render.draw import prepare_layer
+
+    rng = np.random.default_rng(6)
+    crowded = make_layer(
+        [Point(x, y) for x, y in rng.uniform((0, 2), (100, 22), (3000, 2))], marker_size=7
+    )
+    settings = settings_for(crowded)
+    prepared = prepare_layer(settings.layers[0], settings)
+    rows = bands.balanced_rows(prepared, 100, 2)
+    assert rows[0].top == 0 and rows[-1].bottom == 100 and rows[0].bottom == rows[1].top
+    assert 78 <= rows[0].bottom <= 98  # not at 50, where nothing is drawn below
+    marker_rows = prepared.screen.markers[:, 1]
+    above = int((marker_rows < rows[0].bottom).sum())
+    assert abs(above - len(marker_rows) / 2) < len(marker_rows) * 0.1
+    far_away = settings_for(make_layer([Point(5000, 5000)]))
+    nothing = prepare_layer(far_away.layers[0], far_away)
+    assert bands.balanced_rows(nothing, 100, 2) == bands.split_rows(100, 2)
+    one_row = bands.balanced_rows(prepared, 3, 3)
+    assert one_row == [Band(0, 1), Band(1, 2), Band(2, 3)]  # never an empty band
+
+
 def test_an_error_in_any_band_reaches_the_caller(monkeypatch, settings_for, make_layer):
     from mapdesk.render import draw
 

@@ -61,6 +61,26 @@ def test_every_marker_shape_shows_its_fill_at_the_centre(pixels, settings_for, m
     assert pixels.rgb(image, 5, 5) == pixels.hex_rgb(WHITE)
 
 
+@pytest.mark.parametrize("shape", ["circle", "square", "triangle", "diamond", "star", "cross"])
+@pytest.mark.parametrize(("size", "stroke", "scale"), [(7, 1.0, 1.0), (8, 0.5, 1.0), (7, 1.0, 2.0)])
+def test_marker_image_holds_the_whole_symbol(pixels, monkeypatch, shape, size, stroke, scale):
+    """The stamp is as small as it can be (it is blended at every point), never clipped:
+    the symbol drawn with room to spare is the same, and nothing lies in the extra room."""
+    from mapdesk.core.style import LayerStyle
+    from mapdesk.render import symbols
+
+    style = LayerStyle(marker_size=size, stroke_width=stroke, marker_shape=shape)
+    tight = pixels.as_array(symbols.marker_image(style, scale))[:, :, 3]
+    assert tight.shape[0] % 2 == 1 and tight.shape[0] <= (size + stroke) * scale + 3
+    side = symbols.marker_side(style, scale)
+    monkeypatch.setattr(symbols, "marker_side", lambda style, scale: side + 4)
+    roomy = pixels.as_array(symbols.marker_image.__wrapped__(style, scale))[:, :, 3]
+    inner = roomy[2:-2, 2:-2].astype(int)
+    # Antialiasing rounds a little differently against the image's edge.
+    assert np.abs(inner - tight).max() <= 12  # a clipped edge would lose ~100+
+    assert roomy.sum() == inner.sum() > 0  # nothing in the extra room
+
+
 def test_line_pixels_follow_its_path(pixels, settings_for, make_layer):
     layer = make_layer([LineString([(10, 50), (90, 50)])], stroke_color=BLUE, stroke_width=3)
     image = render_map(settings_for(layer))

@@ -23,7 +23,7 @@ def _big_layer(make_layer, count: int = 20_000):
 
 
 def _boxes(make_layer, count: int = 5000):
-    """``count`` small squares: five chunks of polygons (FEATURES_PER_CHUNK = 1,000)."""
+    """``count`` small squares: twenty chunks of polygons (FEATURES_PER_SMALL_CHUNK = 250)."""
     return make_layer([box(i % 90, i // 90, i % 90 + 2, i // 90 + 2) for i in range(count)])
 
 
@@ -57,7 +57,7 @@ def drawn_chunks(monkeypatch) -> list[int]:
 def test_render_stops_between_polygon_chunks(settings_for, make_layer, drawn_chunks):
     token = _CancelAfter(checks=3)  # the check before the layer, then two chunks
     assert render_map(settings_for(_boxes(make_layer)), token) is None
-    assert drawn_chunks == [1000, 1000]  # two of five
+    assert drawn_chunks == [250, 250]  # two of twenty
 
 
 def test_render_stops_between_marker_chunks(settings_for, make_layer, monkeypatch):
@@ -99,7 +99,7 @@ def test_job_cancelled_mid_render_stops_at_the_next_chunk(
         assert first_chunk.wait(10)  # the worker is now drawing
         job.cancel()
         resume.set()
-    assert chunks == [1000]  # it stopped before the second of five chunks
+    assert chunks == [250]  # it stopped before the second of twenty chunks
 
 
 def test_job_emits_the_image_and_its_settings(qtbot, settings_for, make_layer, pixels):
