@@ -3,19 +3,24 @@
 Run by ``run.py --qgis`` under Debian's interpreter (``/usr/bin/python3`` with
 the ``qgis`` and ``python3-qgis`` packages), never under mapdesk's virtualenv:
 
-    /usr/bin/python3 benchmarks/qgis_render.py render JOB.json
+    /usr/bin/python3 benchmarks/qgis_render.py serve JOB.json
     /usr/bin/python3 benchmarks/qgis_render.py first-picture JOB.json
 
 JOB.json is written by ``run.py`` (layers, views as extents, image size,
-symbols, runs, identify clicks). Each mode prints one JSON object on its last
-line of stdout:
+symbols, identify clicks).
 
-- ``render``: ``render_full`` and ``render_zoom50`` per figure (median of
-  ``runs`` after a warm-up, seconds), and ``identify_s`` (median of one
-  filter-rect feature request per click, attributes read, as QGIS's identify
-  tool does). With ``images`` set, saves ``qgis_<figure>_<view>.png``.
+- ``serve``: opens the layers, prints ``{"ready": true}``, then answers one
+  request per line of stdin with one JSON line on stdout, so that run.py can
+  time QGIS and mapdesk turn about (both then see the same moments of a
+  shared, noisy machine): ``render KEY FIGURE`` times one render (``KEY``
+  ``render_full`` or ``render_zoom50``) -> ``{"seconds": s}``; ``image KEY
+  FIGURE DIR`` saves ``qgis_<figure>_<view>.png`` -> ``{"saved": path}``;
+  ``identify`` -> ``{"identify_s": s}``, the median of one filter-rect
+  feature request per click, attributes read, as QGIS's identify tool does;
+  ``quit``.
 - ``first-picture``: seconds from creating the points layer to the end of its
-  first full-extent render, and the process's peak RSS in MB.
+  first full-extent render, and the process's peak RSS in MB, as the last
+  line of stdout.
 
 QGIS reads features from the file on every render (the OGR provider); no
 render cache is used.
@@ -47,7 +52,6 @@ from qgis.core import (  # after the platform is chosen
 )
 from qgis.PyQt.QtCore import QSize
 from qgis.PyQt.QtGui import QColor
-from timing import median_time
 
 #: The margin mapdesk's "Zoom Full" leaves around the data (ViewState.fitted).
 FIT_MARGIN = 0.05
@@ -122,22 +126,43 @@ def render(settings: QgsMapSettings):
     return job.renderedImage()
 
 
-def run_renders(job: dict) -> dict:
+#: The view each render key draws.
+VIEWS = {"render_full": "full", "render_zoom50": "zoom50"}
+
+
+def serve(job: dict) -> None:
+    """Answer run.py's requests, one line each (see the module docstring)."""
     layers = {name: open_layer(job, name) for name in job["figures"]["all"]}
-    results: dict = {"render_full": {}, "render_zoom50": {}}
-    for key, view in (("render_full", "full"), ("render_zoom50", "zoom50")):
-        extent = QgsRectangle(*job["views"][view])
-        for figure, names in job["figures"].items():
-            settings = map_settings(job, [layers[n] for n in names], extent)
-            seconds = median_time(lambda s=settings: render(s), job["runs"])
-            results[key][figure] = round(seconds, 6)
-            print(f"  qgis {key}.{figure}: {seconds:.4f} s", file=sys.stderr)
-            if job["images"]:
-                path = os.path.join(job["images"], f"qgis_{figure}_{view}.png")
-                render(settings).save(path)
-    results["identify_s"] = identify(layers["points"], job["identify"])
-    print(f"  qgis identify_s: {results['identify_s'] * 1000:.3f} ms", file=sys.stderr)
-    return results
+    settings = {
+        (key, figure): map_settings(
+            job, [layers[n] for n in names], QgsRectangle(*job["views"][view])
+        )
+        for key, view in VIEWS.items()
+        for figure, names in job["figures"].items()
+    }
+    answer({"ready": True})
+    for line in sys.stdin:
+        request = line.split()
+        if not request or request[0] == "quit":
+            return
+        if request[0] == "render":
+            started = time.perf_counter()
+            render(settings[(request[1], request[2])])
+            answer({"seconds": time.perf_counter() - started})
+        elif request[0] == "image":
+            key, figure, folder = request[1], request[2], request[3]
+            path = os.path.join(folder, f"qgis_{figure}_{VIEWS[key]}.png")
+            render(settings[(key, figure)]).save(path)
+            answer({"saved": path})
+        elif request[0] == "identify":
+            answer({"identify_s": identify(layers["points"], job["identify"])})
+        else:
+            answer({"error": f"unknown request {line.strip()!r}"})
+
+
+def answer(result: dict) -> None:
+    print(json.dumps(result))
+    sys.stdout.flush()
 
 
 def identify(layer: QgsVectorLayer, spec: dict) -> float:
@@ -178,17 +203,18 @@ def peak_rss_mb() -> float:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 2 or argv[0] not in {"render", "first-picture"}:
+    if len(argv) != 2 or argv[0] not in {"serve", "first-picture"}:
         print(__doc__, file=sys.stderr)
         return 2
     with open(argv[1]) as handle:
         job = json.load(handle)
-    _app = start_qgis()  # kept alive until the answer is printed
-    result = run_renders(job) if argv[0] == "render" else first_picture(job)
-    print(json.dumps(result))
-    sys.stdout.flush()
+    _app = start_qgis()  # kept alive until the last answer is printed
+    if argv[0] == "serve":
+        serve(job)
+    else:
+        answer(first_picture(job))
     sys.stderr.flush()
-    # Skip QGIS's teardown: it can crash at exit, and the answer is printed.
+    # Skip QGIS's teardown: it can crash at exit, and the answers are printed.
     os._exit(0)
 
 

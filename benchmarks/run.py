@@ -10,14 +10,17 @@ default) after one warm-up, in seconds. ``first_picture`` and ``peak_rss_mb``
 are measured in fresh child processes so nothing is cached.
 
 With ``--qgis`` the same files, views and sizes are rendered by QGIS 3.22
-(``qgis_render.py`` under Debian's ``/usr/bin/python3``) in the same run; the
-results gain ``"qgis"`` and ``"ratio"`` (mapdesk / QGIS) entries and a table
-with the PERFORMANCE.md targets is printed.
+(``qgis_render.py`` under Debian's ``/usr/bin/python3``) in the same run, turn
+about with mapdesk, render for render (``qgis_session.py``: the machine's
+speed drifts, and both should see the same drift); the results gain
+``"qgis"`` and ``"ratio"`` (mapdesk / QGIS) entries and a table with the
+PERFORMANCE.md targets is printed.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -26,7 +29,6 @@ import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import replace
@@ -41,6 +43,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import make_data  # noqa: E402  (a sibling script, found through sys.path above)
+from qgis_session import QgisSession, run_qgis_once  # noqa: E402
 from save_edit import save_one_edit_s  # noqa: E402
 from timing import median_time  # noqa: E402
 
@@ -225,28 +228,55 @@ def time_identify(project: Any, clicks: list[tuple[float, float]], tolerance: fl
 # ---------------------------------------------------------------- mapdesk
 
 
-def measure_renders(
-    paths: dict[str, Path], runs: int, images: Path | None
-) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """render_full and render_zoom50 for every figure; also returns the views and layers."""
+def load_scene(paths: dict[str, Path]) -> dict[str, Any]:
+    """The styled layers, a project per figure, and the two views."""
     from mapdesk.render.image import ensure_gui_application
 
     ensure_gui_application()
     layers = {name: load_styled(paths[name], name) for name in FIGURES["all"]}
     projects = {fig: make_project(layers[n] for n in names) for fig, names in FIGURES.items()}
-    extent = projects["all"].full_extent()
-    views = full_and_zoom_views(extent)
-    results: dict[str, Any] = {}
-    for key, view_name in (("render_full", "full"), ("render_zoom50", "zoom50")):
-        results[key] = {}
-        for figure, project in projects.items():
-            view = views[view_name]
-            seconds = median_time(lambda p=project, v=view: render_once(p, v), runs)
-            results[key][figure] = round(seconds, 6)
-            print(f"  mapdesk {key}.{figure}: {seconds:.4f} s", file=sys.stderr)
+    views = full_and_zoom_views(projects["all"].full_extent())
+    return {"layers": layers, "projects": projects, "views": views}
+
+
+#: Render key -> the view it draws.
+RENDER_VIEWS = {"render_full": "full", "render_zoom50": "zoom50"}
+
+
+def measure_renders(
+    scene: dict[str, Any], runs: int, images: Path | None, qgis: QgisSession | None = None
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """render_full and render_zoom50 for every figure, mapdesk's and (given) QGIS's.
+
+    With ``qgis``, each figure is timed turn about: one mapdesk render, one
+    QGIS render, ``runs`` times (after one untimed each), so that both
+    medians sample the same stretch of a machine whose speed drifts.
+    """
+    ours: dict[str, Any] = {}
+    theirs: dict[str, Any] | None = {} if qgis is not None else None
+    for key, view_name in RENDER_VIEWS.items():
+        view = scene["views"][view_name]
+        ours[key] = {}
+        if theirs is not None:
+            theirs[key] = {}
+        for figure, project in scene["projects"].items():
+            times: dict[str, list[float]] = {"mapdesk": [], "qgis": []}
+            for _ in range(runs + 1):  # the first of each is the warm-up
+                started = time.perf_counter()
+                render_once(project, view)
+                times["mapdesk"].append(time.perf_counter() - started)
+                if qgis is not None:
+                    times["qgis"].append(qgis.render_seconds(key, figure))
+            ours[key][figure] = round(statistics.median(times["mapdesk"][1:]), 6)
+            print(f"  mapdesk {key}.{figure}: {ours[key][figure]:.4f} s", file=sys.stderr)
+            if qgis is not None and theirs is not None:
+                theirs[key][figure] = round(statistics.median(times["qgis"][1:]), 6)
+                print(f"  qgis    {key}.{figure}: {theirs[key][figure]:.4f} s", file=sys.stderr)
             if images is not None:
                 render_once(project, view).save(str(images / f"{figure}_{view_name}.png"))
-    return results, views, {"layers": layers, "projects": projects}
+                if qgis is not None:
+                    qgis.save_image(key, figure, images)
+    return ours, theirs
 
 
 #: Cells a user sees when the table opens (rows on screen x every column).
@@ -315,29 +345,47 @@ def measure(
     images: Path | None = None,
     clicks: int = DEFAULT_CLICKS,
     children: int = DEFAULT_CHILDREN,
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Every PERFORMANCE.md figure for mapdesk, and what QGIS needs to repeat it.
+    qgis_python: str | None = None,
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
+    """Every PERFORMANCE.md figure for mapdesk, and (with ``qgis_python``) QGIS's renders.
 
     Returns
     -------
-    results, job
+    results, job, theirs
         ``results`` has exactly the PERFORMANCE.md keys; ``job`` holds the
-        views (as extents) and clicks for :func:`measure_qgis`.
+        files, views (as extents) and clicks QGIS is given; ``theirs`` the
+        QGIS render and identify figures timed alongside (None without QGIS).
     """
     paths = dataset_paths(data)
     if images is not None:
         images.mkdir(parents=True, exist_ok=True)
-    renders, views, held = measure_renders(paths, runs, images)
-    tolerance = _identify_radius_px() * views["zoom50"].resolution
-    clicks_xy = click_points(held["layers"]["points"], clicks)
-    identify_s = time_identify(held["projects"]["points"], clicks_xy, tolerance)
-    print(f"  mapdesk identify_s: {identify_s * 1000:.3f} ms", file=sys.stderr)
-    table = measure_table(held["layers"]["points"], runs)
+    scene = load_scene(paths)
+    tolerance = _identify_radius_px() * scene["views"]["zoom50"].resolution
+    clicks_xy = click_points(scene["layers"]["points"], clicks)
+    job = {
+        "layers": {name: str(path) for name, path in paths.items()},
+        "size": [WIDTH, HEIGHT],
+        "views": {name: list(view.extent) for name, view in scene["views"].items()},
+        "figures": FIGURES,
+        "symbols": SYMBOLS,
+        "crs": MAP_CRS,
+        "children": max(children, 1),
+        "identify": {"clicks": clicks_xy, "tolerance": tolerance},
+    }
+    session = QgisSession(qgis_python, job) if qgis_python else None
+    with session if session is not None else contextlib.nullcontext():
+        renders, theirs = measure_renders(scene, runs, images, session)
+        identify_s = time_identify(scene["projects"]["points"], clicks_xy, tolerance)
+        print(f"  mapdesk identify_s: {identify_s * 1000:.3f} ms", file=sys.stderr)
+        if session is not None and theirs is not None:
+            theirs["identify_s"] = session.identify_s()
+            print(f"  qgis    identify_s: {theirs['identify_s'] * 1000:.3f} ms", file=sys.stderr)
+    table = measure_table(scene["layers"]["points"], runs)
     print(
         f"  mapdesk table: open {table['open_s']:.3f} s, sort {table['sort_s']:.3f} s",
         file=sys.stderr,
     )
-    del held
+    del scene
     save_s = save_one_edit_s(paths["parcels"], runs)
     save_small_s = save_one_edit_s(paths["parcels"], runs, fraction=0.1)
     print(
@@ -351,8 +399,7 @@ def measure(
     rss = max(f["rss_mb"] for f in firsts)
     print(f"  mapdesk first_picture.points: {first:.3f} s, peak RSS {rss} MB", file=sys.stderr)
     results = {
-        "render_full": renders["render_full"],
-        "render_zoom50": renders["render_zoom50"],
+        **renders,
         "first_picture": {"points": round(first, 6)},
         "identify_s": round(identify_s, 9),
         "table": table,
@@ -360,19 +407,7 @@ def measure(
         **NOT_YET,
         "peak_rss_mb": rss,
     }
-    job = {
-        "layers": {name: str(path) for name, path in paths.items()},
-        "size": [WIDTH, HEIGHT],
-        "views": {name: list(view.extent) for name, view in views.items()},
-        "figures": FIGURES,
-        "symbols": SYMBOLS,
-        "crs": MAP_CRS,
-        "runs": runs,
-        "children": max(children, 1),
-        "images": str(images) if images is not None else None,
-        "identify": {"clicks": clicks_xy, "tolerance": tolerance},
-    }
-    return ordered(results), job
+    return ordered(results), job, theirs
 
 
 def ordered(results: dict[str, Any]) -> dict[str, Any]:
@@ -404,54 +439,13 @@ def qgis_available(python: str = QGIS_PYTHON) -> bool:
     return done.returncode == 0
 
 
-def measure_qgis(job: dict[str, Any], python: str = QGIS_PYTHON) -> dict[str, Any]:
-    """The same figures from QGIS (qgis_render.py under the system interpreter)."""
-    script = HERE / "qgis_render.py"
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-        json.dump(job, handle)
-        job_path = handle.name
-    # Debian's interpreter with its own packages, not this virtualenv's.
-    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
-    env["QT_QPA_PLATFORM"] = "offscreen"
-    try:
-        renders = _run_qgis(python, script, "render", job_path, env)
-        firsts = [
-            _run_qgis(python, script, "first-picture", job_path, env)
-            for _ in range(job["children"])
-        ]
-    finally:
-        os.unlink(job_path)
+def measure_qgis_first_picture(job: dict[str, Any], python: str = QGIS_PYTHON) -> dict[str, Any]:
+    """QGIS's first picture and peak RSS, each child a fresh process (nothing cached)."""
+    firsts = [run_qgis_once(python, "first-picture", job) for _ in range(job["children"])]
     return {
-        "render_full": renders["render_full"],
-        "render_zoom50": renders["render_zoom50"],
         "first_picture": {"points": round(statistics.median(f["seconds"] for f in firsts), 6)},
-        "identify_s": renders["identify_s"],
         "peak_rss_mb": max(f["rss_mb"] for f in firsts),
     }
-
-
-def _run_qgis(
-    python: str, script: Path, command: str, job_path: str, env: dict[str, str]
-) -> dict[str, Any]:
-    """Run one qgis_render.py command in a child and return the JSON it printed."""
-    done = subprocess.run(
-        [python, str(script), command, job_path],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    if done.returncode != 0:
-        sys.stderr.write(done.stderr[-4000:])
-        raise RuntimeError(f"qgis_render.py {command} failed")
-    return _last_json(done.stdout)
-
-
-def _last_json(stdout: str) -> dict[str, Any]:
-    for line in reversed(stdout.strip().splitlines()):
-        if line.startswith("{"):
-            return dict(json.loads(line))
-    raise RuntimeError(f"no JSON in QGIS output:\n{stdout[-2000:]}")
 
 
 def ratios(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]:
@@ -558,10 +552,11 @@ def main(argv: list[str] | None = None) -> int:
         f"mapdesk benchmark: {os.cpu_count()} CPUs, {platform.python_version()}, runs={args.runs}",
         file=sys.stderr,
     )
-    results, job = measure(args.data, args.runs, args.images)
-    if args.qgis:
-        print("QGIS 3.22 on the same files and views ...", file=sys.stderr)
-        results["qgis"] = measure_qgis(job, args.qgis_python)
+    qgis_python = args.qgis_python if args.qgis else None
+    results, job, theirs = measure(args.data, args.runs, args.images, qgis_python=qgis_python)
+    if qgis_python is not None and theirs is not None:
+        print("QGIS 3.22: first picture ...", file=sys.stderr)
+        results["qgis"] = {**theirs, **measure_qgis_first_picture(job, qgis_python)}
         results["ratio"] = ratios(results, results["qgis"])
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print(format_table(results))

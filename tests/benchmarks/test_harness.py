@@ -79,7 +79,8 @@ def test_run_produces_exactly_the_performance_keys(
     # qapp: the harness renders in this process; pytest-qt's QApplication must
     # exist first, or the harness's plain QGuiApplication breaks later UI tests.
     run = _script("run")
-    results, job = run.measure(tiny_data, runs=1, images=tmp_path, clicks=3, children=1)
+    results, job, theirs = run.measure(tiny_data, runs=1, images=tmp_path, clicks=3, children=1)
+    assert theirs is None  # no QGIS asked for
     json.dumps(results)  # serialisable
     assert set(results) == set(SPEC_KEYS)
     for key, sub in SPEC_KEYS.items():
@@ -116,3 +117,45 @@ def test_ratios_and_table_with_qgis_figures() -> None:
     tables = run.table_rows({**results, "table": {"open_s": 0.1, "sort_s": 1.5}})
     verdicts = {row[0]: row[-1] for row in tables}
     assert verdicts["table.open_s"] == "PASS" and verdicts["table.sort_s"] == "FAIL"
+
+
+FAKE_QGIS = """
+import json, sys, time
+print("QGIS says hello on stdout")  # noise the session must skip
+print(json.dumps({"ready": True}), flush=True)
+for line in sys.stdin:
+    request = line.split()
+    if request[0] == "quit":
+        break
+    if request[0] == "render":
+        time.sleep(0.01 if request[1] == "render_full" else 0.002)
+        print(json.dumps({"seconds": 2.0 if request[1] == "render_full" else 0.5}), flush=True)
+    elif request[0] == "identify":
+        print(json.dumps({"identify_s": 0.0004}), flush=True)
+    elif request[0] == "image":
+        print(json.dumps({"saved": request[3]}), flush=True)
+    else:
+        print(json.dumps({"error": "unknown"}), flush=True)
+"""
+
+
+def test_renders_are_timed_turn_about_with_qgis(
+    tiny_data: Path, tmp_path: Path, qapp: object
+) -> None:
+    """The QGIS side answers render by render; its medians land beside mapdesk's."""
+    run = _script("run")
+    session_module = _script("qgis_session")
+    fake = tmp_path / "fake_qgis.py"
+    fake.write_text(FAKE_QGIS)
+    scene = run.load_scene(run.dataset_paths(tiny_data))
+    job = {"views": {}, "figures": run.FIGURES}
+    with session_module.QgisSession(sys.executable, job, script=fake) as qgis:
+        ours, theirs = run.measure_renders(scene, runs=2, images=None, qgis=qgis)
+        assert qgis.identify_s() == 0.0004
+        with pytest.raises(RuntimeError, match="unknown"):
+            qgis._ask("nonsense")
+    assert theirs == {
+        "render_full": dict.fromkeys(run.FIGURES, 2.0),
+        "render_zoom50": dict.fromkeys(run.FIGURES, 0.5),
+    }
+    assert set(ours) == set(theirs) and all(_is_number(v) for v in ours["render_full"].values())
