@@ -54,8 +54,12 @@ def frame_from_arrow(meta: dict[str, Any], table: pa.Table) -> pd.DataFrame:
     if has_geometry:
         table = table.drop_columns([geometry_name])
     table, unparsed = _parse_datetimes(table, meta)
+    order = table.column_names
+    table, exact = _exact_integers(table)
     frame: pd.DataFrame = table.to_pandas()
     del table
+    if exact:
+        frame = frame.assign(**exact)[order]
     for field in unparsed:
         frame[field] = parse_with_pandas(frame[field])
     _parse_json(frame, meta)
@@ -66,6 +70,31 @@ def frame_from_arrow(meta: dict[str, Any], table: pa.Table) -> pd.DataFrame:
     frame["geometry"] = geometries_from_wkb(wkb)
     spatial: pd.DataFrame = geopandas.GeoDataFrame(frame, geometry="geometry", crs=meta["crs"])
     return spatial
+
+
+#: Integers a float64 holds exactly (pandas reads integer columns with NULLs as float64).
+_EXACT_IN_FLOAT = 2**53
+
+
+def _exact_integers(table: pa.Table) -> tuple[pa.Table, dict[str, pd.Series]]:
+    """64-bit integer columns that float64 would round, as nullable Int64 instead.
+
+    pandas turns an integer column with NULLs into float64, which the rest
+    of mapdesk expects; but beyond 2**53 a float64 drops the last digits of
+    an ID, so such columns (only those) are read as pandas' nullable Int64.
+    """
+    exact: dict[str, pd.Series] = {}
+    for name in table.column_names:
+        column = table.column(name)
+        if not pa.types.is_integer(column.type) or column.null_count == 0:
+            continue
+        low_high = pc.min_max(column)
+        low, high = low_high["min"].as_py(), low_high["max"].as_py()
+        if low is not None and max(abs(low), abs(high)) > _EXACT_IN_FLOAT:
+            exact[name] = column.to_pandas(types_mapper={column.type: pd.Int64Dtype()}.get)
+    if exact:
+        table = table.drop_columns(list(exact))
+    return table, exact
 
 
 def geometries_from_wkb(wkb: pa.ChunkedArray | pa.Array) -> np.ndarray[Any, Any]:

@@ -188,3 +188,22 @@ def test_the_corpus_reads_the_same_both_ways() -> None:
             raise AssertionError(f"{path.relative_to(corpus)}, layer {layer!r}: {exc}") from exc
         compared += 1
     assert compared >= 10, f"only {compared} corpus layers compared"
+
+
+def test_big_integer_ids_with_nulls_keep_every_digit(tmp_path: Path) -> None:
+    """pandas would read them as float64 and round 2**62 + 1 to 2**62 (pyogrio does)."""
+    ids = pd.array([2**62 + 1, None, -(2**60) - 7], dtype="Int64")
+    small = pd.array([1, None, 3], dtype="Int64")
+    frame = gpd.GeoDataFrame(
+        {"asset_id": ids, "count": small, "name": ["a", "b", None]},
+        geometry=[Point(0, 0), Point(1, 1), Point(2, 2)],
+        crs="EPSG:26919",
+    )
+    path = tmp_path / "assets.gpkg"
+    frame.to_file(path, engine="pyogrio")
+    ours, theirs = _both(path)
+    assert ours["asset_id"].tolist() == [2**62 + 1, pd.NA, -(2**60) - 7]
+    assert int(theirs["asset_id"].iloc[0]) != 2**62 + 1  # what pandas alone makes of it
+    assert list(ours.columns) == list(theirs.columns)  # the column keeps its place
+    # Columns a float64 holds exactly stay as the rest of mapdesk expects them.
+    assert ours["count"].dtype == np.float64
