@@ -1,4 +1,4 @@
-"""The ``mapdesk`` command line: headless subcommands (info, render).
+"""The ``mapdesk`` command line: headless subcommands (info, render, export).
 
 Without a subcommand, mapdesk starts the desktop app; the launcher in
 ``mapdesk.__main__`` passes that in as ``start_gui`` so this module never
@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from mapdesk import __version__
 from mapdesk.core.crs import crs_label
@@ -20,12 +20,15 @@ from mapdesk.core.errors import MapdeskError
 from mapdesk.core.project import Project
 from mapdesk.io.sources import LayerInfo
 
+if TYPE_CHECKING:
+    from mapdesk.export.check import ExportPlan
+
 GuiStarter = Callable[[list[str]], int]
 
 #: Exit status for errors the user can fix (bad file, bad option).
 EXIT_USAGE = 2
 
-SUBCOMMANDS = ("info", "render")
+SUBCOMMANDS = ("info", "render", "export")
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -41,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="mapdesk",
         description="Desktop GIS for the City of Portland. Without a command, opens the app "
         "on the given files or project, or on the Greater Portland demo.",
-        epilog="Commands: info PATH [--json]; render [PATH ...] -o OUT.png",
+        epilog="Commands: info PATH [--json]; render [PATH ...] -o OUT.png; "
+        "export vector SRC -o OUT.ext [--crs EPSG:N] [--layer NAME]",
     )
     parser.add_argument("--version", action="version", version=f"mapdesk {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -53,6 +57,17 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("-o", "--output", required=True, help="the PNG file to write")
     render.add_argument("--width", type=_positive_int, default=1600, help="pixels (1600)")
     render.add_argument("--height", type=_positive_int, default=1000, help="pixels (1000)")
+    export = commands.add_parser("export", help="write layers to files for others, headless")
+    kinds = export.add_subparsers(dest="export_kind", metavar="KIND", required=True)
+    vector = kinds.add_parser(
+        "vector", help="one layer to GeoPackage, Shapefile, GeoJSON, KML, FlatGeobuf, ..."
+    )
+    vector.add_argument("source", help="the data file holding the layer")
+    vector.add_argument(
+        "-o", "--output", required=True, help="the file to write; its extension picks the format"
+    )
+    vector.add_argument("--crs", help="reproject to this CRS (e.g. EPSG:2802); default: as is")
+    vector.add_argument("--layer", help="the layer, when the source holds several")
     return parser
 
 
@@ -78,6 +93,8 @@ def main(argv: Sequence[str] | None = None, start_gui: GuiStarter | None = None)
     try:
         if parsed.command == "info":
             return run_info(Path(parsed.path), as_json=parsed.json)
+        if parsed.command == "export":
+            return run_export_vector(parsed.source, Path(parsed.output), parsed.crs, parsed.layer)
         return run_render(parsed.paths, Path(parsed.output), parsed.width, parsed.height)
     except MapdeskError as exc:
         return _fail(str(exc))
@@ -165,3 +182,40 @@ def _project_for(paths: list[str]) -> Project:
     for path in paths:
         project.add_layers(path)
     return project
+
+
+# --- export ------------------------------------------------------------------
+def run_export_vector(source: str, output: Path, crs: str | None, layer: str | None) -> int:
+    """Export one layer; the pre-export check's notes and the steps go to stderr."""
+    from mapdesk.core.crs import parse_crs
+    from mapdesk.export.formats import format_for
+    from mapdesk.export.vector import export_vector
+    from mapdesk.io.loader import load_layer
+
+    format_for(output)  # a bad extension or CRS fails before any reading
+    if crs is not None:
+        parse_crs(crs)
+    _progress(f"reading {source}")
+    read = load_layer(source, layer)
+    frame = read.data
+    result = export_vector(
+        frame,
+        output,
+        crs=crs,
+        field_types=frame.attrs.get("field_types"),
+        layer_name=read.name,
+        progress=_progress,
+        on_plan=_print_notes,
+    )
+    extra = "".join(f", {p.name}" for p in result.side_files)
+    print(f"Wrote {result.features:,} features to {result.path}{extra}")
+    return 0
+
+
+def _print_notes(plan: ExportPlan) -> None:
+    for issue in plan.issues:
+        print(f"mapdesk: note: {issue.message}", file=sys.stderr)
+
+
+def _progress(step: str) -> None:
+    print(f"mapdesk: {step} ...", file=sys.stderr, flush=True)

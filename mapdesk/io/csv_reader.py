@@ -27,8 +27,10 @@ from mapdesk.core.errors import CsvLayoutError
 from mapdesk.io.csv_layout import FIELD_SIZE_LIMIT, CsvLayout, parse_number
 from mapdesk.io.wkt import parse_wkt_column
 
-_INTEGER = re.compile(r"-?(0|[1-9][0-9]{0,17})")
-_DECIMAL = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?")
+_INTEGER = re.compile(r"-?(0|[1-9][0-9]{0,18})")
+#: What a 64-bit integer field holds (pandas' Int64).
+_INT64_RANGE = range(-(2**63), 2**63)
+_DECIMAL = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,10 @@ def read_records(path: Path, layout: CsvLayout) -> CsvRecords:
 def _typed(values: list[str]) -> pd.Series[Any]:
     present = [v.strip() for v in values if v.strip()]
     if present and all(_INTEGER.fullmatch(v) for v in present):
-        return pd.Series([int(v) if v.strip() else None for v in values], dtype="Int64")
+        if all(int(v) in _INT64_RANGE for v in present):
+            return pd.Series([int(v) if v.strip() else None for v in values], dtype="Int64")
+        # Wider than 64 bits (a long code, not a count): as a float it would lose digits.
+        return pd.Series([v if v != "" else None for v in values], dtype=object)
     if present and all(_DECIMAL.fullmatch(v) for v in present):
         return pd.Series([float(v) if v.strip() else np.nan for v in values], dtype="float64")
     return pd.Series([v if v != "" else None for v in values], dtype=object)

@@ -217,6 +217,19 @@ def _csv_crs(layout: CsvLayout) -> tuple[pyproj.CRS | None, list[str]]:
         return None, [f"The CRS {layout.crs} given for the coordinates is not one mapdesk knows"]
 
 
+def _prj_crs(local: Path) -> pyproj.CRS | None:
+    """The CRS in a ``.prj`` file beside a CSV (as mapdesk's CSV export writes), if any."""
+    prj = local.with_suffix(".prj")
+    try:
+        text = prj.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    try:
+        return parse_crs(text)
+    except CrsError:
+        return None
+
+
 def _no_geometry_columns(local: Path, layout: CsvLayout) -> CsvLayoutError:
     columns = ", ".join(layout.header) or "none"
     return CsvLayoutError(
@@ -232,7 +245,10 @@ def _read_csv(local: Path, layer: str | None, csv_layout: CsvLayout | None) -> _
         raise _no_geometry_columns(local, layout)
     frame, notes = csv_reader.read_csv(local, layout)
     crs, crs_notes = _csv_crs(layout)
-    if crs is not None:
+    beside = _prj_crs(local) if layout.crs is None else None
+    if beside is not None:
+        frame = frame.set_crs(beside)
+    elif crs is not None:
         frame = frame.set_crs(crs)
         if csv_layout is None:
             notes.append(f"CRS {layout.crs} was detected from the data; change it if it is wrong")

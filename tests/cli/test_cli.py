@@ -73,6 +73,10 @@ def test_info_json_for_machines(towers_file: Path) -> None:
         (["render", "-o", "out.png", "--width", "0"], "--width"),
         (["render", "data.gpkg"], "--output"),
         (["info"], "path"),
+        (["export", "vector", "no_such_file.gpkg", "-o", "out.shp"], "no_such_file.gpkg"),
+        (["export", "vector", str(DEMO), "-o", "out.dxf", "--layer", "radio_towers"], ".dxf"),
+        (["export", "vector", str(DEMO), "-o", "out.gpkg", "--crs", "EPSG:999999"], "999999"),
+        (["export", "vector", str(DEMO), "-o", "out.gpkg"], "road_centerlines"),
     ],
 )
 def test_errors_are_one_line_and_exit_2(args: list[str], named: str, tmp_path: Path) -> None:
@@ -81,7 +85,10 @@ def test_errors_are_one_line_and_exit_2(args: list[str], named: str, tmp_path: P
     lines = result.stderr.strip().splitlines()
     assert named in result.stderr
     assert "Traceback" not in result.stderr
-    assert len(lines) == 1 and lines[0].startswith("mapdesk: error: ")
+    # One error line, the last; before it at most the steps already under way.
+    errors = [line for line in lines if line.startswith("mapdesk: error: ")]
+    assert len(errors) == 1 and lines[-1] == errors[0]
+    assert all(line.endswith(" ...") for line in lines[:-1])
 
 
 def test_unreadable_file_names_the_file(tmp_path: Path) -> None:
@@ -110,3 +117,21 @@ def test_render_demo_draws_a_map(tmp_path: Path) -> None:
     assert (image.width(), image.height()) == (400, 300)
     colours = {image.pixel(x, y) for x in range(0, 400, 7) for y in range(0, 300, 7)}
     assert len(colours) > 20  # a map, not a blank page
+
+
+def test_export_vector_announces_changes_and_writes_the_file(tmp_path: Path) -> None:
+    source = tmp_path / "requests.geojson"
+    gpd.GeoDataFrame(
+        {"service_request_id": ["1001", "1002"], "description": ["Pothole", "Graffiti"]},
+        geometry=[Point(-70.26, 43.66), Point(-70.25, 43.65)],
+        crs=4326,
+    ).to_file(source)
+    result = mapdesk(
+        "export", "vector", str(source), "-o", "requests.shp", "--crs", "EPSG:26919", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Wrote 2 features to requests.shp, requests.fields.csv" in result.stdout
+    assert "'service_request_id' renamed 'service_re'" in result.stderr
+    assert "reprojected from EPSG:4326 WGS 84 to EPSG:26919" in result.stderr
+    back = gpd.read_file(tmp_path / "requests.shp")
+    assert back.crs.to_epsg() == 26919 and list(back["service_re"]) == ["1001", "1002"]
