@@ -31,6 +31,7 @@ from mapdesk.render.image import render_to_png  # noqa: E402
 from mapdesk.ui.app import DEMO_NAME, create_main_window  # noqa: E402
 from mapdesk.ui.dialogs.add_layer import AddLayerDialog  # noqa: E402
 from mapdesk.ui.dialogs.crs_dialog import CrsDialog  # noqa: E402
+from mapdesk.ui.dialogs.export_layer import ExportLayerDialog  # noqa: E402
 from mapdesk.ui.dialogs.layer_properties import LayerPropertiesDialog  # noqa: E402
 
 
@@ -233,6 +234,19 @@ def dialog_shots(window: object, project: object) -> None:
     crs.close()
 
 
+def export_shot(window: object, project: object) -> None:
+    """Save Features As on the FixIt incidents, Shapefile chosen: the check's list."""
+    fixit = project.layers.by_name("FixIt incidents")  # type: ignore[attr-defined]
+    dialog = ExportLayerDialog(fixit, Path.home(), window)  # type: ignore[arg-type]
+    dialog.format.setCurrentIndex(dialog.format.findData(".shp"))
+    dialog.file_name.setText("/home/gis/exports/fixit_incidents.shp")
+    dialog.recheck()
+    dialog.show()
+    spin(200)
+    save(dialog, "export-layer.png")
+    dialog.close()
+
+
 def use_default_layout(folder: str) -> None:
     """Read and write settings in ``folder``: the shots show the default window
     layout, never the layout this user last left mapdesk in."""
@@ -261,6 +275,7 @@ def main() -> int:
     styling_shot(window, project)
     measure_shot(window)
     dialog_shots(window, project)
+    export_shot(window, project)
     window.close()
     render_to_png(open_demo_project(), IMAGES / "render-demo.png", 900, 600)
     print("docs/images/render-demo.png")

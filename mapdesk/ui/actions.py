@@ -61,6 +61,7 @@ class MapActions:
     toggle_editing: QAction
     save_edits: QAction
     save_edits_as: QAction
+    export_layer: QAction
     rollback_edits: QAction
     undo: QAction
     redo: QAction
@@ -79,6 +80,7 @@ class MapActions:
             self.set_layer_crs,
             self.zoom_to_layer,
             self.open_attribute_table,
+            self.export_layer,
             self.layer_style,
             self.save_style,
             self.load_style,
@@ -228,6 +230,15 @@ _COMMANDS = (
         "save_project_as",
         "",
         "Write the current layer, edits included, to a new GeoPackage and go on editing that",
+    ),
+    (
+        "export_layer",
+        "actionSaveFeaturesAs",
+        "Save Features &As…",
+        "save_project_as",
+        "",
+        "Export the current layer (or its selected features) to GeoPackage, Shapefile, "
+        "GeoJSON, KML, FlatGeobuf, GeoParquet or CSV, after a check of what the format changes",
     ),
     (
         "rollback_edits",

@@ -14,6 +14,7 @@ from mapdesk.ui.canvas.canvas import MapCanvas
 from mapdesk.ui.controllers.attribute_table import AttributeTableController
 from mapdesk.ui.controllers.digitizing import DigitizingController
 from mapdesk.ui.controllers.editing import EditingController
+from mapdesk.ui.controllers.exporting import ExportController
 from mapdesk.ui.controllers.identify import IdentifyController
 from mapdesk.ui.controllers.layer_panel import LayerPanelController
 from mapdesk.ui.controllers.layers import LayerLoadController, accepts_path
@@ -123,6 +124,7 @@ class MainWindow(QMainWindow):
         self.editing = EditingController(
             self.layer_panel, self.undo_history, p, a, self.workers, self.status, self
         )
+        self.exporting = ExportController(self.layer_panel, a, self.workers, self.status, self)
         self.digitizing = DigitizingController(
             self.canvas, self.layer_panel, p, a, self.status, self
         )
@@ -165,6 +167,8 @@ class MainWindow(QMainWindow):
         layer.addAction(a.add_layer)
         layer.addSeparator()
         layer.addActions([a.toggle_editing, a.save_edits, a.save_edits_as, a.rollback_edits])
+        layer.addSeparator()
+        layer.addAction(a.export_layer)
         layer.addSeparator()
         layer.addActions([a.remove_layer, a.layer_properties, a.set_layer_crs])
         layer.addSeparator()

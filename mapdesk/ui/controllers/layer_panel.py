@@ -81,6 +81,7 @@ class LayerPanelController(WindowController):
             return menu
         menu.addAction(self._actions.zoom_to_layer)
         menu.addAction(self._actions.open_attribute_table)
+        menu.addAction(self._actions.export_layer)
         menu.addSeparator()
         self._local_action(
             menu, "Rename Layer", "actionRenameLayer", self._panel.start_rename, layer

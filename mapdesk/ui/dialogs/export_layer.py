@@ -1,0 +1,202 @@
+"""Save Features As: a layer (or its selection) to a file, after the pre-export check.
+
+As QGIS's "Save Vector Layer as…": a format, a file name, a CRS and
+"selected features only"; unlike it, the dialog lists before anything is
+written every way the chosen format will change the data (shapefile names
+cut to ten bytes, date-times as text, ...), and will not export what the
+format cannot hold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+from pyproj import CRS
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mapdesk.core.crs import crs_label
+from mapdesk.core.errors import MapdeskError
+from mapdesk.core.layer import VectorLayer
+from mapdesk.export.formats import FORMATS, ExportFormat
+from mapdesk.export.vector import plan_export
+from mapdesk.ui.dialogs.crs_dialog import CrsDialog
+
+_BLOCKING = QColor("#b00020")
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """What the user asked for: the file, the CRS (None: the layer's), which features."""
+
+    path: Path
+    crs: CRS | None
+    selected_only: bool
+
+
+def selected_features(layer: VectorLayer) -> gpd.GeoDataFrame:
+    """The layer's selected features, in layer order, with its field declarations."""
+    frame = layer.data
+    chosen = frame[frame.index.isin(list(layer.selected_fids))]
+    chosen.attrs = dict(frame.attrs)
+    return chosen
+
+
+class ExportLayerDialog(QDialog):
+    """Choose where and how to export ``layer``; ``request()`` once accepted."""
+
+    def __init__(self, layer: VectorLayer, folder: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("exportLayerDialog")
+        self.setWindowTitle(f"Save Features As — {layer.name}")
+        self.resize(640, 460)
+        self._layer = layer
+        self._crs: CRS | None = layer.crs
+        self.format = QComboBox(self)
+        self.format.setObjectName("exportFormat")
+        for target in FORMATS.values():
+            self.format.addItem(f"{target.label} (*{target.suffix})", target.suffix)
+        self.file_name = QLineEdit(str(folder / f"{layer.name}.gpkg"), self)
+        self.file_name.setObjectName("exportFileName")
+        browse = QPushButton("Browse…", self)
+        browse.clicked.connect(self._browse)
+        self.crs_button = QPushButton(self)
+        self.crs_button.setObjectName("exportCrs")
+        self.crs_button.clicked.connect(self._choose_crs)
+        count = len(layer.selected_fids)
+        self.selected_only = QCheckBox(f"Selected features only ({count:,})", self)
+        self.selected_only.setEnabled(count > 0)
+        self.changes = QListWidget(self)
+        self.changes.setObjectName("exportChanges")
+        self.changes.setWordWrap(True)
+        self.buttons = QDialogButtonBox(self)
+        self.export_button = self.buttons.addButton(
+            "Export", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self._lay_out(browse)
+        self.format.currentIndexChanged.connect(self._format_changed)
+        self.selected_only.toggled.connect(self.recheck)
+        self.file_name.editingFinished.connect(self._file_name_changed)
+        self._show_crs()
+        self.recheck()
+
+    def _lay_out(self, browse: QPushButton) -> None:
+        file_row = QHBoxLayout()
+        file_row.addWidget(self.file_name, 1)
+        file_row.addWidget(browse)
+        form = QFormLayout()
+        form.addRow("Format", self.format)
+        form.addRow("File name", file_row)
+        form.addRow("CRS", self.crs_button)
+        form.addRow("", self.selected_only)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(QLabel("What this format changes (checked before writing):", self))
+        layout.addWidget(self.changes, 1)
+        layout.addWidget(self.buttons)
+
+    # --- the choices ---------------------------------------------------------------
+    def target(self) -> ExportFormat:
+        return FORMATS[str(self.format.currentData())]
+
+    def request(self) -> ExportRequest:
+        layer_crs = self._layer.crs
+        keep = layer_crs is not None and self._crs is not None and self._crs == layer_crs
+        return ExportRequest(
+            Path(self.file_name.text().strip()),
+            None if keep else self._crs,
+            self.selected_only.isChecked(),
+        )
+
+    def features(self) -> gpd.GeoDataFrame:
+        """The features the export would write, as chosen now."""
+        if self.selected_only.isChecked():
+            return selected_features(self._layer)
+        return self._layer.data
+
+    def _format_changed(self) -> None:
+        path = Path(self.file_name.text().strip() or self._layer.name)
+        self.file_name.setText(str(path.with_suffix(self.target().suffix)))
+        self.recheck()
+
+    def _file_name_changed(self) -> None:
+        suffix = Path(self.file_name.text().strip()).suffix.lower()
+        index = self.format.findData(suffix)
+        if index >= 0 and index != self.format.currentIndex():
+            self.format.setCurrentIndex(index)  # rechecks
+        else:
+            self.recheck()
+
+    def _browse(self) -> None:
+        target = self.target()
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "Save Features As",
+            self.file_name.text(),
+            f"{target.label} (*{target.suffix})",
+        )
+        if path:
+            self.file_name.setText(str(Path(path).with_suffix(target.suffix)))
+            self.recheck()
+
+    def _choose_crs(self) -> None:
+        dialog = CrsDialog(self, "CRS of the exported file", self._crs)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.chosen_crs is not None:
+            self._crs = dialog.chosen_crs
+            self._show_crs()
+            self.recheck()
+
+    def _show_crs(self) -> None:
+        self.crs_button.setText(crs_label(self._crs) if self._crs is not None else "unknown")
+
+    # --- the pre-export check ------------------------------------------------------
+    def recheck(self) -> None:
+        """List what the chosen format changes; Export only when it can be done."""
+        self.changes.clear()
+        request = self.request()
+        try:
+            _, plan = plan_export(
+                self.features(),
+                request.path,
+                request.crs,
+                self._layer.data.attrs.get("field_types"),
+            )
+        except MapdeskError as exc:
+            self._add(str(exc), blocking=True)
+            self.export_button.setEnabled(False)
+            return
+        for reason in plan.blocking:
+            self._add(f"Cannot export: {reason}", blocking=True)
+        for issue in plan.issues:
+            self._add(issue.message)
+        if not plan.blocking and not plan.issues:
+            self._add(f"Nothing: {plan.target.label} holds this layer as it is.")
+        ready = not plan.blocking and bool(self.file_name.text().strip())
+        self.export_button.setEnabled(ready)
+
+    def _add(self, text: str, blocking: bool = False) -> None:
+        item = QListWidgetItem(text, self.changes)
+        if blocking:
+            item.setForeground(QBrush(_BLOCKING))
+        item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsSelectable)
