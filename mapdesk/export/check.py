@@ -76,6 +76,8 @@ class ExportPlan:
         Text fields whose empty texts are written as no value.
     rounded
         Decimal fields rounded to a number of significant digits.
+    trimmed
+        Text fields whose values lose these characters at both ends.
     """
 
     target: ExportFormat
@@ -87,6 +89,7 @@ class ExportPlan:
     drop_m: bool = False
     empty_to_null: set[str] = field(default_factory=set)
     rounded: dict[str, int] = field(default_factory=dict)
+    trimmed: dict[str, str] = field(default_factory=dict)
 
     def note(self, field_name: str | None, message: str) -> None:
         self.issues.append(ExportIssue(field_name, message))
@@ -94,7 +97,9 @@ class ExportPlan:
     def prepared(self, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         """``frame`` changed as announced, ready to write (a copy)."""
         out = frame.copy()
-        for name in self.empty_to_null:
+        for name, ends in self.trimmed.items():
+            out[name] = out[name].map(lambda v, e=ends: _trim(v, e))
+        for name in self.empty_to_null | set(self.trimmed):
             out[name] = out[name].map(lambda v: None if v == "" else v)
         for name, digits in self.rounded.items():
             out[name] = out[name].map(lambda v, d=digits: v if v != v else _rounded(v, d))
@@ -173,6 +178,8 @@ def _check_values(plan: ExportPlan, name: str, kind: FieldKind, values: pd.Serie
         )
     if target.text_bytes is not None and kind in (FieldKind.TEXT, FieldKind.OTHER):
         _check_text_length(plan, name, values, target.text_bytes)
+    if target.trims_text and kind is FieldKind.TEXT:
+        _check_trimmed_text(plan, name, values, target.trims_text)
     if target.empty_text_is_null and kind is FieldKind.TEXT:
         _check_empty_text(plan, name, values)
     if target.real_digits is not None and kind is FieldKind.REAL:
@@ -263,6 +270,19 @@ def _no_values(table: pd.DataFrame) -> bool:
     return bool(table.map(lambda v: bool(pd.isna(v)) or v == "").all().all())
 
 
+def _check_trimmed_text(plan: ExportPlan, name: str, values: pd.Series[Any], ends: str) -> None:
+    texts = [str(v) for v in values.dropna()]
+    trimmed = sum(1 for v in texts if _trim(v, ends) != v)
+    if trimmed:
+        plan.trimmed[name] = ends
+        what = "spaces" if ends == " " else "spaces and line breaks"
+        plan.note(
+            name,
+            f"'{name}': {what} at the start or end of {trimmed} value"
+            f"{'s' if trimmed > 1 else ''} dropped ({plan.target.label} does not keep them)",
+        )
+
+
 def _check_empty_text(plan: ExportPlan, name: str, values: pd.Series[Any]) -> None:
     empty = int((values.dropna().astype(str) == "").sum())
     if empty:
@@ -347,6 +367,15 @@ def _text_columns(frame: gpd.GeoDataFrame) -> list[str]:
         for c in frame.columns
         if c != geometry and field_kind(frame[c]) in (FieldKind.TEXT, FieldKind.OTHER)
     ]
+
+
+def _trim(value: Any, ends: str) -> Any:
+    """Text without ``ends`` at either end (line endings as \\n where XML reads it)."""
+    if not isinstance(value, str):
+        return value
+    if "\n" in ends:  # XML reads every line ending as \n
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return value.strip(ends)
 
 
 def _cut(value: Any, limit: int) -> Any:

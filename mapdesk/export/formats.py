@@ -49,6 +49,9 @@ class ExportFormat:
         True when an empty text cannot be told from no value.
     real_digits
         Significant digits a decimal number keeps (None: all).
+    trims_text
+        Characters a format drops from both ends of a text value (DBF pads
+        text with spaces; KML's XML drops spaces and line breaks).
     """
 
     label: str
@@ -64,6 +67,7 @@ class ExportFormat:
     typed_int64: bool = True
     empty_text_is_null: bool = False
     real_digits: int | None = None
+    trims_text: str = ""
 
 
 FORMATS: dict[str, ExportFormat] = {
@@ -79,6 +83,7 @@ FORMATS: dict[str, ExportFormat] = {
         typed_dates=False,
         typed_int64=False,
         empty_text_is_null=True,
+        trims_text=" ",
     ),
     ".geojson": ExportFormat("GeoJSON", ".geojson", "GeoJSON", keeps_m=False),
     ".kml": ExportFormat(
@@ -92,6 +97,7 @@ FORMATS: dict[str, ExportFormat] = {
         typed_int64=False,
         empty_text_is_null=True,
         real_digits=15,
+        trims_text=" \t\r\n",
     ),
     ".fgb": ExportFormat("FlatGeobuf", ".fgb", "FlatGeobuf", keeps_m=False),
     ".parquet": ExportFormat("GeoParquet", ".parquet", None),

@@ -55,7 +55,11 @@ names = st.text(alphabet=string.ascii_lowercase + "_é", min_size=1, max_size=16
     lambda n: n[0] != "_" and n.lower() not in RESERVED
 )
 texts = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=300
+    alphabet=st.one_of(
+        st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")),
+        st.sampled_from(" \t\r\n"),  # the white space formats trim or rewrite
+    ),
+    max_size=300,
 )
 
 
