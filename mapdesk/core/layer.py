@@ -84,6 +84,11 @@ class VectorLayer(LayerEditing):
         self._name = _valid_name(name)
         self.origin = origin
         self.warnings = warnings
+        #: Why the layer's file could not be read when its project opened
+        #: (None: it was read); the layer then has no features.
+        self.unavailable: str | None = None
+        #: The project entry of an unavailable layer, saved back unchanged.
+        self.saved_entry: dict[str, Any] | None = None
         #: Fields computed from expressions (name -> expression), kept as columns
         #: of ``data`` but never written back to the file (core.virtual_fields).
         self.virtual_fields: dict[str, str] = {}

@@ -119,6 +119,10 @@ class Project:
         self.layers.insert(0, layer)
         return layer
 
+    def read_layers(self, path: str, layer: str | None) -> list[VectorLayer]:
+        """Read layers from a file without adding them (``layer``: which one, if several)."""
+        return self._load(path, layer)
+
     def _load(self, path: str, layer: str | None, all_layers: bool = False) -> list[VectorLayer]:
         loader = self._loader or _registered_loader
         if loader is None:

@@ -47,6 +47,10 @@ def project_to_document(project: Project, base: Path) -> Document:
 
 
 def _layer_entry(layer: Any, base: Path) -> Document:
+    if layer.unavailable is not None and layer.saved_entry is not None:
+        # Kept as it was saved (its style may name fields only its file has).
+        state = {"name": layer.name, "visible": layer.visible, "opacity": layer.opacity}
+        return {**layer.saved_entry, "path": _relative(layer.origin.path, base), **state}
     if layer.origin is None:
         raise MapdeskError(
             f"Layer '{layer.name}' exists only in memory: export it to a file before saving "
@@ -193,15 +197,26 @@ def _restore_labels(layer: Any, data: Document, path: Path) -> None:
 
 
 def _restore_layer(project: Project, entry: Document, base: Path, path: Path) -> None:
-    source = Path(entry["path"])
-    if not source.is_absolute():
-        source = base / source
+    source = entry_source(entry, base)
     try:
         layer = project.add_layer(source, layer=entry.get("layer"))
     except MapdeskError as exc:
-        raise ProjectFileError(
-            f"{path}: layer '{entry.get('name')}' could not be read: {exc}"
-        ) from exc
+        # One missing or damaged file must not cost the whole project: the
+        # layer stays, flagged, with everything saved about it, until the
+        # user repairs its source (or removes it).
+        project.add_layer(unavailable_layer(entry, source, str(exc)))
+        return
+    apply_entry(layer, entry, path)
+
+
+def entry_source(entry: Document, base: Path) -> Path:
+    """The data file a layer entry points at (relative paths from the project's folder)."""
+    source = Path(entry["path"])
+    return source if source.is_absolute() else base / source
+
+
+def apply_entry(layer: Any, entry: Document, path: Path) -> None:
+    """Give a freshly read layer what the project saved about it."""
     layer.name = entry.get("name", layer.name)
     layer.visible = bool(entry.get("visible", True))
     layer.opacity = float(entry.get("opacity", 1.0))
@@ -217,3 +232,47 @@ def _restore_layer(project: Project, entry: Document, base: Path, path: Path) ->
         layer.scale_range = tuple(entry["scale_range"])
     if layer.crs_missing and entry.get("crs"):
         layer.set_crs(entry["crs"])
+
+
+def unavailable_layer(entry: Document, source: Path, reason: str) -> Any:
+    """A layer with no features standing in for one whose file cannot be read.
+
+    It keeps the project's entry (``saved_entry``), so saving the project
+    loses nothing about it, and says why (``unavailable``).
+    """
+    import geopandas as gpd  # here: core's other users need no geopandas at import
+
+    from mapdesk.core.layer import LayerOrigin, VectorLayer
+
+    crs = entry.get("crs") or None
+    frame = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=crs))
+    origin = LayerOrigin(str(source), entry.get("layer"), "", "")
+    style = LayerStyle(**entry["style"]) if entry.get("style") else None
+    layer = VectorLayer(frame, entry.get("name") or source.stem, origin=origin, style=style)
+    layer.visible = bool(entry.get("visible", True))
+    layer.opacity = float(entry.get("opacity", 1.0))
+    layer.unavailable = reason
+    layer.saved_entry = dict(entry)
+    return layer
+
+
+def read_repaired(project: Project, layer: Any, source: Path) -> Any:
+    """The layer an unavailable ``layer`` stands for, read from ``source`` (its new place).
+
+    Everything the project saved about the layer (name, style, symbology,
+    labels, ...) is applied; the caller puts the result in the placeholder's
+    place (``project.layers[index] = ...``).
+
+    Raises
+    ------
+    MapdeskError
+        If ``source`` cannot be read either (the message names it).
+    """
+    entry = layer.saved_entry or {}
+    loaded = project.read_layers(str(source), entry.get("layer"))
+    if len(loaded) != 1:
+        names = ", ".join(found.name for found in loaded)
+        raise MapdeskError(f"{source} holds {len(loaded)} layers ({names}): pick the file of one")
+    repaired = loaded[0]
+    apply_entry(repaired, {**entry, "name": layer.name}, project.path or source)
+    return repaired

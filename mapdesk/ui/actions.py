@@ -62,6 +62,7 @@ class MapActions:
     save_edits: QAction
     save_edits_as: QAction
     export_layer: QAction
+    repair_source: QAction
     rollback_edits: QAction
     undo: QAction
     redo: QAction
@@ -230,6 +231,14 @@ _COMMANDS = (
         "save_project_as",
         "",
         "Write the current layer, edits included, to a new GeoPackage and go on editing that",
+    ),
+    (
+        "repair_source",
+        "actionRepairDataSource",
+        "Repair Data &Source…",
+        "warning",
+        "",
+        "Point a layer whose file was not found at the file's new place",
     ),
     (
         "export_layer",

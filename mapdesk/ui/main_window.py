@@ -21,6 +21,7 @@ from mapdesk.ui.controllers.layers import LayerLoadController, accepts_path
 from mapdesk.ui.controllers.map_view import MapViewController
 from mapdesk.ui.controllers.measure import MeasureController
 from mapdesk.ui.controllers.project_files import ProjectController
+from mapdesk.ui.controllers.repair import RepairController
 from mapdesk.ui.controllers.selection import SelectionController
 from mapdesk.ui.controllers.styles import StyleController
 from mapdesk.ui.dialogs.about import show_about
@@ -125,6 +126,7 @@ class MainWindow(QMainWindow):
             self.layer_panel, self.undo_history, p, a, self.workers, self.status, self
         )
         self.exporting = ExportController(self.layer_panel, a, self.workers, self.status, self)
+        self.repair = RepairController(self.layer_panel, p, a, self.workers, self.status, self)
         self.digitizing = DigitizingController(
             self.canvas, self.layer_panel, p, a, self.status, self
         )

@@ -257,3 +257,45 @@ def test_a_style_by_a_date_field_saves_and_reopens(tmp_path: Path) -> None:
     reopened = Project.open(tmp_path / "p.mapdesk").layers[0]
     rows = [r.tolist() for r in reopened.symbol_classes().rows]
     assert rows == [r.tolist() for r in layer.symbol_classes().rows] == [[0, 2], [1]]
+
+
+def test_a_moved_file_leaves_its_layer_flagged_and_repairable(
+    tmp_path: Path, stations_26984: gpd.GeoDataFrame
+) -> None:
+    import json
+
+    from mapdesk.core.serialize import read_repaired
+    from mapdesk.core.symbology import categorize
+
+    stations = tmp_path / "stations.geojson"
+    roads = tmp_path / "roads.geojson"
+    stations_26984.to_file(stations)
+    stations_26984.to_file(roads)
+    project = Project(crs=26984)
+    kept = project.add_layer(roads)
+    moved = project.add_layer(stations)
+    moved.name = "Fire stations"
+    moved.symbology = categorize(moved.data, "name", moved.style)
+    project.save(tmp_path / "city.mapdesk")
+    saved_entry = json.loads((tmp_path / "city.mapdesk").read_text())["layers"][0]
+    elsewhere = tmp_path / "archive" / "stations.geojson"
+    elsewhere.parent.mkdir()
+    stations.rename(elsewhere)
+
+    reopened = Project.open(tmp_path / "city.mapdesk")  # opens: one layer is flagged
+    flagged, fine = reopened.layers
+    assert flagged.name == "Fire stations" and flagged.feature_count == 0
+    assert flagged.unavailable is not None and "stations.geojson" in flagged.unavailable
+    assert fine.unavailable is None and fine.feature_count == kept.feature_count
+    # Saving keeps everything about the missing layer, symbology included.
+    reopened.save(tmp_path / "city.mapdesk")
+    assert json.loads((tmp_path / "city.mapdesk").read_text())["layers"][0] == saved_entry
+
+    repaired = read_repaired(reopened, flagged, elsewhere)
+    reopened.layers[0] = repaired
+    assert repaired.unavailable is None and repaired.feature_count == 3
+    assert repaired.name == "Fire stations" and repaired.symbology == moved.symbology
+    reopened.save(tmp_path / "city.mapdesk")
+    assert '"path": "archive/stations.geojson"' in (tmp_path / "city.mapdesk").read_text()
+    with pytest.raises(MapdeskError, match=r"nowhere\.geojson"):
+        read_repaired(reopened, flagged, tmp_path / "nowhere.geojson")

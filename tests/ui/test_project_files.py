@@ -102,3 +102,33 @@ def test_cancelling_a_project_open_keeps_the_current_map(
     qtbot.wait(100)  # let the late result reach the event loop: it must be dropped
     assert _names(window) == before
     assert window.windowTitle() == "mapdesk — Test project"
+
+
+def test_a_project_whose_file_moved_opens_flagged_and_is_repaired(
+    qtbot: Any, window: Any, harbour_project: tuple[Path, ViewState], messages: Any
+) -> None:
+    from mapdesk.ui.models.layer_tree import layer_tooltip
+
+    path, _ = harbour_project
+    moved = path.parent / "moved" / "hydrants.gpkg"
+    moved.parent.mkdir()
+    (path.parent / "hydrants.gpkg").rename(moved)
+    window.open_paths([str(path)])
+    qtbot.waitUntil(lambda: _names(window) == ["hydrants"], timeout=10000)
+    [flagged] = window.project.layers
+    assert flagged.unavailable is not None and flagged.feature_count == 0
+    [warning] = messages.texts("warning")
+    assert "1 layer of harbour.mapdesk could not be read" in warning
+    assert "hydrants: " in warning and "Repair Data Source" in warning
+    assert "Not found" in layer_tooltip(flagged)
+    window.layer_panel.select_layer(flagged)
+    assert window.map_actions.repair_source.isEnabled()
+    menu = window.layer_panel_controller.build_menu(flagged)
+    assert window.map_actions.repair_source in menu.actions()
+
+    window.repair.repair(flagged, moved)
+    qtbot.waitUntil(lambda: window.project.layers[0] is not flagged, timeout=10000)
+    [repaired] = window.project.layers
+    assert repaired.name == "hydrants" and repaired.feature_count == 3
+    assert repaired.unavailable is None and not window.map_actions.repair_source.isEnabled()
+    assert window.layer_panel.current_layer() is repaired

@@ -50,6 +50,7 @@ class LayerPanelController(WindowController):
     def _update_actions(self, layer: VectorLayer | None) -> None:
         for action in self._actions.layer_actions():
             action.setEnabled(layer is not None)
+        self._actions.repair_source.setEnabled(layer is not None and layer.unavailable is not None)
 
     @guarded_slot
     def _on_remove(self) -> None:
@@ -79,6 +80,9 @@ class LayerPanelController(WindowController):
         if layer is None:
             menu.addAction(self._actions.add_layer)
             return menu
+        if layer.unavailable is not None:
+            menu.addAction(self._actions.repair_source)
+            menu.addSeparator()
         menu.addAction(self._actions.zoom_to_layer)
         menu.addAction(self._actions.open_attribute_table)
         menu.addAction(self._actions.export_layer)

@@ -105,6 +105,23 @@ class ProjectController(WindowController):
         else:
             self._canvas.zoom_full()
         self._set_name(name)
+        self._report_unavailable(opened)
+
+    def _report_unavailable(self, project: Project) -> None:
+        """Say which layers' files are missing, and how to repair them."""
+        missing = [layer for layer in self._project.layers if layer.unavailable is not None]
+        if not missing:
+            return
+        listed = "\n".join(f"• {layer.name}: {layer.unavailable}" for layer in missing)
+        QMessageBox.warning(
+            self._parent,
+            "Layers Not Found",
+            f"{len(missing)} layer{'s' if len(missing) > 1 else ''} of "
+            f"{Path(project.path).name if project.path else 'the project'} could not be "
+            f"read and {'are' if len(missing) > 1 else 'is'} shown without features:\n\n"
+            f"{listed}\n\nRight-click a layer ▸ Repair Data Source… to point it at its "
+            "file; the project keeps its style until then.",
+        )
 
     def _on_open_failed(self, exc: BaseException) -> None:
         self._opening = None

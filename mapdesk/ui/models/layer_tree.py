@@ -53,10 +53,15 @@ def layer_tooltip(layer: VectorLayer) -> str:
         lines.append(layer.origin.path)
     if layer.is_editing:
         lines.append("Being edited: unsaved edits" if layer.is_modified else "Being edited")
-    if layer.crs_missing:
+    if layer.crs_missing and layer.unavailable is None:
         lines.append(
             "⚠ This layer's file declares no CRS: it is drawn where its numbers fall. "
             "Right-click ▸ Set Layer CRS… to say what it is."
+        )
+    if layer.unavailable is not None:
+        lines.append(
+            f"⚠ Not found: {layer.unavailable}. Right-click ▸ Repair Data Source… "
+            "to point the layer at its file."
         )
     return "\n".join(lines)
 
@@ -112,7 +117,7 @@ class LayerTreeModel(QAbstractListModel):
             return icon("toggle_editing") if layer.is_editing else layer_icon(layer)
         if role == Qt.ItemDataRole.ToolTipRole:
             return layer_tooltip(layer)
-        if role == Qt.ItemDataRole.FontRole and layer.crs_missing:
+        if role == Qt.ItemDataRole.FontRole and (layer.crs_missing or layer.unavailable):
             font = QFont()
             font.setItalic(True)
             return font

@@ -18,8 +18,8 @@ _MAX_MARKER = 12.0
 
 
 def layer_icon(layer: VectorLayer) -> QIcon:
-    """A warning for a layer of unknown CRS, otherwise its legend symbol."""
-    if layer.crs_missing:
+    """A warning for a layer of unknown CRS or missing file, otherwise its legend symbol."""
+    if layer.crs_missing or layer.unavailable is not None:
         return icon("warning")
     return style_icon(layer.style, geometry_kind(layer.geometry_type))
 
