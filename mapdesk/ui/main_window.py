@@ -144,7 +144,11 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         a, bar = self.map_actions, self.menuBar()
         project = bar.addMenu("&Project")
-        project.addActions([a.open_project, a.save_project, a.save_project_as])
+        project.addAction(a.open_project)
+        recent = project.addMenu("Open &Recent")
+        recent.setObjectName("recentProjectsMenu")
+        recent.aboutToShow.connect(lambda: self.project_files.fill_recent_menu(recent))
+        project.addActions([a.save_project, a.save_project_as])
         project.addSeparator()
         project.addAction(a.set_project_crs)
         project.addSeparator()

@@ -132,3 +132,33 @@ def test_a_project_whose_file_moved_opens_flagged_and_is_repaired(
     assert repaired.name == "hydrants" and repaired.feature_count == 3
     assert repaired.unavailable is None and not window.map_actions.repair_source.isEnabled()
     assert window.layer_panel.current_layer() is repaired
+
+
+def test_open_recent_lists_projects_opened_and_saved(
+    qtbot: Any, window: Any, harbour_project: tuple[Path, ViewState], tmp_path: Path
+) -> None:
+    from PySide6.QtWidgets import QMenu
+
+    path, _ = harbour_project
+    menu = QMenu()
+    window.project_files.fill_recent_menu(menu)
+    assert [a.text() for a in menu.actions()] == ["No recent projects"]
+    window.open_paths([str(path)])
+    qtbot.waitUntil(lambda: _names(window) == ["hydrants"], timeout=10000)
+    window.project_files.fill_recent_menu(menu)
+    assert menu.actions()[0].text().startswith("&1 harbour.mapdesk")
+    copy = tmp_path / "copy.mapdesk"
+    window.project.path = copy
+    window.project_files.save()  # Project ▸ Save remembers it too, first
+    copy.unlink()  # a project that is gone stays listed, disabled
+    window.project_files.fill_recent_menu(menu)
+    first, second = menu.actions()[:2]
+    assert first.text().startswith("&1 copy.mapdesk") and first.text().endswith("(not found)")
+    assert not first.isEnabled()
+    assert second.text().startswith("&2 harbour.mapdesk") and second.isEnabled()
+    assert window.project.path == copy
+    second.trigger()  # opening from the list
+    qtbot.waitUntil(lambda: window.project.path == path.resolve(), timeout=10000)
+    next(a for a in menu.actions() if a.text() == "Clear List").trigger()
+    window.project_files.fill_recent_menu(menu)
+    assert [a.text() for a in menu.actions()] == ["No recent projects"]

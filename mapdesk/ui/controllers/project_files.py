@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
 from mapdesk.core.project import Project
 from mapdesk.core.serialize import PROJECT_SUFFIX
 from mapdesk.ui.canvas.canvas import MapCanvas
 from mapdesk.ui.controllers.base import WindowController
+from mapdesk.ui.recent_projects import forget_recent_projects, recent_projects, remember_project
 from mapdesk.ui.views.status_bar import MapStatusBar
 from mapdesk.ui.workers import Worker, WorkerPool, guarded_slot, report_exception
 
@@ -105,6 +106,8 @@ class ProjectController(WindowController):
         else:
             self._canvas.zoom_full()
         self._set_name(name)
+        if opened.path is not None:
+            remember_project(Path(opened.path))
         self._report_unavailable(opened)
 
     def _report_unavailable(self, project: Project) -> None:
@@ -135,6 +138,7 @@ class ProjectController(WindowController):
             self.save_as()
             return
         self._project.save(self._project.path)
+        remember_project(Path(self._project.path))
         self._status.showMessage(f"Saved {self._project.path}", 5000)
 
     @guarded_slot
@@ -150,8 +154,27 @@ class ProjectController(WindowController):
         if target.suffix.lower() != PROJECT_SUFFIX:
             target = target.with_name(target.name + PROJECT_SUFFIX)
         self._project.save(target)
+        remember_project(target)
         self._status.showMessage(f"Saved {target}", 5000)
         self._set_name(target.stem)
+
+    def fill_recent_menu(self, menu: QMenu) -> None:
+        """Project ▸ Open Recent: the last projects, most recent first (filled on show)."""
+        menu.clear()
+        paths = recent_projects()
+        for number, path in enumerate(paths, start=1):
+            shortcut = f"&{number} " if number < 10 else ""
+            action = menu.addAction(f"{shortcut}{path.name} — {path.parent}")
+            action.setToolTip(str(path))
+            if not path.exists():
+                action.setText(f"{action.text()} (not found)")
+                action.setEnabled(False)
+            action.triggered.connect(lambda _checked=False, p=path: self.open_path(str(p)))
+        if not paths:
+            menu.addAction("No recent projects").setEnabled(False)
+            return
+        menu.addSeparator()
+        menu.addAction("Clear List", forget_recent_projects)
 
     def _set_name(self, name: str) -> None:
         self.name = name
