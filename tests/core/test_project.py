@@ -299,3 +299,30 @@ def test_a_moved_file_leaves_its_layer_flagged_and_repairable(
     assert '"path": "archive/stations.geojson"' in (tmp_path / "city.mapdesk").read_text()
     with pytest.raises(MapdeskError, match=r"nowhere\.geojson"):
         read_repaired(reopened, flagged, tmp_path / "nowhere.geojson")
+
+
+#: Project files as each format version wrote them, kept forever: every one must
+#: go on opening (through the migrations) with what it held.
+FIXTURES = Path(__file__).parent / "fixtures" / "projects"
+
+
+def test_version_1_project_file_still_opens_as_saved() -> None:
+    from mapdesk.core.symbology import Categorized
+
+    project = Project.open(FIXTURES / "v1" / "city.mapdesk")
+    assert [layer.name for layer in project.layers] == ["Stations", "PSAP zone"]
+    stations, zone = project.layers
+    assert project.crs is not None and project.crs.to_epsg() == 26984
+    assert project.background == "#e6f0f8"
+    assert stations.feature_count == 3 and zone.feature_count == 1
+    assert zone.opacity == 0.5
+    assert isinstance(stations.symbology, Categorized)
+    assert [c.value for c in stations.symbology.categories] == ["fire", "police"]
+    assert all(layer.unavailable is None for layer in project.layers)
+
+
+def test_every_format_version_has_a_fixture() -> None:
+    from mapdesk.core.serialize import CURRENT_VERSION
+
+    for version in range(1, CURRENT_VERSION + 1):
+        assert (FIXTURES / f"v{version}").is_dir(), f"keep a project written by version {version}"
