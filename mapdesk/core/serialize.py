@@ -15,6 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mapdesk.core.backups import back_up
 from mapdesk.core.errors import MapdeskError, ProjectFileError
 from mapdesk.core.labels import LabelSettings
 from mapdesk.core.style import LayerStyle
@@ -81,6 +82,7 @@ def _relative(path: str, base: Path) -> str:
 def write_project(project: Project, path: Path) -> None:
     """Write atomically: temp file in the same folder, fsync, rename, fsync dir."""
     document = project_to_document(project, path.parent.resolve())
+    back_up(path, [path])  # the version being replaced, in the user's backup folder
     try:
         write_text_atomically(path, json.dumps(document, indent=2, default=json_value))
     except OSError as exc:

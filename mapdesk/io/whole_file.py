@@ -18,7 +18,6 @@ the temporary files: the file is always the one before or the one after.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import glob
 import hashlib
 import io
@@ -26,7 +25,6 @@ import json
 import logging
 import os
 import secrets
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -36,8 +34,8 @@ import numpy as np
 import pyogrio
 import shapely
 
+from mapdesk.core.backups import back_up
 from mapdesk.core.editing.saving import SaveError
-from mapdesk.core.user_data import user_data_dir
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +44,6 @@ WHOLE_FILE_DRIVERS = ("ESRI Shapefile", "GeoJSON", "FlatGeobuf", "LIBKML", "KML"
 #: Shapefile members rewritten together; spatial indexes of the old geometry go.
 SHAPEFILE_MEMBERS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 STALE_SHAPEFILE_MEMBERS = (".qix", ".sbn", ".sbx")
-#: Old versions kept per file in the backup folder.
-BACKUPS_KEPT = 5
 _TEMP_TAG = ".mapdesk-save-"
 _MANIFEST = ".commit.json"
 
@@ -299,28 +295,7 @@ def _back_up(path: Path, driver: str) -> None:
     members = (
         [path] if driver != "ESRI Shapefile" else [path.with_suffix(s) for s in SHAPEFILE_MEMBERS]
     )
-    members = [m for m in members if m.exists()]
-    if not members:
-        return
-    key = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]
-    folder = user_data_dir() / "backups" / f"{path.stem}-{key}"
-    # Microseconds in the name: versions sort by age, even several in a second.
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
-    target = folder / stamp
-    try:
-        target.mkdir(parents=True, exist_ok=False)
-        for member in members:
-            shutil.copy2(member, target / member.name)
-        _prune_backups(folder)
-    except OSError:
-        # A backup that cannot be made must not stop the save the user asked for.
-        return
-
-
-def _prune_backups(folder: Path) -> None:
-    versions = sorted(p for p in folder.iterdir() if p.is_dir())
-    for old in versions[:-BACKUPS_KEPT]:
-        shutil.rmtree(old, ignore_errors=True)
+    back_up(path, members)
 
 
 # --- small file helpers ----------------------------------------------------------------

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -326,3 +327,27 @@ def test_every_format_version_has_a_fixture() -> None:
 
     for version in range(1, CURRENT_VERSION + 1):
         assert (FIXTURES / f"v{version}").is_dir(), f"keep a project written by version {version}"
+
+
+def test_saving_over_a_project_keeps_the_old_version_in_the_backups(
+    tmp_path: Path, stations_26984: gpd.GeoDataFrame
+) -> None:
+    from mapdesk.core.backups import BACKUPS_KEPT, backup_folder
+
+    data = tmp_path / "stations.geojson"
+    stations_26984.to_file(data)
+    project = Project(crs=26984)
+    layer = project.add_layer(data)
+    path = tmp_path / "city.mapdesk"
+    project.save(path)  # new file: nothing to keep
+    assert not backup_folder(path).exists()
+    for opacity in [0.1 * n for n in range(1, BACKUPS_KEPT + 3)]:
+        layer.opacity = opacity
+        project.save(path)
+    versions = sorted(backup_folder(path).iterdir())
+    assert len(versions) == BACKUPS_KEPT
+    newest = json.loads((versions[-1] / "city.mapdesk").read_text())
+    assert newest["layers"][0]["opacity"] == pytest.approx(0.1 * (BACKUPS_KEPT + 1))
+    assert json.loads(path.read_text())["layers"][0]["opacity"] == pytest.approx(
+        0.1 * (BACKUPS_KEPT + 2)
+    )

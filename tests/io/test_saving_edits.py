@@ -20,6 +20,7 @@ import shapely
 from shapely.geometry import Point, Polygon
 
 import mapdesk  # noqa: F401  (registers the reader and the edit writer)
+from mapdesk.core.backups import BACKUPS_KEPT
 from mapdesk.core.editing.saving import SaveError
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.layer import VectorLayer
@@ -197,13 +198,13 @@ def test_backups_of_saved_files_rotate(tmp_path: Path, user_data_folder: Path) -
     _parcels(3).to_file(path, driver="GeoJSON", engine="pyogrio")
     layer = load_layer(str(path), None)
     layer.start_editing()
-    for value in range(whole_file.BACKUPS_KEPT + 2):
+    for value in range(BACKUPS_KEPT + 2):
         layer.change_attribute_value(layer.data.index[0], "value", value)
         layer.commit_changes()
     kept = sorted((user_data_folder / "backups").glob("parcels-*/*/parcels.geojson"))
-    assert len(kept) == whole_file.BACKUPS_KEPT
+    assert len(kept) == BACKUPS_KEPT
     newest = gpd.read_file(kept[-1])
-    assert newest["value"].iloc[0] == whole_file.BACKUPS_KEPT  # the file before the last save
+    assert newest["value"].iloc[0] == BACKUPS_KEPT  # the file before the last save
 
 
 def test_a_crash_between_shapefile_renames_is_rolled_forward_on_next_open(
