@@ -234,6 +234,22 @@ def dialog_shots(window: object, project: object) -> None:
     crs.close()
 
 
+def bookmarks_shot(window: object, project: object) -> None:
+    """Two bookmarks made, the panel open, the map at the second one."""
+    window.canvas.zoom_full()  # type: ignore[attr-defined]
+    wait_for_map(window)
+    window.bookmarks.add("Greater Portland")  # type: ignore[attr-defined]
+    window.canvas.zoom_by(4.0)  # type: ignore[attr-defined]
+    wait_for_map(window)
+    window.bookmarks.add("Fore River bridges")  # type: ignore[attr-defined]
+    window.bookmarks.zoom_to(1)  # type: ignore[attr-defined]
+    wait_for_map(window)
+    spin(300)
+    save(window, "bookmarks.png")  # type: ignore[arg-type]
+    window.bookmarks_panel.hide()  # type: ignore[attr-defined]
+    project.bookmarks.clear()  # type: ignore[attr-defined]
+
+
 def export_shot(window: object, project: object) -> None:
     """Save Features As on the FixIt incidents, Shapefile chosen: the check's list."""
     fixit = project.layers.by_name("FixIt incidents")  # type: ignore[attr-defined]
@@ -276,6 +292,7 @@ def main() -> int:
     measure_shot(window)
     dialog_shots(window, project)
     export_shot(window, project)
+    bookmarks_shot(window, project)
     window.close()
     render_to_png(open_demo_project(), IMAGES / "render-demo.png", 900, 600)
     print("docs/images/render-demo.png")

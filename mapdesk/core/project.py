@@ -14,6 +14,7 @@ from typing import Any
 from psygnal import Signal
 from pyproj import CRS
 
+from mapdesk.core.bookmarks import BookmarkList
 from mapdesk.core.crs import parse_crs, same_crs
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.layer import VectorLayer
@@ -49,6 +50,8 @@ class Project:
 
     def __init__(self, crs: Any = None, loader: LayerLoader | None = None) -> None:
         self.layers = LayerList()
+        #: Named extents (Ctrl+B), saved with the project.
+        self.bookmarks = BookmarkList()
         self._crs: CRS | None = parse_crs(crs) if crs is not None else None
         self._loader = loader
         self.view: ViewState | None = None
@@ -181,6 +184,8 @@ class Project:
             self.crs = other.crs
         self.background = other.background
         self.view, self.path = other.view, other.path
+        self.bookmarks.clear()
+        self.bookmarks.extend(other.bookmarks)
         self._layers_styled = other._layers_styled
         moved = list(other.layers)
         other.layers.clear()

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mapdesk.core.backups import back_up
+from mapdesk.core.bookmarks import Bookmark
 from mapdesk.core.errors import MapdeskError, ProjectFileError
 from mapdesk.core.labels import LabelSettings
 from mapdesk.core.style import LayerStyle
@@ -44,6 +45,7 @@ def project_to_document(project: Project, base: Path) -> Document:
         "background": project.background,
         "view": asdict(project.view) if project.view is not None else None,
         "layers": [_layer_entry(layer, base) for layer in project.layers],
+        "bookmarks": [bookmark.to_dict() for bookmark in project.bookmarks],
     }
 
 
@@ -171,6 +173,11 @@ def read_project(project: Project, path: Path) -> None:
         _restore_layer(project, entry, base, path)
     if document.get("view"):
         project.view = ViewState(**document["view"])
+    for entry in document.get("bookmarks") or []:  # absent from older files
+        try:
+            project.bookmarks.append(Bookmark.from_dict(entry))
+        except (MapdeskError, KeyError, TypeError, ValueError) as exc:
+            raise ProjectFileError(f"{path}: a bookmark is damaged ({exc})") from exc
     project.path = path
 
 

@@ -63,6 +63,7 @@ class MapActions:
     save_edits_as: QAction
     export_layer: QAction
     repair_source: QAction
+    new_bookmark: QAction
     rollback_edits: QAction
     undo: QAction
     redo: QAction
@@ -231,6 +232,14 @@ _COMMANDS = (
         "save_project_as",
         "",
         "Write the current layer, edits included, to a new GeoPackage and go on editing that",
+    ),
+    (
+        "new_bookmark",
+        "actionNewBookmark",
+        "New Spatial &Bookmark…",
+        None,
+        "Ctrl+B",
+        "Name the current view to come back to it (View ▸ Panels ▸ Spatial Bookmarks)",
     ),
     (
         "repair_source",

@@ -12,6 +12,7 @@ from mapdesk.render.job import MapRenderer
 from mapdesk.ui.actions import MapActions, create_actions
 from mapdesk.ui.canvas.canvas import MapCanvas
 from mapdesk.ui.controllers.attribute_table import AttributeTableController
+from mapdesk.ui.controllers.bookmarks import BookmarksController
 from mapdesk.ui.controllers.digitizing import DigitizingController
 from mapdesk.ui.controllers.editing import EditingController
 from mapdesk.ui.controllers.exporting import ExportController
@@ -28,6 +29,7 @@ from mapdesk.ui.dialogs.about import show_about
 from mapdesk.ui.icons import icon
 from mapdesk.ui.models.layer_tree import LayerTreeModel
 from mapdesk.ui.views.attribute_table import AttributeTableDock
+from mapdesk.ui.views.bookmarks_panel import BookmarksPanel
 from mapdesk.ui.views.identify_panel import IdentifyPanel
 from mapdesk.ui.views.layer_panel import LayerPanel
 from mapdesk.ui.views.legend_panel import LegendPanel
@@ -100,6 +102,10 @@ class MainWindow(QMainWindow):
         self.attribute_table = AttributeTableDock(self)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.attribute_table)
         self.attribute_table.hide()  # opened with F6, as in QGIS
+        self.bookmarks_panel = BookmarksPanel(self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.bookmarks_panel)
+        self.bookmarks_panel.hide()  # Ctrl+Shift+B, or a new bookmark, shows it
+        self.bookmarks_panel.toggleViewAction().setShortcut("Ctrl+Shift+B")
         self.undo_history = UndoHistoryPanel(self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.undo_history)
         self.undo_history.hide()  # View ▸ Panels ▸ Undo History
@@ -127,6 +133,9 @@ class MainWindow(QMainWindow):
         )
         self.exporting = ExportController(self.layer_panel, a, self.workers, self.status, self)
         self.repair = RepairController(self.layer_panel, p, a, self.workers, self.status, self)
+        self.bookmarks = BookmarksController(
+            self.bookmarks_panel, p, self.canvas, a, self.status, self
+        )
         self.digitizing = DigitizingController(
             self.canvas, self.layer_panel, p, a, self.status, self
         )
@@ -187,6 +196,8 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         view.addActions([a.zoom_full, a.zoom_to_layer, a.zoom_to_selection])
         view.addSeparator()
+        view.addActions([a.new_bookmark, self.bookmarks_panel.toggleViewAction()])
+        view.addSeparator()
         view.addAction(a.identify)
         view.addActions([a.measure_line, a.measure_area])
         view.addSeparator()
@@ -199,6 +210,7 @@ class MainWindow(QMainWindow):
                 self.measure_panel.toggleViewAction(),
                 self.attribute_table.toggleViewAction(),
                 self.undo_history.toggleViewAction(),
+                self.bookmarks_panel.toggleViewAction(),
             ]
         )
         bar.addMenu("&Help").addAction(a.about)
