@@ -16,6 +16,7 @@ from pyproj import CRS
 
 from mapdesk.core.crs import same_crs, transform_xy
 from mapdesk.core.errors import MapdeskError
+from mapdesk.core.naming import unique_name
 from mapdesk.core.view import Extent
 
 
@@ -84,10 +85,5 @@ class BookmarkList(EventedList[Bookmark]):
         super().__init__(data, hashable=False, child_events=False)
 
     def unique_name(self, wanted: str) -> str:
-        taken = {bookmark.name for bookmark in self}
-        if wanted not in taken:
-            return wanted
-        number = 2
-        while f"{wanted} ({number})" in taken:
-            number += 1
-        return f"{wanted} ({number})"
+        """``wanted``, or ``wanted (2)`` ... when a bookmark has that name."""
+        return unique_name(wanted, (bookmark.name for bookmark in self))

@@ -8,6 +8,7 @@ from psygnal.containers import EventedList
 
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.layer import VectorLayer
+from mapdesk.core.naming import unique_name
 
 
 class LayerList(EventedList[VectorLayer]):
@@ -38,10 +39,4 @@ class LayerList(EventedList[VectorLayer]):
 
     def unique_name(self, wanted: str) -> str:
         """``wanted``, or ``wanted (2)`` ... when that name is taken."""
-        taken = {layer.name for layer in self}
-        if wanted not in taken:
-            return wanted
-        n = 2
-        while f"{wanted} ({n})" in taken:
-            n += 1
-        return f"{wanted} ({n})"
+        return unique_name(wanted, (layer.name for layer in self))
