@@ -100,6 +100,8 @@ def main(argv: Sequence[str] | None = None, start_gui: GuiStarter | None = None)
         return _fail(str(exc))
     except OSError as exc:
         return _fail(f"{exc.filename or ''}: {exc.strerror or exc}")
+    except Exception as exc:  # the last resort: still one line, never a traceback
+        return _fail(f"unexpected error: {type(exc).__name__}: {exc}")
 
 
 def _wants_subcommand(args: list[str]) -> bool:
@@ -204,9 +206,12 @@ def run_export_vector(source: str, output: Path, crs: str | None, layer: str | N
         crs=crs,
         field_types=frame.attrs.get("field_types"),
         layer_name=read.name,
+        source=Path(read.origin.path) if read.origin is not None else None,
         progress=_progress,
         on_plan=_print_notes,
     )
+    for warning in result.warnings:
+        print(f"mapdesk: warning: {warning}", file=sys.stderr)
     extra = "".join(f", {p.name}" for p in result.side_files)
     print(f"Wrote {result.features:,} features to {result.path}{extra}")
     return 0

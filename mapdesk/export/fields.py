@@ -8,6 +8,7 @@ kind of a field comes from both its values and its declaration.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from enum import Enum
 from typing import Any
 
@@ -80,10 +81,14 @@ def as_text(value: Any) -> str | None:
 
     ISO 8601 for dates and date-times, ``true``/``false``, integers in full.
     """
-    if value is None or value is pd.NA or value is pd.NaT:
+    if not isinstance(value, np.ndarray | list | tuple | dict) and bool(pd.isna(value)):
         return None
+    if isinstance(value, np.ndarray):
+        value = value.tolist()  # str() of an array elides its middle
     if isinstance(value, np.generic):
         value = value.item()  # numpy's bool, integers and floats as Python's
+    if isinstance(value, list | tuple | dict):
+        return json.dumps(value, default=str, ensure_ascii=False)
     if isinstance(value, float) and value != value:  # NaN
         return None
     if isinstance(value, bool):

@@ -8,40 +8,38 @@ killed leaves any earlier file as it was and no temporary file behind.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
+import numpy as np
+import pyogrio
 import shapely
 from pyproj import CRS
 
 from mapdesk.core.crs import crs_label, parse_crs, same_crs
-from mapdesk.core.editing.saving import SaveError
-from mapdesk.core.serialize import write_text_atomically
-from mapdesk.export.check import ExportPlan, check_export
+from mapdesk.export.check import ExportPlan, check_export, without_m
+from mapdesk.export.files import write_main_file, write_side_files
 from mapdesk.export.formats import ExportError, ExportFormat, format_for
-from mapdesk.io.whole_file import save_whole_file
+from mapdesk.io.whole_file import with_declared_integers
 
 Progress = Callable[[str], None]
 #: KML coordinates are longitude/latitude on WGS 84, always.
 WGS84 = CRS.from_epsg(4326)
-#: Beside an exported shapefile: original field name -> name in the file.
-FIELD_NAMES_SUFFIX = ".fields.csv"
 
 
 @dataclass(frozen=True)
 class ExportResult:
-    """What an export wrote: the file, the plan it followed, and any side files."""
+    """What an export wrote: the file, the plan it followed, side files, and warnings
+    about side files that could not be written (the data itself was)."""
 
     path: Path
     plan: ExportPlan
     features: int
     side_files: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def plan_export(
@@ -49,26 +47,93 @@ def plan_export(
     path: Path,
     crs: str | CRS | None = None,
     field_types: dict[str, str] | None = None,
+    source: Path | None = None,
 ) -> tuple[gpd.GeoDataFrame, ExportPlan]:
     """The features in the CRS they will be written in, and the pre-export check.
+
+    ``source`` is the file the features were read from (an export never
+    writes over it).
 
     Raises
     ------
     ExportError
-        For an unknown extension, or a CRS change the layer cannot make.
+        For an unknown extension, a target that must not be replaced, or a
+        CRS change the layer cannot make.
     CrsError
         For a CRS that cannot be understood.
     """
+    if path.is_dir():
+        raise ExportError(f"{path} is a folder: give the name of the file to write")
     target = format_for(path)
+    check_target(path, target, source)
+    # Integer fields with NULLs read as float64: written as the integers they are.
+    frame = with_declared_integers(frame, field_types or {})
     wanted = WGS84 if target.wgs84_only else (parse_crs(crs) if crs is not None else None)
-    source = frame.crs
+    moving = wanted is not None and frame.crs is not None and not same_crs(frame.crs, wanted)
+    measured = _measured(frame) if moving else 0
+    if measured:
+        frame = frame.set_geometry(without_m(frame.geometry.array), crs=frame.crs)
     moved = _in_crs(frame, wanted, path)
     plan = check_export(moved, target, field_types)
-    if wanted is not None and source is not None and not same_crs(source, wanted):
+    if measured:
+        plan.note(
+            None, f"M values dropped from {measured} features: reprojecting does not carry them"
+        )
+    if moving and wanted is not None:
         why = " (KML is always longitude/latitude)" if target.wgs84_only else ""
-        moves = f"{crs_label(source)} to {crs_label(wanted)}"
+        moves = f"{crs_label(frame.crs)} to {crs_label(wanted)}"
         plan.note(None, f"coordinates reprojected from {moves}{why}")
     return moved, plan
+
+
+def check_target(path: Path, target: ExportFormat, source: Path | None) -> None:
+    """Refuse targets an export must not replace, before any work.
+
+    Raises
+    ------
+    ExportError
+        For a missing folder, the source file itself, a GeoPackage holding
+        other layers, or a CSV whose ``.prj`` would replace a shapefile's.
+    """
+    if not path.parent.is_dir():
+        raise ExportError(f"Cannot export to {path}: the folder {path.parent} does not exist")
+    if source is not None and path.exists() and _same_file(path, source):
+        raise ExportError(f"{path.name} is the file being exported from: choose another name")
+    if target.suffix == ".gpkg" and path.exists():
+        others = _gpkg_layers(path)
+        if len(others) > 1:
+            raise ExportError(
+                f"{path.name} holds {len(others)} layers ({', '.join(others)}) and the export "
+                "would replace the whole file: choose another name"
+            )
+    if target.suffix == ".csv" and path.with_suffix(".shp").exists():
+        raise ExportError(
+            f"{path.with_suffix('.prj').name} belongs to {path.with_suffix('.shp').name} "
+            "beside it, and the CSV's CRS file would replace it: choose another name"
+        )
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _gpkg_layers(path: Path) -> list[str]:
+    try:
+        return [str(row[0]) for row in pyogrio.list_layers(path)]
+    except Exception as exc:
+        raise ExportError(
+            f"{path.name} exists and is not a GeoPackage mapdesk can read ({exc}): "
+            "choose another name"
+        ) from exc
+
+
+def _measured(frame: gpd.GeoDataFrame) -> int:
+    geometries = np.asarray(frame.geometry.array, dtype=object)
+    present = geometries[~shapely.is_missing(geometries)]
+    return int(shapely.has_m(present).sum()) if len(present) else 0
 
 
 def export_vector(
@@ -78,6 +143,7 @@ def export_vector(
     crs: str | CRS | None = None,
     field_types: dict[str, str] | None = None,
     layer_name: str | None = None,
+    source: Path | None = None,
     progress: Progress = lambda step: None,
     on_plan: Callable[[ExportPlan], None] = lambda plan: None,
 ) -> ExportResult:
@@ -96,6 +162,8 @@ def export_vector(
     layer_name
         Name of the layer inside the file (GeoPackage, KML); the file's stem
         when omitted.
+    source
+        The file the features came from, which the export refuses to replace.
     progress
         Told each step, for a status line or a progress dialog.
     on_plan
@@ -108,17 +176,15 @@ def export_vector(
         (the message names the file and why); nothing is changed then.
     """
     progress("checking what the format can hold")
-    moved, plan = plan_export(frame, path, crs, field_types)
+    moved, plan = plan_export(frame, path, crs, field_types, source)
     on_plan(plan)
     if plan.blocking:
         raise ExportError(f"Cannot export to {path.name}: " + "; ".join(plan.blocking))
     progress(f"writing {len(moved)} features to {path.name}")
     prepared = plan.prepared(moved)
-    _write(prepared, path, plan.target, layer_name or path.stem)
-    side_files = [_write_field_names(path, plan)] if plan.renames else []
-    if plan.target.suffix == ".csv" and prepared.crs is not None:
-        side_files.append(_write_prj(path, prepared.crs))
-    return ExportResult(path, plan, len(prepared), side_files)
+    write_main_file(prepared, path, plan.target, layer_name or path.stem, plan.layer_options)
+    side_files, warnings = write_side_files(path, plan.target, plan.renames, prepared.crs)
+    return ExportResult(path, plan, len(prepared), side_files, warnings)
 
 
 def _in_crs(frame: gpd.GeoDataFrame, wanted: CRS | None, path: Path) -> gpd.GeoDataFrame:
@@ -129,71 +195,11 @@ def _in_crs(frame: gpd.GeoDataFrame, wanted: CRS | None, path: Path) -> gpd.GeoD
             f"Cannot export to {path.name} in {crs_label(wanted)}: the layer has no CRS "
             "to reproject from; set the layer's CRS first"
         )
-    return frame.to_crs(wanted)
-
-
-def _write(frame: gpd.GeoDataFrame, path: Path, target: ExportFormat, layer: str) -> None:
     try:
-        if target.driver is not None:
-            # A shapefile's layer is its file name (the temporary one, while writing).
-            named = None if target.one_geometry_kind else layer
-            save_whole_file(path, target.driver, named, frame, new_file=True)
-        elif target.suffix == ".parquet":
-            _replace_atomically(path, lambda temp: frame.to_parquet(temp))
-        else:
-            _replace_atomically(path, lambda temp: _write_csv(frame, temp))
-    except SaveError as exc:
-        raise ExportError(str(exc)) from exc
-
-
-def _write_csv(frame: gpd.GeoDataFrame, temp: Path) -> None:
-    """Attributes, then the geometry as WKT in full precision (mapdesk and QGIS read it)."""
-    geometry = frame.geometry.name
-    table = pd.DataFrame(frame.drop(columns=geometry))
-    table["WKT"] = shapely.to_wkt(frame.geometry.array, rounding_precision=-1)
-    table.to_csv(temp, index=False, encoding="utf-8")
-
-
-def _replace_atomically(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through ``write`` to a temporary file beside ``path``, then rename it over."""
-    temp = path.with_name(f".{path.stem}.mapdesk-export-{secrets.token_hex(4)}{path.suffix}")
-    try:
-        write(temp)
-        with open(temp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except OSError as exc:
-        raise ExportError(f"Cannot write {path}: {exc.strerror or exc}") from exc
-    except Exception as exc:
-        raise ExportError(f"Cannot write {path}: {exc}") from exc
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
-
-
-def _write_field_names(path: Path, plan: ExportPlan) -> Path:
-    """The renamed fields, original then shapefile name, as CSV beside the file."""
-    side = path.with_name(path.stem + FIELD_NAMES_SUFFIX)
-    renamed = plan.renames.items()
-    lines = ["original,in_file", *(f"{_csv_cell(a)},{_csv_cell(b)}" for a, b in renamed)]
-    try:
-        write_text_atomically(side, "\n".join(lines) + "\n")
-    except OSError as exc:
-        raise ExportError(f"Cannot write {side}: {exc.strerror or exc}") from exc
-    return side
-
-
-def _write_prj(path: Path, crs: CRS) -> Path:
-    """The CRS beside a CSV, which has no place for one (mapdesk reads it back)."""
-    side = path.with_suffix(".prj")
-    try:
-        write_text_atomically(side, crs.to_wkt())
-    except OSError as exc:
-        raise ExportError(f"Cannot write {side}: {exc.strerror or exc}") from exc
-    return side
-
-
-def _csv_cell(text: str) -> str:
-    if any(c in text for c in ',"\n'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
+        moved: gpd.GeoDataFrame = frame.to_crs(wanted)
+    except Exception as exc:  # pyproj's errors name PROJ internals, not the layer
+        raise ExportError(
+            f"Cannot export to {path.name}: the features cannot be reprojected from "
+            f"{crs_label(frame.crs)} to {crs_label(wanted)} ({exc})"
+        ) from exc
+    return moved

@@ -59,7 +59,9 @@ def frame_from_arrow(meta: dict[str, Any], table: pa.Table) -> pd.DataFrame:
     frame: pd.DataFrame = table.to_pandas()
     del table
     if exact:
-        frame = frame.assign(**exact)[order]
+        for name, column in exact.items():
+            frame[name] = column  # not assign(**exact): a field may be called "self"
+        frame = frame[order]
     for field in unparsed:
         frame[field] = parse_with_pandas(frame[field])
     _parse_json(frame, meta)

@@ -30,7 +30,10 @@ from mapdesk.io.wkt import parse_wkt_column
 _INTEGER = re.compile(r"-?(0|[1-9][0-9]{0,18})")
 #: What a 64-bit integer field holds (pandas' Int64).
 _INT64_RANGE = range(-(2**63), 2**63)
-_DECIMAL = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+# An exponent only with its sign (1e+16, as Python and pandas write it): "1E5"
+# is more often a code (an asset tag) than a number.
+_DECIMAL = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+][0-9]+)?")
+_DIGITS = re.compile(r"-?[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,8 @@ def _typed(values: list[str]) -> pd.Series[Any]:
             return pd.Series([int(v) if v.strip() else None for v in values], dtype="Int64")
         # Wider than 64 bits (a long code, not a count): as a float it would lose digits.
         return pd.Series([v if v != "" else None for v in values], dtype=object)
+    if present and all(_DIGITS.fullmatch(v) for v in present):
+        return pd.Series([v if v != "" else None for v in values], dtype=object)  # too wide
     if present and all(_DECIMAL.fullmatch(v) for v in present):
         return pd.Series([float(v) if v.strip() else np.nan for v in values], dtype="float64")
     return pd.Series([v if v != "" else None for v in values], dtype=object)

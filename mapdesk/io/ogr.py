@@ -341,5 +341,14 @@ def _declare_types(frame: pd.DataFrame, meta: dict[str, Any]) -> None:
             str(name): str(sub if sub == "OFSTBoolean" else kind)
             for name, kind, sub in zip(meta["fields"], types, subtypes, strict=True)
         }
+        for name, declared in frame.attrs["field_types"].items():
+            column = frame[name] if name in frame.columns else None
+            if declared == "OFSTBoolean" and column is not None and column.dtype.kind in "fiu":
+                # A boolean field with NULLs arrives as 0.0/1.0: true/false it is.
+                frame[name] = pd.Series(
+                    [None if pd.isna(v) else bool(v) for v in column],
+                    index=frame.index,
+                    dtype=object,
+                )
     if meta.get("geometry_type"):
         frame.attrs["geometry_type"] = str(meta["geometry_type"])

@@ -56,11 +56,15 @@ def save_whole_file(
     *,
     new_file: bool = False,
     at_commit_point: Callable[[], None] = lambda: None,
+    layer_options: dict[str, str] | None = None,
+    kept: str = "your edits are kept and the file is unchanged",
 ) -> gpd.GeoDataFrame:
     """Replace the file at ``path`` with ``frame``; the features as saved (read back).
 
     ``new_file``: the user chose ``path`` in a Save As dialog (and agreed to
     replace any file there): no other layers to keep, no backup to take.
+    ``layer_options``: GDAL layer creation options. ``kept``: what a failure
+    message says is safe (an export has no edits to keep).
 
     Raises
     ------
@@ -75,17 +79,17 @@ def save_whole_file(
     temp = path.with_name(f".{path.stem}{tag}{path.suffix}")
     pairs: list[tuple[Path, Path]] = []
     try:
-        _write(frame, temp, driver, layer, path.stem)
+        _write(frame, temp, driver, layer, path.stem, layer_options or {})
         pairs = _member_pairs(temp, path, driver)
         for written, _ in pairs:
             _fsync_file(written)
-        saved = _verified(temp, layer, frame)
+        saved = _verified(temp, layer, frame, path.name)
         manifest = _write_manifest(path, pairs, temp)
     except BaseException as exc:
         _remove_quietly(list(temp.parent.glob(glob.escape(temp.stem) + ".*")))
         if isinstance(exc, SaveError):
             raise
-        raise _save_error(path, exc) from exc
+        raise _save_error(path, exc, kept) from exc
     # The manifest is written: from here the save completes, even after a crash.
     _tell_commit_point(at_commit_point)
     if not new_file:
@@ -185,17 +189,31 @@ def _of_dead_save(member: Path, prefix: str) -> bool:
 
 # --- the steps ---------------------------------------------------------------------
 def _write(
-    frame: gpd.GeoDataFrame, temp: Path, driver: str, layer: str | None, final_name: str
+    frame: gpd.GeoDataFrame,
+    temp: Path,
+    driver: str,
+    layer: str | None,
+    final_name: str,
+    options: dict[str, str],
 ) -> None:
     """Write the new file. Single-file formats are made in memory and written by
     Python, whose OSError says exactly why a write failed (disk full, quota...);
     GDAL only says "cannot write feature". A shapefile set is written by GDAL."""
     if driver == "ESRI Shapefile":
-        pyogrio.write_dataframe(frame, temp, driver=driver, layer=layer, use_arrow=True)
+        pyogrio.write_dataframe(
+            frame, temp, driver=driver, layer=layer, use_arrow=True, layer_options=options
+        )
         return
     buffer = io.BytesIO()
     # Through Arrow: list fields (GeoJSON arrays) are written as lists, not as their text.
-    pyogrio.write_dataframe(frame, buffer, driver=driver, layer=layer or final_name, use_arrow=True)
+    pyogrio.write_dataframe(
+        frame,
+        buffer,
+        driver=driver,
+        layer=layer or final_name,
+        use_arrow=True,
+        layer_options=options,
+    )
     with open(temp, "wb") as handle:
         handle.write(buffer.getbuffer())
 
@@ -229,16 +247,24 @@ def _stale_members(final: Path, driver: str) -> list[Path]:
     return [final.with_suffix(s) for s in STALE_SHAPEFILE_MEMBERS if final.with_suffix(s).exists()]
 
 
-def _verified(temp: Path, layer: str | None, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def _verified(
+    temp: Path, layer: str | None, frame: gpd.GeoDataFrame, final_name: str
+) -> gpd.GeoDataFrame:
     """The written file read back; a SaveError unless it holds what was written."""
     from mapdesk.io.frames import name_geometry
     from mapdesk.io.ogr import read
 
-    saved = name_geometry(read(str(temp), layer, temp.name).frame)
+    saved = name_geometry(read(str(temp), layer, final_name).frame)
     if len(saved) != len(frame):
-        raise SaveError(f"{temp.name}: read back {len(saved)} features of the {len(frame)} written")
+        raise SaveError(
+            f"{final_name}: the new file read back {len(saved)} features of the {len(frame)} "
+            "written, so it was not used"
+        )
     if not _same_geometries(frame.geometry.array, saved.geometry.array):
-        raise SaveError(f"{temp.name}: the geometries read back differ from those written")
+        raise SaveError(
+            f"{final_name}: the new file's geometries read back differently from those "
+            "written, so it was not used"
+        )
     return saved
 
 
@@ -326,8 +352,9 @@ def _remove_quietly(paths: list[Path]) -> None:
             path.unlink()
 
 
-def _save_error(path: Path, exc: BaseException) -> SaveError:
-    kept = "your edits are kept and the file is unchanged"
+def _save_error(
+    path: Path, exc: BaseException, kept: str = "your edits are kept and the file is unchanged"
+) -> SaveError:
     if isinstance(exc, OSError) and exc.errno in (28, 27):  # ENOSPC, EFBIG
         return SaveError(f"Not enough disk space on the volume of {path}: {kept}")
     if isinstance(exc, PermissionError) or "permission denied" in str(exc).lower():

@@ -199,3 +199,17 @@ def test_a_wkt_value_longer_than_the_csv_module_default_limit(tmp_path):
     result = read_layer(path)
 
     assert len(result.frame.geometry.iloc[0].coords) == 20000
+
+
+def test_codes_stay_text_and_numbers_keep_every_digit(tmp_path):
+    path = tmp_path / "assets.csv"
+    path.write_text(
+        "tag,asset_id,serial,reading,WKT\n"
+        "1E5,9223372036854775807,12345678901234567890123,1e+16,POINT (1 2)\n"
+        "2E3,-5,7,2.5e-07,POINT (3 4)\n"
+    )
+    frame = read_layer(path).frame
+    assert frame["tag"].tolist() == ["1E5", "2E3"]  # asset tags, not 100000.0
+    assert frame["asset_id"].tolist() == [2**63 - 1, -5]  # the widest 64-bit integer, exact
+    assert frame["serial"].tolist() == ["12345678901234567890123", "7"]  # too wide: as text
+    assert frame["reading"].tolist() == [1e16, 2.5e-07]  # exponents as Python writes them

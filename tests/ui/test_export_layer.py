@@ -38,12 +38,16 @@ def test_dialog_lists_what_the_chosen_format_changes(qtbot: Any, tmp_path: Path)
     assert change_texts(dialog) == ["Nothing: GeoPackage holds this layer as it is."]
     dialog.format.setCurrentIndex(dialog.format.findData(".shp"))
     assert dialog.file_name.text() == str(tmp_path / "FixIt requests.shp")
+    assert not dialog.export_button.isEnabled()  # until the new check has run
+    qtbot.waitUntil(lambda: dialog.export_button.isEnabled(), timeout=5000)
     texts = change_texts(dialog)
     assert any("'service_request_id' renamed 'service_re'" in t for t in texts)
     assert any("'description' renamed 'descriptio'" in t for t in texts)
     assert dialog.export_button.isEnabled()
     dialog.format.setCurrentIndex(dialog.format.findData(".kml"))
-    assert any("reprojected from EPSG:26984" in t for t in change_texts(dialog))
+    qtbot.waitUntil(
+        lambda: any("reprojected from EPSG:26984" in t for t in change_texts(dialog)), timeout=5000
+    )
 
 
 def test_a_format_that_cannot_hold_the_layer_disables_export(qtbot: Any, tmp_path: Path) -> None:
@@ -57,8 +61,17 @@ def test_a_format_that_cannot_hold_the_layer_disables_export(qtbot: Any, tmp_pat
     dialog.file_name.setText(str(tmp_path / "network.shp"))
     dialog.file_name.editingFinished.emit()
     assert dialog.target().suffix == ".shp"  # the extension typed picks the format
+    qtbot.waitUntil(lambda: "Cannot export" in change_texts(dialog)[0], timeout=5000)
     assert change_texts(dialog)[0].startswith("Cannot export: the layer mixes lines and points")
     assert not dialog.export_button.isEnabled()
+    # A target that must not be replaced is said at once, in red, Export off.
+    dialog.file_name.setText(str(tmp_path))  # a folder
+    dialog.recheck()
+    assert change_texts(dialog) == [f"{tmp_path} is a folder: give the name of the file to write"]
+    assert not dialog.export_button.isEnabled()
+    dialog.file_name.setText("/")
+    dialog.format.setCurrentIndex(dialog.format.findData(".kml"))  # no ValueError on "/"
+    assert dialog.file_name.text() == "/Network.kml"
 
 
 def test_save_features_as_writes_the_selection_in_a_worker(
@@ -85,3 +98,29 @@ def test_save_features_as_writes_the_selection_in_a_worker(
     back = load_layer(str(target), None).data
     assert sorted(back["station_id"]) == ["F1", "F2"]
     assert back.crs.to_epsg() == 26984
+
+
+def test_an_export_that_would_delete_other_layers_is_refused(
+    window: Any, qtbot: Any, dialogs: Any, messages: Any, tmp_path: Path
+) -> None:
+    target = tmp_path / "city.gpkg"
+    for name in ("parcels", "hydrants"):
+        gpd.GeoDataFrame({"n": [1]}, geometry=[Point(X, Y)], crs="EPSG:26984").to_file(
+            target, layer=name
+        )
+    before = target.read_bytes()
+    stations = next(layer for layer in window.project.layers if layer.name == "Stations")
+    window.layer_panel.select_layer(stations)
+
+    def fill_in(dialog: ExportLayerDialog) -> int:
+        dialog.file_name.setText(str(target))
+        dialog.accept()
+        return int(QDialog.DialogCode.Accepted.value)
+
+    dialogs.handlers["ExportLayerDialog"] = fill_in
+    window.map_actions.export_layer.trigger()
+    qtbot.waitUntil(lambda: bool(messages.texts("warning")), timeout=20000)
+    [error] = messages.texts("warning")
+    assert "city.gpkg holds 2 layers (parcels, hydrants)" in error
+    assert target.read_bytes() == before
+    assert "nothing was written" in window.status.currentMessage()

@@ -11,7 +11,7 @@ from mapdesk.core.layer import VectorLayer
 from mapdesk.export.vector import ExportResult, export_vector
 from mapdesk.ui.actions import MapActions
 from mapdesk.ui.controllers.base import WindowController
-from mapdesk.ui.dialogs.export_layer import ExportLayerDialog, ExportRequest
+from mapdesk.ui.dialogs.export_layer import ExportLayerDialog, ExportRequest, source_file
 from mapdesk.ui.views.layer_panel import LayerPanel
 from mapdesk.ui.views.status_bar import MapStatusBar
 from mapdesk.ui.workers import WorkerPool, guarded_slot, report_exception
@@ -41,7 +41,7 @@ class ExportController(WindowController):
 
     def export(self, layer: VectorLayer) -> None:
         """Ask where and how, then write in a worker (the UI stays responsive)."""
-        dialog = ExportLayerDialog(layer, _folder_of(layer), self.parent_widget())
+        dialog = ExportLayerDialog(layer, _folder_of(layer), self._workers, self.parent_widget())
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         request = dialog.request()
@@ -61,6 +61,7 @@ class ExportController(WindowController):
                 crs=request.crs,
                 field_types=field_types,
                 layer_name=layer.name,
+                source=source_file(layer),
                 progress=lambda step: progress(0, step),
             ),
             lambda result: self._exported(layer, result),
@@ -84,6 +85,12 @@ class ExportController(WindowController):
             f"Exported {result.features:,} features of {layer.name} to {result.path.name}{noted}",
             10000,
         )
+        if result.warnings:
+            QMessageBox.warning(
+                self.parent_widget(),
+                "Save Features As",
+                f"{result.path.name} was written, but:\n\n" + "\n".join(result.warnings),
+            )
 
     def _failed(self, error: BaseException) -> None:
         self._status.showMessage("The export failed; nothing was written", 8000)

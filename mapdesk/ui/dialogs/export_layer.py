@@ -14,7 +14,7 @@ from pathlib import Path
 
 import geopandas as gpd
 from pyproj import CRS
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -36,11 +36,15 @@ from PySide6.QtWidgets import (
 from mapdesk.core.crs import crs_label
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.layer import VectorLayer
+from mapdesk.export.check import ExportPlan
 from mapdesk.export.formats import FORMATS, ExportFormat
 from mapdesk.export.vector import plan_export
 from mapdesk.ui.dialogs.crs_dialog import CrsDialog
+from mapdesk.ui.workers import WorkerPool
 
 _BLOCKING = QColor("#b00020")
+#: Milliseconds after the last change before the check runs again.
+RECHECK_DELAY_MS = 250
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,11 @@ class ExportRequest:
     path: Path
     crs: CRS | None
     selected_only: bool
+
+
+def source_file(layer: VectorLayer) -> Path | None:
+    """The file the layer was read from (an export never writes over it)."""
+    return Path(layer.origin.path) if layer.origin is not None and layer.origin.path else None
 
 
 def selected_features(layer: VectorLayer) -> gpd.GeoDataFrame:
@@ -63,8 +72,20 @@ def selected_features(layer: VectorLayer) -> gpd.GeoDataFrame:
 class ExportLayerDialog(QDialog):
     """Choose where and how to export ``layer``; ``request()`` once accepted."""
 
-    def __init__(self, layer: VectorLayer, folder: Path, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        layer: VectorLayer,
+        folder: Path,
+        workers: WorkerPool | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
+        # The check reads every value (and KML's reprojects the layer): in a
+        # worker, a moment after the last change, so typing never waits.
+        self._workers = workers
+        self._checking = 0  # the newest check; older ones' answers are dropped
+        self._recheck_timer = QTimer(self, singleShot=True, interval=RECHECK_DELAY_MS)
+        self._recheck_timer.timeout.connect(self.recheck)
         self.setObjectName("exportLayerDialog")
         self.setWindowTitle(f"Save Features As — {layer.name}")
         self.resize(640, 460)
@@ -96,7 +117,7 @@ class ExportLayerDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         self._lay_out(browse)
         self.format.currentIndexChanged.connect(self._format_changed)
-        self.selected_only.toggled.connect(self.recheck)
+        self.selected_only.toggled.connect(self.recheck_soon)
         self.file_name.editingFinished.connect(self._file_name_changed)
         self._show_crs()
         self.recheck()
@@ -136,9 +157,10 @@ class ExportLayerDialog(QDialog):
         return self._layer.data
 
     def _format_changed(self) -> None:
-        path = Path(self.file_name.text().strip() or self._layer.name)
-        self.file_name.setText(str(path.with_suffix(self.target().suffix)))
-        self.recheck()
+        self.file_name.setText(
+            str(_with_suffix(self.file_name.text(), self._layer.name, self.target().suffix))
+        )
+        self.recheck_soon()
 
     def _file_name_changed(self) -> None:
         suffix = Path(self.file_name.text().strip()).suffix.lower()
@@ -146,7 +168,7 @@ class ExportLayerDialog(QDialog):
         if index >= 0 and index != self.format.currentIndex():
             self.format.setCurrentIndex(index)  # rechecks
         else:
-            self.recheck()
+            self.recheck_soon()
 
     def _browse(self) -> None:
         target = self.target()
@@ -157,35 +179,58 @@ class ExportLayerDialog(QDialog):
             f"{target.label} (*{target.suffix})",
         )
         if path:
-            self.file_name.setText(str(Path(path).with_suffix(target.suffix)))
-            self.recheck()
+            self.file_name.setText(str(_with_suffix(path, self._layer.name, target.suffix)))
+            self.recheck_soon()
 
     def _choose_crs(self) -> None:
         dialog = CrsDialog(self, "CRS of the exported file", self._crs)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.chosen_crs is not None:
             self._crs = dialog.chosen_crs
             self._show_crs()
-            self.recheck()
+            self.recheck_soon()
 
     def _show_crs(self) -> None:
         self.crs_button.setText(crs_label(self._crs) if self._crs is not None else "unknown")
 
     # --- the pre-export check ------------------------------------------------------
+    def recheck_soon(self) -> None:
+        """Check again a moment after the last change (changes in a row check once)."""
+        self.export_button.setEnabled(False)
+        self._recheck_timer.start()
+
     def recheck(self) -> None:
         """List what the chosen format changes; Export only when it can be done."""
+        self._recheck_timer.stop()
+        self._checking += 1
+        ticket = self._checking
+        self.export_button.setEnabled(False)
         self.changes.clear()
+        self._add("Checking what the format can hold…")
         request = self.request()
-        try:
-            _, plan = plan_export(
-                self.features(),
-                request.path,
-                request.crs,
-                self._layer.data.attrs.get("field_types"),
-            )
-        except MapdeskError as exc:
-            self._add(str(exc), blocking=True)
-            self.export_button.setEnabled(False)
+        features = self.features()
+        field_types = self._layer.data.attrs.get("field_types")
+        source = source_file(self._layer)
+
+        def check(_progress: object) -> ExportPlan:
+            return plan_export(features, request.path, request.crs, field_types, source)[1]
+
+        if self._workers is None:
+            try:
+                self._show_plan(ticket, check(None))
+            except Exception as exc:
+                self._show_error(ticket, exc)
             return
+        self._workers.start(
+            check,
+            lambda plan: self._show_plan(ticket, plan),
+            lambda error: self._show_error(ticket, error),
+            description="Checking the export",
+        )
+
+    def _show_plan(self, ticket: int, plan: ExportPlan) -> None:
+        if ticket != self._checking:
+            return  # a newer check is on its way
+        self.changes.clear()
         for reason in plan.blocking:
             self._add(f"Cannot export: {reason}", blocking=True)
         for issue in plan.issues:
@@ -195,8 +240,26 @@ class ExportLayerDialog(QDialog):
         ready = not plan.blocking and bool(self.file_name.text().strip())
         self.export_button.setEnabled(ready)
 
+    def _show_error(self, ticket: int, error: BaseException) -> None:
+        if ticket != self._checking:
+            return
+        self.changes.clear()
+        text = str(error) if isinstance(error, MapdeskError) else f"{type(error).__name__}: {error}"
+        self._add(text, blocking=True)
+        self.export_button.setEnabled(False)
+
     def _add(self, text: str, blocking: bool = False) -> None:
         item = QListWidgetItem(text, self.changes)
         if blocking:
             item.setForeground(QBrush(_BLOCKING))
         item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsSelectable)
+
+
+def _with_suffix(text: str, fallback: str, suffix: str) -> Path:
+    """``text`` as a file name ending in ``suffix`` (only a known extension is replaced)."""
+    path = Path(text.strip() or fallback)
+    if not path.name:  # "/" or a folder name ending in a separator
+        path = path / fallback
+    if path.suffix.lower() in FORMATS:
+        return path.with_suffix(suffix)
+    return path.with_name(path.name + suffix)  # "roads.v2" keeps its ".v2"
