@@ -1,4 +1,5 @@
 """Files for the people downstream of the GIS team: vector exports (more to come).
 
-May use QtCore/QtGui (map images), never QtWidgets; the vector export uses neither.
+May use QtCore/QtGui (map images) but no widget module, so exports run headless;
+the vector export uses no Qt at all.
 """
