@@ -21,7 +21,7 @@ from mapdesk.core.project import Project
 from mapdesk.io.sources import LayerInfo
 
 if TYPE_CHECKING:
-    from mapdesk.export.check import ExportPlan
+    from mapdesk.export.plan import ExportPlan
 
 GuiStarter = Callable[[list[str]], int]
 

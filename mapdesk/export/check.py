@@ -22,19 +22,11 @@ import pandas as pd
 import pyogrio
 
 from mapdesk.export.check_geometry import check_geometries
-from mapdesk.export.check_names import KML_PLACEMARK_FIELDS, KML_STRUCTURE, check_names
+from mapdesk.export.check_names import check_names
 from mapdesk.export.fields import FieldKind, beyond_float, field_kind
 from mapdesk.export.formats import ExportFormat
-from mapdesk.export.plan import ExportIssue, ExportPlan, missing, rounded, trim, without_m
-
-__all__ = [
-    "KML_PLACEMARK_FIELDS",
-    "KML_STRUCTURE",
-    "ExportIssue",
-    "ExportPlan",
-    "check_export",
-    "without_m",
-]
+from mapdesk.export.plan import ExportPlan, missing, rounded, trim
+from mapdesk.io.csv_reader import typed_column
 
 
 def check_export(
@@ -112,6 +104,8 @@ def _check_values(plan: ExportPlan, name: str, kind: FieldKind, values: pd.Serie
         _check_infinite(plan, name, values)
     if target.empty_text_is_null and kind is FieldKind.TEXT:
         _check_empty_text(plan, name, values)
+    if target.suffix == ".csv" and kind is FieldKind.TEXT:
+        _check_texts_read_as_numbers(plan, name, values)
     if target.real_digits is not None and kind is FieldKind.REAL:
         _check_digits(plan, name, values, target.real_digits)
     if target.suffix == ".shp" and kind is FieldKind.REAL:
@@ -256,6 +250,18 @@ def _check_trimmed_text(plan: ExportPlan, name: str, values: pd.Series[Any], end
             name,
             f"'{name}': {what} at the start or end of {trimmed} value"
             f"{'s' if trimmed > 1 else ''} dropped ({plan.target.label} does not keep them)",
+        )
+
+
+def _check_texts_read_as_numbers(plan: ExportPlan, name: str, values: pd.Series[Any]) -> None:
+    """A CSV holds no types: a text field whose every value looks like a number reads as one."""
+    texts = ["" if missing(v) else str(v) for v in values]
+    if typed_column(texts).dtype != object:
+        plan.read_as_numbers.add(name)
+        plan.note(
+            name,
+            f"'{name}': every value looks like a number, so the CSV reads back as numbers "
+            "(a CSV holds no field types)",
         )
 
 

@@ -84,7 +84,9 @@ def _write_csv(frame: gpd.GeoDataFrame, temp: Path) -> None:
     geometry = frame.geometry.name
     table = pd.DataFrame(frame.drop(columns=geometry))
     table["WKT"] = shapely.to_wkt(frame.geometry.array, rounding_precision=-1)
-    table.to_csv(temp, index=False, encoding="utf-8")
+    # CRLF line ends: the csv module then quotes a text holding a lone CR too
+    # (with LF ends it would not, and a reader would start a row there).
+    table.to_csv(temp, index=False, encoding="utf-8", lineterminator="\r\n")
     with open(temp, encoding="utf-8", newline="") as handle:
         rows = sum(1 for _ in csv.reader(handle)) - 1
     if rows != len(frame):

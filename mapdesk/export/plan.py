@@ -71,6 +71,8 @@ class ExportPlan:
         GDAL layer creation options the writer needs (e.g. no spatial index).
     dropped
         Fields left out (KML keeps no field without values).
+    read_as_numbers
+        Text fields a reader of the file will take for numbers (CSV).
     """
 
     target: ExportFormat
@@ -91,6 +93,7 @@ class ExportPlan:
     add_zero_z: bool = False
     layer_options: dict[str, str] = field(default_factory=dict)
     dropped: set[str] = field(default_factory=set)
+    read_as_numbers: set[str] = field(default_factory=set)
 
     def note(self, field_name: str | None, message: str) -> None:
         self.issues.append(ExportIssue(field_name, message))

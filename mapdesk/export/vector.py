@@ -20,9 +20,10 @@ import shapely
 from pyproj import CRS
 
 from mapdesk.core.crs import crs_label, parse_crs, same_crs
-from mapdesk.export.check import ExportPlan, check_export, without_m
+from mapdesk.export.check import check_export
 from mapdesk.export.files import write_main_file, write_side_files
 from mapdesk.export.formats import ExportError, ExportFormat, format_for
+from mapdesk.export.plan import ExportPlan, without_m
 from mapdesk.io.whole_file import with_declared_integers
 
 Progress = Callable[[str], None]

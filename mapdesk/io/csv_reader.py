@@ -95,7 +95,8 @@ def read_records(path: Path, layout: CsvLayout) -> CsvRecords:
     return CsvRecords(header, rows, [line for _, line in found[1:]], ragged)
 
 
-def _typed(values: list[str]) -> pd.Series[Any]:
+def typed_column(values: list[str]) -> pd.Series[Any]:
+    """A CSV column's texts as mapdesk reads them: whole numbers, decimals, or text."""
     present = [v.strip() for v in values if v.strip()]
     if present and all(_INTEGER.fullmatch(v) for v in present):
         if all(int(v) in _INT64_RANGE for v in present):
@@ -184,7 +185,7 @@ def read_csv(path: Path, layout: CsvLayout) -> tuple[geopandas.GeoDataFrame, lis
     except CsvLayoutError as exc:
         raise CsvLayoutError(f"{path.name}: {exc}") from exc
     columns = {
-        name: _typed([row[i] for row in records.rows])
+        name: typed_column([row[i] for row in records.rows])
         for i, name in enumerate(records.header)
         if layout.kind != "wkt" or name.strip() != (layout.wkt_field or "").strip()
     }

@@ -88,10 +88,11 @@ def band_count(height: int) -> int:
     """How many bands to draw an image ``height`` device pixels high in."""
     if not nogil.available():
         return 1
-    return max(1, min(_usable_cores(), MAX_BANDS, height // MIN_BAND_ROWS))
+    return max(1, min(usable_cores(), MAX_BANDS, height // MIN_BAND_ROWS))
 
 
-def _usable_cores() -> int:
+def usable_cores() -> int:
+    """Cores this process may run on (a container's CPU set, not the host's)."""
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))  # honours a container's CPU set
     return os.cpu_count() or 1

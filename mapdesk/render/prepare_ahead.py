@@ -9,13 +9,13 @@ layer, bottom first, each as soon as it is ready.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from types import TracebackType
 
+from mapdesk.render.bands import usable_cores
 from mapdesk.render.draw import PreparedLayer, prepare_selection, prepare_symbols
 from mapdesk.render.settings import LayerSnapshot, MapSettings
 
@@ -39,8 +39,7 @@ def prepare_drawing(snapshot: LayerSnapshot, settings: MapSettings) -> LayerDraw
 @cache
 def _prepare_threads() -> ThreadPoolExecutor:
     """Python threads (not QThreadPool), for pyproj's sake: see ``job._render_threads``."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    workers = max(1, min(MAX_PREPARE_THREADS, cores or 1))
+    workers = max(1, min(MAX_PREPARE_THREADS, usable_cores()))
     return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mapdesk-prepare")
 
 

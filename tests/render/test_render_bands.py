@@ -99,10 +99,10 @@ def test_bands_draw_at_hidpi(monkeypatch, pixels, settings_for, make_layer):
 
 
 def test_band_count_follows_cores_and_height(monkeypatch):
-    monkeypatch.setattr(bands, "_usable_cores", lambda: 2)
+    monkeypatch.setattr(bands, "usable_cores", lambda: 2)
     assert bands.band_count(1080) == 2
     assert bands.band_count(bands.MIN_BAND_ROWS * 2 - 1) == 1  # too short to split
-    monkeypatch.setattr(bands, "_usable_cores", lambda: 16)
+    monkeypatch.setattr(bands, "usable_cores", lambda: 16)
     assert bands.band_count(4000) == bands.MAX_BANDS
     monkeypatch.setattr(nogil, "available", lambda: False)
     assert bands.band_count(4000) == 1  # GIL-bound calls would only take turns

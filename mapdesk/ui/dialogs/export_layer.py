@@ -36,8 +36,8 @@ from PySide6.QtWidgets import (
 from mapdesk.core.crs import crs_label
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.layer import VectorLayer
-from mapdesk.export.check import ExportPlan
 from mapdesk.export.formats import FORMATS, ExportFormat
+from mapdesk.export.plan import ExportPlan
 from mapdesk.export.vector import plan_export
 from mapdesk.ui.dialogs.crs_dialog import CrsDialog
 from mapdesk.ui.workers import WorkerPool
