@@ -16,6 +16,25 @@ QT_SYSTEM_PACKAGES=(
   libxcb-xfixes0 libxcb-xinerama0 libxcb-xkb1 libxrender1 libxi6 fonts-dejavu-core
 )
 
+# What only the tests need: headless Chromium for the web-map safety tests,
+# poppler's pdftoppm/pdftotext for the map-layout tests, QGIS for the .qgz
+# interop test, npm to fetch Leaflet (tests are offline; pages get it routed).
+TEST_SYSTEM_PACKAGES=(chromium poppler-utils qgis python3-qgis npm)
+
+# Leaflet and its marker-cluster plug-in from the npm registry, unpacked into
+# .cache/web-assets for the browser tests to serve in place of the CDN.
+WEB_ASSETS="$REPO_ROOT/.cache/web-assets"
+ensure_web_assets() {
+  local pkg
+  for pkg in leaflet@1.9.4 leaflet.markercluster@1.5.3; do
+    [ -d "$WEB_ASSETS/${pkg%@*}" ] && continue
+    mkdir -p "$WEB_ASSETS/${pkg%@*}"
+    (cd "$WEB_ASSETS" && npm pack --silent "$pkg" >/dev/null &&
+      tar -xzf "${pkg%@*}-${pkg#*@}.tgz" -C "${pkg%@*}" --strip-components=1 &&
+      rm "${pkg%@*}-${pkg#*@}.tgz")
+  done
+}
+
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }

@@ -4,7 +4,8 @@
 # blocked, then the full pytest suite (Qt tests offscreen). Extra arguments go
 # to the final pytest run.
 source "$(dirname "$0")/setup.sh"
-install_debs "${QT_SYSTEM_PACKAGES[@]}"
+install_debs "${QT_SYSTEM_PACKAGES[@]}" "${TEST_SYSTEM_PACKAGES[@]}"
+ensure_web_assets
 ensure_python
 ensure_venv "[dev]"
 cd "$REPO_ROOT"
