@@ -90,3 +90,12 @@ def default_style(geometry_type: str | None, index: int = 0) -> LayerStyle:
     if "line" in kind:
         return LayerStyle(fill_color=fill, stroke_color=fill, stroke_width=1.5)
     return LayerStyle(fill_color=fill, stroke_color="#232323", marker_size=7.0)
+
+
+def geometry_kind(geometry_type: str | None) -> str:
+    """point, line, polygon or table: which kind of symbol a layer draws."""
+    kind = (geometry_type or "").lower()
+    for name in ("polygon", "line", "point"):
+        if name in kind:
+            return name
+    return "table"

@@ -45,7 +45,14 @@ from mapdesk.render.qtbuffers import (
     polygon_from_xy,
 )
 from mapdesk.render.settings import LayerSnapshot, MapSettings
-from mapdesk.render.symbols import fill_brush, marker_image, marker_side, qcolor, stroke_pen
+from mapdesk.render.symbols import (
+    fill_brush,
+    marker_image,
+    marker_side,
+    paint_markers,
+    qcolor,
+    stroke_pen,
+)
 
 #: Features per QPainterPath at most: big enough to amortise Python, small
 #: enough for Qt's antialiasing rasteriser (whose cost grows faster than
@@ -227,7 +234,7 @@ def draw_prepared(
         _draw_paths(painter, polygons, outline, fill_brush(style), is_cancelled)
         and _draw_band_lines(painter, prepared, line, reach, is_cancelled)
         and _draw_dots(painter, dots, _dot_color(style))
-        and _draw_markers(painter, markers, style, scale, is_cancelled)
+        and _draw_markers(painter, markers, style, scale, is_cancelled, settings.vector_markers)
     )
 
 
@@ -402,16 +409,27 @@ def _draw_markers(
     style: LayerStyle,
     scale: float,
     is_cancelled: IsCancelled,
+    as_shapes: bool = False,
 ) -> bool:
-    """Stamp the style's pre-rendered marker on every point's pixel, in raster order."""
+    """Stamp the style's pre-rendered marker on every point's pixel, in raster
+    order; or, ``as_shapes``, draw its shape at each (a PDF keeps them vectors)."""
     if len(markers) == 0:
         return True
-    stamp = _marker_stamp(marker_image(style, scale))
+    stamp: Callable[[QPainter, IntArray], None]
+    if as_shapes:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        stamp = partial(_paint_shapes, style=style, scale=scale)
+    else:
+        stamp = _marker_stamp(marker_image(style, scale))
     for first in range(0, len(markers), MARKERS_PER_CHUNK):
         if is_cancelled():
             return False
         stamp(painter, markers[first : first + MARKERS_PER_CHUNK])
     return True
+
+
+def _paint_shapes(painter: QPainter, pixels: IntArray, style: LayerStyle, scale: float) -> None:
+    paint_markers(painter, style, scale, np.asarray(pixels + 0.5, dtype=np.float64))
 
 
 def _marker_stamp(image: QImage) -> Callable[[QPainter, IntArray], None]:

@@ -35,6 +35,11 @@ def _read_umask() -> int:
 _UMASK = _read_umask()
 
 
+def usual_file_mode() -> int:
+    """The mode a new file gets under this process's umask (mkstemp's are private, 0600)."""
+    return 0o666 & ~_UMASK
+
+
 def ensure_gui_application() -> QGuiApplication:
     """The running QGuiApplication, created (offscreen if headless) if none.
 
@@ -138,7 +143,7 @@ def save_image(image: QImage, target: Path, fmt: str = "PNG") -> None:
     os.close(handle)
     try:
         # mkstemp makes the file private (0600); give it the usual permissions.
-        os.chmod(temp_name, 0o666 & ~_UMASK)
+        os.chmod(temp_name, usual_file_mode())
         if not image.save(temp_name):
             raise MapdeskError(f"Cannot write the map image {target}: the {fmt} encoder failed")
         os.replace(temp_name, target)

@@ -25,15 +25,28 @@ HALO_PX = 1.5
 
 def draw_labels(image: QImage, settings: MapSettings, is_cancelled: Callable[[], bool]) -> bool:
     """Label every visible labelled layer on ``image``; False if cancelled."""
-    labelled = [s for s in reversed(settings.layers) if _shows_labels(s, settings)]
-    if not labelled:
+    if not any(_shows_labels(s, settings) for s in settings.layers):
         return True
+    painter = QPainter(image)
+    try:
+        return paint_labels(painter, settings, is_cancelled)
+    finally:
+        painter.end()
+
+
+def paint_labels(
+    painter: QPainter, settings: MapSettings, is_cancelled: Callable[[], bool]
+) -> bool:
+    """Label every visible labelled layer with ``painter`` (in device pixels of
+    ``settings``: an image's or a page's map frame); False if cancelled."""
+    labelled = [s for s in reversed(settings.layers) if _shows_labels(s, settings)]
     view = settings.device_view
     taken: list[tuple[float, float, float, float]] = []
-    painter = QPainter(image)
+    painter.save()
     try:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+        painter.setOpacity(1.0)
         for snapshot in labelled:
             if is_cancelled():
                 return False
@@ -48,7 +61,7 @@ def draw_labels(image: QImage, settings: MapSettings, is_cancelled: Callable[[],
             )
             _paint(painter, placed, font, metrics, snapshot.labels, halo)
     finally:
-        painter.end()
+        painter.restore()
     return True
 
 

@@ -92,6 +92,9 @@ class MapSettings:
     device_pixel_ratio
         Physical pixels per logical pixel (2 on a HiDPI screen); the image
         has ``view.width * ratio`` by ``view.height * ratio`` pixels.
+    vector_markers
+        Draw point symbols as shapes instead of stamping a pre-rendered
+        image: slower, but a PDF keeps them as vectors.
     """
 
     view: ViewState
@@ -99,6 +102,7 @@ class MapSettings:
     layers: tuple[LayerSnapshot, ...]
     background: str = "#ffffff"
     device_pixel_ratio: float = 1.0
+    vector_markers: bool = False
 
     def __post_init__(self) -> None:
         parse_hex_color(self.background)

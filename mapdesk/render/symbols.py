@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 from functools import lru_cache
 
 import numpy as np
-from PySide6.QtCore import QPointF, Qt
+import numpy.typing as npt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen, QPolygonF
 
 from mapdesk.core.errors import MapdeskError
@@ -104,16 +106,72 @@ def marker_image(style: LayerStyle, scale: float) -> QImage:
     image.fill(Qt.GlobalColor.transparent)
     painter = QPainter(image)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    paint_marker(painter, style, scale, QPointF(side / 2, side / 2))
+    painter.end()
+    return image
+
+
+def paint_marker(painter: QPainter, style: LayerStyle, scale: float, centre: QPointF) -> None:
+    """Draw the point symbol of ``style`` as vector shapes centred on ``centre``."""
     painter.setPen(stroke_pen(style, scale))
     painter.setBrush(fill_brush(style))
     radius = style.marker_size * scale / 2
-    centre = side / 2
     if style.marker_shape == "circle":
-        painter.drawEllipse(QPointF(centre, centre), radius, radius)
+        painter.drawEllipse(centre, radius, radius)
     else:
-        painter.drawPolygon(_shape_polygon(style.marker_shape, radius, centre))
-    painter.end()
-    return image
+        polygon = _shape_polygon(style.marker_shape, radius, 0.0)
+        polygon.translate(centre)
+        painter.drawPolygon(polygon)
+
+
+def paint_markers(
+    painter: QPainter, style: LayerStyle, scale: float, centres: npt.NDArray[np.float64]
+) -> None:
+    """Draw the style's marker shape at each of the (n, 2) ``centres``, in order.
+
+    One shape per call, like stamping: a later marker covers an earlier one
+    whole (one path of all of them would fill overlaps even-odd and draw
+    every outline over every fill).
+    """
+    painter.setPen(stroke_pen(style, scale))
+    painter.setBrush(fill_brush(style))
+    radius = style.marker_size * scale / 2
+    if style.marker_shape == "circle":
+        for x, y in centres.tolist():
+            painter.drawEllipse(QPointF(x, y), radius, radius)
+        return
+    shape = _shape_polygon(style.marker_shape, radius, 0.0)
+    for x, y in centres.tolist():
+        painter.drawPolygon(shape.translated(x, y))
+
+
+def paint_symbol(painter: QPainter, style: LayerStyle, kind: str, box: QRectF) -> None:
+    """A legend picture of ``style`` for geometry ``kind`` (point/line/polygon) in ``box``.
+
+    Drawn as vector shapes, so it stays sharp in a PDF; the marker is
+    scaled down to fit the box, and thin strokes are thickened a little
+    so a legend swatch stays visible.
+    """
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    unit = box.height() / 16  # the sizes below are for a 16-pixel box
+    if kind == "point":
+        size = min(max(style.marker_size, 6.0), 12.0)
+        painter_style = replace(style, marker_size=size)
+        paint_marker(painter, painter_style, unit, box.center())
+    elif kind == "line":
+        wide = replace(style, stroke_width=max(style.stroke_width, 1.5))
+        painter.setPen(stroke_pen(wide, unit))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        x, y, w, h = box.x(), box.y(), box.width(), box.height()
+        zigzag = [(1, 13), (6, 5), (10, 10), (15, 3)]
+        painter.drawPolyline([QPointF(x + w * a / 16, y + h * b / 16) for a, b in zigzag])
+    else:
+        outlined = replace(style, stroke_width=max(style.stroke_width, 1.0))
+        painter.setPen(stroke_pen(outlined, unit))
+        painter.setBrush(fill_brush(style))
+        painter.drawRect(box.adjusted(2 * unit, 2 * unit, -2 * unit, -2 * unit))
+    painter.restore()
 
 
 def _shape_polygon(shape: str, radius: float, centre: float) -> QPolygonF:

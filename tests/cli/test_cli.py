@@ -135,3 +135,51 @@ def test_export_vector_announces_changes_and_writes_the_file(tmp_path: Path) -> 
     assert "reprojected from EPSG:4326 WGS 84 to EPSG:26919" in result.stderr
     back = gpd.read_file(tmp_path / "requests.shp")
     assert back.crs.to_epsg() == 26919 and list(back["service_re"]) == ["1001", "1002"]
+
+
+def test_export_map_writes_a_pdf_of_the_demo(tmp_path: Path) -> None:
+    target = tmp_path / "council.pdf"
+    result = mapdesk(
+        "export", "map", "-o", str(target), "--title", "Council map", "--page", "a3-portrait"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"Wrote 1 page: {target}"
+    assert "mapdesk: drawing page 1 of 1 ..." in result.stderr  # progress on stderr
+    text = subprocess.run(
+        ["pdftotext", str(target), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Council map" in text and "Legend" in text and "Source:" in text
+    info = subprocess.run(["pdfinfo", str(target)], capture_output=True, text=True).stdout
+    assert "842 x 1191 pts" in info
+
+
+def test_export_map_series_of_data_files_to_pngs(towers_file: Path, tmp_path: Path) -> None:
+    target = tmp_path / "towers.png"
+    result = mapdesk(
+        "export", "map", str(towers_file), "-o", str(target), "--series", "towers",
+        "--series-label", "site_id", "--dpi", "40",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.glob("towers-*.png")) == [
+        "towers-001.png",
+        "towers-002.png",
+    ]
+    assert QImage(str(tmp_path / "towers-001.png")).width() == round(792 * 40 / 72)
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--dpi", "2000"], "2000 dpi is not between 36 and 600"),
+        (["--page", "b5"], "Unknown page size 'b5'"),
+        (["--series", "Wards"], "No layer 'Wards'"),
+    ],
+)
+def test_export_map_bad_options_exit_2_with_one_line(
+    args: list[str], named: str, tmp_path: Path
+) -> None:
+    result = mapdesk("export", "map", "-o", str(tmp_path / "map.pdf"), *args)
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if "error" in line]
+    assert len(errors) == 1 and named in errors[0], result.stderr
+    assert not (tmp_path / "map.pdf").exists()

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.labels import LabelSettings
 from mapdesk.core.layer import VectorLayer
-from mapdesk.core.style import LayerStyle
+from mapdesk.core.style import LayerStyle, geometry_kind
 from mapdesk.core.style_library import fixit_status_symbology
 from mapdesk.core.symbology import (
     METHODS,
@@ -43,7 +43,7 @@ from mapdesk.core.symbology import (
     restyle,
 )
 from mapdesk.ui.dialogs.parts import ok_cancel, problem_label
-from mapdesk.ui.models.legend import geometry_kind, style_icon
+from mapdesk.ui.models.legend import style_icon
 
 #: The palette entry that applies the city's FixIt status colours.
 CITY_FIXIT = "city-fixit"

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import lru_cache
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QIcon, QPainter, QPixmap
 
 from mapdesk.core.layer import VectorLayer
-from mapdesk.core.style import LayerStyle
-from mapdesk.render.symbols import fill_brush, marker_image, stroke_pen
+from mapdesk.core.style import LayerStyle, geometry_kind
+from mapdesk.render.symbols import paint_symbol
 from mapdesk.ui.icons import icon
 
 ICON_SIZE = 16
-_MAX_MARKER = 12.0
 
 
 def layer_icon(layer: VectorLayer) -> QIcon:
@@ -22,15 +20,6 @@ def layer_icon(layer: VectorLayer) -> QIcon:
     if layer.crs_missing or layer.unavailable is not None:
         return icon("warning")
     return style_icon(layer.style, geometry_kind(layer.geometry_type))
-
-
-def geometry_kind(geometry_type: str | None) -> str:
-    """point, line, polygon or table: which kind of symbol a layer draws."""
-    kind = (geometry_type or "").lower()
-    for name in ("polygon", "line", "point"):
-        if name in kind:
-            return name
-    return "table"
 
 
 @lru_cache(maxsize=256)
@@ -41,26 +30,8 @@ def style_icon(style: LayerStyle, kind: str) -> QIcon:
     pixmap = QPixmap(ICON_SIZE, ICON_SIZE)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     try:
-        if kind == "point":
-            _paint_marker(painter, style)
-        elif kind == "line":
-            painter.setPen(stroke_pen(replace(style, stroke_width=max(style.stroke_width, 1.5)), 1))
-            painter.drawPolyline([QPointF(1, 13), QPointF(6, 5), QPointF(10, 10), QPointF(15, 3)])
-        else:
-            painter.setPen(stroke_pen(replace(style, stroke_width=max(style.stroke_width, 1.0)), 1))
-            painter.setBrush(fill_brush(style))
-            painter.drawRect(QRectF(2, 2, ICON_SIZE - 4, ICON_SIZE - 4))
+        paint_symbol(painter, style, kind, QRectF(0, 0, ICON_SIZE, ICON_SIZE))
     finally:
         painter.end()
     return QIcon(pixmap)
-
-
-def _paint_marker(painter: QPainter, style: LayerStyle) -> None:
-    if style.marker_size > _MAX_MARKER:
-        style = replace(style, marker_size=_MAX_MARKER)
-    style = replace(style, marker_size=max(style.marker_size, 6.0))
-    image = marker_image(style, 1.0)
-    offset = (ICON_SIZE - image.width()) / 2
-    painter.drawImage(QPointF(offset, offset), image)

@@ -13,9 +13,10 @@ from PySide6.QtWidgets import QDockWidget, QTreeWidget, QTreeWidgetItem, QWidget
 
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.layer_list import LayerList
+from mapdesk.core.style import geometry_kind
 from mapdesk.core.symbology import SingleSymbol
 from mapdesk.ui.layer_watch import LayerWatcher
-from mapdesk.ui.models.legend import geometry_kind, layer_icon, style_icon
+from mapdesk.ui.models.legend import layer_icon, style_icon
 
 _LIST_EVENTS = ("batch_inserted", "batch_removed", "moved", "changed", "reordered")
 #: What changes a legend entry (not selections, opacity or labels: a click

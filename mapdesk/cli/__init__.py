@@ -12,21 +12,16 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from typing import Any, NoReturn, TextIO
 
 from mapdesk import __version__
+from mapdesk.cli.common import EXIT_USAGE, fail, project_for
+from mapdesk.cli.export import add_export_commands, run_export
 from mapdesk.core.crs import crs_label
 from mapdesk.core.errors import MapdeskError
-from mapdesk.core.project import Project
 from mapdesk.io.sources import LayerInfo
 
-if TYPE_CHECKING:
-    from mapdesk.export.plan import ExportPlan
-
 GuiStarter = Callable[[list[str]], int]
-
-#: Exit status for errors the user can fix (bad file, bad option).
-EXIT_USAGE = 2
 
 SUBCOMMANDS = ("info", "render", "export")
 
@@ -35,7 +30,7 @@ class _OneLineParser(argparse.ArgumentParser):
     """argparse prints usage plus an error; a user gets one clear line instead."""
 
     def error(self, message: str) -> NoReturn:
-        _fail(f"{message} (see: {self.prog} --help)")
+        fail(f"{message} (see: {self.prog} --help)")
         raise SystemExit(EXIT_USAGE)
 
 
@@ -45,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Desktop GIS for the City of Portland. Without a command, opens the app "
         "on the given files or project, or on the Greater Portland demo.",
         epilog="Commands: info PATH [--json]; render [PATH ...] -o OUT.png; "
-        "export vector SRC -o OUT.ext [--crs EPSG:N] [--layer NAME]",
+        "export vector SRC -o OUT.ext [--crs EPSG:N] [--layer NAME]; "
+        "export map PROJECT -o OUT.pdf|OUT.png [--title T] [--page letter] [--dpi N]",
     )
     parser.add_argument("--version", action="version", version=f"mapdesk {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -57,17 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("-o", "--output", required=True, help="the PNG file to write")
     render.add_argument("--width", type=_positive_int, default=1600, help="pixels (1600)")
     render.add_argument("--height", type=_positive_int, default=1000, help="pixels (1000)")
-    export = commands.add_parser("export", help="write layers to files for others, headless")
-    kinds = export.add_subparsers(dest="export_kind", metavar="KIND", required=True)
-    vector = kinds.add_parser(
-        "vector", help="one layer to GeoPackage, Shapefile, GeoJSON, KML, FlatGeobuf, ..."
-    )
-    vector.add_argument("source", help="the data file holding the layer")
-    vector.add_argument(
-        "-o", "--output", required=True, help="the file to write; its extension picks the format"
-    )
-    vector.add_argument("--crs", help="reproject to this CRS (e.g. EPSG:2802); default: as is")
-    vector.add_argument("--layer", help="the layer, when the source holds several")
+    add_export_commands(commands)
     return parser
 
 
@@ -94,26 +80,20 @@ def main(argv: Sequence[str] | None = None, start_gui: GuiStarter | None = None)
         if parsed.command == "info":
             return run_info(Path(parsed.path), as_json=parsed.json)
         if parsed.command == "export":
-            return run_export_vector(parsed.source, Path(parsed.output), parsed.crs, parsed.layer)
+            return run_export(parsed)
         return run_render(parsed.paths, Path(parsed.output), parsed.width, parsed.height)
     except MapdeskError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     except OSError as exc:
-        return _fail(f"{exc.filename or ''}: {exc.strerror or exc}")
+        return fail(f"{exc.filename or ''}: {exc.strerror or exc}")
     except Exception as exc:  # the last resort: still one line, never a traceback
-        return _fail(f"unexpected error: {type(exc).__name__}: {exc}")
+        return fail(f"unexpected error: {type(exc).__name__}: {exc}")
 
 
 def _wants_subcommand(args: list[str]) -> bool:
     if not args:
         return False
     return args[0] in SUBCOMMANDS or args[0] in ("-h", "--help", "--version")
-
-
-def _fail(message: str) -> int:
-    # One line, always: a message for a person, not a traceback.
-    print(f"mapdesk: error: {' '.join(message.split())}", file=sys.stderr)
-    return EXIT_USAGE
 
 
 # --- info --------------------------------------------------------------------
@@ -165,62 +145,9 @@ def run_render(paths: list[str], output: Path, width: int, height: int) -> int:
     """Draw the given files (all their layers) or the demo to a PNG."""
     from mapdesk.render.image import render_to_png
 
-    project = _project_for(paths)
+    project = project_for(paths)
     if project.full_extent(visible_only=True) is None:
         raise MapdeskError("Nothing to draw: the layers given have no geometries")
     written = render_to_png(project, output, width=width, height=height)
     print(f"Wrote {written} ({width}x{height})")
     return 0
-
-
-def _project_for(paths: list[str]) -> Project:
-    if not paths:
-        from mapdesk.io.demo import open_demo_project
-
-        return open_demo_project()
-    if len(paths) == 1 and paths[0].lower().endswith(".mapdesk"):
-        return Project.open(paths[0])
-    project = Project()
-    for path in paths:
-        project.add_layers(path)
-    return project
-
-
-# --- export ------------------------------------------------------------------
-def run_export_vector(source: str, output: Path, crs: str | None, layer: str | None) -> int:
-    """Export one layer; the pre-export check's notes and the steps go to stderr."""
-    from mapdesk.core.crs import parse_crs
-    from mapdesk.export.formats import format_for
-    from mapdesk.export.vector import export_vector
-    from mapdesk.io.loader import load_layer
-
-    format_for(output)  # a bad extension or CRS fails before any reading
-    if crs is not None:
-        parse_crs(crs)
-    _progress(f"reading {source}")
-    read = load_layer(source, layer)
-    frame = read.data
-    result = export_vector(
-        frame,
-        output,
-        crs=crs,
-        field_types=frame.attrs.get("field_types"),
-        layer_name=read.name,
-        source=Path(read.origin.path) if read.origin is not None else None,
-        progress=_progress,
-        on_plan=_print_notes,
-    )
-    for warning in result.warnings:
-        print(f"mapdesk: warning: {warning}", file=sys.stderr)
-    extra = "".join(f", {p.name}" for p in result.side_files)
-    print(f"Wrote {result.features:,} features to {result.path}{extra}")
-    return 0
-
-
-def _print_notes(plan: ExportPlan) -> None:
-    for issue in plan.issues:
-        print(f"mapdesk: note: {issue.message}", file=sys.stderr)
-
-
-def _progress(step: str) -> None:
-    print(f"mapdesk: {step} ...", file=sys.stderr, flush=True)

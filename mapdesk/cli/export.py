@@ -1,0 +1,126 @@
+"""``mapdesk export``: layers and maps to files for others, headless.
+
+``vector`` writes one layer (with the pre-export check's notes on stderr);
+``map`` lays a project out on a page as a PDF or PNG.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mapdesk.cli.common import progress, project_for
+
+if TYPE_CHECKING:
+    from mapdesk.export.plan import ExportPlan
+
+_PROJECT_HELP = "a .mapdesk project, or data files (all their layers); none = the demo"
+
+
+def add_export_commands(commands: Any) -> None:
+    """The ``export`` command and its kinds, on the main parser's subcommands."""
+    export = commands.add_parser("export", help="write layers and maps to files, headless")
+    kinds = export.add_subparsers(dest="export_kind", metavar="KIND", required=True)
+    vector = kinds.add_parser(
+        "vector", help="one layer to GeoPackage, Shapefile, GeoJSON, KML, FlatGeobuf, ..."
+    )
+    vector.add_argument("source", help="the data file holding the layer")
+    vector.add_argument(
+        "-o", "--output", required=True, help="the file to write; its extension picks the format"
+    )
+    vector.add_argument("--crs", help="reproject to this CRS (e.g. EPSG:2802); default: as is")
+    vector.add_argument("--layer", help="the layer, when the source holds several")
+    _add_map_command(kinds)
+
+
+def _add_map_command(kinds: Any) -> None:
+    layout = kinds.add_parser(
+        "map", help="a printed map: title, map, legend, scale bar, north arrow, footer"
+    )
+    layout.add_argument("paths", nargs="*", metavar="PROJECT", help=_PROJECT_HELP)
+    layout.add_argument(
+        "-o", "--output", required=True, help="OUT.pdf (vector, every page) or OUT.png"
+    )
+    layout.add_argument("--title", default="", help="the title line (default: the project name)")
+    layout.add_argument(
+        "--page",
+        default="letter",
+        help="letter, tabloid, a4 or a3, with -portrait or -landscape (default letter-landscape)",
+    )
+    layout.add_argument("--dpi", type=int, default=150, help="PNG resolution, 36-600 (150)")
+    layout.add_argument(
+        "--units", choices=("imperial", "metric"), default="imperial", help="scale bar units"
+    )
+    layout.add_argument("--source", default="", help="the footer's source line")
+    layout.add_argument("--no-legend", action="store_true", help="leave the legend out")
+    layout.add_argument("--series", metavar="LAYER", help="one page per feature of LAYER")
+    layout.add_argument("--series-label", metavar="FIELD", help="the field naming each page")
+
+
+def run_export(parsed: argparse.Namespace) -> int:
+    """Run the ``export`` kind the user chose."""
+    if parsed.export_kind == "map":
+        return run_export_map(parsed)
+    return run_export_vector(parsed.source, Path(parsed.output), parsed.crs, parsed.layer)
+
+
+def run_export_vector(source: str, output: Path, crs: str | None, layer: str | None) -> int:
+    """Export one layer; the pre-export check's notes and the steps go to stderr."""
+    from mapdesk.core.crs import parse_crs
+    from mapdesk.export.formats import format_for
+    from mapdesk.export.vector import export_vector
+    from mapdesk.io.loader import load_layer
+
+    format_for(output)  # a bad extension or CRS fails before any reading
+    if crs is not None:
+        parse_crs(crs)
+    progress(f"reading {source}")
+    read = load_layer(source, layer)
+    frame = read.data
+    result = export_vector(
+        frame,
+        output,
+        crs=crs,
+        field_types=frame.attrs.get("field_types"),
+        layer_name=read.name,
+        source=Path(read.origin.path) if read.origin is not None else None,
+        progress=progress,
+        on_plan=_print_notes,
+    )
+    for warning in result.warnings:
+        print(f"mapdesk: warning: {warning}", file=sys.stderr)
+    extra = "".join(f", {p.name}" for p in result.side_files)
+    print(f"Wrote {result.features:,} features to {result.path}{extra}")
+    return 0
+
+
+def run_export_map(parsed: argparse.Namespace) -> int:
+    """Lay the project out and write the PDF or PNG(s)."""
+    from mapdesk.export.layout.page import parse_page
+    from mapdesk.export.map_layout import MapLayoutOptions, check_map_target, export_map
+
+    output = check_map_target(Path(parsed.output))  # fails before any reading
+    options = MapLayoutOptions(
+        title=parsed.title,
+        page=parse_page(parsed.page),
+        dpi=parsed.dpi,
+        units=parsed.units,
+        source=parsed.source,
+        legend=not parsed.no_legend,
+        series_layer=parsed.series,
+        series_label=parsed.series_label,
+    )
+    progress("reading " + (", ".join(parsed.paths) or "the demo"))
+    result = export_map(project_for(parsed.paths), output, options, progress=progress)
+    pages = f"{result.pages} page{'s' if result.pages != 1 else ''}"
+    names = ", ".join(str(path) for path in result.paths[:3])
+    more = f" and {len(result.paths) - 3} more" if len(result.paths) > 3 else ""
+    print(f"Wrote {pages}: {names}{more}")
+    return 0
+
+
+def _print_notes(plan: ExportPlan) -> None:
+    for issue in plan.issues:
+        print(f"mapdesk: note: {issue.message}", file=sys.stderr)
