@@ -80,6 +80,7 @@ OPENSTREETMAP = Basemap(
 
 _OPENING_TAG = re.compile(r"<(script|style)\b", re.IGNORECASE)
 _HEAD = re.compile(r"<head>", re.IGNORECASE)
+_NONCED_TAG = re.compile(r"<[a-z]+\b[^<>]*\bnonce\s*=", re.IGNORECASE)
 
 
 def new_nonce() -> str:
@@ -127,7 +128,7 @@ def secure_page(page: str, nonce: str, policy: str) -> str:
         nonce already present, unbalanced script elements): a page that
         cannot be proved safe is not written.
     """
-    if "nonce=" in page or len(_HEAD.findall(page)) != 1:
+    if _NONCED_TAG.search(page) or len(_HEAD.findall(page)) != 1:
         raise ExportError("The web page folium generated has an unexpected layout")
     opened = len(re.findall(r"<script\b", page, re.IGNORECASE))
     closed = len(re.findall(r"</script\s*>", page, re.IGNORECASE))
