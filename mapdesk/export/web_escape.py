@@ -40,6 +40,7 @@ _WEB_LINK = re.compile(
     r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][A-Za-z0-9\-._~:/?#\[\]@!&()*+,;=%]*)?",
     re.IGNORECASE | re.ASCII,
 )
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 #: How much of a long text a popup shows.
 DEFAULT_TEXT_CHARS = 2000
 
@@ -97,7 +98,8 @@ def value_html(value: Any, limit: int = DEFAULT_TEXT_CHARS) -> str:
     if is_web_link(stripped):
         link = escape_text(stripped)
         return f'<a href="{link}" target="_blank" rel="noopener noreferrer nofollow">{link}</a>'
-    return "<br>".join(escape_text(line) for line in text.splitlines()) if text else ""
+    # Only CR/LF break lines: str.splitlines would also eat U+2028, U+0085, form feeds.
+    return "<br>".join(escape_text(line) for line in _LINE_BREAK.split(text)) if text else ""
 
 
 def popup_html(

@@ -54,6 +54,7 @@ DANGEROUS = {
     "entity": "&lt;script&gt;window.__xss(10)&lt;/script&gt;",
     "comment": "<!-- <script>window.__xss(11)</script> -->",
     "nonce theft": '<script nonce="abc">window.__xss(12)</script>',
+    "unicode line breaks": "\u2028window.__xss(13)\u2029\x85",
 }
 
 
@@ -88,16 +89,17 @@ def test_values_are_shown_as_text_in_popups_and_tooltips(tmp_path: Path, payload
 
 @pytest.mark.parametrize("payload", DANGEROUS.values(), ids=DANGEROUS.keys())
 def test_layer_and_field_names_are_escaped(tmp_path: Path, payload: str) -> None:
-    frame = fixit_frame({payload: ["a value"]})
-    page, _ = _export(tmp_path, VectorLayer(frame, f"Layer {payload}"))
+    layer = VectorLayer(fixit_frame({payload: ["a value"]}), f"Layer {payload}")
+    name = layer.name  # as the project keeps it (white space stripped)
+    page, _ = _export(tmp_path, layer)
     [popup] = popups(page)
     shown = parsed(popup)
     assert shown.texts["th"] == [payload]
-    assert shown.texts["div"][1] == f"Layer {payload}"  # the popup's heading
-    assert html.unescape(overlay_names(page)[0]) == f"Layer {payload}"
+    assert shown.texts["div"][1] == name  # the popup's heading
+    assert html.unescape(overlay_names(page)[0]) == name
     assert not {tag for tag, _ in parsed(overlay_names(page)[0]).elements}
     legend = parsed(legend_html(page))
-    assert f"Layer {payload}" in legend.texts["div"]
+    assert name in legend.texts["div"]
     _assert_page_has_only_its_own_scripts(page)
 
 
