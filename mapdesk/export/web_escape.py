@@ -22,6 +22,8 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from mapdesk.export.formats import ExportError
+
 #: Characters html.escape leaves alone but a template literal, a Jinja
 #: template or a JS string would act on; control characters read as one box.
 _EXTRA = str.maketrans(
@@ -40,6 +42,7 @@ _WEB_LINK = re.compile(
     r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][A-Za-z0-9\-._~:/?#\[\]@!&()*+,;=%]*)?",
     re.IGNORECASE | re.ASCII,
 )
+_JINJA = re.compile(r"\{[{%#]")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 #: How much of a long text a popup shows.
 DEFAULT_TEXT_CHARS = 2000
@@ -139,3 +142,22 @@ def script_json(value: Any) -> str:
         .replace("&", "\\u0026")
         .replace("'", "\\u0027")
     )
+
+
+def not_a_template(text: str) -> str:
+    """``text``, checked to hold no Jinja delimiter.
+
+    branca renders each element's script and then compiles the result as a
+    Jinja template again (``Element(script(...))``): a ``{{`` reaching it
+    would be evaluated at export time. Escaped data holds no brace, and
+    compact JSON never has ``{{``, ``{%`` or ``{#`` (an object opens with
+    ``"`` or ``}``); this check keeps it that way.
+
+    Raises
+    ------
+    ExportError
+        If the text would be read as a template.
+    """
+    if _JINJA.search(text):
+        raise ExportError("A web-map value would be read as a page template; nothing was written")
+    return text

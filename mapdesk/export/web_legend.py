@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from branca.element import MacroElement
 from jinja2 import Template
 
-from mapdesk.export.web_escape import escape_text, script_json
+from mapdesk.export.web_escape import escape_text, not_a_template, script_json
 from mapdesk.export.web_layers import LegendRow, WebLayer
 
 _TEMPLATE = """
@@ -80,8 +80,8 @@ class Legend(MacroElement):
             legend_section(layer, f"mapdesk-legend-{index}", css)
             for index, (_, layer) in enumerate(top_first)
         ]
-        self.html_json = script_json("".join(html))
-        self.swatch_css = "\n".join(css)
+        self.html_json = not_a_template(script_json("".join(html)))
+        self.swatch_css = not_a_template("\n".join(css))
 
 
 def legend_section(layer: WebLayer, section: str, css: list[str]) -> str:

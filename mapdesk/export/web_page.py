@@ -17,7 +17,7 @@ from folium.map import Layer
 from jinja2 import Template
 
 from mapdesk.export.web_csp import CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS, Basemap
-from mapdesk.export.web_escape import escape_text, script_json
+from mapdesk.export.web_escape import escape_text, not_a_template, script_json
 from mapdesk.export.web_layers import WebLayer
 from mapdesk.export.web_legend import Legend
 
@@ -77,8 +77,8 @@ var {{ this.get_name() }} = (function () {
         # The layer control shows the name as HTML: escaped like any data.
         super().__init__(name=escape_text(layer.name), overlay=True, control=True, show=True)
         self._name = "mapdesk_layer"
-        self.features_json = layer.features
-        self.styles_json = script_json(list(layer.styles))
+        self.features_json = not_a_template(layer.features)
+        self.styles_json = not_a_template(script_json(list(layer.styles)))
         self.clustered = clustered
         self.default_js = [(CLUSTER_JS.name, CLUSTER_JS.url)] if clustered else []
         self.default_css = [(c.name, c.url) for c in CLUSTER_CSS] if clustered else []

@@ -12,6 +12,8 @@ import html
 import os
 import re
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,7 +26,7 @@ from mapdesk.export import web as web_module
 from mapdesk.export.formats import ExportError
 from mapdesk.export.web import WebMapOptions, WebMapResult, export_web_map
 from mapdesk.export.web_csp import ASSETS, CDN
-from mapdesk.export.web_escape import escape_text, is_web_link, value_html
+from mapdesk.export.web_escape import escape_text, is_web_link, not_a_template, value_html
 from mapdesk.export.web_sensitive import is_sensitive_field
 from tests.export.web_helpers import (
     fixit_frame,
@@ -490,3 +492,17 @@ def test_progress_and_cancel(tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="cancelled"):
         export_web_map(project, tmp_path / "other.html", cancelled=lambda: True)
     assert not (tmp_path / "other.html").exists()
+
+
+def test_nothing_reaches_folium_as_a_template() -> None:
+    # branca compiles each element's rendered script again as a Jinja template.
+    for text in ("{{ 7*7 }}", "{% if 1 %}", "{# x #}"):
+        with pytest.raises(ExportError, match="template"):
+            not_a_template(text)
+    assert not_a_template('[{"a":{"b":1}}]') == '[{"a":{"b":1}}]'
+
+
+def test_folium_is_imported_only_when_exporting() -> None:
+    code = "import sys, mapdesk.export.web; print('folium' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
