@@ -319,7 +319,9 @@ def _basemap(chosen: Basemap | str | None) -> Basemap | None:
         if chosen is not None and not chosen.url.startswith("https://"):
             raise ExportError(f"The basemap {chosen.name} must be an https:// address")
         return chosen
-    if chosen != OPENSTREETMAP.name:
+    if chosen.strip().lower() in ("", "none"):
+        return None
+    if chosen.lower() != OPENSTREETMAP.name.lower():
         raise ExportError(f"Unknown basemap '{chosen}' (use {OPENSTREETMAP.name} or none)")
     return OPENSTREETMAP
 

@@ -506,3 +506,11 @@ def test_folium_is_imported_only_when_exporting() -> None:
     code = "import sys, mapdesk.export.web; print('folium' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_without_a_basemap_the_policy_names_no_tile_server(tmp_path: Path) -> None:
+    layer = VectorLayer(fixit_frame({"status": ["open"]}), "FixIt")
+    page, _ = _export(tmp_path, layer, basemap="none")
+    assert "L.tileLayer(" not in page and "openstreetmap" not in page
+    with pytest.raises(ExportError, match="Unknown basemap 'Google'"):
+        _export(tmp_path, layer, basemap="Google")
