@@ -1,0 +1,216 @@
+"""One project layer as web-map data: WGS 84 GeoJSON, class styles, popups, legend rows.
+
+What reaches the page is only what the map shows: each feature's geometry
+(reprojected, simplified, coordinates rounded), the index of its style class
+and its popup and tooltip as escaped HTML. Fields that are not chosen for a
+popup or tooltip are not in the file at all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+
+from mapdesk.core.layer import VectorLayer
+from mapdesk.core.style import LayerStyle
+from mapdesk.core.symbology import SingleSymbol, SymbolClass
+from mapdesk.export.web_escape import popup_html, script_json, tooltip_html
+
+_HEX = re.compile(r"#[0-9a-fA-F]{6}(?:[0-9a-fA-F]{2})?")
+
+
+@dataclass(frozen=True)
+class LegendRow:
+    """One legend entry: a swatch (fill, outline, opacity) and its label (plain text)."""
+
+    fill: str
+    stroke: str
+    fill_opacity: float
+    label: str
+
+
+@dataclass(frozen=True)
+class WebLayer:
+    """A layer ready for the page.
+
+    Attributes
+    ----------
+    name
+        The layer's name (plain text; escaped where the page shows it).
+    kind
+        "point", "line" or "polygon": how the legend draws a swatch.
+    features
+        The GeoJSON FeatureCollection as script-safe JSON text.
+    styles
+        Leaflet path options per class (index = feature property ``c``).
+    legend
+        The legend rows (one for a single-symbol layer).
+    count
+        Features on the page.
+    bounds
+        (west, south, east, north) in degrees.
+    """
+
+    name: str
+    kind: str
+    features: str
+    styles: tuple[dict[str, Any], ...]
+    legend: tuple[LegendRow, ...]
+    count: int
+    bounds: tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class FieldChoice:
+    """The fields a layer's popups and tooltips show (sensitive ones already removed)."""
+
+    popup: Sequence[str]
+    tooltip: Sequence[str]
+    text_chars: int
+
+
+def class_of_rows(layer: VectorLayer, single: bool) -> tuple[npt.NDArray[np.intp], list[Any]]:
+    """Each row's style class (-1: in no class, not drawn) and the classes' symbols.
+
+    ``single`` draws every feature with the layer's own style (used when the
+    field the style classifies by is left out of the map).
+    """
+    if single or isinstance(layer.symbology, SingleSymbol):
+        return np.zeros(layer.feature_count, dtype=np.intp), [layer.style]
+    found = layer.symbol_classes()
+    index = np.full(layer.feature_count, -1, dtype=np.intp)
+    for number, rows in reversed(list(enumerate(found.rows))):
+        index[rows] = number  # a row in two classes takes the first (drawn on top)
+    return index, list(found.classes)
+
+
+def prepare_layer(
+    layer: VectorLayer,
+    fields: FieldChoice,
+    single: bool,
+    decimals: int,
+    simplify: float,
+) -> WebLayer | None:
+    """The layer as page data, or None when no feature has a drawable geometry.
+
+    Raises
+    ------
+    ValueError
+        If the geometries cannot be reprojected to WGS 84 (the caller says why).
+    """
+    frame = layer.data
+    classes, symbols = class_of_rows(layer, single)
+    geometries = np.asarray(frame.geometry.to_crs(4326).array, dtype=object)
+    keep = (classes >= 0) & ~shapely.is_missing(geometries) & ~shapely.is_empty(geometries)
+    rows = np.flatnonzero(keep)
+    shapes = _rounded(_simplified(geometries[rows], simplify), decimals)
+    drawn = ~shapely.is_empty(shapes)
+    rows, shapes = rows[drawn], shapes[drawn]
+    if len(rows) == 0:
+        return None
+    kind = _kind(layer.geometry_type)
+    popups = _texts(layer, rows, fields.popup, fields.text_chars, popup=True)
+    tooltips = _texts(layer, rows, fields.tooltip, fields.text_chars, popup=False)
+    features = _feature_collection(shapes, classes[rows], popups, tooltips)
+    west, south, east, north = (float(v) for v in shapely.total_bounds(shapes))
+    return WebLayer(
+        name=layer.name,
+        kind=kind,
+        features=features,
+        styles=tuple(path_options(_style(s), kind, layer.opacity) for s in symbols),
+        legend=tuple(_legend_row(s, layer.name) for s in symbols),
+        count=len(rows),
+        bounds=(west, south, east, north),
+    )
+
+
+def _simplified(shapes: npt.NDArray[Any], tolerance: float) -> npt.NDArray[Any]:
+    if tolerance <= 0:
+        return shapes
+    # Points keep their place; lines and polygons lose vertices under ~1 m.
+    kinds = shapely.get_type_id(shapes)
+    out = shapes.copy()
+    bends = kinds != 0
+    out[bends] = shapely.simplify(shapes[bends], tolerance, preserve_topology=True)
+    return out
+
+
+def _rounded(shapes: npt.NDArray[Any], decimals: int) -> npt.NDArray[Any]:
+    rounded: npt.NDArray[Any] = shapely.transform(shapes, lambda xy: np.round(xy, decimals))
+    return rounded
+
+
+def _texts(
+    layer: VectorLayer, rows: npt.NDArray[np.intp], fields: Sequence[str], chars: int, popup: bool
+) -> list[str]:
+    if not fields:
+        return [""] * len(rows)
+    columns = [layer.data[name].to_numpy()[rows] for name in fields]
+    if popup:
+        return [
+            popup_html(layer.name, fields, values, chars) for values in zip(*columns, strict=True)
+        ]
+    return [tooltip_html(fields, values) for values in zip(*columns, strict=True)]
+
+
+def _feature_collection(
+    shapes: npt.NDArray[Any], classes: npt.NDArray[np.intp], popups: list[str], tips: list[str]
+) -> str:
+    """GeoJSON text built from GEOS's (numbers only) and script-safe property JSON."""
+    geometries = shapely.to_geojson(shapes)
+    parts = [
+        f'{{"type":"Feature","geometry":{geometry},"properties":'
+        f"{script_json({'c': int(c), 'p': p, 't': t})}}}"
+        for geometry, c, p, t in zip(geometries, classes, popups, tips, strict=True)
+    ]
+    return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
+
+
+def _style(symbol: LayerStyle | SymbolClass) -> LayerStyle:
+    return symbol.style if isinstance(symbol, SymbolClass) else symbol
+
+
+def _legend_row(symbol: LayerStyle | SymbolClass, layer: str) -> LegendRow:
+    style = _style(symbol)
+    fill, fill_alpha = split_color(style.fill_color)
+    stroke, _ = split_color(style.stroke_color)
+    label = symbol.label if isinstance(symbol, SymbolClass) else layer
+    return LegendRow(fill, stroke, style.fill_opacity * fill_alpha, label)
+
+
+def _kind(geometry_type: str | None) -> str:
+    text = (geometry_type or "").lower()
+    return "polygon" if "polygon" in text else "line" if "line" in text else "point"
+
+
+def split_color(color: str) -> tuple[str, float]:
+    """``#rrggbb`` and the alpha of a ``#rrggbbaa`` colour (Leaflet takes them apart)."""
+    if not _HEX.fullmatch(color):
+        return "#3388ff", 1.0  # the style model refuses these; never pass one to CSS
+    alpha = int(color[7:9], 16) / 255 if len(color) == 9 else 1.0
+    return color[:7].lower(), alpha
+
+
+def path_options(style: LayerStyle, kind: str, opacity: float) -> dict[str, Any]:
+    """Leaflet path options for one class (points are circle markers)."""
+    fill, fill_alpha = split_color(style.fill_color)
+    stroke, stroke_alpha = split_color(style.stroke_color)
+    options: dict[str, Any] = {
+        "color": stroke,
+        "weight": style.stroke_width,
+        "opacity": round(opacity * stroke_alpha, 3),
+        "fill": kind != "line",
+        "fillColor": fill,
+        "fillOpacity": round(style.fill_opacity * fill_alpha * opacity, 3),
+    }
+    if style.dashed:
+        options["dashArray"] = "6 4"
+    if kind == "point":
+        options["radius"] = style.marker_size / 2
+    return options

@@ -1,0 +1,516 @@
+"""The web map's page: escaping, links, CSP, sensitive data, legend, clusters, size, errors.
+
+These read the generated HTML (and the JSON inside its scripts) the way a
+browser would; tests/browser/test_web_map_xss.py opens it in Chromium.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import os
+import re
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mapdesk.core.layer import VectorLayer
+from mapdesk.core.symbology import categorize, graduate
+from mapdesk.export import web as web_module
+from mapdesk.export.formats import ExportError
+from mapdesk.export.web import WebMapOptions, WebMapResult, export_web_map
+from mapdesk.export.web_csp import ASSETS, CDN
+from mapdesk.export.web_escape import escape_text, is_web_link, not_a_template, value_html
+from mapdesk.export.web_sensitive import is_sensitive_field
+from tests.export.web_helpers import (
+    fixit_frame,
+    layer_data,
+    legend_html,
+    overlay_names,
+    parsed,
+    popups,
+    project_of,
+    tooltips,
+    zone_frame,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+#: One of each class of value folium's templates or the browser would act on.
+DANGEROUS = {
+    "script": "<script>window.__xss(1)</script>",
+    "end of script": "</script><script>window.__xss(2)</script>",
+    "end of script, odd case": "</ScRiPt ><script>window.__xss(3)</script>",
+    "img onerror": '<img src=x onerror="window.__xss(4)">',
+    "attribute breakout": '"><svg onload=window.__xss(5)>',
+    "single quote breakout": "'><svg onload=window.__xss(6)>",
+    "template literal": "${window.__xss(7)}",
+    "backticks": "`;window.__xss(8);`",
+    "backslash escapes": "\\u003cscript\\u003ewindow.__xss(9)\\x3c/script\\x3e\\",
+    "jinja": "{{ 7*7 }}{% if 1 %}x{% endif %}",
+    "entity": "&lt;script&gt;window.__xss(10)&lt;/script&gt;",
+    "comment": "<!-- <script>window.__xss(11)</script> -->",
+    "nonce theft": '<script nonce="abc">window.__xss(12)</script>',
+    "unicode line breaks": "\u2028window.__xss(13)\u2029\x85",
+}
+
+
+def _export(tmp_path: Path, *layers: VectorLayer, **options: object) -> tuple[str, WebMapResult]:
+    target = tmp_path / "map.html"
+    result = export_web_map(project_of(*layers), target, WebMapOptions(**options))
+    return target.read_text(encoding="utf-8"), result
+
+
+def _cell_texts(fragment: str) -> list[str]:
+    return parsed(fragment).texts.get("td", [])
+
+
+# --- escaping -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("payload", DANGEROUS.values(), ids=DANGEROUS.keys())
+def test_values_are_shown_as_text_in_popups_and_tooltips(tmp_path: Path, payload: str) -> None:
+    frame = fixit_frame({"description": [payload], "status": [payload]})
+    page, _ = _export(tmp_path, VectorLayer(frame, "FixIt"))
+    [popup] = popups(page)
+    [tooltip] = tooltips(page)
+    # The browser shows the payload literally and finds no element in it.
+    assert _cell_texts(popup) == [payload, payload]
+    assert {tag for tag, _ in parsed(popup).elements} <= {"div", "table", "tr", "th", "td"}
+    assert {tag for tag, _ in parsed(tooltip).elements} <= {"b", "br"}
+    assert payload in html.unescape(tooltip)
+    for escaped in (popup, tooltip):
+        assert not set("<>\"'`$\\{}") & set(re.sub(r"<[^<>]*>", "", escaped))
+    _assert_page_has_only_its_own_scripts(page)
+
+
+@pytest.mark.parametrize("payload", DANGEROUS.values(), ids=DANGEROUS.keys())
+def test_layer_and_field_names_are_escaped(tmp_path: Path, payload: str) -> None:
+    layer = VectorLayer(fixit_frame({payload: ["a value"]}), f"Layer {payload}")
+    name = layer.name  # as the project keeps it (white space stripped)
+    page, _ = _export(tmp_path, layer)
+    [popup] = popups(page)
+    shown = parsed(popup)
+    assert shown.texts["th"] == [payload]
+    assert shown.texts["div"][1] == name  # the popup's heading
+    assert html.unescape(overlay_names(page)[0]) == name
+    assert not {tag for tag, _ in parsed(overlay_names(page)[0]).elements}
+    legend = parsed(legend_html(page))
+    assert name in legend.texts["div"]
+    _assert_page_has_only_its_own_scripts(page)
+
+
+@pytest.mark.parametrize("payload", DANGEROUS.values(), ids=DANGEROUS.keys())
+def test_legend_labels_are_escaped(tmp_path: Path, payload: str) -> None:
+    layer = VectorLayer(fixit_frame({"status": [payload, "open"]}), "FixIt")
+    layer.symbology = categorize(layer.data, "status", layer.style)
+    page, _ = _export(tmp_path, layer)
+    legend = parsed(legend_html(page))
+    assert sorted(legend.texts["span"][1::2]) == sorted([payload, "open"])
+    assert {tag for tag, _ in legend.elements} <= {"div", "span"}
+    _assert_page_has_only_its_own_scripts(page)
+
+
+def _assert_page_has_only_its_own_scripts(page: str) -> None:
+    # The payloads are in the page, but only as escaped text inside JSON strings.
+    for bad in ("${", "`;", "{{", "{%", "\\u003cscript", "\\x3c"):
+        assert bad not in page
+    scripts = re.findall(r"<script\b[^>]*>", page, flags=re.IGNORECASE)
+    assert len(scripts) == len(re.findall(r"</script\s*>", page, flags=re.IGNORECASE))
+    assert len(scripts) == 3  # Leaflet, folium's settings, the map
+
+
+@given(st.text())
+def test_escaped_text_holds_no_active_character_and_reads_back(text: str) -> None:
+    escaped = escape_text(text)
+    assert not set("<>\"'`$\\{}") & set(escaped)
+    controls = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"} | {"\x7f"}
+    assert html.unescape(escaped) == "".join("\ufffd" if c in controls else c for c in text)
+
+
+# --- links --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "https://fixit.portlandmaine.gov/issues/123",
+        "http://example.org/photo.jpg?size=large&v=2",
+        "HTTPS://EXAMPLE.ORG/",
+    ],
+)
+def test_web_addresses_become_links(value: str) -> None:
+    [link] = [attrs for tag, attrs in parsed(value_html(value)).elements if tag == "a"]
+    assert link["href"] == value
+    assert link["rel"] == "noopener noreferrer nofollow"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "javascript:window.__xss(1)",
+        "JaVaScRiPt:window.__xss(1)",
+        " javascript:window.__xss(1)",
+        "java\tscript:window.__xss(1)",
+        "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+        "vbscript:msgbox(1)",
+        'https://example.org/" onmouseover="window.__xss(1)',
+        "https://example.org/`${window.__xss(1)}`",
+        "https://exa mple.org/",
+        "//example.org/x",
+        "see https://example.org/ for details",
+    ],
+)
+def test_other_addresses_are_shown_as_text(value: str) -> None:
+    shown = parsed(value_html(value))
+    assert not is_web_link(value.strip())
+    assert not shown.elements
+    assert html.unescape(value_html(value).replace("<br>", "\n")) == value
+
+
+def test_links_in_the_page_are_http_only(tmp_path: Path) -> None:
+    frame = fixit_frame({"media_url": ["https://example.org/a.jpg", "javascript:alert(1)"]})
+    page, _ = _export(tmp_path, VectorLayer(frame, "FixIt"))
+    hrefs = [
+        attrs["href"]
+        for popup in popups(page)
+        for tag, attrs in parsed(popup).elements
+        if tag == "a"
+    ]
+    assert hrefs == ["https://example.org/a.jpg"]
+
+
+# --- content security policy --------------------------------------------------
+
+
+def test_policy_allows_only_nonce_scripts_and_the_cdn(tmp_path: Path) -> None:
+    page, _ = _export(tmp_path, VectorLayer(fixit_frame({"status": ["open"]}), "FixIt"))
+    head = page[page.index("<head>") : page.index("</head>")]
+    first = re.search(r"<(?!title)[a-z]+[^>]*>", head[len("<head>") :])
+    assert first is not None and 'http-equiv="Content-Security-Policy"' in first.group(0)
+    policy = html.unescape(re.search(r'content="([^"]*)"', first.group(0)).group(1))
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+    nonce = re.search(r"'nonce-([A-Za-z0-9_-]+)'", directives["script-src"]).group(1)
+    assert len(nonce) >= 22
+    assert directives["script-src"] == f"'nonce-{nonce}' {CDN}"
+    assert "unsafe" not in policy
+    assert directives["object-src"] == "'none'"
+    assert directives["base-uri"] == "'none'"
+    assert directives["default-src"] == "'none'"
+    for tag in re.findall(r"<(?:script|style)\b[^>]*>", page, flags=re.IGNORECASE):
+        assert f'nonce="{nonce}"' in tag
+    assert page.count(nonce) == len(re.findall(r"<(?:script|style)\b", page)) + 2
+    for src in re.findall(r'<script[^>]*\bsrc="([^"]*)"', page):
+        assert src.startswith(f"{CDN}/npm/") and "integrity=" in page
+    # folium's default jQuery, Bootstrap and Font Awesome are not loaded.
+    for unwanted in ("jquery", "bootstrap", "fontawesome", "awesome-markers"):
+        assert unwanted not in page.lower()
+
+
+def test_each_file_has_its_own_nonce(tmp_path: Path) -> None:
+    layer = VectorLayer(fixit_frame({"status": ["open"]}), "FixIt")
+    first, _ = _export(tmp_path, layer)
+    second, _ = _export(tmp_path, layer)
+    nonce = re.compile(r"'nonce-([^']+)'")
+    assert nonce.findall(first) != nonce.findall(second)
+
+
+def test_pinned_library_hashes_match_the_npm_packages() -> None:
+    assets = REPO / ".cache" / "web-assets"
+    if not assets.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"{assets} is missing: run scripts/test.sh")
+        pytest.skip(f"{assets} is missing (scripts/test.sh fetches it)")
+    for asset in ASSETS:
+        package, rest = asset.url.removeprefix(f"{CDN}/npm/").split("/", 1)
+        local = assets / package.split("@")[0] / rest
+        digest = base64.b64encode(hashlib.sha384(local.read_bytes()).digest()).decode()
+        assert asset.integrity == f"sha384-{digest}", local
+
+
+# --- sensitive data -----------------------------------------------------------
+
+PERSONAL = {
+    "reporter": ["Jane Q. Public"],
+    "caller_phone": ["207-555-0134"],
+    "Email": ["jane@example.org"],
+    "ReporterName": ["Jane"],
+    "first_name": ["Jane"],
+}
+
+
+def test_sensitive_fields_are_left_out_by_default(tmp_path: Path) -> None:
+    frame = fixit_frame({"description": ["pothole"], **PERSONAL})
+    page, result = _export(tmp_path, VectorLayer(frame, "FixIt"))
+    for name, [value] in PERSONAL.items():
+        assert name not in page
+        assert value not in page
+    assert {(item.layer, item.field) for item in result.left_out} == {
+        ("FixIt", name) for name in PERSONAL
+    }
+    assert all("sensitive" in item.reason for item in result.left_out)
+
+
+def test_sensitive_fields_are_kept_when_the_user_insists(tmp_path: Path) -> None:
+    frame = fixit_frame({"description": ["pothole"], **PERSONAL})
+    fields = {"FixIt": ["description", *PERSONAL]}
+    page, result = _export(
+        tmp_path, VectorLayer(frame, "FixIt"), include_sensitive=True, popup_fields=fields
+    )
+    [popup] = popups(page)
+    assert parsed(popup).texts["th"] == ["description", *PERSONAL]
+    assert _cell_texts(popup) == ["pothole", *(v for [v] in PERSONAL.values())]
+    assert result.left_out == ()
+
+
+def test_fields_and_layers_marked_sensitive(tmp_path: Path) -> None:
+    calls = VectorLayer(fixit_frame({"kind": ["medical"]}), "9-1-1 calls")
+    flagged = VectorLayer(fixit_frame({"kind": ["hydrant"]}), "Flagged")
+    flagged.sensitive = True  # a project's flag, when it has one
+    fixit = VectorLayer(fixit_frame({"status": ["open"], "notes": ["gate code 1234"]}), "FixIt")
+    page, result = _export(
+        tmp_path,
+        calls,
+        flagged,
+        fixit,
+        sensitive_layers=frozenset({"9-1-1 calls"}),
+        sensitive_fields={"FixIt": ["notes"]},
+    )
+    assert "medical" not in page and "hydrant" not in page and "gate code" not in page
+    assert result.layers == ("FixIt",)
+    left = {(item.layer, item.field) for item in result.left_out}
+    assert left == {("9-1-1 calls", None), ("Flagged", None), ("FixIt", "notes")}
+    page, result = _export(
+        tmp_path, calls, flagged, fixit, sensitive_layers=frozenset({"9-1-1 calls"}),
+        include_sensitive=True,
+    )  # fmt: skip
+    assert "medical" in page and "hydrant" in page and "gate code" in page
+
+
+def test_a_style_by_a_sensitive_field_is_not_shown(tmp_path: Path) -> None:
+    layer = VectorLayer(fixit_frame({"reporter": ["Jane", "Bob"], "status": ["a", "b"]}), "FixIt")
+    layer.symbology = categorize(layer.data, "reporter", layer.style)
+    page, result = _export(tmp_path, layer)
+    assert "Jane" not in page and "Bob" not in page
+    assert any("reporter" in w and "one symbol" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize(
+    ("name", "sensitive"),
+    [
+        ("reporter", True),
+        ("caller_name", True),
+        ("CallerPhone", True),
+        ("phone_number", True),
+        ("e_mail", True),
+        ("contact", True),
+        ("LastName", True),
+        ("surname", True),
+        ("description", False),
+        ("status", False),
+        ("address", False),
+        ("service_name", False),
+        ("St_Name", False),
+        ("DsplayName", False),
+        ("name", False),
+        ("owner", False),
+    ],
+)
+def test_which_field_names_are_personal(name: str, sensitive: bool) -> None:
+    assert is_sensitive_field(name) is sensitive
+
+
+# --- styles, legend, fields, order --------------------------------------------
+
+
+def test_legend_matches_the_categorized_classes(tmp_path: Path) -> None:
+    layer = VectorLayer(fixit_frame({"status": ["open", "closed", "open", None]}), "FixIt")
+    layer.symbology = categorize(layer.data, "status", layer.style)
+    page, _ = _export(tmp_path, layer)
+    classes = layer.symbology.classes()
+    legend = parsed(legend_html(page))
+    assert legend.texts["span"][1::2] == [c.label for c in classes]
+    swatches = [
+        a["class"].split()[-1]
+        for t, a in legend.elements
+        if "mapdesk-swatch" in (a.get("class") or "")
+    ]
+    for swatch, symbol in zip(swatches, classes, strict=True):
+        rule = re.search(rf"\.{swatch} \{{ background: (#[0-9a-f]{{6}})", page)
+        assert rule is not None and rule.group(1) == symbol.style.fill_color.lower()
+    [data] = layer_data(page)
+    colors = re.search(r"var styles = (\[.*?\]);", page).group(1)
+    assert [f["properties"]["c"] for f in data["features"]] == [0, 1, 0, 2]
+    assert all(c.style.fill_color.lower() in colors for c in classes)
+
+
+def test_graduated_classes_and_features_outside_them(tmp_path: Path) -> None:
+    layer = VectorLayer(fixit_frame({"days_open": [1, 5, 9, 40, None]}), "FixIt")
+    layer.symbology = graduate(layer.data, "days_open", layer.style, classes=2)
+    page, result = _export(tmp_path, layer)
+    labels = parsed(legend_html(page)).texts["span"][1::2]
+    assert labels == [c.label for c in layer.symbology.classes()]
+    [data] = layer_data(page)
+    assert len(data["features"]) == 4  # the NULL falls in no class: not drawn, as in QGIS
+    assert result.features == 4
+
+
+def test_layers_keep_the_project_order_and_only_visible_ones(tmp_path: Path) -> None:
+    top = VectorLayer(fixit_frame({"status": ["open"]}), "Top")
+    hidden = VectorLayer(fixit_frame({"status": ["x"]}), "Hidden")
+    bottom = VectorLayer(zone_frame({"zone": ["A"]}), "Bottom")
+    hidden.visible = False
+    page, result = _export(tmp_path, top, hidden, bottom)
+    assert result.layers == ("Top", "Bottom")
+    assert overlay_names(page) == ["Bottom", "Top"]  # Leaflet draws later ones on top
+
+
+def test_popup_fields_default_and_chosen(tmp_path: Path) -> None:
+    values = {f"col{i}x": [i] for i in range(8)}
+    layer = VectorLayer(fixit_frame(values), "FixIt")
+    page, _ = _export(tmp_path, layer)
+    assert parsed(popups(page)[0]).texts["th"] == ["col0x", "col1x", "col2x", "col3x", "col4x"]
+    assert "col7x" not in page  # fields not shown are not in the file
+    page, result = _export(
+        tmp_path, layer, popup_fields={"FixIt": ["col6x", "nope"]}, tooltip_fields={"FixIt": []}
+    )
+    assert parsed(popups(page)[0]).texts["th"] == ["col6x"]
+    assert tooltips(page) == [""]
+    assert any('"nope"' in w for w in result.warnings)
+
+
+def test_coordinates_are_wgs84_rounded_to_six_decimals(tmp_path: Path) -> None:
+    layer = VectorLayer(fixit_frame({"status": ["open"]}, crs=26984), "FixIt")
+    page, _ = _export(tmp_path, layer)
+    [data] = layer_data(page)
+    x, y = data["features"][0]["geometry"]["coordinates"]
+    assert x == pytest.approx(-70.2568, abs=1e-6) and y == pytest.approx(43.6591, abs=1e-6)
+    assert all(len(str(v).split(".")[1]) <= 6 for v in (x, y))
+
+
+# --- clusters and size --------------------------------------------------------
+
+
+def test_big_point_layers_are_clustered(tmp_path: Path) -> None:
+    layer = VectorLayer(fixit_frame({"n": list(range(30))}), "FixIt")
+    page, result = _export(tmp_path, layer, cluster_threshold=10)
+    assert result.clustered == ("FixIt",)
+    assert "L.markerClusterGroup(" in page and "leaflet.markercluster@" in page
+    page, result = _export(tmp_path, layer, cluster_threshold=30)
+    assert result.clustered == ()
+    assert "markercluster" not in page.lower()
+    page, result = _export(tmp_path, layer, cluster_threshold=None)
+    assert "markercluster" not in page.lower()
+
+
+def test_polygons_are_never_clustered(tmp_path: Path) -> None:
+    layer = VectorLayer(zone_frame({"zone": list(range(30))}), "Zones")
+    _, result = _export(tmp_path, layer, cluster_threshold=10)
+    assert result.clustered == ()
+
+
+def test_size_budget_warns(tmp_path: Path) -> None:
+    layer = VectorLayer(fixit_frame({"n": list(range(30))}), "FixIt")
+    _, result = _export(tmp_path, layer)
+    assert result.warnings == ()
+    assert result.size == (tmp_path / "map.html").stat().st_size
+    _, result = _export(tmp_path, layer, size_budget=5_000)
+    [warning] = result.warnings
+    assert "over the 0.0 MB budget" in warning and "MB" in warning
+
+
+# --- bad input ----------------------------------------------------------------
+
+
+def test_no_visible_layers(tmp_path: Path) -> None:
+    layer = VectorLayer(fixit_frame({"status": ["open"]}), "FixIt")
+    layer.visible = False
+    with pytest.raises(ExportError, match=r"map\.html: the project has no visible layers"):
+        export_web_map(project_of(layer), tmp_path / "map.html")
+    assert not (tmp_path / "map.html").exists()
+
+
+def test_missing_folder_and_folder_as_target(tmp_path: Path) -> None:
+    project = project_of(VectorLayer(fixit_frame({"status": ["open"]}), "FixIt"))
+    with pytest.raises(ExportError, match=r"the folder .*nowhere does not exist"):
+        export_web_map(project, tmp_path / "nowhere" / "map.html")
+    with pytest.raises(ExportError, match="is a folder"):
+        export_web_map(project, tmp_path)
+
+
+def test_unwritable_target_keeps_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "map.html"
+    target.write_text("old", encoding="utf-8")
+
+    def refuse(path: Path, text: str) -> None:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(web_module, "write_text_atomically", refuse)
+    project = project_of(VectorLayer(fixit_frame({"status": ["open"]}), "FixIt"))
+    with pytest.raises(ExportError, match=r"Cannot write .*map\.html: Permission denied"):
+        export_web_map(project, target)
+    assert target.read_text(encoding="utf-8") == "old"
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root writes anywhere")
+def test_read_only_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    project = project_of(VectorLayer(fixit_frame({"status": ["open"]}), "FixIt"))
+    try:
+        with pytest.raises(ExportError, match="Cannot write"):
+            export_web_map(project, folder / "map.html")
+    finally:
+        folder.chmod(stat.S_IRWXU)
+
+
+def test_layers_that_cannot_be_placed_are_reported(tmp_path: Path) -> None:
+    frame = fixit_frame({"status": ["open"]}).set_crs(None, allow_override=True)
+    no_crs = VectorLayer(frame, "No CRS")
+    with pytest.raises(ExportError, match=r"no visible layer can be shown.*No CRS: it has no CRS"):
+        export_web_map(project_of(no_crs), tmp_path / "map.html")
+    good = VectorLayer(fixit_frame({"status": ["open"]}), "FixIt")
+    _, result = _export(tmp_path, good, no_crs)
+    assert [str(item) for item in result.left_out] == [
+        "No CRS: it has no CRS, so it cannot be placed on a web map; set the layer's CRS"
+    ]
+
+
+def test_progress_and_cancel(tmp_path: Path) -> None:
+    project = project_of(VectorLayer(fixit_frame({"status": ["open"]}), "FixIt"))
+    steps: list[str] = []
+    export_web_map(project, tmp_path / "map.html", progress=steps.append)
+    assert steps[0] == "choosing layers and fields" and steps[-1] == "writing map.html"
+    with pytest.raises(ExportError, match="cancelled"):
+        export_web_map(project, tmp_path / "other.html", cancelled=lambda: True)
+    assert not (tmp_path / "other.html").exists()
+
+
+def test_nothing_reaches_folium_as_a_template() -> None:
+    # branca compiles each element's rendered script again as a Jinja template.
+    for text in ("{{ 7*7 }}", "{% if 1 %}", "{# x #}"):
+        with pytest.raises(ExportError, match="template"):
+            not_a_template(text)
+    assert not_a_template('[{"a":{"b":1}}]') == '[{"a":{"b":1}}]'
+
+
+def test_folium_is_imported_only_when_exporting() -> None:
+    code = "import sys, mapdesk.export.web; print('folium' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+
+
+def test_without_a_basemap_the_policy_names_no_tile_server(tmp_path: Path) -> None:
+    layer = VectorLayer(fixit_frame({"status": ["open"]}), "FixIt")
+    page, _ = _export(tmp_path, layer, basemap="none")
+    assert "L.tileLayer(" not in page and "openstreetmap" not in page
+    with pytest.raises(ExportError, match="Unknown basemap 'Google'"):
+        _export(tmp_path, layer, basemap="Google")
