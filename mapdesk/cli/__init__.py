@@ -41,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
         "on the given files or project, or on the Greater Portland demo.",
         epilog="Commands: info PATH [--json]; render [PATH ...] -o OUT.png; "
         "export vector SRC -o OUT.ext [--crs EPSG:N] [--layer NAME]; "
-        "export map PROJECT -o OUT.pdf|OUT.png [--title T] [--page letter] [--dpi N]",
+        "export map PROJECT -o OUT.pdf|OUT.png [--title T] [--page letter] [--dpi N]; "
+        "export web PROJECT -o OUT.html",
     )
     parser.add_argument("--version", action="version", version=f"mapdesk {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")

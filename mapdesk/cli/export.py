@@ -1,7 +1,8 @@
 """``mapdesk export``: layers and maps to files for others, headless.
 
 ``vector`` writes one layer (with the pre-export check's notes on stderr);
-``map`` lays a project out on a page as a PDF or PNG.
+``map`` lays a project out on a page as a PDF or PNG; ``web`` writes a
+self-contained web map (HTML) that is safe to publish.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ def add_export_commands(commands: Any) -> None:
     vector.add_argument("--crs", help="reproject to this CRS (e.g. EPSG:2802); default: as is")
     vector.add_argument("--layer", help="the layer, when the source holds several")
     _add_map_command(kinds)
+    _add_web_command(kinds)
 
 
 def _add_map_command(kinds: Any) -> None:
@@ -59,10 +61,44 @@ def _add_map_command(kinds: Any) -> None:
     layout.add_argument("--series-label", metavar="FIELD", help="the field naming each page")
 
 
+def _add_web_command(kinds: Any) -> None:
+    web = kinds.add_parser(
+        "web", help="a web map (HTML) of the visible layers, escaped and safe to publish"
+    )
+    web.add_argument("paths", nargs="*", metavar="PROJECT", help=_PROJECT_HELP)
+    web.add_argument("-o", "--output", required=True, help="the .html file to write")
+    web.add_argument("--title", default="", help="the page title (default: the project name)")
+    web.add_argument(
+        "--popup",
+        action="append",
+        default=[],
+        metavar="LAYER=F1,F2",
+        help="fields a layer's popups show (repeat per layer; LAYER= shows none)",
+    )
+    web.add_argument(
+        "--tooltip", action="append", default=[], metavar="LAYER=F1,F2", help="tooltip fields"
+    )
+    web.add_argument(
+        "--include-sensitive",
+        action="store_true",
+        help="keep layers and fields with personal data (left out by default)",
+    )
+    web.add_argument("--basemap", default="OpenStreetMap", help="OpenStreetMap or none")
+    web.add_argument(
+        "--cluster-threshold",
+        type=int,
+        default=2000,
+        metavar="N",
+        help="cluster point layers with more than N features (0: never)",
+    )
+
+
 def run_export(parsed: argparse.Namespace) -> int:
     """Run the ``export`` kind the user chose."""
     if parsed.export_kind == "map":
         return run_export_map(parsed)
+    if parsed.export_kind == "web":
+        return run_export_web(parsed)
     return run_export_vector(parsed.source, Path(parsed.output), parsed.crs, parsed.layer)
 
 
@@ -119,6 +155,45 @@ def run_export_map(parsed: argparse.Namespace) -> int:
     more = f" and {len(result.paths) - 3} more" if len(result.paths) > 3 else ""
     print(f"Wrote {pages}: {names}{more}")
     return 0
+
+
+def run_export_web(parsed: argparse.Namespace) -> int:
+    """Write the web map; what was left out, and why, goes to stderr."""
+    from mapdesk.export.web import WebMapOptions, export_web_map
+
+    options = WebMapOptions(
+        title=parsed.title,
+        popup_fields=_fields_by_layer(parsed.popup, "--popup"),
+        tooltip_fields=_fields_by_layer(parsed.tooltip, "--tooltip"),
+        include_sensitive=parsed.include_sensitive,
+        cluster_threshold=parsed.cluster_threshold or None,
+        basemap=None if parsed.basemap.lower() == "none" else parsed.basemap,
+    )
+    progress("reading " + (", ".join(parsed.paths) or "the demo"))
+    result = export_web_map(
+        project_for(parsed.paths), Path(parsed.output), options, progress=progress
+    )
+    for item in result.left_out:
+        print(f"mapdesk: note: left out {item}", file=sys.stderr)
+    for warning in result.warnings:
+        print(f"mapdesk: warning: {warning}", file=sys.stderr)
+    size = result.size / 1_000_000
+    layers = len(result.layers)
+    print(f"Wrote {result.path} ({size:.1f} MB, {layers} layers, {result.features:,} features)")
+    return 0
+
+
+def _fields_by_layer(choices: list[str], option: str) -> dict[str, list[str]]:
+    """``LAYER=F1,F2`` choices as {layer: [fields]}."""
+    from mapdesk.core.errors import MapdeskError
+
+    chosen: dict[str, list[str]] = {}
+    for choice in choices:
+        layer, sep, fields = choice.partition("=")
+        if not sep or not layer.strip():
+            raise MapdeskError(f"{option} '{choice}' is not LAYER=FIELD1,FIELD2")
+        chosen[layer.strip()] = [name.strip() for name in fields.split(",") if name.strip()]
+    return chosen
 
 
 def _print_notes(plan: ExportPlan) -> None:

@@ -8,9 +8,10 @@ Open311 requests carry callers' contacts). The rule:
   set to True on the layer) or the caller names it in the options;
 - a field is sensitive when the caller names it, or its name speaks of a
   person's contact or identity: caller, reporter, submitter, complainant,
-  requester, phone, e-mail, or a person's name (first/last/full/contact/
+  requester, phone, e-mail, or a person's name (first/last/contact/
   caller... name, surname). A field just called ``name`` is not: in a
-  stations or streets layer it names the place.
+  stations or streets layer it names the place; nor is ``FullName``, NENA's
+  full street name in road centrelines and address points.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from collections.abc import Iterable
 #: Words that make a field personal wherever they appear in its name.
 _PERSONAL = re.compile(
     r"caller|reporter|submitter|complainant|requester|requestor|phone|email|e_mail|e-mail"
-    r"|(?:first|last|full|given|family|middle|contact|person|customer|citizen|resident|user)"
+    r"|(?:first|last|given|family|middle|contact|person|customer|citizen|resident|user)"
     r"_?name|surname|birth|ssn"
 )
 #: Words that make a field personal when they are a whole word of its name.
@@ -34,8 +35,9 @@ def is_sensitive_field(name: str) -> bool:
 
     Examples
     --------
-    >>> [is_sensitive_field(n) for n in ("reporter", "CallerPhone", "st_name", "description")]
-    [True, True, False, False]
+    >>> names = ("reporter", "CallerPhone", "st_name", "description", "FullName")
+    >>> [is_sensitive_field(n) for n in names]
+    [True, True, False, False, False]
     """
     text = str(name)
     if _PERSONAL.search(text.lower()):
