@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+from PySide6.QtGui import QImage
 
 from mapdesk.core.project import Project
 from mapdesk.core.view import Extent
@@ -22,7 +24,7 @@ from mapdesk.export.layout.paint import POINTS_PER_MAP_PIXEL, SheetContent
 from mapdesk.export.layout.scale_bar import Units
 from mapdesk.export.layout.series import SeriesPage, series_pages
 from mapdesk.export.layout.sheet import SheetRequest, build_sheet
-from mapdesk.export.layout.writer import PDF_MARKER_DPI, write_pdf, write_pngs
+from mapdesk.export.layout.writer import PDF_MARKER_DPI, page_image, write_pdf, write_pngs
 from mapdesk.render.image import ensure_gui_application
 
 #: PNG resolutions offered: a screen's up to a print shop's.
@@ -143,6 +145,28 @@ def export_map(
     if not done:
         return MapLayoutResult(paths=(), pages=0, cancelled=True)
     return MapLayoutResult(paths=paths, pages=len(pages))
+
+
+def preview_page(
+    project: Project,
+    options: MapLayoutOptions,
+    dpi: float = 40,
+    is_cancelled: IsCancelled | None = None,
+) -> QImage | None:
+    """The first page as ``export_map`` would make it, small, for a dialog's preview.
+
+    Raises
+    ------
+    ExportError
+        As ``export_map`` would for the same options (bad series layer, nothing visible).
+    """
+    pages = _pages(project, options)
+    ensure_gui_application()
+    boxes = layout_boxes(options.page, with_legend=options.legend)
+    title = options.title.strip() or _default_title(project)
+    request = replace(_request(options, title, Path("preview.png")), device_pixel_ratio=dpi / 96)
+    sheet = next(_sheets(project, request, boxes.map, pages[:1], lambda _step: None))
+    return page_image(options.page, boxes, sheet, dpi, is_cancelled or (lambda: False))
 
 
 def check_map_target(target: Path) -> Path:

@@ -62,6 +62,8 @@ class MapActions:
     save_edits: QAction
     save_edits_as: QAction
     export_layer: QAction
+    export_map_layout: QAction
+    export_web_map: QAction
     repair_source: QAction
     new_bookmark: QAction
     rollback_edits: QAction
@@ -257,6 +259,23 @@ _COMMANDS = (
         "",
         "Export the current layer (or its selected features) to GeoPackage, Shapefile, "
         "GeoJSON, KML, FlatGeobuf, GeoParquet or CSV, after a check of what the format changes",
+    ),
+    (
+        "export_map_layout",
+        "actionExportMapLayout",
+        "Export Map to &PDF/PNG…",
+        "save_project_as",
+        "Ctrl+P",
+        "A printed map of the visible layers: title, legend, scale bar, north arrow and "
+        "footer, on Letter, Tabloid, A4 or A3 paper; one page per feature for a map book",
+    ),
+    (
+        "export_web_map",
+        "actionExportWebMap",
+        "Export &Web Map…",
+        "save_project_as",
+        "",
+        "The visible layers as one web page (HTML) with popups and a legend, safe to publish",
     ),
     (
         "rollback_edits",

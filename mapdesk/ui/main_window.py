@@ -19,6 +19,7 @@ from mapdesk.ui.controllers.exporting import ExportController
 from mapdesk.ui.controllers.identify import IdentifyController
 from mapdesk.ui.controllers.layer_panel import LayerPanelController
 from mapdesk.ui.controllers.layers import LayerLoadController, accepts_path
+from mapdesk.ui.controllers.map_files import MapFilesController
 from mapdesk.ui.controllers.map_view import MapViewController
 from mapdesk.ui.controllers.measure import MeasureController
 from mapdesk.ui.controllers.project_files import ProjectController
@@ -132,6 +133,7 @@ class MainWindow(QMainWindow):
             self.layer_panel, self.undo_history, p, a, self.workers, self.status, self
         )
         self.exporting = ExportController(self.layer_panel, a, self.workers, self.status, self)
+        self.map_files = MapFilesController(p, a, self.workers, self.status, self)
         self.repair = RepairController(self.layer_panel, p, a, self.workers, self.status, self)
         self.bookmarks = BookmarksController(
             self.bookmarks_panel, p, self.canvas, a, self.status, self
@@ -160,6 +162,10 @@ class MainWindow(QMainWindow):
         project.addActions([a.save_project, a.save_project_as])
         project.addSeparator()
         project.addAction(a.set_project_crs)
+        project.addSeparator()
+        exports = project.addMenu("Import/E&xport")
+        exports.setObjectName("importExportMenu")
+        exports.addActions([a.export_map_layout, a.export_web_map])
         project.addSeparator()
         project.addAction(a.quit)
         edit = bar.addMenu("&Edit")  # second, as in QGIS

@@ -183,3 +183,29 @@ def test_export_map_bad_options_exit_2_with_one_line(
     errors = [line for line in result.stderr.splitlines() if "error" in line]
     assert len(errors) == 1 and named in errors[0], result.stderr
     assert not (tmp_path / "map.pdf").exists()
+
+
+def test_export_web_writes_a_safe_page_and_says_what_it_left_out(tmp_path: Path) -> None:
+    source = tmp_path / "fixit.geojson"
+    gpd.GeoDataFrame(
+        {
+            "description": ["<script>alert(1)</script> pothole", "`${alert(2)}` sidewalk"],
+            "reporter": ["Jane Roe", "John Doe"],
+        },
+        geometry=[Point(-70.26, 43.66), Point(-70.25, 43.65)],
+        crs=4326,
+    ).to_file(source)
+    target = tmp_path / "fixit.html"
+    result = mapdesk("export", "web", str(source), "-o", str(target), "--basemap", "none")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"Wrote {target} (")
+    assert 'note: left out field "reporter" of layer "fixit"' in result.stderr
+    page = target.read_text(encoding="utf-8")
+    assert 'http-equiv="Content-Security-Policy"' in page
+    assert "Jane Roe" not in page and "<script>alert(1)" not in page
+
+
+def test_export_web_bad_field_choice_exits_2(tmp_path: Path) -> None:
+    result = mapdesk("export", "web", "-o", str(tmp_path / "m.html"), "--popup", "Parcels")
+    assert result.returncode == 2
+    assert "--popup 'Parcels' is not LAYER=FIELD1,FIELD2" in result.stderr

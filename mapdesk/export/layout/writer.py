@@ -78,20 +78,30 @@ def write_pngs(
 ) -> bool:
     """Write sheet ``i`` to ``targets[i]`` as a ``dpi`` PNG; False if cancelled."""
     for index, (target, sheet) in enumerate(zip(targets, sheets, strict=True)):
-        image = QImage(*page.pixels(dpi), QImage.Format.Format_ARGB32_Premultiplied)
-        image.fill(QColor("white"))
-        _set_dpi(image, 72)  # paint in points, fonts at their paper size
-        painter = QPainter(image)
-        try:
-            painter.scale(dpi / 72, dpi / 72)
-            if not paint_page(painter, boxes, sheet, is_cancelled):
-                return False
-        finally:
-            painter.end()
-        _set_dpi(image, dpi)  # the PNG says how large it prints
-        save_image(image.convertToFormat(QImage.Format.Format_RGB32), target)
+        image = page_image(page, boxes, sheet, dpi, is_cancelled)
+        if image is None:
+            return False
+        save_image(image, target)
         on_page(index)
     return True
+
+
+def page_image(
+    page: Page, boxes: LayoutBoxes, sheet: SheetContent, dpi: float, is_cancelled: IsCancelled
+) -> QImage | None:
+    """One page painted at ``dpi`` on white (None if cancelled); it records its dpi."""
+    image = QImage(*page.pixels(dpi), QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    _set_dpi(image, 72)  # paint in points, fonts at their paper size
+    painter = QPainter(image)
+    try:
+        painter.scale(dpi / 72, dpi / 72)
+        if not paint_page(painter, boxes, sheet, is_cancelled):
+            return None
+    finally:
+        painter.end()
+    _set_dpi(image, dpi)  # the PNG says how large it prints
+    return image
 
 
 def _paint_sheets(

@@ -1,0 +1,170 @@
+"""Project ▸ Import/Export: printed maps (PDF/PNG) and web maps, made in a worker.
+
+Each export shows in the status bar's task area with a Cancel button (as
+QGIS's task bar); a cancelled export leaves no file behind. What a web map
+left out (personal data, unreadable layers) is told when it is written.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
+
+from mapdesk.core.project import Project
+from mapdesk.export.map_layout import MapLayoutResult, export_map
+from mapdesk.export.web import WebMapResult, export_web_map
+from mapdesk.ui.actions import MapActions
+from mapdesk.ui.controllers.base import WindowController
+from mapdesk.ui.dialogs.map_layout import MapLayoutDialog, MapLayoutRequest
+from mapdesk.ui.dialogs.web_map import WebMapDialog, WebMapRequest
+from mapdesk.ui.views.status_bar import MapStatusBar
+from mapdesk.ui.workers import Worker, WorkerPool, guarded_slot, report_exception
+
+
+class MapFilesController(WindowController):
+    """Export Map to PDF/PNG (Ctrl+P) and Export Web Map, from the Project menu."""
+
+    def __init__(
+        self,
+        project: Project,
+        actions: MapActions,
+        workers: WorkerPool,
+        status: MapStatusBar,
+        parent_widget: QWidget,
+    ) -> None:
+        super().__init__(parent_widget)
+        self._project = project
+        self._workers = workers
+        self._status = status
+        self._running: tuple[Worker, threading.Event] | None = None
+        actions.export_map_layout.triggered.connect(self._on_export_map)
+        actions.export_web_map.triggered.connect(self._on_export_web)
+        status.cancel_requested.connect(self.cancel)
+
+    # --- printed maps ------------------------------------------------------------------
+    @guarded_slot
+    def _on_export_map(self) -> None:
+        dialog = MapLayoutDialog(self._project, self._folder(), self._workers, self.parent_widget())
+        if dialog.exec() == QDialog.DialogCode.Accepted and self._may_write(dialog.request().path):
+            self.export_map(dialog.request())
+
+    def export_map(self, request: MapLayoutRequest) -> Worker:
+        """Write the printed map in a worker."""
+        stop = threading.Event()
+        return self._start(
+            lambda progress: export_map(
+                self._project,
+                request.path,
+                request.options,
+                progress=lambda step: progress(0, step),
+                is_cancelled=stop.is_set,
+            ),
+            self._map_written,
+            f"Exporting the map to {request.path.name}",
+            stop,
+        )
+
+    def _map_written(self, result: MapLayoutResult) -> None:
+        if result.cancelled:
+            self._status.showMessage("Map export cancelled; nothing was written", 8000)
+            return
+        pages = f"{result.pages} page{'s' if result.pages != 1 else ''}"
+        where = result.paths[0].name if len(result.paths) == 1 else f"{len(result.paths)} files"
+        self._status.showMessage(f"Exported the map ({pages}) to {where}", 10000)
+
+    # --- web maps ----------------------------------------------------------------------
+    @guarded_slot
+    def _on_export_web(self) -> None:
+        dialog = WebMapDialog(self._project, self._folder(), self.parent_widget())
+        if dialog.exec() == QDialog.DialogCode.Accepted and self._may_write(dialog.request().path):
+            self.export_web(dialog.request())
+
+    def export_web(self, request: WebMapRequest) -> Worker:
+        """Write the web map in a worker."""
+        stop = threading.Event()
+        return self._start(
+            lambda progress: export_web_map(
+                self._project,
+                request.path,
+                request.options,
+                progress=lambda step: progress(0, step),
+                cancelled=stop.is_set,
+            ),
+            self._web_written,
+            f"Exporting the web map to {request.path.name}",
+            stop,
+        )
+
+    def _web_written(self, result: WebMapResult) -> None:
+        size = result.size / 1_000_000
+        self._status.showMessage(
+            f"Exported {result.features:,} features to {result.path.name} ({size:.1f} MB)", 10000
+        )
+        notes = [f"Left out {item}" for item in result.left_out] + list(result.warnings)
+        if notes:
+            QMessageBox.information(
+                self.parent_widget(),
+                "Export Web Map",
+                f"{result.path.name} was written.\n\n" + "\n".join(f"• {n}" for n in notes),
+            )
+
+    # --- shared ------------------------------------------------------------------------
+    def cancel(self) -> None:
+        """Stop the export running now (the status bar's Cancel)."""
+        if self._running is not None:
+            worker, stop = self._running
+            stop.set()
+            worker.cancel()
+            self._finished("Export cancelled; nothing was written")
+
+    def _start(
+        self,
+        work: Callable[[Any], Any],
+        written: Callable[[Any], None],
+        description: str,
+        stop: threading.Event,
+    ) -> Worker:
+        self._status.show_task(f"{description}…")
+
+        def finished(result: Any) -> None:
+            self._finished()
+            written(result)
+
+        worker = self._workers.start(
+            work,
+            finished,
+            self._failed,
+            description=description,
+            progress=lambda _percent, step: self._status.show_task(f"{description}: {step}…"),
+        )
+        self._running = (worker, stop)
+        return worker
+
+    def _finished(self, message: str = "") -> None:
+        self._running = None
+        self._status.end_task()
+        if message:
+            self._status.showMessage(message, 8000)
+
+    def _failed(self, error: BaseException) -> None:
+        self._finished("The export failed; nothing was written")
+        report_exception(error, self.parent_widget())
+
+    def _may_write(self, path: Path) -> bool:
+        if not path.exists():
+            return True
+        answer = QMessageBox.question(
+            self.parent_widget(),
+            "Export",
+            f"{path.name} already exists in {path.parent}.\n\nReplace it?",
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _folder(self) -> Path:
+        if self._project.path is not None:
+            return self._project.path.parent
+        return Path.home()
