@@ -150,8 +150,10 @@ def project_from_qgis(described: QgisProjectFile) -> OpenedQgisProject:
     """Build the mapdesk project a parsed QGIS project describes (reads the layers)."""
     warnings = list(described.warnings)
     project = Project(crs=described.crs, loader=load_layers)
+    notes: list[list[str]] = []
     for qgis_layer in reversed(described.layers):  # added bottom first: each goes on top
-        _add_layer(project, qgis_layer, described.path, warnings)
+        notes.append(_add_layer(project, qgis_layer, described.path))
+    warnings.extend(note for layer_notes in reversed(notes) for note in layer_notes)
     if described.background is not None:
         project.background = described.background
     if described.extent is not None:
@@ -351,25 +353,23 @@ def resolve_path(text: str, base: Path) -> Path:
 # --- building the mapdesk project ----------------------------------------------------
 
 
-def _add_layer(project: Project, described: QgisLayer, path: Path, warnings: list[str]) -> None:
+def _add_layer(project: Project, described: QgisLayer, path: Path) -> list[str]:
+    """Add one layer on top of ``project``; what the user should know about it."""
     if described.problem is not None or described.path is None:
-        warnings.append(f"Layer '{described.name}' is left out: {described.problem}")
-        return
+        return [f"Layer '{described.name}' is left out: {described.problem}"]
     sublayer = described.layer
-    entry = _entry(described, None)
     try:
         if described.layer_index is not None:
             sublayer = _nth_layer(described.path, described.layer_index)
         layer = project.add_layer(described.path, layer=sublayer)
     except MapdeskError as exc:
         # As for a .mapdesk project: one missing file must not cost the whole project.
-        project.add_layer(unavailable_layer({**entry, "layer": sublayer}, described.path, str(exc)))
-        warnings.append(f"Layer '{described.name}' is unavailable: {exc}")
-        return
-    entry = _entry(described, layer)
+        entry = {**_entry(described, None), "layer": sublayer}
+        project.add_layer(unavailable_layer(entry, described.path, str(exc)))
+        return [f"Layer '{described.name}' is unavailable: {exc}"]
     before = len(layer.warnings)
-    apply_entry(layer, entry, path)
-    warnings.extend(f"Layer '{described.name}': {w}" for w in layer.warnings[before:])
+    apply_entry(layer, _entry(described, layer), path)
+    return [f"Layer '{described.name}': {w}" for w in layer.warnings[before:]]
 
 
 def _nth_layer(path: Path, index: int) -> str:
