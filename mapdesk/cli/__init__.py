@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Commands: info PATH [--json]; render [PATH ...] -o OUT.png; "
         "export vector SRC -o OUT.ext [--crs EPSG:N] [--layer NAME]; "
         "export map PROJECT -o OUT.pdf|OUT.png [--title T] [--page letter] [--dpi N]; "
-        "export web PROJECT -o OUT.html",
+        "export web PROJECT -o OUT.html; export qgis PROJECT -o OUT.qgz",
     )
     parser.add_argument("--version", action="version", version=f"mapdesk {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -2,7 +2,8 @@
 
 ``vector`` writes one layer (with the pre-export check's notes on stderr);
 ``map`` lays a project out on a page as a PDF or PNG; ``web`` writes a
-self-contained web map (HTML) that is safe to publish.
+self-contained web map (HTML) that is safe to publish; ``qgis`` writes the
+project as a QGIS project (.qgz or .qgs).
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ def add_export_commands(commands: Any) -> None:
     vector.add_argument("--layer", help="the layer, when the source holds several")
     _add_map_command(kinds)
     _add_web_command(kinds)
+    qgis = kinds.add_parser("qgis", help="the project as a QGIS 3.22+ project (.qgz or .qgs)")
+    qgis.add_argument("paths", nargs="*", metavar="PROJECT", help=_PROJECT_HELP)
+    qgis.add_argument("-o", "--output", required=True, help="the .qgz (or .qgs) file to write")
 
 
 def _add_map_command(kinds: Any) -> None:
@@ -99,6 +103,8 @@ def run_export(parsed: argparse.Namespace) -> int:
         return run_export_map(parsed)
     if parsed.export_kind == "web":
         return run_export_web(parsed)
+    if parsed.export_kind == "qgis":
+        return run_export_qgis(parsed)
     return run_export_vector(parsed.source, Path(parsed.output), parsed.crs, parsed.layer)
 
 
@@ -180,6 +186,19 @@ def run_export_web(parsed: argparse.Namespace) -> int:
     size = result.size / 1_000_000
     layers = len(result.layers)
     print(f"Wrote {result.path} ({size:.1f} MB, {layers} layers, {result.features:,} features)")
+    return 0
+
+
+def run_export_qgis(parsed: argparse.Namespace) -> int:
+    """Write the QGIS project; what does not come across goes to stderr."""
+    from mapdesk.export.qgis import export_qgis_project
+
+    progress("reading " + (", ".join(parsed.paths) or "the demo"))
+    result = export_qgis_project(project_for(parsed.paths), Path(parsed.output), progress)
+    for warning in result.warnings:
+        print(f"mapdesk: warning: {warning}", file=sys.stderr)
+    layers = len(result.layers)
+    print(f"Wrote {result.path} ({layers} layer{'s' if layers != 1 else ''})")
     return 0
 
 

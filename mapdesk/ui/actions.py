@@ -64,6 +64,7 @@ class MapActions:
     export_layer: QAction
     export_map_layout: QAction
     export_web_map: QAction
+    export_qgis_project: QAction
     repair_source: QAction
     new_bookmark: QAction
     rollback_edits: QAction
@@ -276,6 +277,15 @@ _COMMANDS = (
         "save_project_as",
         "",
         "The visible layers as one web page (HTML) with popups and a legend, safe to publish",
+    ),
+    (
+        "export_qgis_project",
+        "actionExportQgisProject",
+        "Export &QGIS Project…",
+        "save_project_as",
+        "",
+        "Save the map as a QGIS project (.qgz): the same layers, order, visibility, CRS, "
+        "view and styles, for consultants on QGIS 3.22 or newer",
     ),
     (
         "rollback_edits",

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.project import Project
 from mapdesk.io.demo import open_demo_project
+from mapdesk.io.qgis_project import is_qgis_project, open_qgis_project
 from mapdesk.ui.icons import icon
 from mapdesk.ui.loading import is_project_file
 from mapdesk.ui.main_window import MainWindow
@@ -57,10 +58,22 @@ def _startup_project(paths: Sequence[str]) -> tuple[Project, str, list[str]]:
     data_files = [p for p in paths if not is_project_file(p)]
     if projects:
         try:
-            return Project.open(projects[0]), Path(projects[0]).stem, data_files
+            return _open_project(projects[0]), Path(projects[0]).stem, data_files
         except MapdeskError as exc:
             report_exception(exc)
     return Project(), "Untitled", data_files
+
+
+def _open_project(path: str) -> Project:
+    """A .mapdesk project, or a QGIS one opened as a new unsaved project (what
+    did not come across is logged: no window exists yet to tell it in)."""
+    if not is_qgis_project(path):
+        return Project.open(path)
+    opened = open_qgis_project(path)
+    for warning in opened.warnings:
+        log.warning("%s: %s", path, warning)
+    opened.project.path = None
+    return opened.project
 
 
 def run(paths: list[str]) -> int:

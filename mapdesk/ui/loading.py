@@ -9,6 +9,7 @@ from mapdesk.core.layer import VectorLayer
 from mapdesk.core.serialize import PROJECT_SUFFIX
 from mapdesk.io.csv_layout import CsvLayout, detect_csv_layout
 from mapdesk.io.loader import layer_from_read
+from mapdesk.io.qgis_project import is_qgis_project
 from mapdesk.io.registry import list_layers, read_layer
 from mapdesk.io.sources import LayerInfo
 from mapdesk.ui.workers import ProgressCallback
@@ -48,7 +49,8 @@ class AddLayerRequest:
 
 
 def is_project_file(path: str | Path) -> bool:
-    return Path(path).suffix.lower() == PROJECT_SUFFIX
+    """A mapdesk or QGIS project (opened as a project, not read as a layer)."""
+    return Path(path).suffix.lower() == PROJECT_SUFFIX or is_qgis_project(path)
 
 
 def is_csv_file(path: str | Path) -> bool:

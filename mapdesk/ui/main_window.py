@@ -165,7 +165,7 @@ class MainWindow(QMainWindow):
         project.addSeparator()
         exports = project.addMenu("Import/E&xport")
         exports.setObjectName("importExportMenu")
-        exports.addActions([a.export_map_layout, a.export_web_map])
+        exports.addActions([a.export_map_layout, a.export_web_map, a.export_qgis_project])
         project.addSeparator()
         project.addAction(a.quit)
         edit = bar.addMenu("&Edit")  # second, as in QGIS

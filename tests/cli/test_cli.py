@@ -209,3 +209,23 @@ def test_export_web_bad_field_choice_exits_2(tmp_path: Path) -> None:
     result = mapdesk("export", "web", "-o", str(tmp_path / "m.html"), "--popup", "Parcels")
     assert result.returncode == 2
     assert "--popup 'Parcels' is not LAYER=FIELD1,FIELD2" in result.stderr
+
+
+def test_export_qgis_writes_a_project_qgis_can_read(towers_file: Path, tmp_path: Path) -> None:
+    import zipfile
+
+    target = tmp_path / "towers.qgz"
+    result = mapdesk("export", "qgis", str(towers_file), "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"Wrote {target} (1 layer)"
+    with zipfile.ZipFile(target) as archive:
+        (name,) = archive.namelist()
+        text = archive.read(name).decode("utf-8")
+    assert name == "towers.qgs"
+    assert 'source="./towers.geojson' in text or "./towers.geojson" in text
+
+
+def test_export_qgis_refuses_other_suffixes(tmp_path: Path) -> None:
+    result = mapdesk("export", "qgis", "-o", str(tmp_path / "map.txt"))
+    assert result.returncode == 2
+    assert "a QGIS project is a .qgz or .qgs file" in result.stderr

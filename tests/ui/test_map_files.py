@@ -171,3 +171,29 @@ def test_export_web_map_runs_in_a_worker_and_tells_what_was_left_out(
                     timeout=20000)  # fmt: skip
     assert "Content-Security-Policy" in target.read_text(encoding="utf-8")
     assert window.status.currentMessage().startswith("Exported 7 features to stations.html")
+
+
+def test_export_qgis_project_then_open_it_back(
+    window: Any, qtbot: Any, tmp_path: Path, small_project: Project, messages: Any
+) -> None:
+    """A project with layers on disk goes to .qgz and opens back as a new, unsaved project."""
+    from mapdesk.io.loader import load_layer
+
+    stations = tmp_path / "stations.gpkg"
+    small_project.layers[2].data.to_file(stations, layer="stations")
+    read = load_layer(str(stations), "stations")
+    window.project.add_layer(VectorLayer(read.data, "Stations on disk", origin=read.origin))
+    target = tmp_path / "consultant.qgz"
+    window.map_files.export_qgis(target)
+    qtbot.waitUntil(lambda: "consultant.qgz" in window.status.currentMessage(), timeout=20000)
+    assert window.status.currentMessage() == "Exported 1 layer to consultant.qgz"
+    # The three in-memory layers cannot be pointed at from QGIS: said, by name.
+    (note,) = messages.texts("information")
+    assert "Districts" in note and "Roads" in note
+    window.project_files.open_path(str(target))  # "Replace the current map?" Yes
+    qtbot.waitUntil(
+        lambda: [layer.name for layer in window.project.layers] == ["Stations on disk"],
+        timeout=20000,
+    )
+    assert window.project.path is None  # Save asks for a .mapdesk name
+    assert window.windowTitle() == "mapdesk — consultant (from QGIS)"

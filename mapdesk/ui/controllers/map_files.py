@@ -1,4 +1,5 @@
-"""Project ▸ Import/Export: printed maps (PDF/PNG) and web maps, made in a worker.
+"""Project ▸ Import/Export: printed maps (PDF/PNG), web maps and QGIS projects,
+made in a worker.
 
 Each export shows in the status bar's task area with a Cancel button (as
 QGIS's task bar); a cancelled export leaves no file behind. What a web map
@@ -12,10 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
 from mapdesk.core.project import Project
 from mapdesk.export.map_layout import MapLayoutResult, export_map
+from mapdesk.export.qgis import QgisExportResult, export_qgis_project
 from mapdesk.export.web import WebMapResult, export_web_map
 from mapdesk.ui.actions import MapActions
 from mapdesk.ui.controllers.base import WindowController
@@ -26,7 +28,8 @@ from mapdesk.ui.workers import Worker, WorkerPool, guarded_slot, report_exceptio
 
 
 class MapFilesController(WindowController):
-    """Export Map to PDF/PNG (Ctrl+P) and Export Web Map, from the Project menu."""
+    """Export Map to PDF/PNG (Ctrl+P), Export Web Map and Export QGIS Project
+    (Project ▸ Import/Export)."""
 
     def __init__(
         self,
@@ -43,6 +46,7 @@ class MapFilesController(WindowController):
         self._running: tuple[Worker, threading.Event] | None = None
         actions.export_map_layout.triggered.connect(self._on_export_map)
         actions.export_web_map.triggered.connect(self._on_export_web)
+        actions.export_qgis_project.triggered.connect(self._on_export_qgis)
         status.cancel_requested.connect(self.cancel)
 
     # --- printed maps ------------------------------------------------------------------
@@ -110,6 +114,47 @@ class MapFilesController(WindowController):
                 self.parent_widget(),
                 "Export Web Map",
                 f"{result.path.name} was written.\n\n" + "\n".join(f"• {n}" for n in notes),
+            )
+
+    # --- QGIS projects -----------------------------------------------------------------
+    @guarded_slot
+    def _on_export_qgis(self) -> None:
+        name = self._project.path.stem if self._project.path is not None else "map"
+        path, _ = QFileDialog.getSaveFileName(
+            self.parent_widget(),
+            "Export QGIS Project",
+            str(self._folder() / f"{name}.qgz"),
+            "QGIS project (*.qgz);;QGIS project, plain XML (*.qgs)",
+        )
+        if path:
+            target = Path(path)
+            if target.suffix.lower() not in (".qgz", ".qgs"):
+                target = target.with_name(f"{target.name}.qgz")
+            # The file dialog already asked before replacing a file.
+            self.export_qgis(target)
+
+    def export_qgis(self, target: Path) -> Worker:
+        """Write the QGIS project in a worker."""
+        return self._start(
+            lambda progress: export_qgis_project(
+                self._project, target, progress=lambda step: progress(0, step)
+            ),
+            self._qgis_written,
+            f"Exporting the QGIS project {target.name}",
+            threading.Event(),
+        )
+
+    def _qgis_written(self, result: QgisExportResult) -> None:
+        layers = len(result.layers)
+        self._status.showMessage(
+            f"Exported {layers} layer{'s' if layers != 1 else ''} to {result.path.name}", 10000
+        )
+        if result.warnings:
+            QMessageBox.information(
+                self.parent_widget(),
+                "Export QGIS Project",
+                f"{result.path.name} was written, but not everything comes across:\n\n"
+                + "\n".join(f"• {warning}" for warning in result.warnings),
             )
 
     # --- shared ------------------------------------------------------------------------

@@ -9,13 +9,17 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
 from mapdesk.core.project import Project
 from mapdesk.core.serialize import PROJECT_SUFFIX
+from mapdesk.io.qgis_project import OpenedQgisProject, is_qgis_project, open_qgis_project
 from mapdesk.ui.canvas.canvas import MapCanvas
 from mapdesk.ui.controllers.base import WindowController
 from mapdesk.ui.recent_projects import forget_recent_projects, recent_projects, remember_project
 from mapdesk.ui.views.status_bar import MapStatusBar
 from mapdesk.ui.workers import Worker, WorkerPool, guarded_slot, report_exception
 
-PROJECT_FILTER = f"mapdesk project (*{PROJECT_SUFFIX})"
+PROJECT_FILTER = (
+    f"Projects (*{PROJECT_SUFFIX} *.qgz *.qgs);;mapdesk project (*{PROJECT_SUFFIX});;"
+    "QGIS project (*.qgz *.qgs)"
+)
 
 
 class ProjectController(WindowController):
@@ -63,6 +67,14 @@ class ProjectController(WindowController):
         if self._opening is not None:
             self._opening.cancel()  # the newer request wins
         self._status.show_task(f"Opening project {Path(path).name}…")
+        if is_qgis_project(path):
+            self._opening = self._workers.start(
+                lambda _progress: open_qgis_project(path),
+                lambda opened: self._on_qgis_opened(Path(path), opened),
+                self._on_open_failed,
+                description=f"Opening QGIS project {path}",
+            )
+            return
         self._opening = self._workers.start(
             lambda _progress: Project.open(path),
             self._on_opened,
@@ -109,6 +121,22 @@ class ProjectController(WindowController):
         if opened.path is not None:
             remember_project(Path(opened.path))
         self._report_unavailable(opened)
+
+    @guarded_slot
+    def _on_qgis_opened(self, path: Path, opened: OpenedQgisProject) -> None:
+        """A QGIS project opens as a new, unsaved mapdesk project (Save asks
+        for a .mapdesk name: the QGIS file is never written over)."""
+        opened.project.path = None
+        self._on_opened(opened.project)
+        self._set_name(f"{path.stem} (from QGIS)")
+        remember_project(path)
+        if opened.warnings:
+            QMessageBox.information(
+                self._parent,
+                "Open QGIS Project",
+                f"{path.name} was opened; not everything in it comes across:\n\n"
+                + "\n".join(f"• {warning}" for warning in opened.warnings),
+            )
 
     def _report_unavailable(self, project: Project) -> None:
         """Say which layers' files are missing, and how to repair them."""
