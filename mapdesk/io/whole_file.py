@@ -31,6 +31,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyogrio
 import shapely
 
@@ -211,11 +212,35 @@ def _write(
         buffer,
         driver=driver,
         layer=layer or final_name,
-        use_arrow=True,
+        use_arrow=_arrow_writes_it_right(frame),
         layer_options=options,
     )
     with open(temp, "wb") as handle:
         handle.write(buffer.getbuffer())
+
+
+def _arrow_writes_it_right(frame: gpd.GeoDataFrame) -> bool:
+    """False when GDAL's Arrow writer would change a value: it rounds a date-time
+    before 1970 with a fraction of a second up to the next whole second
+    (1969-01-01 00:00:59.001 is written 00:01:00). The classic writer keeps
+    them; it writes list fields as text, so a frame with lists keeps Arrow."""
+    early = False
+    for name in frame.columns:
+        column = frame[name]
+        if name == frame.geometry.name or not pd.api.types.is_datetime64_any_dtype(column):
+            continue
+        stamps = column.dropna()
+        if stamps.dt.tz is not None:
+            stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+        values = stamps.astype("datetime64[ns]").to_numpy().astype(np.int64)
+        early |= bool(((values < 0) & (values % 1_000_000_000 != 0)).any())
+    if not early:
+        return True
+    return any(
+        frame[name].map(lambda value: isinstance(value, (list, tuple, np.ndarray))).any()
+        for name in frame.columns
+        if name != frame.geometry.name and frame[name].dtype == object
+    )
 
 
 def _refuse_other_layers(path: Path, layer: str | None) -> None:

@@ -236,3 +236,23 @@ def test_export_reads_back_with_only_announced_changes(
     if suffix == ".gpkg":  # beyond these three, GeoPackage holds every value as it is
         allowed = ("not case-sensitive", "whole milliseconds", "NUL characters")
         assert all(any(a in i.message for a in allowed) for i in result.plan.issues)
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".fgb", ".geojson"])
+def test_date_times_before_1970_keep_their_fraction_of_a_second(
+    tmp_path: Path, suffix: str
+) -> None:
+    """GDAL's Arrow writer rounds 1969-01-01 00:00:59.001 up to 00:01:00; the
+    export must write what the layer holds (found by the property test above)."""
+    stamps = pd.to_datetime(
+        ["1969-01-01 00:00:59.001", "1969-07-20 20:17:40.5", "2026-11-26 09:30:00.0"]
+    )
+    frame = gpd.GeoDataFrame(
+        {"DateUpdate": stamps}, geometry=[Point(390_000, 4_827_000)] * 3, crs="EPSG:26919"
+    )
+    target = tmp_path / f"early{suffix}"
+    export_vector(frame, target)
+    back = load_layer(str(target), None).data["DateUpdate"]
+    if back.dt.tz is not None:
+        back = back.dt.tz_localize(None)
+    assert list(back) == list(stamps)
