@@ -26,6 +26,7 @@ sys.path.insert(0, str(REPO))
 import mapdesk  # noqa: E402, F401  (registers the file reader)
 from mapdesk.core.crs import transform_xy  # noqa: E402
 from mapdesk.core.selection import SelectionMode  # noqa: E402
+from mapdesk.export.map_layout import MapLayoutOptions, export_map  # noqa: E402
 from mapdesk.io.demo import demo_path, open_demo_project  # noqa: E402
 from mapdesk.render.image import render_to_png  # noqa: E402
 from mapdesk.ui.app import DEMO_NAME, create_main_window  # noqa: E402
@@ -33,6 +34,8 @@ from mapdesk.ui.dialogs.add_layer import AddLayerDialog  # noqa: E402
 from mapdesk.ui.dialogs.crs_dialog import CrsDialog  # noqa: E402
 from mapdesk.ui.dialogs.export_layer import ExportLayerDialog  # noqa: E402
 from mapdesk.ui.dialogs.layer_properties import LayerPropertiesDialog  # noqa: E402
+from mapdesk.ui.dialogs.map_layout import MapLayoutDialog  # noqa: E402
+from mapdesk.ui.dialogs.web_map import WebMapDialog  # noqa: E402
 
 
 def spin(ms: int) -> None:
@@ -265,6 +268,113 @@ def export_shot(window: object, project: object) -> None:
     dialog.close()
 
 
+def map_file_shots(window: object, project: object) -> None:
+    """The Export Map dialog with its preview, a printed page, the web-map dialog."""
+    dialog = MapLayoutDialog(project, Path(tempfile.gettempdir()), parent=window)  # type: ignore[arg-type]
+    dialog.title.setText("Greater Portland: city sites and FixIt reports")
+    dialog.show()
+    wait_until(lambda: dialog.preview.pixmap() is not None and not dialog.preview.pixmap().isNull())
+    spin(300)
+    save(dialog, "map-layout.png")
+    dialog.close()
+    options = MapLayoutOptions(title="Greater Portland: city sites and FixIt reports", dpi=80)
+    export_map(project, IMAGES / "printed-map.png", options)  # type: ignore[arg-type]
+    print("docs/images/printed-map.png")
+    web = WebMapDialog(project, Path(tempfile.gettempdir()), parent=window)  # type: ignore[arg-type]
+    web.show()
+    spin(200)
+    save(web, "web-map-dialog.png")
+    web.close()
+
+
+def web_map_page_shot(project: object) -> None:
+    """The exported demo web map in Chromium, a popup open (Leaflet from .cache, offline)."""
+    from playwright.sync_api import sync_playwright
+
+    from mapdesk.export.web import WebMapOptions, export_web_map
+    from mapdesk.export.web_csp import CDN
+
+    assets = REPO / ".cache" / "web-assets"
+    page_file = Path(tempfile.gettempdir()) / "mapdesk-demo-web-map.html"
+    options = WebMapOptions(title="Greater Portland demo", basemap=None)
+    export_web_map(project, page_file, options)  # type: ignore[arg-type]
+
+    def serve(route: object) -> None:
+        url = route.request.url  # type: ignore[attr-defined]
+        for package in ("leaflet.markercluster", "leaflet"):
+            prefix = f"{CDN}/npm/{package}@"
+            if url.startswith(prefix):
+                local = assets / package / url[len(prefix) :].split("/", 1)[1]
+                kind = "text/css" if local.suffix == ".css" else "application/javascript"
+                if local.suffix == ".png":
+                    kind = "image/png"
+                route.fulfill(body=local.read_bytes(), headers={"Content-Type": kind})  # type: ignore[attr-defined]
+                return
+        route.continue_() if url.startswith("file:") else route.abort()  # type: ignore[attr-defined]
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox"]
+        )
+        page = browser.new_page(viewport={"width": 1100, "height": 700})
+        page.route("**/*", serve)
+        page.goto(page_file.as_uri())
+        page.wait_for_timeout(1500)
+        page.evaluate(OPEN_ONE_POPUP)
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(IMAGES / "web-map.png"))
+        browser.close()
+    print("docs/images/web-map.png")
+
+
+#: Zooms to a FixIt report in its cluster and opens its popup.
+OPEN_ONE_POPUP = """
+() => new Promise((done) => {
+    const map = window[Object.keys(window).find((key) => key.startsWith("map_"))];
+    let group = null;
+    map.eachLayer((layer) => { if (layer.getVisibleParent) { group = layer; } });
+    const marker = group.getLayers()[1200];
+    group.zoomToShowLayer(marker, () => { marker.openPopup(); done(); });
+})
+"""
+
+
+def qgis_shot(project: object) -> None:
+    """The demo exported as .qgz and drawn by QGIS 3.22 itself (Debian's python3-qgis)."""
+    import subprocess
+
+    from mapdesk.export.qgis import export_qgis_project
+
+    target = Path(tempfile.gettempdir()) / "mapdesk-demo.qgz"
+    export_qgis_project(project, target)  # type: ignore[arg-type]
+    subprocess.run(
+        ["/usr/bin/python3", "-c", QGIS_RENDER, str(target), str(IMAGES / "qgis-opens.png")],
+        check=True,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    print("docs/images/qgis-opens.png")
+
+
+QGIS_RENDER = """
+import sys
+from qgis.core import QgsApplication, QgsProject, QgsMapSettings, QgsMapRendererParallelJob
+from qgis.PyQt.QtCore import QSize
+from qgis.PyQt.QtGui import QColor
+app = QgsApplication([], False); app.initQgis()
+project = QgsProject.instance(); assert project.read(sys.argv[1])
+root = project.layerTreeRoot()
+settings = QgsMapSettings()
+settings.setLayers([n.layer() for n in root.findLayers() if n.isVisible()])
+settings.setDestinationCrs(project.crs())
+settings.setBackgroundColor(QColor(project.backgroundColor()))
+settings.setOutputSize(QSize(900, 600))
+settings.setExtent(project.viewSettings().defaultViewExtent())
+job = QgsMapRendererParallelJob(settings); job.start(); job.waitForFinished()
+job.renderedImage().save(sys.argv[2])
+app.exitQgis()
+"""
+
+
 def use_default_layout(folder: str) -> None:
     """Read and write settings in ``folder``: the shots show the default window
     layout, never the layout this user last left mapdesk in."""
@@ -295,9 +405,12 @@ def main() -> int:
     dialog_shots(window, project)
     export_shot(window, project)
     bookmarks_shot(window, project)
+    map_file_shots(window, project)
     window.close()
     render_to_png(open_demo_project(), IMAGES / "render-demo.png", 900, 600)
     print("docs/images/render-demo.png")
+    web_map_page_shot(open_demo_project())
+    qgis_shot(open_demo_project())
     app.processEvents()
     settings.cleanup()
     return 0

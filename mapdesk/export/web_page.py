@@ -84,6 +84,10 @@ var {{ this.get_name() }} = (function () {
         self.default_css = [(c.name, c.url) for c in CLUSTER_CSS] if clustered else []
 
 
+#: Zoom levels offered when there is no basemap (about 0.3 m a pixel at 19).
+MAX_ZOOM = 19
+
+
 def build_page(layers: Sequence[tuple[WebLayer, bool]], basemap: Basemap | None, title: str) -> str:
     """The whole page as HTML (before the security policy is added).
 
@@ -91,7 +95,12 @@ def build_page(layers: Sequence[tuple[WebLayer, bool]], basemap: Basemap | None,
     cluster it.
     """
     figure = Figure(title=escape_text(title))
+    # A map needs a zoom range of its own: without a tile layer Leaflet has
+    # none, and marker clustering then stops the whole page ("Map has no
+    # maxZoom specified"), layer control and legend with it.
     page = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
+    # (folium passes max_zoom only to the tile layer it makes, so set it on the map.)
+    page.options["max_zoom"] = basemap.max_zoom if basemap is not None else MAX_ZOOM
     # Only Leaflet: folium's jQuery, Bootstrap and Font Awesome are not needed.
     page.default_js = [(LEAFLET_JS.name, LEAFLET_JS.url)]
     page.default_css = [(LEAFLET_CSS.name, LEAFLET_CSS.url)]

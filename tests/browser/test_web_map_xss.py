@@ -224,11 +224,16 @@ def test_hostile_values_never_run_and_always_show(browser: Any, tmp_path: Path) 
     page.context.close()
 
 
-def test_clustered_layer_loads_under_the_policy(browser: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("basemap", ["OpenStreetMap", None])
+def test_clustered_layer_loads_under_the_policy(
+    browser: Any, tmp_path: Path, basemap: str | None
+) -> None:
+    """With or without a basemap (without one, Leaflet had no zoom range and
+    clustering stopped the page: "Map has no maxZoom specified")."""
     layer = VectorLayer(fixit_frame({"title": [PAYLOADS[i % 10] for i in range(60)]}), "FixIt")
     target = tmp_path / "clustered.html"
     result: WebMapResult = export_web_map(
-        project_of(layer), target, WebMapOptions(cluster_threshold=20)
+        project_of(layer), target, WebMapOptions(cluster_threshold=20, basemap=basemap)
     )
     assert result.clustered == ("FixIt",)
     watch = Watch()
