@@ -27,6 +27,7 @@ from pathlib import Path
 
 from pyproj import CRS
 
+from mapdesk.core.errors import MapdeskError
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.project import Project
 from mapdesk.core.view import Extent
@@ -256,9 +257,25 @@ def datasource(layer: VectorLayer, base: Path) -> tuple[str, str | None]:
         return "", f"QGIS cannot open this {kind} file as mapdesk reads it; export it to GeoPackage"
     file = Path(origin.path).absolute()
     relative = qgis_path(file, base)
-    if file.suffix.lower() == ".zip" and origin.layer:
-        return f"/vsizip/{relative}/{origin.layer}", None
+    if file.suffix.lower() == ".zip":
+        return _zipped_datasource(file, relative, origin.layer)
     return (f"{relative}|layername={origin.layer}" if origin.layer else relative), None
+
+
+def _zipped_datasource(file: Path, relative: str, layer: str | None) -> tuple[str, str | None]:
+    """``/vsizip/`` to the shapefile member, or to the one GeoPackage (GeoJSON...)
+    inside with its layer name: for those, the layer is a table, not a member."""
+    from mapdesk.io.zipped import find_member, open_zip
+
+    try:
+        contents = open_zip(file)
+        if contents.members:
+            return f"/vsizip/{relative}/{find_member(file, contents, layer).name}", None
+    except MapdeskError as exc:
+        return "", f"its zip could not be read to find the layer ({exc})"
+    inner = str(contents.inner_gdal_path).split(f"{file.as_posix()}/", 1)[-1]
+    source = f"/vsizip/{relative}/{inner}"
+    return (f"{source}|layername={layer}" if layer else source), None
 
 
 def _tree_layer(layer: VectorLayer, layer_id: str, source: str) -> ET.Element:

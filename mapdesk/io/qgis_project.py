@@ -175,15 +175,38 @@ def _project_root(path: Path) -> ET.Element:
     return root
 
 
+#: A QGIS project is XML of kilobytes to a few megabytes; far more is not one
+#: (a "zip bomb" would fill memory before the XML parser could say so).
+MAX_PROJECT_BYTES = 200_000_000
+_MAX_RATIO = 200
+
+
+def _refuse_a_bomb(path: Path, info: zipfile.ZipInfo, size: int | None = None) -> None:
+    unpacked = info.file_size if size is None else size
+    ratio = unpacked / max(info.compress_size, 1)
+    if unpacked > MAX_PROJECT_BYTES or (unpacked > 10_000_000 and ratio > _MAX_RATIO):
+        raise ProjectFileError(
+            f"{path}: its project file {info.filename} unpacks to {unpacked / 1e6:,.0f} MB "
+            f"from {info.compress_size / 1e6:,.1f} MB; that is not a QGIS project, and it "
+            "was not opened"
+        )
+
+
 def _project_bytes(path: Path) -> bytes:
     try:
         if path.suffix.lower() != ".qgz":
             return path.read_bytes()
         with zipfile.ZipFile(path) as archive:
-            names = [n for n in archive.namelist() if n.lower().endswith(".qgs")]
-            if not names:
+            found = [i for i in archive.infolist() if i.filename.lower().endswith(".qgs")]
+            if not found:
                 raise ProjectFileError(f"{path}: this .qgz holds no QGIS project (.qgs) file")
-            return archive.read(names[0])
+            _refuse_a_bomb(path, found[0])
+            with archive.open(found[0]) as member:
+                # The declared size may lie: never read more than the limit.
+                data = member.read(MAX_PROJECT_BYTES + 1)
+            if len(data) > MAX_PROJECT_BYTES:
+                _refuse_a_bomb(path, found[0], len(data))
+            return data
     except FileNotFoundError as exc:
         raise ProjectFileError(f"{path}: project file not found") from exc
     except zipfile.BadZipFile as exc:

@@ -232,8 +232,10 @@ def _arrow_writes_it_right(frame: gpd.GeoDataFrame) -> bool:
         stamps = column.dropna()
         if stamps.dt.tz is not None:
             stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
-        values = stamps.astype("datetime64[ns]").to_numpy().astype(np.int64)
-        early |= bool(((values < 0) & (values % 1_000_000_000 != 0)).any())
+        # In microseconds, whatever the column's unit: nanoseconds cannot
+        # hold dates before 1677 (a deed's), and GDAL keeps only milliseconds.
+        micros = stamps.to_numpy().astype("datetime64[us]").view(np.int64)
+        early |= bool(((micros < 0) & (micros % 1_000_000 != 0)).any())
     if not early:
         return True
     return any(

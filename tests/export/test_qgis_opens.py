@@ -286,6 +286,33 @@ def test_qgis_opens_shapefiles_zipped_or_not_by_relative_path(qgis: Path, tmp_pa
     assert [layer.feature_count for layer in back.project.layers] == [3, 3]
 
 
+def test_qgis_opens_a_zipped_geopackage_layer_by_layer(qgis: Path, tmp_path: Path) -> None:
+    """In a zipped GeoPackage the layer is a table, not a member of the zip."""
+    data = tmp_path / "Données à jour"
+    data.mkdir()
+    gpkg = tmp_path / "city.gpkg"
+    for name, count in (("zones", 2), ("hydrants", 3)):
+        gpd.GeoDataFrame(
+            {"n": list(range(count))},
+            geometry=[Point(i, i) for i in range(count)],
+            crs="EPSG:26984",
+        ).to_file(gpkg, layer=name, driver="GPKG")
+    with zipfile.ZipFile(data / "pkg.zip", "w") as archive:
+        archive.write(gpkg, "city.gpkg")
+    project = Project()
+    project.add_layer(data / "pkg.zip", layer="zones")
+    project.add_layer(data / "pkg.zip", layer="hydrants")
+    target = tmp_path / "zipped.qgz"
+    result = export_qgis_project(project, target)
+    assert result.warnings == ()
+
+    seen = run_qgis(qgis, INSPECT, str(target))
+
+    assert [(q["valid"], q["features"]) for q in seen["layers"]] == [(True, 3), (True, 2)]
+    back = open_qgis_project(target)
+    assert [layer.feature_count for layer in back.project.layers] == [3, 2]
+
+
 @pytest.fixture
 def city_gpkg(tmp_path: Path) -> Path:
     path = tmp_path / "city.gpkg"

@@ -348,6 +348,21 @@ def test_broken_project_files_raise_errors_naming_the_file(
     assert name in str(raised.value)
 
 
+def test_a_zip_bomb_is_refused_before_it_fills_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A small .qgz whose project unpacks to far more than any real project."""
+    import mapdesk.io.qgis_project as qgis_project
+
+    monkeypatch.setattr(qgis_project, "MAX_PROJECT_BYTES", 5_000_000)  # keeps the test quick
+    path = tmp_path / "bomb.qgz"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("bomb.qgs", b"<qgis>" + b" " * 20_000_000 + b"</qgis>")
+    assert path.stat().st_size < 100_000
+    with pytest.raises(ProjectFileError, match=r"bomb\.qgz: its project file bomb\.qgs unpacks"):
+        read_qgis_project(path)
+
+
 def test_export_refuses_other_suffixes_and_missing_folders(demo: Project, tmp_path: Path) -> None:
     with pytest.raises(ExportError, match=r"\.qgz or \.qgs"):
         export_qgis_project(demo, tmp_path / "demo.qgis")

@@ -256,3 +256,20 @@ def test_date_times_before_1970_keep_their_fraction_of_a_second(
     if back.dt.tz is not None:
         back = back.dt.tz_localize(None)
     assert list(back) == list(stamps)
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".geojson"])
+def test_dates_before_1677_export_too(tmp_path: Path, suffix: str) -> None:
+    """Deeds and founding dates predate what nanoseconds can count (1677-09-21)."""
+    stamps = pd.Series(
+        np.array(["1600-05-01T00:00:00", "1632-01-01T12:30:00.250"], dtype="datetime64[ms]")
+    )
+    frame = gpd.GeoDataFrame(
+        {"Recorded": stamps}, geometry=[Point(390_000, 4_827_000)] * 2, crs="EPSG:26919"
+    )
+    target = tmp_path / f"deeds{suffix}"
+    export_vector(frame, target)
+    back = load_layer(str(target), None).data["Recorded"]
+    if back.dt.tz is not None:
+        back = back.dt.tz_localize(None)
+    assert [str(v) for v in back] == ["1600-05-01 00:00:00", "1632-01-01 12:30:00.250000"]
