@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -77,6 +79,7 @@ def main(argv: Sequence[str] | None = None, start_gui: GuiStarter | None = None)
             return EXIT_USAGE
         return start_gui(args)
     parsed = build_parser().parse_args(args)
+    _quiet_library_chatter()
     try:
         if parsed.command == "info":
             return run_info(Path(parsed.path), as_json=parsed.json)
@@ -89,6 +92,16 @@ def main(argv: Sequence[str] | None = None, start_gui: GuiStarter | None = None)
         return fail(f"{exc.filename or ''}: {exc.strerror or exc}")
     except Exception as exc:  # the last resort: still one line, never a traceback
         return fail(f"unexpected error: {type(exc).__name__}: {exc}")
+
+
+def _quiet_library_chatter() -> None:
+    """Library warnings (pyogrio's, GDAL's) go to the log, not between a
+    command's progress lines and its one-line error; MAPDESK_DEBUG=1 shows them."""
+    logging.captureWarnings(True)
+    if not os.environ.get("MAPDESK_DEBUG"):
+        chatter = logging.getLogger("py.warnings")
+        chatter.addHandler(logging.NullHandler())
+        chatter.propagate = False
 
 
 def _wants_subcommand(args: list[str]) -> bool:

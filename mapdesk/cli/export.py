@@ -156,6 +156,8 @@ def run_export_map(parsed: argparse.Namespace) -> int:
     )
     progress("reading " + (", ".join(parsed.paths) or "the demo"))
     result = export_map(project_for(parsed.paths), output, options, progress=progress)
+    for warning in result.warnings:
+        print(f"mapdesk: warning: {warning}", file=sys.stderr)
     pages = f"{result.pages} page{'s' if result.pages != 1 else ''}"
     names = ", ".join(str(path) for path in result.paths[:3])
     more = f" and {len(result.paths) - 3} more" if len(result.paths) > 3 else ""

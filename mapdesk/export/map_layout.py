@@ -10,6 +10,7 @@ scale and the date. In series mode there is one page per feature of a layer
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,9 +18,9 @@ from pathlib import Path
 from PySide6.QtGui import QImage
 
 from mapdesk.core.project import Project
-from mapdesk.core.view import Extent
+from mapdesk.core.view import Extent, padded_extent
 from mapdesk.export.formats import ExportError
-from mapdesk.export.layout.page import Page, layout_boxes
+from mapdesk.export.layout.page import Box, LayoutBoxes, Page, layout_boxes
 from mapdesk.export.layout.paint import POINTS_PER_MAP_PIXEL, SheetContent
 from mapdesk.export.layout.scale_bar import Units
 from mapdesk.export.layout.series import SeriesPage, series_pages
@@ -83,15 +84,115 @@ class MapLayoutOptions:
 
 @dataclass(frozen=True)
 class MapLayoutResult:
-    """What was written: the files (one PDF, or a PNG per page) and the page count."""
+    """What was written: the files (one PDF, or a PNG per page), the page count,
+    and notes for the user (e.g. older series pages left beside the new ones)."""
 
     paths: tuple[Path, ...]
     pages: int
     cancelled: bool = False
+    warnings: tuple[str, ...] = ()
 
 
 Progress = Callable[[str], None]
 IsCancelled = Callable[[], bool]
+
+
+@dataclass(frozen=True)
+class MapPlan:
+    """A map export decided and taken from the project: what each page shows
+    and which files it writes. Made on the thread that owns the project (the
+    UI's), so a worker writing it never reads a project the user is changing.
+
+    Attributes
+    ----------
+    options
+        The layout chosen.
+    boxes
+        Where title, map, legend and footer go on the page.
+    title
+        The title line (of the first page; series pages add their name).
+    sheets
+        Each page's content, in order.
+    labels
+        Each page's name in a series ("" for a single page).
+    paths
+        The files written: one PDF, or one PNG per page.
+    """
+
+    options: MapLayoutOptions
+    boxes: LayoutBoxes
+    title: str
+    sheets: tuple[SheetContent, ...]
+    labels: tuple[str, ...]
+    paths: tuple[Path, ...]
+
+    @property
+    def replaces(self) -> tuple[Path, ...]:
+        """The files of ``paths`` that exist already (to ask before replacing them)."""
+        return tuple(path for path in self.paths if path.exists())
+
+    @property
+    def earlier_pages(self) -> tuple[Path, ...]:
+        """Numbered PNG pages beside the target beyond this export's last page
+        (from a longer series made before): kept, and reported."""
+        first = self.paths[0]
+        if first.suffix.lower() != ".png" or not first.parent.is_dir():
+            return ()
+        stem = first.stem.rsplit("-", 1)[0] if len(self.paths) > 1 else first.stem
+        numbered = re.compile(rf"{re.escape(stem)}-(\d{{3,}}){re.escape(first.suffix)}")
+        last = len(self.paths) if len(self.paths) > 1 else 0  # a single page is not numbered
+        found = []
+        for path in first.parent.iterdir():
+            match = numbered.fullmatch(path.name)
+            if match and int(match.group(1)) > last:
+                found.append(path)
+        return tuple(sorted(found))
+
+
+def plan_map(
+    project: Project, path: str | Path, options: MapLayoutOptions | None = None
+) -> MapPlan:
+    """Decide every page of a map export (see ``export_map``); call it on the
+    thread that owns ``project``.
+
+    Raises
+    ------
+    ExportError
+        As ``export_map`` does, before anything is drawn or written.
+    """
+    chosen = options or MapLayoutOptions()
+    target = check_map_target(Path(path))
+    pages = _pages(project, chosen)
+    ensure_gui_application()
+    boxes = layout_boxes(chosen.page, with_legend=chosen.legend)
+    title = chosen.title.strip() or _default_title(project)
+    request = _request(chosen, title, target)
+    sheets = tuple(_sheet(project, request, boxes.map, page) for page in pages)
+    is_pdf = target.suffix.lower() == ".pdf"
+    paths = (target,) if is_pdf else tuple(_png_paths(target, len(pages)))
+    return MapPlan(chosen, boxes, title, sheets, tuple(page.label for page in pages), paths)
+
+
+def write_map(
+    plan: MapPlan, progress: Progress | None = None, is_cancelled: IsCancelled | None = None
+) -> MapLayoutResult:
+    """Draw and write a planned map export (safe in a worker thread).
+
+    Every file is first written under a temporary name in its folder and
+    only renamed into place once all pages are done: a cancelled or failed
+    export leaves no file behind and any older file as it was.
+    """
+    report = progress or (lambda _step: None)
+    cancelled = is_cancelled or (lambda: False)
+    sheets = _announced(plan, report)
+    page = plan.options.page
+    if plan.paths[0].suffix.lower() == ".pdf":
+        done = write_pdf(plan.paths[0], page, plan.boxes, sheets, plan.title, cancelled)
+    else:
+        done = write_pngs(list(plan.paths), page, plan.boxes, sheets, plan.options.dpi, cancelled)
+    if not done:
+        return MapLayoutResult(paths=(), pages=0, cancelled=True)
+    return MapLayoutResult(plan.paths, len(plan.sheets), warnings=_notes(plan))
 
 
 def export_map(
@@ -113,7 +214,7 @@ def export_map(
     options
         Title, page, dpi, extent, units, series; defaults when None.
     progress
-        Called with a short step ("page 2 of 13: District 2").
+        Called with a short step ("drawing page 2 of 13: District 2").
     is_cancelled
         Polled between pages and while drawing; a cancelled export leaves
         no file behind (and any old file as it was).
@@ -125,26 +226,7 @@ def export_map(
         project with nothing to draw, a bad series layer or field, or a
         failed write (each message names the file or layer).
     """
-    chosen = options or MapLayoutOptions()
-    target = check_map_target(Path(path))
-    report = progress or (lambda _step: None)
-    cancelled = is_cancelled or (lambda: False)
-    pages = _pages(project, chosen)
-    ensure_gui_application()
-    boxes = layout_boxes(chosen.page, with_legend=chosen.legend)
-    title = chosen.title.strip() or _default_title(project)
-    request = _request(chosen, title, target)
-    sheets = _sheets(project, request, boxes.map, pages, report)
-    done_page = lambda index: None  # noqa: E731 - progress is reported as each page starts
-    if target.suffix.lower() == ".pdf":
-        done = write_pdf(target, chosen.page, boxes, sheets, title, cancelled, done_page)
-        paths: tuple[Path, ...] = (target,)
-    else:
-        paths = tuple(_png_paths(target, len(pages)))
-        done = write_pngs(list(paths), chosen.page, boxes, sheets, chosen.dpi, cancelled, done_page)
-    if not done:
-        return MapLayoutResult(paths=(), pages=0, cancelled=True)
-    return MapLayoutResult(paths=paths, pages=len(pages))
+    return write_map(plan_map(project, path, options), progress, is_cancelled)
 
 
 def preview_page(
@@ -165,7 +247,7 @@ def preview_page(
     boxes = layout_boxes(options.page, with_legend=options.legend)
     title = options.title.strip() or _default_title(project)
     request = replace(_request(options, title, Path("preview.png")), device_pixel_ratio=dpi / 96)
-    sheet = next(_sheets(project, request, boxes.map, pages[:1], lambda _step: None))
+    sheet = _sheet(project, request, boxes.map, pages[0])
     return page_image(options.page, boxes, sheet, dpi, is_cancelled or (lambda: False))
 
 
@@ -192,7 +274,8 @@ def _pages(project: Project, options: MapLayoutOptions) -> list[SeriesPage]:
     extent = options.extent or _current_extent(project)
     if extent is None:
         raise ExportError("Nothing to print: the project has no visible layers with features")
-    return [SeriesPage(label="", extent=extent)]
+    # A lone point (or a row of them on one line) has no width: give it some.
+    return [SeriesPage(label="", extent=padded_extent(extent, project.min_view_span))]
 
 
 def _current_extent(project: Project) -> Extent | None:
@@ -215,19 +298,28 @@ def _request(options: MapLayoutOptions, title: str, target: Path) -> SheetReques
     )
 
 
-def _sheets(
-    project: Project,
-    request: SheetRequest,
-    frame: tuple[float, float, float, float],
-    pages: list[SeriesPage],
-    report: Progress,
-) -> Iterator[SheetContent]:
-    """Each page's content, made as the writer reaches it (one map in memory at a time)."""
-    for number, page in enumerate(pages, start=1):
-        name = f": {page.label}" if page.label else ""
-        report(f"drawing page {number} of {len(pages)}{name}")
-        title = f"{request.title} — {page.label}" if page.label else request.title
-        yield build_sheet(project, request, frame, page.extent, title, page.outline)
+def _sheet(project: Project, request: SheetRequest, frame: Box, page: SeriesPage) -> SheetContent:
+    title = f"{request.title} — {page.label}" if page.label else request.title
+    return build_sheet(project, request, frame, page.extent, title, page.outline)
+
+
+def _announced(plan: MapPlan, report: Progress) -> Iterator[SheetContent]:
+    """The sheets, saying which page is being drawn as the writer reaches it."""
+    count = len(plan.sheets)
+    for number, (sheet, label) in enumerate(zip(plan.sheets, plan.labels, strict=True), 1):
+        report(f"drawing page {number} of {count}" + (f": {label}" if label else ""))
+        yield sheet
+
+
+def _notes(plan: MapPlan) -> tuple[str, ...]:
+    earlier = plan.earlier_pages
+    if not earlier:
+        return ()
+    names = ", ".join(path.name for path in earlier[:3]) + (" …" if len(earlier) > 3 else "")
+    return (
+        f"{len(earlier)} page{'s' if len(earlier) != 1 else ''} of an earlier, longer series "
+        f"remain beside the new ones ({names}); delete them if they are out of date",
+    )
 
 
 def _png_paths(target: Path, count: int) -> list[Path]:

@@ -7,12 +7,13 @@ Used by the CLI (``mapdesk render``) and scripts; it needs a QGuiApplication
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QMessageLogContext, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QGuiApplication, QImage
 
 from mapdesk.core.errors import MapdeskError
@@ -21,6 +22,8 @@ from mapdesk.core.view import Extent, ViewState
 from mapdesk.render import nogil
 from mapdesk.render.job import render_map
 from mapdesk.render.settings import MapSettings
+
+log = logging.getLogger(__name__)
 
 # The application object must outlive every QImage/QPixmap drawn with it.
 _APP: QGuiApplication | None = None
@@ -67,8 +70,16 @@ def ensure_gui_application() -> QGuiApplication:
     if _is_headless():
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     _APP = QGuiApplication(sys.argv[:1] or ["mapdesk"])
+    # Qt's own warnings go to the log: a headless command prints only its
+    # progress and, on failure, one line that says what is wrong.
+    qInstallMessageHandler(_log_qt_message)
     nogil.available()  # probed here, on the GUI thread (see nogil)
     return _APP
+
+
+def _log_qt_message(kind: QtMsgType, _context: QMessageLogContext, message: str) -> None:
+    level = logging.DEBUG if kind in (QtMsgType.QtDebugMsg, QtMsgType.QtInfoMsg) else logging.INFO
+    log.log(level, "Qt: %s", message)
 
 
 def _is_headless() -> bool:

@@ -16,7 +16,7 @@ from PySide6.QtGui import QImage
 from mapdesk.core.project import Project
 from mapdesk.export.formats import ExportError
 from mapdesk.export.layout.page import Page, layout_boxes
-from mapdesk.export.map_layout import MapLayoutOptions, export_map
+from mapdesk.export.map_layout import MapLayoutOptions, export_map, plan_map, write_map
 
 PRINT_DATE = dt.date(2026, 11, 26)
 
@@ -272,3 +272,115 @@ def test_selection_is_not_printed(demo_project: Project, tmp_path: Path) -> None
     parcels.selection.apply(parcels.data.index)
     export_map(demo_project, selected, _options(dpi=50))
     assert plain.read_bytes() == selected.read_bytes()
+
+
+def test_a_cancelled_png_series_leaves_no_page_and_old_pages_as_they_were(
+    demo_project: Project, tmp_path: Path
+) -> None:
+    old_page = tmp_path / "districts-003.png"
+    old_page.write_bytes(b"last year's page 3")
+    drawn = []
+
+    def cancel_on_third_page(step: str) -> None:
+        drawn.append(step)
+
+    result = export_map(
+        demo_project,
+        tmp_path / "districts.png",
+        _options(series_layer="Fire districts", dpi=36),
+        progress=cancel_on_third_page,
+        is_cancelled=lambda: len(drawn) >= 3,
+    )
+    assert result.cancelled and result.paths == ()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["districts-003.png"]
+    assert old_page.read_bytes() == b"last year's page 3"
+
+
+def test_older_pages_beyond_a_new_series_are_kept_and_reported(
+    demo_project: Project, tmp_path: Path
+) -> None:
+    for number in (1, 2, 3, 4, 5):
+        (tmp_path / f"zones-{number:03d}.png").write_bytes(b"older series")
+    plan = plan_map(
+        demo_project, tmp_path / "zones.png", _options(series_layer="Police boundaries")
+    )
+    assert [p.name for p in plan.replaces] == ["zones-001.png", "zones-002.png", "zones-003.png"]
+    assert [p.name for p in plan.earlier_pages] == ["zones-004.png", "zones-005.png"]
+    result = write_map(plan)
+    assert result.warnings == (
+        "2 pages of an earlier, longer series remain beside the new ones "
+        "(zones-004.png, zones-005.png); delete them if they are out of date",
+    )
+    assert (tmp_path / "zones-004.png").read_bytes() == b"older series"
+    assert (tmp_path / "zones-001.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_plan_is_what_gets_printed_even_if_the_project_changes(
+    demo_project: Project, tmp_path: Path
+) -> None:
+    """The UI plans on its own thread, then a worker writes while the user works on."""
+    target = tmp_path / "map.pdf"
+    plan = plan_map(demo_project, target, _options())
+    demo_project.layers.by_name("Parcels").visible = False
+    write_map(plan)
+    assert "Parcels" in pdf_text(target)
+
+
+def test_a_single_point_prints_at_a_street_scale(tmp_path: Path) -> None:
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from mapdesk.core.layer import VectorLayer
+
+    project = Project()
+    project.add_layer(
+        VectorLayer(
+            gpd.GeoDataFrame(geometry=[Point(-70.2553, 43.6615)], crs="EPSG:4326"), "City Hall"
+        )
+    )
+    target = tmp_path / "hall.pdf"
+    export_map(project, target, _options())
+    scale = int(pdf_text(target).split("Scale 1:")[1].split()[0].replace(",", ""))
+    assert 500 < scale < 5_000
+
+
+def test_without_a_crs_no_scale_is_claimed(tmp_path: Path) -> None:
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from mapdesk.core.layer import VectorLayer
+
+    project = Project()
+    frame = gpd.GeoDataFrame(geometry=[Point(0, 0), Point(500, 300)])  # no .prj: CRS unknown
+    project.add_layer(VectorLayer(frame, "Survey marks"))
+    target = tmp_path / "marks.pdf"
+    export_map(project, target, _options())
+    text = pdf_text(target)
+    assert "Scale unknown" in text and "Scale 1:" not in text
+    assert " ft" not in text and " mi" not in text  # no scale bar
+
+
+def test_web_mercator_scale_bar_is_true_on_the_ground(
+    demo_project: Project, tmp_path: Path
+) -> None:
+    """EPSG:3857 stretches Maine by 1/cos(43.7°) = 1.38: the printed scale allows for it."""
+    from pyproj import CRS, Geod
+
+    from mapdesk.core.crs import transform_xy
+    from mapdesk.export.layout.sheet import frame_view
+
+    demo_project.crs = "EPSG:3857"
+    target = tmp_path / "mercator.pdf"
+    plan = plan_map(demo_project, target, _options())
+    write_map(plan)
+    printed = int(pdf_text(target).split("Scale 1:")[1].split()[0].replace(",", ""))
+    view = plan.sheets[0].map_settings.view
+    assert frame_view(plan.boxes.map, view.extent).resolution == pytest.approx(view.resolution)
+    half = view.width * view.resolution / 2
+    lon, lat = transform_xy(
+        [view.center_x - half, view.center_x + half], [view.center_y] * 2, demo_project.crs,
+        CRS.from_epsg(4326),
+    )  # fmt: skip
+    ground = Geod(ellps="WGS84").inv(lon[0], lat[0], lon[1], lat[1])[2]
+    paper = plan.boxes.map[2] / 72 * 0.0254  # the frame's width on paper, in metres
+    assert printed == pytest.approx(ground / paper, rel=0.01)

@@ -46,9 +46,10 @@ class SheetContent:
     legend
         Legend rows, top layer first (ignored when the layout has no legend box).
     scale_bar
-        The bar drawn in the map's lower-left corner.
+        The bar drawn in the map's lower-left corner (None: the map has no
+        CRS, so no one knows its scale).
     printed_scale
-        N of 1:N on paper.
+        N of 1:N on paper (None: unknown).
     north_angle
         Degrees clockwise from the top of the page to true north.
     footer
@@ -60,8 +61,8 @@ class SheetContent:
     title: str
     map_settings: MapSettings
     legend: tuple[LegendRow, ...]
-    scale_bar: ScaleBar
-    printed_scale: float
+    scale_bar: ScaleBar | None
+    printed_scale: float | None
     north_angle: float
     footer: tuple[str, ...]
     highlight: Any = None
@@ -77,7 +78,8 @@ def paint_page(
     frame = _rect(boxes.map)
     if not _paint_map_frame(painter, frame, sheet.map_settings, sheet.highlight, is_cancelled):
         return False
-    _paint_scale_bar(painter, frame, sheet.scale_bar)
+    if sheet.scale_bar is not None:
+        _paint_scale_bar(painter, frame, sheet.scale_bar)
     _paint_north_arrow(painter, frame, sheet.north_angle)
     if boxes.legend is not None:
         paint_legend(painter, _rect(boxes.legend), sheet.legend)

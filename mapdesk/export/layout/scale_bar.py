@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from pyproj import Proj
+
 Units = Literal["imperial", "metric"]
 
 METRES_PER_FOOT = 0.3048
@@ -41,19 +43,33 @@ class ScaleBar:
         return ["0", _number(half), f"{_number(self.length)} {self.unit}"]
 
 
-def ground_metres_per_unit(crs: Any, center_y: float) -> float:
-    """Metres on the ground per map unit along x at the map's centre.
+def ground_metres_per_unit(crs: Any, center_x: float, center_y: float) -> float | None:
+    """Metres on the ground per map unit along x at the map's centre; None
+    without a CRS (then nobody knows, and no scale is printed).
 
-    A projected CRS's axis unit (metres, US survey feet); for longitude and
-    latitude a degree of longitude at the centre's latitude.
+    For a projected CRS: its axis unit (metres, US survey feet) divided by
+    the projection's scale factor there, so a Web Mercator map of Maine
+    (factor 1.38) gets a true scale bar. For longitude and latitude: a
+    degree of longitude at the centre's latitude.
     """
     if crs is None:
-        return 1.0
+        return None
     if crs.is_geographic:
         latitude = math.radians(max(-89.0, min(89.0, center_y)))
         return 111_320.0 * math.cos(latitude)
     factor = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
-    return float(factor or 1.0)
+    return float(factor or 1.0) / _scale_factor(crs, center_x, center_y)
+
+
+def _scale_factor(crs: Any, x: float, y: float) -> float:
+    """The projection's scale along the parallel at (x, y); 1 where unknown."""
+    try:
+        projection = Proj(crs)
+        lon, lat = projection(x, y, inverse=True)
+        found = float(projection.get_factors(lon, lat).parallel_scale)
+    except Exception:  # pyproj raises several kinds outside a projection's area
+        return 1.0
+    return found if math.isfinite(found) and found > 0 else 1.0
 
 
 def printed_scale(metres_per_point: float) -> float:

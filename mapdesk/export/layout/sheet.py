@@ -65,15 +65,17 @@ def build_sheet(
         layers=tuple(replace(s, selected=None) for s in settings.layers),
         vector_markers=request.vector_markers,
     )
-    metres_per_point = (
-        view.resolution * ground_metres_per_unit(project.crs, view.center_y)
-    ) / POINTS_PER_MAP_PIXEL
-    scale = printed_scale(metres_per_point)
+    ground = ground_metres_per_unit(project.crs, view.center_x, view.center_y)
+    bar, scale = None, None
+    if ground is not None:  # without a CRS nobody knows the scale: none is printed
+        metres_per_point = view.resolution * ground / POINTS_PER_MAP_PIXEL
+        scale = printed_scale(metres_per_point)
+        bar = choose_scale_bar(metres_per_point, frame[2] * SCALE_BAR_SHARE, request.units)
     return SheetContent(
         title=title,
         map_settings=settings,
         legend=tuple(legend_rows(settings.layers)),
-        scale_bar=choose_scale_bar(metres_per_point, frame[2] * SCALE_BAR_SHARE, request.units),
+        scale_bar=bar,
         printed_scale=scale,
         north_angle=true_north_angle(project.crs, view.center_x, view.center_y),
         footer=_footer(project, request, scale),
@@ -81,14 +83,15 @@ def build_sheet(
     )
 
 
-def _footer(project: Project, request: SheetRequest, scale: float) -> tuple[str, ...]:
+def _footer(project: Project, request: SheetRequest, scale: float | None) -> tuple[str, ...]:
     source = request.source or default_source(project)
     crs = crs_label(project.crs) if project.crs is not None else "no coordinate system"
     page = f"{request.page.size.title()} {request.page.orientation}"
     made = f"{request.date.isoformat()} with mapdesk"
+    printed = f"Scale 1:{scale:,.0f}" if scale is not None else "Scale unknown"
     return (
         f"Source: {source}",
-        f"Coordinate system: {crs} · Scale 1:{scale:,.0f} on {page} paper · Made {made}",
+        f"Coordinate system: {crs} · {printed} on {page} paper · Made {made}",
     )
 
 

@@ -2,8 +2,9 @@
 
 Both paint the same ``SheetContent`` with a painter whose units are points
 on a 72-logical-dpi device (so fonts in points are their paper size). A
-PDF keeps polygons, lines and text as vectors (text stays searchable);
-point markers are stamped at 300 dpi.
+PDF keeps polygons, lines, point symbols and text as vectors (text stays
+searchable). Files are written under temporary names and renamed into
+place only when every page is done.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from mapdesk.export.layout.paint import SheetContent, paint_page
 from mapdesk.render.draw import IsCancelled
 from mapdesk.render.image import save_image, usual_file_mode
 
-#: Marker stamps in a PDF are images; 300 dpi prints them sharp.
+#: The map's device pixels in a PDF: 300 per inch. Vectors do not need it,
+#: but the thinning of vertices closer than a pixel and one-pixel dots for
+#: features smaller than a pixel are then finer than any printer.
 PDF_MARKER_DPI = 300
 _METRES_PER_INCH = 0.0254
 
@@ -37,7 +40,6 @@ def write_pdf(
     sheets: SheetSource,
     title: str,
     is_cancelled: IsCancelled,
-    on_page: Callable[[int], None],
 ) -> bool:
     """Write every sheet as a page of one PDF at ``target``; False if cancelled.
 
@@ -56,7 +58,7 @@ def write_pdf(
         if not painter.begin(writer):
             raise ExportError(f"Cannot write the PDF {target}: Qt could not open it for writing")
         try:
-            done = _paint_sheets(painter, boxes, sheets, is_cancelled, on_page, writer.newPage)
+            done = _paint_sheets(painter, boxes, sheets, is_cancelled, writer.newPage)
         finally:
             painter.end()
         if done:
@@ -74,16 +76,29 @@ def write_pngs(
     sheets: SheetSource,
     dpi: int,
     is_cancelled: IsCancelled,
-    on_page: Callable[[int], None],
 ) -> bool:
-    """Write sheet ``i`` to ``targets[i]`` as a ``dpi`` PNG; False if cancelled."""
-    for index, (target, sheet) in enumerate(zip(targets, sheets, strict=True)):
-        image = page_image(page, boxes, sheet, dpi, is_cancelled)
-        if image is None:
-            return False
-        save_image(image, target)
-        on_page(index)
-    return True
+    """Write sheet ``i`` to ``targets[i]`` as a ``dpi`` PNG; False if cancelled.
+
+    All pages go to temporary files first and are renamed into place at the
+    end: a series stopped on page 7 leaves none of its pages behind.
+    """
+    temps: list[str] = []
+    try:
+        for target, sheet in zip(targets, sheets, strict=True):
+            image = page_image(page, boxes, sheet, dpi, is_cancelled)
+            if image is None or is_cancelled():
+                return False
+            handle, temp_name = _temp_file(target)
+            os.close(handle)
+            temps.append(temp_name)
+            save_image(image, Path(temp_name))
+        for temp_name, target in zip(temps, targets, strict=True):
+            _publish(temp_name, target)
+        return True
+    finally:
+        for temp_name in temps:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp_name)
 
 
 def page_image(
@@ -109,7 +124,6 @@ def _paint_sheets(
     boxes: LayoutBoxes,
     sheets: SheetSource,
     is_cancelled: IsCancelled,
-    on_page: Callable[[int], None],
     new_page: Callable[[], bool],
 ) -> bool:
     for index, sheet in enumerate(sheets):
@@ -117,8 +131,7 @@ def _paint_sheets(
             return False
         if not paint_page(painter, boxes, sheet, is_cancelled):
             return False
-        on_page(index)
-    return True
+    return not is_cancelled()
 
 
 _PAGE_IDS = {
@@ -153,9 +166,9 @@ def _temp_file(target: Path) -> tuple[int, str]:
 
 def _publish(temp_name: str, target: Path) -> None:
     if os.path.getsize(temp_name) == 0:
-        raise ExportError(f"Cannot write the PDF {target}: Qt wrote an empty file")
+        raise ExportError(f"Cannot write {target}: Qt wrote an empty file")
     try:
         os.chmod(temp_name, usual_file_mode())
         os.replace(temp_name, target)
     except OSError as exc:
-        raise ExportError(f"Cannot write the PDF {target}: {exc.strerror}") from exc
+        raise ExportError(f"Cannot write {target}: {exc.strerror}") from exc

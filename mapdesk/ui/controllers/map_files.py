@@ -15,8 +15,9 @@ from typing import Any
 
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
+from mapdesk.core.errors import MapdeskError
 from mapdesk.core.project import Project
-from mapdesk.export.map_layout import MapLayoutResult, export_map
+from mapdesk.export.map_layout import MapLayoutResult, plan_map, write_map
 from mapdesk.export.qgis import QgisExportResult, export_qgis_project
 from mapdesk.export.web import WebMapResult, export_web_map
 from mapdesk.ui.actions import MapActions
@@ -53,19 +54,23 @@ class MapFilesController(WindowController):
     @guarded_slot
     def _on_export_map(self) -> None:
         dialog = MapLayoutDialog(self._project, self._folder(), self._workers, self.parent_widget())
-        if dialog.exec() == QDialog.DialogCode.Accepted and self._may_write(dialog.request().path):
+        if dialog.exec() == QDialog.DialogCode.Accepted:
             self.export_map(dialog.request())
 
-    def export_map(self, request: MapLayoutRequest) -> Worker:
-        """Write the printed map in a worker."""
+    def export_map(self, request: MapLayoutRequest, ask: bool = True) -> Worker | None:
+        """Plan the pages here (from the project as it is now), ask before
+        replacing files, then draw and write them in a worker."""
+        try:
+            plan = plan_map(self._project, request.path, request.options)
+        except MapdeskError as exc:
+            report_exception(exc, self.parent_widget())
+            return None
+        if ask and not self._may_replace(plan.replaces):
+            return None
         stop = threading.Event()
         return self._start(
-            lambda progress: export_map(
-                self._project,
-                request.path,
-                request.options,
-                progress=lambda step: progress(0, step),
-                is_cancelled=stop.is_set,
+            lambda progress: write_map(
+                plan, progress=lambda step: progress(0, step), is_cancelled=stop.is_set
             ),
             self._map_written,
             f"Exporting the map to {request.path.name}",
@@ -79,12 +84,16 @@ class MapFilesController(WindowController):
         pages = f"{result.pages} page{'s' if result.pages != 1 else ''}"
         where = result.paths[0].name if len(result.paths) == 1 else f"{len(result.paths)} files"
         self._status.showMessage(f"Exported the map ({pages}) to {where}", 10000)
+        if result.warnings:
+            QMessageBox.information(self.parent_widget(), "Export Map", "\n".join(result.warnings))
 
     # --- web maps ----------------------------------------------------------------------
     @guarded_slot
     def _on_export_web(self) -> None:
         dialog = WebMapDialog(self._project, self._folder(), self.parent_widget())
-        if dialog.exec() == QDialog.DialogCode.Accepted and self._may_write(dialog.request().path):
+        if dialog.exec() == QDialog.DialogCode.Accepted and self._may_replace(
+            (dialog.request().path,)
+        ):
             self.export_web(dialog.request())
 
     def export_web(self, request: WebMapRequest) -> Worker:
@@ -199,13 +208,18 @@ class MapFilesController(WindowController):
         self._finished("The export failed; nothing was written")
         report_exception(error, self.parent_widget())
 
-    def _may_write(self, path: Path) -> bool:
-        if not path.exists():
+    def _may_replace(self, paths: tuple[Path, ...]) -> bool:
+        """Ask before replacing files that exist (all of a series' pages at once)."""
+        existing = [path for path in paths if path.exists()]
+        if not existing:
             return True
+        names = ", ".join(path.name for path in existing[:3])
+        more = f" and {len(existing) - 3} more" if len(existing) > 3 else ""
         answer = QMessageBox.question(
             self.parent_widget(),
             "Export",
-            f"{path.name} already exists in {path.parent}.\n\nReplace it?",
+            f"{names}{more} already exist{'s' if len(existing) == 1 else ''} in "
+            f"{existing[0].parent}.\n\nReplace {'it' if len(existing) == 1 else 'them'}?",
         )
         return answer == QMessageBox.StandardButton.Yes
 

@@ -240,7 +240,10 @@ class MapLayoutDialog(QDialog):
             return
 
         def work(_progress: Any) -> QImage | None:
-            return preview_page(self._project, options, PREVIEW_DPI)
+            # A newer preview makes this one pointless: stop drawing it.
+            return preview_page(
+                self._project, options, PREVIEW_DPI, lambda: ticket != self._drawing
+            )
 
         if self._workers is None:
             try:
