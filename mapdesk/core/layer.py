@@ -116,6 +116,9 @@ class VectorLayer(LayerEditing):
         #: False until someone chooses a style; the Project then picks the
         #: next palette colour so layers added one by one are told apart.
         self.has_chosen_style = style is not None
+        #: Holds personal data (callers, reporters): exports meant for the
+        #: public (web maps) leave it out unless the user insists.
+        self.sensitive = False
 
     # --- identity and data -------------------------------------------------
     @property

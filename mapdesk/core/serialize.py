@@ -52,7 +52,12 @@ def project_to_document(project: Project, base: Path) -> Document:
 def _layer_entry(layer: Any, base: Path) -> Document:
     if layer.unavailable is not None and layer.saved_entry is not None:
         # Kept as it was saved (its style may name fields only its file has).
-        state = {"name": layer.name, "visible": layer.visible, "opacity": layer.opacity}
+        state = {
+            "name": layer.name,
+            "visible": layer.visible,
+            "opacity": layer.opacity,
+            "sensitive": layer.sensitive,
+        }
         return {**layer.saved_entry, "path": _relative(layer.origin.path, base), **state}
     if layer.origin is None:
         raise MapdeskError(
@@ -65,6 +70,7 @@ def _layer_entry(layer: Any, base: Path) -> Document:
         "name": layer.name,
         "visible": layer.visible,
         "opacity": layer.opacity,
+        "sensitive": layer.sensitive,
         "style": asdict(layer.style),
         "symbology": symbology_to_dict(layer.symbology),
         "labels": asdict(layer.labels) if layer.labels is not None else None,
@@ -229,6 +235,7 @@ def apply_entry(layer: Any, entry: Document, path: Path) -> None:
     layer.name = entry.get("name", layer.name)
     layer.visible = bool(entry.get("visible", True))
     layer.opacity = float(entry.get("opacity", 1.0))
+    layer.sensitive = bool(entry.get("sensitive", False))
     if entry.get("style"):
         layer.style = LayerStyle(**entry["style"])
     for name, expression in (entry.get("virtual_fields") or {}).items():
@@ -260,6 +267,7 @@ def unavailable_layer(entry: Document, source: Path, reason: str) -> Any:
     layer = VectorLayer(frame, entry.get("name") or source.stem, origin=origin, style=style)
     layer.visible = bool(entry.get("visible", True))
     layer.opacity = float(entry.get("opacity", 1.0))
+    layer.sensitive = bool(entry.get("sensitive", False))
     layer.unavailable = reason
     layer.saved_entry = dict(entry)
     return layer

@@ -64,6 +64,7 @@ def test_project_file_round_trip(tmp_path: Path, stations_26984: gpd.GeoDataFram
     layer.name = "Fire stations"
     layer.visible = False
     layer.opacity = 0.4
+    layer.sensitive = True  # e.g. callers' addresses: kept out of web maps
     layer.style = layer.style.with_changes(fill_color="#123456")
     project.save(tmp_path / "city.mapdesk")
 
@@ -71,6 +72,7 @@ def test_project_file_round_trip(tmp_path: Path, stations_26984: gpd.GeoDataFram
     again = reopened.layers.by_name("Fire stations")
     assert reopened.crs is not None and reopened.crs.to_epsg() == 26919
     assert (again.visible, again.opacity, again.style.fill_color) == (False, 0.4, "#123456")
+    assert again.sensitive is True
     assert again.feature_count == 3
     # Paths are stored relative to the project, so the folder can move.
     assert '"path": "data/stations.geojson"' in (tmp_path / "city.mapdesk").read_text()

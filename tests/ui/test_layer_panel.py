@@ -105,6 +105,9 @@ def test_properties_dialog_shows_crs_count_and_fields(window: Any) -> None:
     table = dialog.findChild(object, "fieldsTable")
     assert [table.item(r, 0).text() for r in range(table.rowCount())] == ["station_id", "name"]
     assert "NAD83" in dialog.crs_wkt.toPlainText()
+    assert not dialog.sensitive.isChecked()
+    dialog.sensitive.setChecked(True)  # holds personal data: out of web maps
+    assert layer.sensitive is True
     dialog.close()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -29,7 +30,8 @@ def format_extent(extent: Extent | None) -> str:
 
 
 class LayerPropertiesDialog(QDialog):
-    """Read-only information about one layer (QGIS's Information tab)."""
+    """Information about one layer (QGIS's Information tab), and whether it
+    holds personal data."""
 
     def __init__(self, layer: VectorLayer, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -39,6 +41,13 @@ class LayerPropertiesDialog(QDialog):
         self.layer = layer
         layout = QVBoxLayout(self)
         layout.addLayout(self._information_form(layer))
+        self.sensitive = QCheckBox(
+            "Holds personal data: leave it out of web maps unless I include personal data", self
+        )
+        self.sensitive.setObjectName("layerSensitive")
+        self.sensitive.setChecked(layer.sensitive)
+        self.sensitive.toggled.connect(lambda on: setattr(layer, "sensitive", on))
+        layout.addWidget(self.sensitive)
         layout.addWidget(self._crs_wkt_box(layer))
         layout.addWidget(QLabel("<b>Fields</b>", self))
         layout.addWidget(self._fields_table(layer), 1)

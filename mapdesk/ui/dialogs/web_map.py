@@ -111,7 +111,8 @@ class WebMapDialog(QDialog):
 
     def _fill_fields(self) -> None:
         for layer in reversed(list(self._project.layers.visible_bottom_up())):
-            item = QTreeWidgetItem(self.fields, [layer.name])
+            note = _PERSONAL if layer.sensitive else ""
+            item = QTreeWidgetItem(self.fields, [layer.name + note])
             item.setData(0, Qt.ItemDataRole.UserRole, layer.name)
             self._add_field_items(item, layer)
         self.fields.expandAll()
