@@ -397,3 +397,23 @@ class WorkerPool(QObject):
     def _forget(self, worker: object) -> None:
         if isinstance(worker, Worker) and self._running.pop(worker, None) is not None:
             worker.signals.deleteLater()
+
+
+def run_latest(
+    workers: WorkerPool | None,
+    work: Callable[[ProgressCallback], Any],
+    finished: Callable[[Any], None],
+    failed: Callable[[BaseException], None],
+    description: str,
+) -> None:
+    """A dialog's background check or preview: in the pool, or at once when the
+    dialog has none (tests, scripts). The caller's callbacks drop stale answers."""
+    if workers is None:
+        try:
+            result = work(lambda _percent, _message: None)
+        except Exception as exc:
+            failed(exc)
+            return
+        finished(result)
+        return
+    workers.start(work, finished, failed, description=description)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import zipfile
 from functools import cache
@@ -23,10 +22,8 @@ from shapely.geometry import LineString, Point, Polygon
 
 from mapdesk.core.project import Project
 from mapdesk.core.style import LayerStyle
-from mapdesk.core.symbology import Categorized, Graduated, SingleSymbol, graduate
-from mapdesk.core.view import ViewState
+from mapdesk.core.symbology import Categorized, Graduated, SingleSymbol
 from mapdesk.export.qgis import export_qgis_project
-from mapdesk.io.demo import open_demo_project
 from mapdesk.io.qgis_project import open_qgis_project, read_qgis_project
 from mapdesk.io.qgis_project_symbols import rgba
 
@@ -214,21 +211,6 @@ def expected_classes(layer: Any) -> list[Any]:
     assert isinstance(symbology, Graduated)
     ranges = [[r.lower, r.upper, r.label, expected_color(r.style, kind)] for r in symbology.ranges]
     return [symbology.field, *ranges]
-
-
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
-    (tmp_path / "data").mkdir()
-    copy = tmp_path / "data" / "demo.gpkg"
-    shutil.copy(DEMO, copy)
-    monkeypatch.setenv("MAPDESK_DEMO_DATA", str(copy))
-    project = open_demo_project()
-    parcels = project.layers.by_name("Parcels")
-    parcels.symbology = graduate(parcels.data, "assessed_value", parcels.style, ramp="Greens")
-    parcels.opacity = 0.8
-    project.view = ViewState(890_000.5, 90_000.25, 2.5, 1000, 700)
-    (tmp_path / "maps").mkdir()
-    return project
 
 
 def test_qgis_opens_the_exported_demo_as_mapdesk_shows_it(

@@ -31,31 +31,12 @@ from mapdesk.core.symbology import (
     categorize,
     graduate,
 )
-from mapdesk.core.view import ViewState
 from mapdesk.export.formats import ExportError
 from mapdesk.export.qgis import export_qgis_project, view_extent
-from mapdesk.io.demo import open_demo_project
 from mapdesk.io.qgis_project import open_qgis_project, read_qgis_project
 
 DEMO = Path(__file__).resolve().parents[2] / "data" / "greater_portland_demo.gpkg"
 ODD = "Pipes <&\"'> ü|x"  # XML's five specials, a non-ASCII letter, the OGR separator
-
-
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
-    """The demo project on a copy of its data in tmp_path/data, with a graduated
-    layer and a zoomed-in view (the demo has neither)."""
-    (tmp_path / "data").mkdir()
-    copy = tmp_path / "data" / "demo.gpkg"
-    shutil.copy(DEMO, copy)
-    monkeypatch.setenv("MAPDESK_DEMO_DATA", str(copy))
-    project = open_demo_project()
-    parcels = project.layers.by_name("Parcels")
-    parcels.symbology = graduate(parcels.data, "assessed_value", parcels.style, ramp="Greens")
-    parcels.opacity = 0.8
-    project.view = ViewState(890_000.5, 90_000.25, 2.5, 1000, 700)
-    (tmp_path / "maps").mkdir()
-    return project
 
 
 def drawn(style: LayerStyle | None, geometry_type: str | None) -> tuple[object, ...]:

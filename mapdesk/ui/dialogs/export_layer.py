@@ -40,7 +40,7 @@ from mapdesk.export.formats import FORMATS, ExportFormat
 from mapdesk.export.plan import ExportPlan
 from mapdesk.export.vector import plan_export
 from mapdesk.ui.dialogs.crs_dialog import CrsDialog
-from mapdesk.ui.workers import WorkerPool
+from mapdesk.ui.workers import WorkerPool, run_latest
 
 _BLOCKING = QColor("#b00020")
 #: Milliseconds after the last change before the check runs again.
@@ -214,17 +214,12 @@ class ExportLayerDialog(QDialog):
         def check(_progress: object) -> ExportPlan:
             return plan_export(features, request.path, request.crs, field_types, source)[1]
 
-        if self._workers is None:
-            try:
-                self._show_plan(ticket, check(None))
-            except Exception as exc:
-                self._show_error(ticket, exc)
-            return
-        self._workers.start(
+        run_latest(
+            self._workers,
             check,
             lambda plan: self._show_plan(ticket, plan),
             lambda error: self._show_error(ticket, error),
-            description="Checking the export",
+            "Checking the export",
         )
 
     def _show_plan(self, ticket: int, plan: ExportPlan) -> None:

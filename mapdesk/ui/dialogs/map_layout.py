@@ -34,7 +34,7 @@ from mapdesk.core.project import Project
 from mapdesk.export.layout.page import PAGE_SIZES, Page
 from mapdesk.export.layout.sheet import default_source
 from mapdesk.export.map_layout import MAX_DPI, MIN_DPI, MapLayoutOptions, preview_page
-from mapdesk.ui.workers import WorkerPool, error_message
+from mapdesk.ui.workers import WorkerPool, error_message, run_latest
 
 #: Milliseconds after the last change before the preview is drawn again.
 PREVIEW_DELAY_MS = 300
@@ -245,17 +245,12 @@ class MapLayoutDialog(QDialog):
                 self._project, options, PREVIEW_DPI, lambda: ticket != self._drawing
             )
 
-        if self._workers is None:
-            try:
-                self._show_preview(ticket, work(None))
-            except Exception as exc:
-                self._show_problem(ticket, exc)
-            return
-        self._workers.start(
+        run_latest(
+            self._workers,
             work,
             lambda image: self._show_preview(ticket, image),
             lambda exc: self._show_problem(ticket, exc),
-            description="Drawing the map preview",
+            "Drawing the map preview",
         )
 
     def _show_preview(self, ticket: int, image: Any) -> None:
