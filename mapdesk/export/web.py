@@ -4,14 +4,18 @@ The page holds the project's visible layers in their order and styles,
 reprojected to WGS 84, with a layer control, a legend, popups and tooltips.
 It is built to be published:
 
-- every value, field name and layer name is escaped (``web_escape``); only
-  http(s) addresses become links;
+- each layer's data is one JSON element the page never runs (``web_layers``,
+  ``web_columns``); the page's script shows values and field names with
+  ``textContent`` (``web_page``), layer names and legend labels are escaped
+  (``web_escape``); only http(s) addresses become links;
 - a Content-Security-Policy allows scripts only from the CDN host and the
   page's own nonce-bearing inline scripts (``web_csp``);
 - personal data is left out unless the user insists (``web_sensitive``),
   and the result says what was left out and why;
-- big point layers are clustered, coordinates rounded, lines and polygons
-  simplified, and a size budget warns before a page too big to open.
+- points travel as one coordinate array and fields as columns (repeated text
+  as a dictionary), big point layers are clustered, coordinates rounded,
+  lines and polygons simplified, and a size budget warns before a page too
+  big to open.
 
 The file is written atomically (temporary file beside it, then renamed).
 """

@@ -5,8 +5,10 @@ from one CDN host, pinned to a version with Subresource Integrity hashes
 (measured on the npm packages). Every inline ``<script>`` and ``<style>``
 that folium and mapdesk emit gets a fresh per-file nonce *after* the page is
 generated; the policy allows scripts only from that nonce and the CDN host.
-Data never carries a nonce: every value is escaped before it reaches the
-page (``web_escape``), so it holds no ``<`` and cannot open an element.
+Data never carries a nonce: the layers' data sits in
+``<script type="application/json">`` elements (not run, no nonce) as JSON
+whose text holds no ``<``, so it can neither end its element nor open one;
+the page's script shows values with ``textContent``.
 """
 
 from __future__ import annotations
@@ -78,7 +80,9 @@ OPENSTREETMAP = Basemap(
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
 )
 
-_OPENING_TAG = re.compile(r"<(script|style)\b", re.IGNORECASE)
+#: Inline scripts and styles to give the nonce: not the layers' data elements
+#: (``type="application/json"``), which the browser never runs.
+_OPENING_TAG = re.compile(r'<(script|style)\b(?![^<>]*\btype="application/json")', re.IGNORECASE)
 _HEAD = re.compile(r"<head>", re.IGNORECASE)
 _NONCED_TAG = re.compile(r"<[a-z]+\b[^<>]*\bnonce\s*=", re.IGNORECASE)
 
@@ -119,7 +123,8 @@ def content_security_policy(nonce: str, image_origins: Iterable[str] = ()) -> st
 
 def secure_page(page: str, nonce: str, policy: str) -> str:
     """``page`` with the policy as its first ``<head>`` element, the nonce on every
-    inline script and style, and integrity hashes on the library files.
+    inline script (but the JSON data elements) and style, and integrity hashes on
+    the library files.
 
     Raises
     ------

@@ -1,15 +1,18 @@
-"""Turning data values into HTML a web map can show without running any of it.
+"""Turning data values into text a web map can show without running any of it.
 
-Every text that comes from the data (values, field names, layer names, legend
-labels) passes through :func:`escape_text` before it reaches a folium/Leaflet
-template. Besides HTML's five special characters it replaces the characters
-a JavaScript template literal or a Jinja/JS template could act on (backtick,
-``$``, ``{``, ``}``, backslash) with character references, so an escaped
-value holds no ``<`` at all: it cannot close a ``<script>`` element or open
-one (and so can never carry the page's script nonce).
+Popup and tooltip values and field names travel as JSON data
+(:func:`script_json`, ``web_columns``) and the page shows them with
+``textContent``. Texts that reach HTML (layer names in the layer control,
+legend labels, the title) pass through :func:`escape_text`. Besides HTML's
+five special characters it replaces the characters a JavaScript template
+literal or a Jinja/JS template could act on (backtick, ``$``, ``{``, ``}``,
+backslash) with character references, so an escaped value holds no ``<`` at
+all: it cannot close a ``<script>`` element or open one (and so can never
+carry the page's script nonce).
 
-Only ``http://`` and ``https://`` addresses become links; ``javascript:``,
-``data:``, ``vbscript:`` and anything else are shown as text.
+Only ``http://`` and ``https://`` addresses become links (:func:`is_web_link`,
+checked again in the browser); ``javascript:``, ``data:``, ``vbscript:`` and
+anything else are shown as text.
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ import html
 import json
 import math
 import re
-from collections.abc import Iterable, Sequence
 from typing import Any
 
 from mapdesk.export.formats import ExportError
@@ -43,7 +45,6 @@ _WEB_LINK = re.compile(
     re.IGNORECASE | re.ASCII,
 )
 _JINJA = re.compile(r"\{[{%#]")
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 #: How much of a long text a popup shows.
 DEFAULT_TEXT_CHARS = 2000
 
@@ -92,40 +93,6 @@ def _is_missing(value: Any) -> bool:
 def is_web_link(text: str) -> bool:
     """True when ``text`` is exactly one http(s) address (the only links a map makes)."""
     return _WEB_LINK.fullmatch(text) is not None
-
-
-def value_html(value: Any, limit: int = DEFAULT_TEXT_CHARS) -> str:
-    """A value as safe HTML: an http(s) link, or escaped text with its line breaks kept."""
-    text = display_text(value, limit)
-    stripped = text.strip()
-    if is_web_link(stripped):
-        link = escape_text(stripped)
-        return f'<a href="{link}" target="_blank" rel="noopener noreferrer nofollow">{link}</a>'
-    # Only CR/LF break lines: str.splitlines would also eat U+2028, U+0085, form feeds.
-    return "<br>".join(escape_text(line) for line in _LINE_BREAK.split(text)) if text else ""
-
-
-def popup_html(
-    layer: str, fields: Sequence[str], values: Iterable[Any], limit: int = DEFAULT_TEXT_CHARS
-) -> str:
-    """A feature's popup: the layer name over a table of field names and values."""
-    rows = "".join(
-        f"<tr><th>{escape_text(name)}</th><td>{value_html(value, limit)}</td></tr>"
-        for name, value in zip(fields, values, strict=True)
-    )
-    return (
-        f'<div class="mapdesk-popup"><div class="mapdesk-popup-layer">{escape_text(layer)}'
-        f"</div><table>{rows}</table></div>"
-    )
-
-
-def tooltip_html(fields: Sequence[str], values: Iterable[Any], limit: int = 200) -> str:
-    """A feature's tooltip: one short ``field: value`` line per field."""
-    lines = [
-        f"<b>{escape_text(name)}</b>: {escape_text(display_text(value, limit))}"
-        for name, value in zip(fields, values, strict=True)
-    ]
-    return "<br>".join(lines)
 
 
 def script_json(value: Any) -> str:

@@ -1,9 +1,12 @@
-"""One project layer as web-map data: WGS 84 GeoJSON, class styles, popups, legend rows.
+"""One project layer as web-map data: WGS 84 coordinates, class styles, field columns, legend.
 
-What reaches the page is only what the map shows: each feature's geometry
-(reprojected, simplified, coordinates rounded), the index of its style class
-and its popup and tooltip as escaped HTML. Fields that are not chosen for a
-popup or tooltip are not in the file at all.
+What reaches the page is only what the map shows, as one compact JSON
+document per layer (``WebLayer.data``), read by the page's script and never
+run: point coordinates as one flat ``[lon, lat, lon, lat, ...]`` array (lines
+and polygons as GeoJSON geometries: reprojected, simplified, rounded), each
+feature's style class, and the popup and tooltip fields as columns
+(``web_columns``). No HTML is made here: the browser builds popups with DOM
+calls. Fields not chosen for a popup or tooltip are not in the file at all.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ import shapely
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.style import LayerStyle
 from mapdesk.core.symbology import SingleSymbol, SymbolClass
-from mapdesk.export.web_escape import popup_html, script_json, tooltip_html
+from mapdesk.export.web_columns import column, shown_text
+from mapdesk.export.web_escape import script_json
 
 _HEX = re.compile(r"#[0-9a-fA-F]{6}(?:[0-9a-fA-F]{2})?")
 
@@ -45,10 +49,12 @@ class WebLayer:
         The layer's name (plain text; escaped where the page shows it).
     kind
         "point", "line" or "polygon": how the legend draws a swatch.
-    features
-        The GeoJSON FeatureCollection as script-safe JSON text.
+    data
+        The layer's page data as JSON text safe inside a ``<script>`` element
+        (no ``<``, ``>``, ``&``, U+2028/9): name, styles, class per feature,
+        coordinates or geometries, field columns, popup and tooltip fields.
     styles
-        Leaflet path options per class (index = feature property ``c``).
+        Leaflet path options per class.
     legend
         The legend rows (one for a single-symbol layer).
     count
@@ -59,7 +65,7 @@ class WebLayer:
 
     name: str
     kind: str
-    features: str
+    data: str
     styles: tuple[dict[str, Any], ...]
     legend: tuple[LegendRow, ...]
     count: int
@@ -104,26 +110,49 @@ def prepare_layer(
     ValueError
         If the geometries cannot be reprojected to WGS 84 (the caller says why).
     """
-    frame = layer.data
     classes, symbols = class_of_rows(layer, single)
-    geometries = np.asarray(frame.geometry.to_crs(4326).array, dtype=object)
+    geometries = np.asarray(layer.data.geometry.to_crs(4326).array, dtype=object)
     keep = (classes >= 0) & ~shapely.is_missing(geometries) & ~shapely.is_empty(geometries)
     rows = np.flatnonzero(keep)
-    shapes = _rounded(_simplified(geometries[rows], simplify), decimals)
-    drawn = ~shapely.is_empty(shapes)
-    rows, shapes = rows[drawn], shapes[drawn]
+    kind = _kind(layer.geometry_type)
+    points = bool(len(rows)) and bool((shapely.get_type_id(geometries[rows]) == 0).all())
+    if points:
+        # Plain points: one flat array of rounded longitudes and latitudes.
+        xy = np.round(shapely.get_coordinates(geometries[rows]), decimals)
+        west, south = (float(v) for v in xy.min(axis=0))
+        east, north = (float(v) for v in xy.max(axis=0))
+        place: dict[str, Any] = {"xy": xy.ravel().tolist()}
+        shapes_json = ""
+    else:
+        shapes = _rounded(_simplified(geometries[rows], simplify), decimals)
+        drawn = ~shapely.is_empty(shapes)
+        rows, shapes = rows[drawn], shapes[drawn]
+        if len(rows) == 0:
+            return None
+        west, south, east, north = (float(v) for v in shapely.total_bounds(shapes))
+        place = {}
+        # GEOS writes numbers only: safe in the page as it is.
+        shapes_json = "[" + ",".join(shapely.to_geojson(shapes).tolist()) + "]"
     if len(rows) == 0:
         return None
-    kind = _kind(layer.geometry_type)
-    popups = _texts(layer, rows, fields.popup, fields.text_chars, popup=True)
-    tooltips = _texts(layer, rows, fields.tooltip, fields.text_chars, popup=False)
-    features = _feature_collection(shapes, classes[rows], popups, tooltips)
-    west, south, east, north = (float(v) for v in shapely.total_bounds(shapes))
+    styles = tuple(path_options(_style(s), kind, layer.opacity) for s in symbols)
+    data = {
+        "name": shown_text(layer.name),
+        "count": len(rows),
+        "styles": list(styles),
+        **place,
+        **_columns(layer, rows, fields),
+    }
+    if len(symbols) > 1:
+        data["classes"] = classes[rows].tolist()
+    text = script_json(data)
+    if shapes_json:
+        text = '{"shapes":' + shapes_json + "," + text[1:]
     return WebLayer(
         name=layer.name,
         kind=kind,
-        features=features,
-        styles=tuple(path_options(_style(s), kind, layer.opacity) for s in symbols),
+        data=text,
+        styles=styles,
         legend=tuple(_legend_row(s, layer.name) for s in symbols),
         count=len(rows),
         bounds=(west, south, east, north),
@@ -146,30 +175,19 @@ def _rounded(shapes: npt.NDArray[Any], decimals: int) -> npt.NDArray[Any]:
     return rounded
 
 
-def _texts(
-    layer: VectorLayer, rows: npt.NDArray[np.intp], fields: Sequence[str], chars: int, popup: bool
-) -> list[str]:
-    if not fields:
-        return [""] * len(rows)
-    columns = [layer.data[name].to_numpy()[rows] for name in fields]
-    if popup:
-        return [
-            popup_html(layer.name, fields, values, chars) for values in zip(*columns, strict=True)
-        ]
-    return [tooltip_html(fields, values) for values in zip(*columns, strict=True)]
-
-
-def _feature_collection(
-    shapes: npt.NDArray[Any], classes: npt.NDArray[np.intp], popups: list[str], tips: list[str]
-) -> str:
-    """GeoJSON text built from GEOS's (numbers only) and script-safe property JSON."""
-    geometries = shapely.to_geojson(shapes)
-    parts = [
-        f'{{"type":"Feature","geometry":{geometry},"properties":'
-        f"{script_json({'c': int(c), 'p': p, 't': t})}}}"
-        for geometry, c, p, t in zip(geometries, classes, popups, tips, strict=True)
+def _columns(layer: VectorLayer, rows: npt.NDArray[np.intp], fields: FieldChoice) -> dict[str, Any]:
+    """The shown fields as columns; ``popup``/``tooltip`` index into ``fields``."""
+    names = list(dict.fromkeys([*fields.popup, *fields.tooltip]))
+    frame = layer.data
+    columns = [
+        column(name, frame[name].iloc[rows].reset_index(drop=True), fields.text_chars)
+        for name in names
     ]
-    return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
+    return {
+        "fields": columns,
+        "popup": [names.index(name) for name in fields.popup],
+        "tooltip": [names.index(name) for name in fields.tooltip],
+    }
 
 
 def _style(symbol: LayerStyle | SymbolClass) -> LayerStyle:

@@ -255,3 +255,79 @@ def test_clustered_layer_loads_under_the_policy(
     assert watch.problems() == {}
     assert opened == PAYLOADS[0]
     page.context.close()
+
+
+#: Opens the popup and tooltip of the clustered marker at (lat, lng) and reads them back.
+OPEN_CLUSTERED = """
+([lat, lng]) => new Promise((done) => {
+    const map = window[Object.keys(window).find((k) => k.startsWith("map_"))];
+    let group = null;
+    map.eachLayer((layer) => { if (layer.getVisibleParent) { group = layer; } });
+    const markers = group.getLayers();
+    const marker = markers.find((m) =>
+        Math.abs(m.getLatLng().lat - lat) < 1e-9 && Math.abs(m.getLatLng().lng - lng) < 1e-9);
+    group.zoomToShowLayer(marker, () => {
+        marker.openPopup();
+        const popup = marker.getPopup().getElement().querySelector(".mapdesk-popup");
+        marker.openTooltip();
+        done({
+            markers: markers.length,
+            title: popup.querySelector(".mapdesk-popup-layer").textContent,
+            heads: Array.from(popup.querySelectorAll("th"), (th) => th.textContent),
+            cells: Array.from(popup.querySelectorAll("td"), (td) => td.textContent),
+            links: Array.from(popup.querySelectorAll("a"), (a) => [a.href, a.rel, a.target]),
+            elements: Array.from(popup.querySelectorAll("td *"), (e) => e.tagName),
+            tooltip: marker.getTooltip().getElement().textContent,
+        });
+    });
+})
+"""
+
+
+def test_a_big_clustered_layer_opens_popups_with_the_right_values(
+    browser: Any, tmp_path: Path
+) -> None:
+    count = 3000
+    frame = fixit_frame(
+        {
+            "request_id": list(range(10_000, 10_000 + count)),
+            "title": [PAYLOADS[i % len(PAYLOADS)] for i in range(count)],
+            "status": [("open", "closed", "<b>held</b>")[i % 3] for i in range(count)],
+            "media_url": [
+                f"https://fixit.example.org/{i}" if i % 2 else f"javascript:window.__xss({i})"
+                for i in range(count)
+            ],
+        }
+    )
+    layer = VectorLayer(frame, "FixIt")
+    layer.symbology = categorize(layer.data, "status", layer.style)
+    target = tmp_path / "big.html"
+    result = export_web_map(project_of(layer), target, WebMapOptions(basemap=None))
+    assert result.clustered == ("FixIt",) and result.features == count
+    watch = Watch()
+    page = _open(browser, target, watch)
+    page.wait_for_selector(".marker-cluster")
+    for row in (0, 1, 1234, count - 1):
+        point = frame.geometry.iloc[row]
+        found = page.evaluate(OPEN_CLUSTERED, [round(point.y, 6), round(point.x, 6)])
+        assert found["markers"] == count
+        assert found["title"] == "FixIt"
+        assert found["heads"] == ["request_id", "title", "status", "media_url"]
+        expected = frame.iloc[row]
+        assert found["cells"] == [
+            str(expected["request_id"]),
+            shown(expected["title"]),
+            expected["status"],
+            expected["media_url"],
+        ]
+        if row % 2:
+            assert found["links"] == [
+                [expected["media_url"], "noopener noreferrer nofollow", "_blank"]
+            ]
+            assert found["elements"] == ["A"]
+        else:
+            assert found["links"] == [] and found["elements"] == []
+        assert found["tooltip"] == f"request_id: {expected['request_id']}"
+    page.wait_for_timeout(300)
+    assert watch.problems() == {}
+    page.context.close()

@@ -1,14 +1,17 @@
 """The web map's page: escaping, links, CSP, sensitive data, legend, clusters, size, errors.
 
-These read the generated HTML (and the JSON inside its scripts) the way a
-browser would; tests/browser/test_web_map_xss.py opens it in Chromium.
+These read the generated HTML and each layer's JSON data element (what the
+page's script builds popups and tooltips from, with textContent);
+tests/browser/test_web_map_xss.py opens it in Chromium.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import html
+import json
 import os
 import re
 import stat
@@ -16,6 +19,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import geopandas as gpd
+import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -26,9 +32,11 @@ from mapdesk.export import web as web_module
 from mapdesk.export.formats import ExportError
 from mapdesk.export.web import WebMapOptions, WebMapResult, export_web_map
 from mapdesk.export.web_csp import ASSETS, CDN
-from mapdesk.export.web_escape import escape_text, is_web_link, not_a_template, value_html
+from mapdesk.export.web_escape import escape_text, is_web_link, not_a_template, script_json
 from mapdesk.export.web_sensitive import is_sensitive_field
 from tests.export.web_helpers import (
+    DATA_ELEMENT,
+    data_texts,
     fixit_frame,
     layer_data,
     legend_html,
@@ -37,6 +45,7 @@ from tests.export.web_helpers import (
     popups,
     project_of,
     tooltips,
+    without_data,
     zone_frame,
 )
 
@@ -66,8 +75,12 @@ def _export(tmp_path: Path, *layers: VectorLayer, **options: object) -> tuple[st
     return target.read_text(encoding="utf-8"), result
 
 
-def _cell_texts(fragment: str) -> list[str]:
-    return parsed(fragment).texts.get("td", [])
+#: What the page shows for control characters (one box each), as escape_text does.
+CONTROLS = {chr(c): "\ufffd" for c in range(32) if chr(c) not in "\t\n\r"} | {"\x7f": "\ufffd"}
+
+
+def shown(text: str) -> str:
+    return "".join(CONTROLS.get(c, c) for c in text)
 
 
 # --- escaping -----------------------------------------------------------------
@@ -79,13 +92,11 @@ def test_values_are_shown_as_text_in_popups_and_tooltips(tmp_path: Path, payload
     page, _ = _export(tmp_path, VectorLayer(frame, "FixIt"))
     [popup] = popups(page)
     [tooltip] = tooltips(page)
-    # The browser shows the payload literally and finds no element in it.
-    assert _cell_texts(popup) == [payload, payload]
-    assert {tag for tag, _ in parsed(popup).elements} <= {"div", "table", "tr", "th", "td"}
-    assert {tag for tag, _ in parsed(tooltip).elements} <= {"b", "br"}
-    assert payload in html.unescape(tooltip)
-    for escaped in (popup, tooltip):
-        assert not set("<>\"'`$\\{}") & set(re.sub(r"<[^<>]*>", "", escaped))
+    # The page's script gets the value verbatim (and shows it with textContent).
+    assert popup.fields == ["description", "status"]
+    assert popup.values == [shown(payload), shown(payload)]
+    assert popup.links == [False, False]
+    assert tooltip.fields == ["description"] and tooltip.values == [shown(payload)]
     _assert_page_has_only_its_own_scripts(page)
 
 
@@ -95,13 +106,13 @@ def test_layer_and_field_names_are_escaped(tmp_path: Path, payload: str) -> None
     name = layer.name  # as the project keeps it (white space stripped)
     page, _ = _export(tmp_path, layer)
     [popup] = popups(page)
-    shown = parsed(popup)
-    assert shown.texts["th"] == [payload]
-    assert shown.texts["div"][1] == name  # the popup's heading
-    assert html.unescape(overlay_names(page)[0]) == name
+    assert popup.fields == [shown(payload)]
+    assert popup.values == ["a value"]
+    assert popup.layer == shown(name)  # the popup's heading
+    assert html.unescape(overlay_names(page)[0]) == shown(name)
     assert not {tag for tag, _ in parsed(overlay_names(page)[0]).elements}
     legend = parsed(legend_html(page))
-    assert name in legend.texts["div"]
+    assert shown(name) in legend.texts["div"]
     _assert_page_has_only_its_own_scripts(page)
 
 
@@ -111,18 +122,41 @@ def test_legend_labels_are_escaped(tmp_path: Path, payload: str) -> None:
     layer.symbology = categorize(layer.data, "status", layer.style)
     page, _ = _export(tmp_path, layer)
     legend = parsed(legend_html(page))
-    assert sorted(legend.texts["span"][1::2]) == sorted([payload, "open"])
+    assert sorted(legend.texts["span"][1::2]) == sorted([shown(payload), "open"])
     assert {tag for tag, _ in legend.elements} <= {"div", "span"}
     _assert_page_has_only_its_own_scripts(page)
 
 
 def _assert_page_has_only_its_own_scripts(page: str) -> None:
-    # The payloads are in the page, but only as escaped text inside JSON strings.
+    # The data elements hold the payloads as JSON text that cannot end them.
+    texts = data_texts(page)
+    assert len(texts) == page.count('<script type="application/json"') >= 1
+    for text in texts:
+        json.loads(text)
+        assert not set("<>&\u2028\u2029") & set(text)
+    # Outside them the payloads are only escaped text in the legend and layer list.
+    code = without_data(page)
     for bad in ("${", "`;", "{{", "{%", "\\u003cscript", "\\x3c"):
-        assert bad not in page
-    scripts = re.findall(r"<script\b[^>]*>", page, flags=re.IGNORECASE)
-    assert len(scripts) == len(re.findall(r"</script\s*>", page, flags=re.IGNORECASE))
+        assert bad not in code
+    scripts = re.findall(r"<script\b[^>]*>", code, flags=re.IGNORECASE)
+    assert len(scripts) == len(re.findall(r"</script\s*>", code, flags=re.IGNORECASE))
     assert len(scripts) == 3  # Leaflet, folium's settings, the map
+    # Popups and tooltips are built with DOM calls: the only HTML the page's
+    # script inserts is the legend's escaped markup.
+    assert code.count("innerHTML") == 1 and "box.innerHTML = " in code
+    for never in ("outerHTML", "insertAdjacentHTML", "document.write", "eval(", "Function("):
+        assert never not in code
+    assert "textContent" in code and "document.createElement" in code
+
+
+@given(st.text())
+def test_data_json_is_safe_inside_its_element_and_reads_back(text: str) -> None:
+    encoded = script_json({"values": [text]})
+    assert not set("<>&\u2028\u2029") & set(encoded)
+    assert DATA_ELEMENT.fullmatch(
+        f'<script type="application/json" id="mapdesk-data-0">{encoded}</script>'
+    )
+    assert json.loads(encoded) == {"values": [text]}
 
 
 @given(st.text())
@@ -144,10 +178,15 @@ def test_escaped_text_holds_no_active_character_and_reads_back(text: str) -> Non
         "HTTPS://EXAMPLE.ORG/",
     ],
 )
-def test_web_addresses_become_links(value: str) -> None:
-    [link] = [attrs for tag, attrs in parsed(value_html(value)).elements if tag == "a"]
-    assert link["href"] == value
-    assert link["rel"] == "noopener noreferrer nofollow"
+def test_web_addresses_become_links(tmp_path: Path, value: str) -> None:
+    assert is_web_link(value)
+    page, _ = _export(tmp_path, VectorLayer(fixit_frame({"media_url": [value]}), "FixIt"))
+    [popup] = popups(page)
+    assert popup.values == [value] and popup.links == [True]
+    # The browser checks the protocol again before making the <a> (rel set too).
+    code = without_data(page)
+    assert 'url.protocol === "http:" || url.protocol === "https:"' in code
+    assert 'link.rel = "noopener noreferrer nofollow"' in code
 
 
 @pytest.mark.parametrize(
@@ -164,25 +203,29 @@ def test_web_addresses_become_links(value: str) -> None:
         "https://exa mple.org/",
         "//example.org/x",
         "see https://example.org/ for details",
+        "http://",
     ],
 )
-def test_other_addresses_are_shown_as_text(value: str) -> None:
-    shown = parsed(value_html(value))
+def test_other_addresses_are_shown_as_text(tmp_path: Path, value: str) -> None:
     assert not is_web_link(value.strip())
-    assert not shown.elements
-    assert html.unescape(value_html(value).replace("<br>", "\n")) == value
+    page, _ = _export(tmp_path, VectorLayer(fixit_frame({"media_url": [value]}), "FixIt"))
+    [popup] = popups(page)
+    assert popup.values == [value] and popup.links == [False]
 
 
 def test_links_in_the_page_are_http_only(tmp_path: Path) -> None:
-    frame = fixit_frame({"media_url": ["https://example.org/a.jpg", "javascript:alert(1)"]})
+    urls = ["https://example.org/a.jpg", "javascript:alert(1)", None] * 3
+    frame = fixit_frame({"media_url": urls, "other": ["javascript:x", "https://b.org/", "x"] * 3})
     page, _ = _export(tmp_path, VectorLayer(frame, "FixIt"))
+    [data] = layer_data(page)
+    assert "codes" in data["fields"][0]  # repeated text: a dictionary column, links by entry
     hrefs = [
-        attrs["href"]
+        value
         for popup in popups(page)
-        for tag, attrs in parsed(popup).elements
-        if tag == "a"
+        for value, link in zip(popup.values, popup.links, strict=True)
+        if link
     ]
-    assert hrefs == ["https://example.org/a.jpg"]
+    assert hrefs == ["https://example.org/a.jpg", "https://b.org/"] * 3
 
 
 # --- content security policy --------------------------------------------------
@@ -202,9 +245,13 @@ def test_policy_allows_only_nonce_scripts_and_the_cdn(tmp_path: Path) -> None:
     assert directives["object-src"] == "'none'"
     assert directives["base-uri"] == "'none'"
     assert directives["default-src"] == "'none'"
-    for tag in re.findall(r"<(?:script|style)\b[^>]*>", page, flags=re.IGNORECASE):
+    code = without_data(page)
+    for tag in re.findall(r"<(?:script|style)\b[^>]*>", code, flags=re.IGNORECASE):
         assert f'nonce="{nonce}"' in tag
-    assert page.count(nonce) == len(re.findall(r"<(?:script|style)\b", page)) + 2
+    assert page.count(nonce) == len(re.findall(r"<(?:script|style)\b", code)) + 2
+    # The data elements are never run: no nonce, not a script type.
+    [data] = re.findall(r'<script type="application/json"[^>]*>', page)
+    assert "nonce" not in data
     for src in re.findall(r'<script[^>]*\bsrc="([^"]*)"', page):
         assert src.startswith(f"{CDN}/npm/") and "integrity=" in page
     # folium's default jQuery, Bootstrap and Font Awesome are not loaded.
@@ -263,8 +310,8 @@ def test_sensitive_fields_are_kept_when_the_user_insists(tmp_path: Path) -> None
         tmp_path, VectorLayer(frame, "FixIt"), include_sensitive=True, popup_fields=fields
     )
     [popup] = popups(page)
-    assert parsed(popup).texts["th"] == ["description", *PERSONAL]
-    assert _cell_texts(popup) == ["pothole", *(v for [v] in PERSONAL.values())]
+    assert popup.fields == ["description", *PERSONAL]
+    assert popup.values == ["pothole", *(v for [v] in PERSONAL.values())]
     assert result.left_out == ()
 
 
@@ -344,9 +391,8 @@ def test_legend_matches_the_categorized_classes(tmp_path: Path) -> None:
         rule = re.search(rf"\.{swatch} \{{ background: (#[0-9a-f]{{6}})", page)
         assert rule is not None and rule.group(1) == symbol.style.fill_color.lower()
     [data] = layer_data(page)
-    colors = re.search(r"var styles = (\[.*?\]);", page).group(1)
-    assert [f["properties"]["c"] for f in data["features"]] == [0, 1, 0, 2]
-    assert all(c.style.fill_color.lower() in colors for c in classes)
+    assert data["classes"] == [0, 1, 0, 2]
+    assert [s["fillColor"] for s in data["styles"]] == [c.style.fill_color.lower() for c in classes]
 
 
 def test_graduated_classes_and_features_outside_them(tmp_path: Path) -> None:
@@ -356,8 +402,9 @@ def test_graduated_classes_and_features_outside_them(tmp_path: Path) -> None:
     labels = parsed(legend_html(page)).texts["span"][1::2]
     assert labels == [c.label for c in layer.symbology.classes()]
     [data] = layer_data(page)
-    assert len(data["features"]) == 4  # the NULL falls in no class: not drawn, as in QGIS
+    assert data["count"] == len(data["xy"]) // 2 == 4  # NULL is in no class: not drawn
     assert result.features == 4
+    assert column_values_of(data, "days_open") == [1, 5, 9, 40]
 
 
 def test_layers_keep_the_project_order_and_only_visible_ones(tmp_path: Path) -> None:
@@ -374,13 +421,14 @@ def test_popup_fields_default_and_chosen(tmp_path: Path) -> None:
     values = {f"col{i}x": [i] for i in range(8)}
     layer = VectorLayer(fixit_frame(values), "FixIt")
     page, _ = _export(tmp_path, layer)
-    assert parsed(popups(page)[0]).texts["th"] == ["col0x", "col1x", "col2x", "col3x", "col4x"]
+    assert popups(page)[0].fields == ["col0x", "col1x", "col2x", "col3x", "col4x"]
+    assert tooltips(page)[0].fields == ["col0x"]
     assert "col7x" not in page  # fields not shown are not in the file
     page, result = _export(
         tmp_path, layer, popup_fields={"FixIt": ["col6x", "nope"]}, tooltip_fields={"FixIt": []}
     )
-    assert parsed(popups(page)[0]).texts["th"] == ["col6x"]
-    assert tooltips(page) == [""]
+    assert popups(page)[0].fields == ["col6x"] and popups(page)[0].values == [6]
+    assert tooltips(page)[0].fields == []
     assert any('"nope"' in w for w in result.warnings)
 
 
@@ -388,7 +436,7 @@ def test_coordinates_are_wgs84_rounded_to_six_decimals(tmp_path: Path) -> None:
     layer = VectorLayer(fixit_frame({"status": ["open"]}, crs=26984), "FixIt")
     page, _ = _export(tmp_path, layer)
     [data] = layer_data(page)
-    x, y = data["features"][0]["geometry"]["coordinates"]
+    x, y = data["xy"]
     assert x == pytest.approx(-70.2568, abs=1e-6) and y == pytest.approx(43.6591, abs=1e-6)
     assert all(len(str(v).split(".")[1]) <= 6 for v in (x, y))
 
@@ -396,16 +444,22 @@ def test_coordinates_are_wgs84_rounded_to_six_decimals(tmp_path: Path) -> None:
 # --- clusters and size --------------------------------------------------------
 
 
+def _clustered_calls(page: str) -> list[str]:
+    return re.findall(r'mapdesk_web\.layer\(\s*"mapdesk-data-[0-9]+", (true|false)\)', page)
+
+
 def test_big_point_layers_are_clustered(tmp_path: Path) -> None:
     layer = VectorLayer(fixit_frame({"n": list(range(30))}), "FixIt")
     page, result = _export(tmp_path, layer, cluster_threshold=10)
     assert result.clustered == ("FixIt",)
-    assert "L.markerClusterGroup(" in page and "leaflet.markercluster@" in page
+    assert "L.markerClusterGroup({chunkedLoading: true})" in page
+    assert "group.addLayers(markers)" in page and "leaflet.markercluster@" in page
+    assert _clustered_calls(page) == ["true"]
     page, result = _export(tmp_path, layer, cluster_threshold=30)
     assert result.clustered == ()
-    assert "markercluster" not in page.lower()
+    assert "leaflet.markercluster@" not in page and _clustered_calls(page) == ["false"]
     page, result = _export(tmp_path, layer, cluster_threshold=None)
-    assert "markercluster" not in page.lower()
+    assert "leaflet.markercluster@" not in page and _clustered_calls(page) == ["false"]
 
 
 def test_polygons_are_never_clustered(tmp_path: Path) -> None:
@@ -514,3 +568,95 @@ def test_without_a_basemap_the_policy_names_no_tile_server(tmp_path: Path) -> No
     assert "L.tileLayer(" not in page and "openstreetmap" not in page
     with pytest.raises(ExportError, match="Unknown basemap 'Google'"):
         _export(tmp_path, layer, basemap="Google")
+
+
+# --- compact data -------------------------------------------------------------
+
+
+def column_values_of(data: dict[str, object], name: str) -> list[object]:
+    from tests.export.web_helpers import column_values
+
+    [field] = [f for f in data["fields"] if f["name"] == name]  # type: ignore[attr-defined]
+    return column_values(field)
+
+
+def test_values_are_columns_of_their_own_type(tmp_path: Path) -> None:
+    stamps = pd.to_datetime(
+        ["2024-05-01 08:30:00", None, "1969-12-31 23:59:59.250"], format="ISO8601"
+    )
+    frame = fixit_frame(
+        {
+            "status": ["open", "open", None],
+            "count": [3, -2, 2**60],
+            "share": [0.1 + 0.2, float("nan"), 2.5],
+            "when": list(stamps),
+            "day": [dt.date(2024, 5, 1), None, dt.date(1969, 12, 31)],
+            "flag": [True, False, True],
+            "note": ["x" * 50, "short", ""],
+        }
+    )
+    frame["when"] = stamps
+    fields = {"FixIt": ["status", "count", "share", "when", "day", "flag", "note"]}
+    page, _ = _export(tmp_path, VectorLayer(frame, "FixIt"), popup_fields=fields, text_chars=10)
+    [data] = layer_data(page)
+    columns = {f["name"]: f for f in data["fields"]}
+    assert columns["status"] == {"name": "status", "dict": ["open"], "codes": [0, 0, -1]}
+    # Beyond 2**53 a JavaScript number would lose digits: sent as text.
+    assert columns["count"]["values"] == [3, -2, str(2**60)]
+    assert columns["share"]["values"] == [0.3, None, 2.5]
+    assert columns["when"]["values"] == [
+        "2024-05-01T08:30:00.000",
+        None,
+        "1969-12-31T23:59:59.250",
+    ]
+    assert column_values_of(data, "day") == ["2024-05-01", None, "1969-12-31"]
+    assert column_values_of(data, "flag") == ["True", "False", "True"]
+    assert column_values_of(data, "note") == ["x" * 9 + "…", "short", ""]
+    [popup] = popups(page)[:1]
+    assert popup.values[:3] == ["open", 3, 0.3]
+
+
+def test_lines_and_polygons_carry_geometry_without_html(tmp_path: Path) -> None:
+    zones = VectorLayer(zone_frame({"zone": ["A", "B"], "url": ["https://a.org/", "x"]}), "Zones")
+    page, result = _export(tmp_path, zones)
+    [data] = layer_data(page)
+    assert "xy" not in data and [s["type"] for s in data["shapes"]] == ["Polygon", "Polygon"]
+    assert [p.values for p in popups(page)] == [["A", "https://a.org/"], ["B", "x"]]
+    assert [p.links for p in popups(page)] == [[False, True], [False, False]]
+    assert result.features == 2
+
+
+def test_big_point_layers_are_compact(tmp_path: Path) -> None:
+    # The size the 100k-point benchmark depends on, per point, without timing anything.
+    count = 20_000
+    rng = np.random.default_rng(7)
+    frame = gpd.GeoDataFrame(
+        {
+            "id": np.arange(count, dtype=np.int64),
+            "category": np.array([f"category {i}" for i in range(12)])[rng.integers(0, 12, count)],
+            "status": np.array(["open", "closed", "new", "held"])[rng.integers(0, 4, count)],
+            "reported_at": pd.Timestamp("2023-01-01")
+            + pd.to_timedelta(rng.integers(0, 63_000_000, count), unit="s"),
+            "priority": rng.integers(1, 5, count).astype(np.int32),
+        },
+        geometry=gpd.points_from_xy(
+            rng.uniform(390_000, 405_000, count), rng.uniform(4_828_000, 4_842_000, count)
+        ),
+        crs=26919,
+    )
+    page, result = _export(tmp_path, VectorLayer(frame, "points"))
+    assert result.clustered == ("points",) and result.features == count
+    assert result.size < 75 * count  # 100k points: under 7.5 MB (the target is 10 MB)
+    [data] = layer_data(page)
+    assert [f["name"] for f in data["fields"]] == list(frame.columns[:5])
+    assert {"codes", "dict"} <= set(data["fields"][1]) and len(data["fields"][1]["dict"]) == 12
+    assert data["fields"][0]["values"] == list(range(count))
+    [popup] = popups(page)[5:6]
+    row = frame.iloc[5]
+    assert popup.values == [
+        5,
+        row["category"],
+        row["status"],
+        row["reported_at"].isoformat(),
+        int(row["priority"]),
+    ]

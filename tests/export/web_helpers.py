@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
@@ -42,22 +43,77 @@ def project_of(*layers: VectorLayer) -> Project:
     return project
 
 
+#: A layer's data element, as web_page writes it (and nothing else does).
+DATA_ELEMENT = re.compile(
+    r'<script type="application/json" id="(mapdesk-data-[0-9]+)">([^<]*)</script>'
+)
+
+
+def data_texts(page: str) -> list[str]:
+    """Each layer's data element's text (JSON), in the page's (bottom-first) order."""
+    return [text for _, text in DATA_ELEMENT.findall(page)]
+
+
+def without_data(page: str) -> str:
+    """The page with its data elements taken out: the markup and scripts that run."""
+    return DATA_ELEMENT.sub("", page)
+
+
 def layer_data(page: str) -> list[dict[str, Any]]:
-    """Each overlay's GeoJSON FeatureCollection, in the page's (bottom-first) order."""
-    decoder = json.JSONDecoder()
+    """Each overlay's data (name, styles, classes, xy or shapes, fields ...), bottom-first."""
+    return [json.loads(text) for text in data_texts(page)]
+
+
+def column_values(field: dict[str, Any]) -> list[Any]:
+    """A field column's value per feature (a dictionary column decoded; NULL as None)."""
+    if "codes" in field:
+        return [None if code < 0 else field["dict"][code] for code in field["codes"]]
+    return list(field["values"])
+
+
+def column_links(field: dict[str, Any]) -> list[bool]:
+    """Per feature: whether Python marked its value as a web address (a link)."""
+    marked = set(field.get("links", ()))
+    keys = field["codes"] if "codes" in field else range(len(field["values"]))
+    return [key in marked for key in keys]
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What one feature's popup (or tooltip) is built from, as the page's script reads it."""
+
+    layer: str
+    fields: list[str]
+    values: list[Any]
+    links: list[bool]
+
+
+def _shown(page: str, which: str) -> list[Shown]:
     found = []
-    for match in re.finditer(r"L\.geoJSON\(", page):
-        value, _ = decoder.raw_decode(page, match.end())
-        found.append(value)
+    for data in layer_data(page):
+        columns = [data["fields"][index] for index in data[which]]
+        values = [column_values(field) for field in columns]
+        links = [column_links(field) for field in columns]
+        for row in range(data["count"]):
+            found.append(
+                Shown(
+                    data["name"],
+                    [field["name"] for field in columns],
+                    [column[row] for column in values],
+                    [column[row] for column in links],
+                )
+            )
     return found
 
 
-def popups(page: str) -> list[str]:
-    return [f["properties"]["p"] for data in layer_data(page) for f in data["features"]]
+def popups(page: str) -> list[Shown]:
+    """Every feature's popup content, all layers, bottom layer first."""
+    return _shown(page, "popup")
 
 
-def tooltips(page: str) -> list[str]:
-    return [f["properties"]["t"] for data in layer_data(page) for f in data["features"]]
+def tooltips(page: str) -> list[Shown]:
+    """Every feature's tooltip content, all layers, bottom layer first."""
+    return _shown(page, "tooltip")
 
 
 def legend_html(page: str) -> str:
