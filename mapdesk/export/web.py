@@ -272,7 +272,7 @@ class _Plan:
             return f"its data could not be read ({layer.unavailable})"
         if layer.crs_missing:
             return "it has no CRS, so it cannot be placed on a web map; set the layer's CRS"
-        flagged = getattr(layer, "sensitive", False) is True
+        flagged = layer.sensitive
         if (flagged or layer.name in self.options.sensitive_layers) and not (
             self.options.include_sensitive
         ):

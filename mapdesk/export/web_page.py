@@ -39,8 +39,8 @@ _PAGE_STYLE = """
 .mapdesk-popup table { border-collapse: collapse; }
 .mapdesk-popup th { text-align: left; vertical-align: top; padding: 1px 8px 1px 0;
   color: #444; font-weight: 600; }
-.mapdesk-popup td { vertical-align: top; padding: 1px 0; overflow-wrap: anywhere;
-  white-space: pre-wrap; }
+.mapdesk-popup td { vertical-align: top; padding: 1px 0; overflow-wrap: break-word;
+  white-space: pre-wrap; min-width: 12em; }
 </style>
 {% endmacro %}
 {% macro script(this, kwargs) %}
@@ -130,7 +130,7 @@ var mapdesk_web = (function () {
         function tooltipOf(made) { return tooltip(data, made.mapdeskRow); }
         function dress(made, row) {
             made.mapdeskRow = row;
-            if (data.popup.length) { made.bindPopup(popupOf, {maxWidth: 420}); }
+            if (data.popup.length) { made.bindPopup(popupOf, {minWidth: 240, maxWidth: 420}); }
             if (data.tooltip.length) { made.bindTooltip(tooltipOf, {sticky: true}); }
             return made;
         }

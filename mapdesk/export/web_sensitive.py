@@ -4,8 +4,8 @@ A web map is often published, so personal data stays out by default
 (DOMAIN.md: a SeeClickFix ``reporter`` is "personal data: never export it";
 Open311 requests carry callers' contacts). The rule:
 
-- a layer is sensitive when the project flags it (a ``sensitive`` attribute
-  set to True on the layer) or the caller names it in the options;
+- a layer is sensitive when the project flags it (``layer.sensitive``:
+  Layer Properties ▸ Holds personal data) or the caller names it in the options;
 - a field is sensitive when the caller names it, or its name speaks of a
   person's contact or identity: caller, reporter, submitter, complainant,
   requester, phone, e-mail, or a person's name (first/last/contact/

@@ -257,6 +257,35 @@ def test_clustered_layer_loads_under_the_policy(
     page.context.close()
 
 
+def test_popup_values_read_across_not_one_letter_per_line(browser: Any, tmp_path: Path) -> None:
+    """A popup built as an element was measured too narrow: each value wrapped
+    after every character (seen in the demo's screenshot)."""
+    text = "Crew completed repair."
+    layer = VectorLayer(fixit_frame({"title": [text]}), "FixIt")
+    target = tmp_path / "one.html"
+    export_web_map(project_of(layer), target, WebMapOptions(basemap=None))
+    watch = Watch()
+    page = _open(browser, target, watch)
+    shape = page.evaluate(
+        """() => {
+            const map = window[Object.keys(window).find((k) => k.startsWith("map_"))];
+            let marker = null;
+            map.eachLayer((layer) => {
+                if (layer.getPopup && layer.getPopup()) { marker = layer; }
+            });
+            marker.openPopup();
+            const cell = marker.getPopup().getElement().querySelector("td");
+            const box = cell.getBoundingClientRect();
+            const line = parseFloat(getComputedStyle(cell).lineHeight) || 18;
+            return [cell.textContent, box.width, box.height / line];
+        }"""
+    )
+    assert watch.problems() == {}
+    assert shape[0] == text
+    assert shape[1] > 120 and shape[2] < 1.5  # one line, not a column of letters
+    page.context.close()
+
+
 #: Opens the popup and tooltip of the clustered marker at (lat, lng) and reads them back.
 OPEN_CLUSTERED = """
 ([lat, lng]) => new Promise((done) => {
