@@ -18,16 +18,20 @@ QT_SYSTEM_PACKAGES=(
 
 # What only the tests need: headless Chromium for the web-map safety tests,
 # poppler's pdftoppm/pdftotext for the map-layout tests, QGIS for the .qgz
-# interop test, npm to fetch Leaflet (tests are offline; pages get it routed).
-TEST_SYSTEM_PACKAGES=(chromium poppler-utils qgis python3-qgis npm)
+# interop test. (npm, to fetch Leaflet, see ensure_web_assets.)
+TEST_SYSTEM_PACKAGES=(chromium poppler-utils qgis python3-qgis)
 
 # Leaflet and its marker-cluster plug-in from the npm registry, unpacked into
 # .cache/web-assets for the browser tests to serve in place of the CDN.
 WEB_ASSETS="$REPO_ROOT/.cache/web-assets"
 ensure_web_assets() {
   local pkg
+  # Debian's npm only when no npm is there: a Node.js from elsewhere brings
+  # its own, and apt refuses to put Debian's beside it.
+  command -v npm >/dev/null || install_debs npm
   for pkg in leaflet@1.9.4 leaflet.markercluster@1.5.3; do
-    [ -d "$WEB_ASSETS/${pkg%@*}" ] && continue
+    # package.json is the last thing unpacked: a half-done earlier try is redone.
+    [ -f "$WEB_ASSETS/${pkg%@*}/package.json" ] && continue
     mkdir -p "$WEB_ASSETS/${pkg%@*}"
     (cd "$WEB_ASSETS" && npm pack --silent "$pkg" >/dev/null &&
       tar -xzf "${pkg%@*}-${pkg#*@}.tgz" -C "${pkg%@*}" --strip-components=1 &&
