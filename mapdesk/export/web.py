@@ -263,8 +263,14 @@ class _Plan:
             self.left_out.append(LeftOut(layer.name, None, "no feature has a geometry to draw"))
             return None
         threshold = self.options.cluster_threshold
-        if found.kind == "point" and threshold is not None and found.count > threshold:
+        if found.plain_points and threshold is not None and found.count > threshold:
             self.clustered.append(layer.name)
+        if found.unplaced:
+            self.warnings.append(
+                f"{found.unplaced:,} feature{'s' if found.unplaced != 1 else ''} of layer "
+                f'"{layer.name}" could not be placed in longitude/latitude (their coordinates '
+                "fall outside what the layer's CRS can reproject) and were left out"
+            )
         return found
 
     def _layer_problem(self, layer: VectorLayer) -> str | None:

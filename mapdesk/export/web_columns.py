@@ -90,13 +90,15 @@ def _float(value: float) -> JsonValue:
 
 
 def _datetimes(stamps: npt.NDArray[Any]) -> list[JsonValue]:
-    nanos: npt.NDArray[np.datetime64] = stamps.astype("datetime64[ns]")
-    missing = np.isnat(nanos)
-    ticks = nanos.view(np.int64)[~missing]
+    # Microseconds, not nanoseconds: those cannot count dates before 1677 or
+    # after 2262 and would wrap a 1600 deed into 2184 without a word.
+    micros: npt.NDArray[np.datetime64] = stamps.astype("datetime64[us]")
+    missing = np.isnat(micros)
+    ticks = micros.view(np.int64)[~missing]
     unit: Literal["s", "ms", "us"] = "s"
-    if (ticks % 1_000_000_000).any():
-        unit = "us" if (ticks % 1_000_000).any() else "ms"
-    texts = np.datetime_as_string(nanos, unit=unit).astype(object)
+    if (ticks % 1_000_000).any():
+        unit = "us" if (ticks % 1_000).any() else "ms"
+    texts = np.datetime_as_string(micros, unit=unit).astype(object)
     texts[missing] = None
     out: list[JsonValue] = texts.tolist()
     return out
@@ -104,16 +106,28 @@ def _datetimes(stamps: npt.NDArray[Any]) -> list[JsonValue]:
 
 def _dictionary(values: pd.Series[Any], chars: int, force: bool) -> dict[str, Any]:
     try:
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        # Keyed by type too: factorize alone takes True, 1 and 1.0 for one value.
+        keys = values
+        if not _one_type(values):
+            typed = values.map(lambda v: (type(v).__name__, v))
+            keys = typed.where(values.notna(), None)  # NULL stays NULL (code -1)
+        codes, _ = pd.factorize(keys, use_na_sentinel=True)
     except TypeError:  # unhashable values (lists, dicts): one by one
         plain = [_value(v, chars) for v in values.tolist()]
         return _with_links({"values": plain}, plain)
-    texts = [_value(v, chars) for v in np.asarray(uniques, dtype=object).tolist()]
+    # Each distinct value as it first appears (uniques may hold the type keys).
+    present = np.flatnonzero(codes >= 0)
+    _, first = np.unique(codes[present], return_index=True)
+    texts = [_value(v, chars) for v in values.iloc[present[first]].tolist()]
     if force or 2 * len(texts) <= len(codes):
         return _with_links({"dict": texts, "codes": codes.tolist()}, texts)
     lookup = [*texts, None]  # code -1 (NULL) reads the last entry
     plain = [lookup[c] for c in codes.tolist()]
     return _with_links({"values": plain}, plain)
+
+
+def _one_type(values: pd.Series[Any]) -> bool:
+    return bool(values.dropna().map(type).nunique() <= 1)
 
 
 def _with_links(found: dict[str, Any], texts: Sequence[JsonValue]) -> dict[str, Any]:

@@ -61,6 +61,10 @@ class WebLayer:
         Features on the page.
     bounds
         (west, south, east, north) in degrees.
+    plain_points
+        Every feature is one point (what marker clustering can take).
+    unplaced
+        Features left out because their coordinates have no place in WGS 84.
     """
 
     name: str
@@ -70,6 +74,8 @@ class WebLayer:
     legend: tuple[LegendRow, ...]
     count: int
     bounds: tuple[float, float, float, float]
+    plain_points: bool = False
+    unplaced: int = 0
 
 
 @dataclass(frozen=True)
@@ -112,7 +118,12 @@ def prepare_layer(
     """
     classes, symbols = class_of_rows(layer, single)
     geometries = np.asarray(layer.data.geometry.to_crs(4326).array, dtype=object)
-    keep = (classes >= 0) & ~shapely.is_missing(geometries) & ~shapely.is_empty(geometries)
+    present = ~shapely.is_missing(geometries) & ~shapely.is_empty(geometries)
+    # A vertex pyproj cannot transform comes back infinite: such a feature
+    # would be drawn to 0°, 0° or throw the map's bounds to infinity.
+    placed = _finite_rows(geometries)
+    unplaced = int((present & ~placed).sum())
+    keep = (classes >= 0) & present & placed
     rows = np.flatnonzero(keep)
     kind = _kind(layer.geometry_type)
     points = bool(len(rows)) and bool((shapely.get_type_id(geometries[rows]) == 0).all())
@@ -156,7 +167,17 @@ def prepare_layer(
         legend=tuple(_legend_row(s, layer.name) for s in symbols),
         count=len(rows),
         bounds=(west, south, east, north),
+        plain_points=points,
+        unplaced=unplaced,
     )
+
+
+def _finite_rows(geometries: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+    """Rows all of whose coordinates are finite numbers."""
+    coordinates, owners = shapely.get_coordinates(geometries, return_index=True)
+    finite = np.ones(len(geometries), dtype=bool)
+    finite[owners[~np.isfinite(coordinates).all(axis=1)]] = False
+    return finite
 
 
 def _simplified(shapes: npt.NDArray[Any], tolerance: float) -> npt.NDArray[Any]:

@@ -126,15 +126,21 @@ var mapdesk_web = (function () {
         var styles = data.styles;
         var classes = data.classes;
         function styleOf(row) { return styles[classes ? classes[row] : 0]; }
-        function popupOf(made) { return popup(data, made.mapdeskRow); }
-        function tooltipOf(made) { return tooltip(data, made.mapdeskRow); }
+        // The row is closed over, not read from the clicked layer: a
+        // multipoint's click reaches one of its markers, not the feature.
         function dress(made, row) {
             made.mapdeskRow = row;
-            if (data.popup.length) { made.bindPopup(popupOf, {minWidth: 240, maxWidth: 420}); }
-            if (data.tooltip.length) { made.bindTooltip(tooltipOf, {sticky: true}); }
+            if (data.popup.length) {
+                made.bindPopup(function () { return popup(data, row); },
+                               {minWidth: 240, maxWidth: 420});
+            }
+            if (data.tooltip.length) {
+                made.bindTooltip(function () { return tooltip(data, row); }, {sticky: true});
+            }
             return made;
         }
-        var group = clustered ? L.markerClusterGroup({chunkedLoading: true}) : null;
+        // Only single points cluster (a multipoint's markers would leave their feature).
+        var group = clustered && data.xy ? L.markerClusterGroup({chunkedLoading: true}) : null;
         if (data.xy) {
             var xy = data.xy;
             var markers = new Array(data.count);
@@ -156,7 +162,6 @@ var mapdesk_web = (function () {
             },
             onEachFeature: function (feature, made) { dress(made, feature.properties.row); }
         });
-        if (group) { group.addLayer(shapes); return group; }
         return shapes;
     }
     return {layer: layer};

@@ -286,6 +286,46 @@ def test_popup_values_read_across_not_one_letter_per_line(browser: Any, tmp_path
     page.context.close()
 
 
+def test_a_multipoint_feature_opens_its_own_popup(browser: Any, tmp_path: Path) -> None:
+    """A click reaches one marker of the multipoint: the popup must still be its feature's."""
+    import geopandas as gpd
+    from shapely.geometry import MultiPoint
+
+    names = [f"hydrant pair {i}" for i in range(4)]
+    frame = gpd.GeoDataFrame(
+        {"name": names},
+        geometry=[
+            MultiPoint([(-70.26 + i / 100, 43.66), (-70.26 + i / 100, 43.65)]) for i in range(4)
+        ],
+        crs=4326,
+    )
+    target = tmp_path / "pairs.html"
+    export_web_map(
+        project_of(VectorLayer(frame, "Pairs")), target, WebMapOptions(cluster_threshold=2)
+    )
+    watch = Watch()
+    page = _open(browser, target, watch)
+    shown_names = page.evaluate(
+        """() => {
+            const map = window[Object.keys(window).find((k) => k.startsWith("map_"))];
+            const found = [];
+            map.eachLayer((layer) => {
+                if (layer.getLayers && layer.mapdeskRow !== undefined) {
+                    const child = layer.getLayers()[1];
+                    child.fire("click", {latlng: child.getLatLng()}, true);  // as a click bubbles
+                    const cell = map._popup.getElement().querySelector("td");
+                    found[layer.mapdeskRow] = cell.textContent;
+                    map.closePopup();
+                }
+            });
+            return found;
+        }"""
+    )
+    assert watch.problems() == {}
+    assert shown_names == names
+    page.context.close()
+
+
 #: Opens the popup and tooltip of the clustered marker at (lat, lng) and reads them back.
 OPEN_CLUSTERED = """
 ([lat, lng]) => new Promise((done) => {

@@ -36,6 +36,7 @@ from mapdesk.export.web_escape import escape_text, is_web_link, not_a_template, 
 from mapdesk.export.web_sensitive import is_sensitive_field
 from tests.export.web_helpers import (
     DATA_ELEMENT,
+    column_values,
     data_texts,
     fixit_frame,
     layer_data,
@@ -660,3 +661,74 @@ def test_big_point_layers_are_compact(tmp_path: Path) -> None:
         row["reported_at"].isoformat(),
         int(row["priority"]),
     ]
+
+
+# --- second review: dates, mixed columns, unplaceable features, multipoints --------
+
+
+def test_dates_outside_what_nanoseconds_count_are_shown_as_they_are(tmp_path: Path) -> None:
+    """A 1600 deed date wrapped round to 2184 through nanoseconds."""
+    stamps = np.array(
+        ["1600-05-01T00:00:00", "1632-01-01T12:30:00.250", "2020-01-01T00:00:00"],
+        dtype="datetime64[ms]",
+    )
+    layer = VectorLayer(fixit_frame({"Recorded": pd.Series(stamps)}), "Deeds")
+    page, _ = _export(tmp_path, layer)
+    (data,) = layer_data(page)
+    (field,) = [f for f in data["fields"] if f["name"] == "Recorded"]
+    assert column_values(field) == [
+        "1600-05-01T00:00:00.000",
+        "1632-01-01T12:30:00.250",
+        "2020-01-01T00:00:00.000",
+    ]
+
+
+def test_true_is_not_shown_as_1_in_a_mixed_column(tmp_path: Path) -> None:
+    values = ["x", 1, 2.5, None, True, 1.0, "x", "x"]
+    layer = VectorLayer(fixit_frame({"mixed": pd.Series(values, dtype=object)}), "Mixed")
+    page, _ = _export(tmp_path, layer)
+    (data,) = layer_data(page)
+    (field,) = [f for f in data["fields"] if f["name"] == "mixed"]
+    assert column_values(field) == ["x", 1, 2.5, None, "True", 1.0, "x", "x"]
+
+
+def test_features_that_cannot_be_placed_are_left_out_and_said(tmp_path: Path) -> None:
+    """pyproj gives infinity for a vertex it cannot transform: never 0°, 0° or inf bounds."""
+    from shapely.geometry import LineString, Point
+
+    frame = gpd.GeoDataFrame(
+        {"name": ["ok", "far", "half"]},
+        geometry=[
+            LineString([(398_000, 4_835_000), (398_500, 4_835_200)]),
+            LineString([(1e12, 1e12), (1e12 + 5, 1e12)]),
+            LineString([(398_000, 4_835_000), (1e9, 1e9)]),
+        ],
+        crs="EPSG:26919",
+    )
+    points = gpd.GeoDataFrame(
+        {"name": ["ok", "far"]},
+        geometry=[Point(398_000, 4_835_000), Point(1e12, 1e12)],
+        crs="EPSG:26919",
+    )
+    page, result = _export(
+        tmp_path, VectorLayer(frame, "Roads"), VectorLayer(points, "Sites"), simplify=0
+    )
+    assert sorted(result.layers) == ["Roads", "Sites"]  # neither left out whole
+    counts = {data["name"]: data["count"] for data in layer_data(page)}
+    assert counts == {"Roads": 1, "Sites": 1}
+    assert "[null,null]" not in page and "Infinity" not in page
+    assert any('2 features of layer "Roads" could not be placed' in w for w in result.warnings)
+    assert any('1 feature of layer "Sites" could not be placed' in w for w in result.warnings)
+
+
+def test_multipoints_are_not_clustered(tmp_path: Path) -> None:
+    """markercluster takes single markers: a multipoint's would leave their feature."""
+    from shapely.geometry import MultiPoint
+
+    frame = gpd.GeoDataFrame(
+        {"name": [f"pair {i}" for i in range(30)]},
+        geometry=[MultiPoint([(-70.26 + i / 1000, 43.66), (-70.25, 43.65)]) for i in range(30)],
+        crs=4326,
+    )
+    _, result = _export(tmp_path, VectorLayer(frame, "Pairs"), cluster_threshold=5)
+    assert result.clustered == ()
