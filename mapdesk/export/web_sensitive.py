@@ -16,33 +16,11 @@ Open311 requests carry callers' contacts). The rule:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
-#: Words that make a field personal wherever they appear in its name.
-_PERSONAL = re.compile(
-    r"caller|reporter|submitter|complainant|requester|requestor|phone|email|e_mail|e-mail"
-    r"|(?:first|last|given|family|middle|contact|person|customer|citizen|resident|user)"
-    r"_?name|surname|birth|ssn"
-)
-#: Words that make a field personal when they are a whole word of its name.
-_PERSONAL_WORDS = frozenset({"contact", "mobile", "tel", "dob", "mail"})
-_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
+from mapdesk.core.personal_data import is_sensitive_field
 
-
-def is_sensitive_field(name: str) -> bool:
-    """True when a field's name says it holds personal data.
-
-    Examples
-    --------
-    >>> names = ("reporter", "CallerPhone", "st_name", "description", "FullName")
-    >>> [is_sensitive_field(n) for n in names]
-    [True, True, False, False, False]
-    """
-    text = str(name)
-    if _PERSONAL.search(text.lower()):
-        return True
-    return any(word.lower() in _PERSONAL_WORDS for word in _WORDS.findall(text))
+__all__ = ["is_sensitive_field", "sensitive_fields"]
 
 
 def sensitive_fields(
