@@ -19,13 +19,14 @@ from typing import Any, NoReturn, TextIO
 from mapdesk import __version__
 from mapdesk.cli.common import EXIT_USAGE, fail, project_for
 from mapdesk.cli.export import add_export_commands, run_export
+from mapdesk.cli.incidents import add_incident_commands, run_incidents
 from mapdesk.core.crs import crs_label
 from mapdesk.core.errors import MapdeskError
 from mapdesk.io.sources import LayerInfo
 
 GuiStarter = Callable[[list[str]], int]
 
-SUBCOMMANDS = ("info", "render", "export")
+SUBCOMMANDS = ("info", "render", "export", "incidents")
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -44,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Commands: info PATH [--json]; render [PATH ...] -o OUT.png; "
         "export vector SRC -o OUT.ext [--crs EPSG:N] [--layer NAME]; "
         "export map PROJECT -o OUT.pdf|OUT.png [--title T] [--page letter] [--dpi N]; "
-        "export web PROJECT -o OUT.html; export qgis PROJECT -o OUT.qgz",
+        "export web PROJECT -o OUT.html; export qgis PROJECT -o OUT.qgz; "
+        "incidents import SRC -o OUT.gpkg [--report R.json]",
     )
     parser.add_argument("--version", action="version", version=f"mapdesk {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -57,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--width", type=_positive_int, default=1600, help="pixels (1600)")
     render.add_argument("--height", type=_positive_int, default=1000, help="pixels (1000)")
     add_export_commands(commands)
+    add_incident_commands(commands)
     return parser
 
 
@@ -85,6 +88,8 @@ def main(argv: Sequence[str] | None = None, start_gui: GuiStarter | None = None)
             return run_info(Path(parsed.path), as_json=parsed.json)
         if parsed.command == "export":
             return run_export(parsed)
+        if parsed.command == "incidents":
+            return run_incidents(parsed)
         return run_render(parsed.paths, Path(parsed.output), parsed.width, parsed.height)
     except MapdeskError as exc:
         return fail(str(exc))

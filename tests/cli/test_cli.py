@@ -229,3 +229,37 @@ def test_export_qgis_refuses_other_suffixes(tmp_path: Path) -> None:
     result = mapdesk("export", "qgis", "-o", str(tmp_path / "map.txt"))
     assert result.returncode == 2
     assert "a QGIS project is a .qgz or .qgs file" in result.stderr
+
+
+def test_incidents_import_writes_the_layer_and_the_report(tmp_path: Path) -> None:
+    source = tmp_path / "scf.csv"
+    source.write_bytes(
+        (
+            "\ufeffId,Report Source,Category,Created at local,Closed at local,Status,Address,"
+            "Description,URL,Lat,Lng,Export tagged places\r\n"
+            '7181157,iPhone,Odor,01/07/2020 - 08:26AM,,Open,315 Spring St,"two\r\nlines",'
+            ",43.64774,-70.2694545,District 2\r\n"
+            "7181158,iPhone,Odor,01/07/2020 - 08:27AM,,Open,Nowhere,lost,,,,District 2\r\n"
+        ).encode("utf-8")
+    )
+    target, report = tmp_path / "fixit.gpkg", tmp_path / "report.json"
+    result = mapdesk("incidents", "import", str(source), "-o", str(target), "--report", str(report))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        f"Imported 1 of 2 reports to {target}; 1 rejected, 0 duplicates merged"
+    )
+    assert "mapdesk: rejected record 2 (id 7181158): it has no coordinates" in result.stderr
+    written = gpd.read_file(target)
+    assert list(written["service_request_id"]) == ["7181157"]
+    assert written["description"].iloc[0] == "two\r\nlines"
+    assert json.loads(report.read_text())["rejected"] == [
+        {"position": 2, "id": "7181158", "reason": "it has no coordinates"}
+    ]
+
+
+def test_incidents_import_of_a_file_without_reports_exits_2(tmp_path: Path) -> None:
+    source = tmp_path / "comments.json"
+    source.write_text('[{"comment": "hi", "issue_id": 3}]', encoding="utf-8")
+    result = mapdesk("incidents", "import", str(source), "-o", str(tmp_path / "x.gpkg"))
+    assert result.returncode == 2
+    assert "comments.json: holds no FixIt reports" in result.stderr
