@@ -23,6 +23,7 @@ class MapActions:
     save_project_as: QAction
     quit: QAction
     add_layer: QAction
+    import_incidents: QAction
     remove_layer: QAction
     layer_properties: QAction
     set_layer_crs: QAction
@@ -133,6 +134,15 @@ _COMMANDS = (
     ("save_project_as", "actionSaveProjectAs", "Save &As…", "save_project_as", "Ctrl+Shift+S", ""),
     ("quit", "actionQuit", "&Quit", "quit", "Ctrl+Q", "Quit mapdesk"),
     ("add_layer", "actionAddLayer", "Add &Vector Layer…", "add_layer", "Ctrl+Shift+V", ""),
+    (
+        "import_incidents",
+        "actionImportIncidents",
+        "Import &FixIt Reports…",
+        "add_layer",
+        "",
+        "FixIt reports from an Open311 GeoReport v2 file (.json/.xml), SeeClickFix JSON or "
+        "the CRM's CSV export, with a report of any record left out and why",
+    ),
     ("remove_layer", "actionRemoveLayer", "&Remove Layer", "remove_layer", "Ctrl+D", ""),
     ("layer_properties", "actionLayerProperties", "Layer &Properties…", "properties", "", ""),
     (

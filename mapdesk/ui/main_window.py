@@ -17,6 +17,7 @@ from mapdesk.ui.controllers.digitizing import DigitizingController
 from mapdesk.ui.controllers.editing import EditingController
 from mapdesk.ui.controllers.exporting import ExportController
 from mapdesk.ui.controllers.identify import IdentifyController
+from mapdesk.ui.controllers.incidents import IncidentImportController
 from mapdesk.ui.controllers.layer_panel import LayerPanelController
 from mapdesk.ui.controllers.layers import LayerLoadController, accepts_path
 from mapdesk.ui.controllers.map_files import MapFilesController
@@ -134,6 +135,7 @@ class MainWindow(QMainWindow):
         )
         self.exporting = ExportController(self.layer_panel, a, self.workers, self.status, self)
         self.map_files = MapFilesController(p, a, self.workers, self.status, self)
+        self.incidents = IncidentImportController(p, a, self.workers, self.status, self)
         self.repair = RepairController(self.layer_panel, p, a, self.workers, self.status, self)
         self.bookmarks = BookmarksController(
             self.bookmarks_panel, p, self.canvas, a, self.status, self
@@ -186,6 +188,7 @@ class MainWindow(QMainWindow):
         select.addActions([a.select_all, a.invert_selection, a.deselect_all])
         layer = bar.addMenu("&Layer")
         layer.addAction(a.add_layer)
+        layer.addAction(a.import_incidents)
         layer.addSeparator()
         layer.addActions([a.toggle_editing, a.save_edits, a.save_edits_as, a.rollback_edits])
         layer.addSeparator()
