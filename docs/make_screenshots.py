@@ -14,6 +14,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import pandas as pd
 import shapely
 from PySide6.QtCore import QEventLoop, QPoint, QSettings, Qt, QTimer
 from PySide6.QtTest import QTest
@@ -26,6 +27,7 @@ sys.path.insert(0, str(REPO))
 import mapdesk  # noqa: E402, F401  (registers the file reader)
 from mapdesk.core.crs import transform_xy  # noqa: E402
 from mapdesk.core.selection import SelectionMode  # noqa: E402
+from mapdesk.core.style_library import fixit_status_symbology  # noqa: E402
 from mapdesk.export.map_layout import MapLayoutOptions, export_map  # noqa: E402
 from mapdesk.io.demo import demo_path, open_demo_project  # noqa: E402
 from mapdesk.render.image import render_to_png  # noqa: E402
@@ -375,6 +377,34 @@ app.exitQgis()
 """
 
 
+def fixit_import_shot(window: object, project: object) -> None:
+    """Layer ▸ Import FixIt Reports… on a CRM-style CSV made from the demo's reports."""
+    import csv
+
+    demo = project.layers.by_name("FixIt incidents")  # type: ignore[attr-defined]
+    source = Path(tempfile.gettempdir()) / "fixit_crm_export.csv"
+    with open(source, "w", encoding="utf-8-sig", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["Id", "Report Source", "Category", "Created at local", "Closed at local",
+                      "Status", "Address", "Description", "URL", "Lat", "Lng"])  # fmt: skip
+        for _, row in demo.data.iloc[::6].iterrows():
+            created = pd.Timestamp(row["requested_datetime"]).strftime("%m/%d/%Y - %I:%M%p")
+            out.writerow([row["service_request_id"], "iPhone", row["service_name"], created, "",
+                          row["status"].title(), row["address"], row["description"], "",
+                          row["lat"], row["long"]])  # fmt: skip
+    window.incidents.start(source)  # type: ignore[attr-defined]
+    name = f"FixIt reports ({source.name})"
+    wait_until(lambda: name in [layer.name for layer in project.layers])  # type: ignore[attr-defined]
+    demo.visible = False
+    layer = project.layers.by_name(name)  # type: ignore[attr-defined]
+    layer.symbology = fixit_status_symbology(layer.data, "status", layer.style)
+    window.canvas.zoom_to_extent(project.layer_extent(layer))  # type: ignore[attr-defined]
+    wait_for_map(window)
+    save(window, "fixit-import.png")  # type: ignore[arg-type]
+    project.remove_layer(layer)  # type: ignore[attr-defined]
+    demo.visible = True
+
+
 def use_default_layout(folder: str) -> None:
     """Read and write settings in ``folder``: the shots show the default window
     layout, never the layout this user last left mapdesk in."""
@@ -406,6 +436,7 @@ def main() -> int:
     export_shot(window, project)
     bookmarks_shot(window, project)
     map_file_shots(window, project)
+    fixit_import_shot(window, project)
     window.close()
     render_to_png(open_demo_project(), IMAGES / "render-demo.png", 900, 600)
     print("docs/images/render-demo.png")
