@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from mapdesk.core.analysis.network.model import Location, NetworkProblem, ProblemKind
 from mapdesk.core.analysis.network.snapping import NodeSnapper, end_points, nearest
@@ -15,7 +16,7 @@ class SpanRecord:
     """One span feature as the builder reads it."""
 
     span_id: str
-    geometry: object
+    geometry: Any
     from_node: str
     to_node: str
 
@@ -37,7 +38,7 @@ def resolve_span(span: SpanRecord, snapper: NodeSnapper, known_nodes: frozenset[
     nearest node in service. A span drawn the other way round (start at
     ``to_node``) is not a mismatch: connectivity has no direction.
     """
-    xys = end_points(span.geometry)  # type: ignore[arg-type]
+    xys = end_points(span.geometry)
     found = (snapper.candidates(xys[0]), snapper.candidates(xys[1]))
     refs = (span.from_node, span.to_node)
     problems = _unknown_refs(span, refs, xys, known_nodes)
