@@ -1,0 +1,1 @@
+"""Analyses over layers: plain Python on GeoDataFrames, no Qt, no io."""

@@ -1,0 +1,46 @@
+"""``run_cut_impact``: the network cut report from a GeoPackage, headless."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mapdesk.cli.network import run_cut_impact
+from mapdesk.core.errors import MapdeskError
+
+DEMO = Path(__file__).resolve().parents[2] / "data" / "greater_portland_demo.gpkg"
+
+
+@pytest.fixture(scope="module")
+def network_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    copy = tmp_path_factory.mktemp("network") / "network.gpkg"
+    shutil.copyfile(DEMO, copy)
+    return copy
+
+
+def test_a_cut_spur_reports_the_sites_and_towers_it_loses(network_file: Path) -> None:
+    out = io.StringIO()
+    assert run_cut_impact(network_file, ["FS-0121"], out) == 0
+    text = out.getvalue()
+    assert text.startswith("Spans cut: FS-0121\nCore: NN-0001, NN-0002, NN-0003, NN-0004\n")
+    assert "9-1-1 centre (CS-911 Regional 9-1-1 Communications Center): still connected" in text
+    assert "Sites lost (2):\n  CS-016  Peaks Island School\n  CS-019  Peaks Island Branch" in text
+    assert "Towers lost (1):\n  TWR-08  Peaks Island tower\n" in text
+    assert "Not connected even before the cut (1):\n  TWR-02  Central Fire Station mast" in text
+
+
+def test_a_ring_cut_loses_nothing(network_file: Path) -> None:
+    out = io.StringIO()
+    run_cut_impact(network_file, ["FS-0004"], out)
+    assert "Sites lost: none\nTowers lost: none\n" in out.getvalue()
+    assert "(0 nodes lost)" in out.getvalue()
+
+
+def test_an_unknown_span_is_named_with_valid_ones(network_file: Path) -> None:
+    with pytest.raises(MapdeskError) as caught:
+        run_cut_impact(network_file, ["FS-9999"], io.StringIO())
+    message = str(caught.value)
+    assert "FS-9999" in message and "FS-0001" in message
