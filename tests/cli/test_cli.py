@@ -263,3 +263,18 @@ def test_incidents_import_of_a_file_without_reports_exits_2(tmp_path: Path) -> N
     result = mapdesk("incidents", "import", str(source), "-o", str(tmp_path / "x.gpkg"))
     assert result.returncode == 2
     assert "comments.json: holds no FixIt reports" in result.stderr
+
+
+def test_network_cut_impact_names_what_a_cut_takes_down() -> None:
+    result = mapdesk("network", "cut-impact", str(DEMO), "--span", "FS-0121")
+    assert result.returncode == 0, result.stderr
+    assert "9-1-1 centre (CS-911 Regional 9-1-1 Communications Center): still connected" in (
+        result.stdout
+    )
+    assert "TWR-08  Peaks Island tower" in result.stdout
+
+
+def test_network_cut_impact_of_an_unknown_span_exits_2() -> None:
+    result = mapdesk("network", "cut-impact", str(DEMO), "--span", "FS-9999")
+    assert result.returncode == 2
+    assert "Span FS-9999 is not in the network" in result.stderr
