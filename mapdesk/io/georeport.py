@@ -274,19 +274,25 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+def _external(source: str, target: str | None) -> DataSourceError:
+    return DataSourceError(
+        f"{source}: refused: this XML refers to an external entity or file ({target!r}), "
+        "which a GeoReport response never needs; it could be an attempt to read local files"
+    )
+
+
 def _parse_xml(data: bytes, source: str) -> Element:
     try:
         root: Element = fromstring(data, forbid_dtd=False)
     except EntitiesForbidden as exc:
+        if exc.sysid or exc.pubid:
+            raise _external(source, exc.sysid or exc.pubid) from exc
         raise DataSourceError(
             f"{source}: refused: this XML declares entities ({exc.name!r}), which a GeoReport "
             "response never needs; it could be an entity-expansion attack (billion laughs)"
         ) from exc
     except ExternalReferenceForbidden as exc:
-        raise DataSourceError(
-            f"{source}: refused: this XML refers to an external entity or file "
-            f"({exc.sysid!r}), which a GeoReport response never needs"
-        ) from exc
+        raise _external(source, exc.sysid) from exc
     except DefusedXmlException as exc:
         raise DataSourceError(f"{source}: refused: unsafe XML ({exc})") from exc
     except ParseError as exc:
