@@ -29,6 +29,23 @@ class CsvLayoutError(DataSourceError):
     """A CSV file's geometry columns could not be found or parsed."""
 
 
+class WebServiceError(DataSourceError):
+    """A web service (an Open311 GeoReport endpoint) refused a request or could not be reached.
+
+    Kept apart from damaged data so the UI can say "check the address or API
+    key, or try later" rather than "the data is damaged".
+
+    Attributes
+    ----------
+    status
+        The HTTP status, or the service's own error code, when there was one.
+    """
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class CrsError(MapdeskError):
     """A coordinate reference system could not be understood or used."""
 
