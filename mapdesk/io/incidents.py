@@ -97,6 +97,38 @@ def import_incidents(
 
 
 # --- Open311 GeoReport v2 -------------------------------------------------------------
+def import_from_endpoint(
+    endpoint: str,
+    start: datetime,
+    end: datetime,
+    keep_personal: bool = False,
+    progress: Callable[[str], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> IncidentImport:
+    """FixIt reports requested between ``start`` and ``end`` from a GeoReport v2 endpoint.
+
+    The endpoint is paged by windows of at most 90 days, each split again
+    when it hits the server's cap of 1,000 (``open311_fetch``); what the
+    fetch had to say (retries, duplicates merged, a cancel) joins the report.
+
+    Raises
+    ------
+    WebServiceError
+        The service refused or could not be reached (the address is named,
+        any key in it hidden).
+    """
+    from mapdesk.io.open311_fetch import fetch_service_requests, redact_url
+
+    fetched = fetch_service_requests(endpoint, start, end, progress=progress, cancelled=cancelled)
+    notes = [
+        f"{fetched.windows} date windows fetched, {fetched.retries} retries",
+        *fetched.notes,
+    ]
+    if fetched.duplicates:
+        notes.append(f"{fetched.duplicates} copies of the same report across windows merged")
+    return incident_layer(fetched.records, redact_url(endpoint), iso_date, keep_personal, notes)
+
+
 def _georeport(source: Path, data: bytes, fmt: Any, keep_personal: bool) -> IncidentImport:
     from mapdesk.io.georeport import decode_service_requests
 
@@ -114,6 +146,9 @@ def iso_date(text: str) -> pd.Timestamp:
 
 # --- JSON: GeoReport or SeeClickFix ---------------------------------------------------------
 def _json(source: Path, data: bytes, keep_personal: bool, time_zone: str) -> IncidentImport:
+    if b'"service_request_id"' in data:
+        # GeoReport's decoder also takes the spec's own bare 006-style codes.
+        return _georeport(source, data, "json", keep_personal)
     try:
         # Numbers as their text: ids and codes are strings ("006"), and a
         # coordinate keeps every digit it was given.
@@ -126,8 +161,6 @@ def _json(source: Path, data: bytes, keep_personal: bool, time_zone: str) -> Inc
             f"{source}: holds no FixIt reports (expected a list of reports, or SeeClickFix's "
             '{"issues": [...]})'
         )
-    if items and all("service_request_id" in item for item in items):
-        return _georeport(source, data, "json", keep_personal)
     located = [i for i in items if "lat" in i and ("lng" in i or "long" in i)]
     if items and not located:
         keys = ", ".join(sorted(items[0])[:8])

@@ -10,6 +10,9 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import LineString, Point, Polygon
 
+# The local GeoReport v2 server of the pager's tests, for the endpoint import too.
+from tests.io.test_open311_fetch import serve  # noqa: F401
+
 
 @pytest.fixture
 def stations() -> gpd.GeoDataFrame:
