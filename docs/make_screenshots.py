@@ -405,6 +405,27 @@ def fixit_import_shot(window: object, project: object) -> None:
     demo.visible = True
 
 
+def cut_impact_shot(window: object, project: object) -> None:
+    """Fibre span FS-0121 cut: Peaks Island's sites and tower lost, selected and listed."""
+    spans = project.layers.by_name("Fibre spans")  # type: ignore[attr-defined]
+    nodes = project.layers.by_name("Network nodes")  # type: ignore[attr-defined]
+    nodes.visible = True
+    spans.selection.apply(spans.data.index[spans.data["asset_id"] == "FS-0121"])
+    window.map_actions.cut_impact.trigger()  # type: ignore[attr-defined]
+    panel = window.cut_impact_panel  # type: ignore[attr-defined]
+    wait_until(lambda: panel.tree.topLevelItemCount() > 0)
+    sites = project.layers.by_name("City sites")  # type: ignore[attr-defined]
+    lost = sites.data.index.isin(sites.selected_fids)
+    x0, y0, x1, y1 = sites.data[lost].to_crs(project.crs).total_bounds  # type: ignore[attr-defined]
+    window.canvas.zoom_to_extent((x0 - 2500, y0 - 1800, x1 + 2500, y1 + 1800))  # type: ignore[attr-defined]
+    wait_for_map(window)
+    save(window, "cut-impact.png")  # type: ignore[arg-type]
+    panel.hide()
+    nodes.visible = False
+    for layer in project.layers:  # type: ignore[attr-defined]
+        layer.selection.clear()
+
+
 def use_default_layout(folder: str) -> None:
     """Read and write settings in ``folder``: the shots show the default window
     layout, never the layout this user last left mapdesk in."""
@@ -437,6 +458,7 @@ def main() -> int:
     bookmarks_shot(window, project)
     map_file_shots(window, project)
     fixit_import_shot(window, project)
+    cut_impact_shot(window, project)
     window.close()
     render_to_png(open_demo_project(), IMAGES / "render-demo.png", 900, 600)
     print("docs/images/render-demo.png")

@@ -63,6 +63,7 @@ class MapActions:
     save_edits: QAction
     save_edits_as: QAction
     export_layer: QAction
+    cut_impact: QAction
     export_map_layout: QAction
     export_web_map: QAction
     export_qgis_project: QAction
@@ -270,6 +271,15 @@ _COMMANDS = (
         "",
         "Export the current layer (or its selected features) to GeoPackage, Shapefile, "
         "GeoJSON, KML, FlatGeobuf, GeoParquet or CSV, after a check of what the format changes",
+    ),
+    (
+        "cut_impact",
+        "actionCutImpact",
+        "&Cut Impact of Selected Spans",
+        None,
+        "",
+        "Which sites, towers and the 9-1-1 centre lose their path to the network core if the "
+        "selected spans are cut",
     ),
     (
         "export_map_layout",

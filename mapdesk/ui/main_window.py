@@ -13,6 +13,8 @@ from mapdesk.ui.actions import MapActions, create_actions
 from mapdesk.ui.canvas.canvas import MapCanvas
 from mapdesk.ui.controllers.attribute_table import AttributeTableController
 from mapdesk.ui.controllers.bookmarks import BookmarksController
+from mapdesk.ui.controllers.cut_impact import CutImpactController
+from mapdesk.ui.controllers.cut_impact import add_panel as add_cut_impact_panel
 from mapdesk.ui.controllers.digitizing import DigitizingController
 from mapdesk.ui.controllers.editing import EditingController
 from mapdesk.ui.controllers.exporting import ExportController
@@ -32,6 +34,7 @@ from mapdesk.ui.icons import icon
 from mapdesk.ui.models.layer_tree import LayerTreeModel
 from mapdesk.ui.views.attribute_table import AttributeTableDock
 from mapdesk.ui.views.bookmarks_panel import BookmarksPanel
+from mapdesk.ui.views.cut_impact_panel import CutImpactPanel
 from mapdesk.ui.views.identify_panel import IdentifyPanel
 from mapdesk.ui.views.layer_panel import LayerPanel
 from mapdesk.ui.views.legend_panel import LegendPanel
@@ -108,6 +111,8 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.bookmarks_panel)
         self.bookmarks_panel.hide()  # Ctrl+Shift+B, or a new bookmark, shows it
         self.bookmarks_panel.toggleViewAction().setShortcut("Ctrl+Shift+B")
+        self.cut_impact_panel = CutImpactPanel(self)
+        add_cut_impact_panel(self, self.cut_impact_panel)
         self.undo_history = UndoHistoryPanel(self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.undo_history)
         self.undo_history.hide()  # View ▸ Panels ▸ Undo History
@@ -136,6 +141,9 @@ class MainWindow(QMainWindow):
         self.exporting = ExportController(self.layer_panel, a, self.workers, self.status, self)
         self.map_files = MapFilesController(p, a, self.workers, self.status, self)
         self.incidents = IncidentImportController(p, a, self.workers, self.status, self)
+        self.cut_impact = CutImpactController(
+            self.cut_impact_panel, p, self.canvas, a, self.workers, self.status, self
+        )
         self.repair = RepairController(self.layer_panel, p, a, self.workers, self.status, self)
         self.bookmarks = BookmarksController(
             self.bookmarks_panel, p, self.canvas, a, self.status, self
@@ -220,8 +228,12 @@ class MainWindow(QMainWindow):
                 self.attribute_table.toggleViewAction(),
                 self.undo_history.toggleViewAction(),
                 self.bookmarks_panel.toggleViewAction(),
+                self.cut_impact_panel.toggleViewAction(),
             ]
         )
+        analysis = bar.addMenu("&Analysis")
+        analysis.setObjectName("analysisMenu")
+        analysis.addAction(a.cut_impact)
         bar.addMenu("&Help").addAction(a.about)
 
     def _toolbar(self, title: str, name: str) -> QToolBar:

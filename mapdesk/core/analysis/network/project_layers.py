@@ -1,0 +1,61 @@
+"""Finding the network's layers in a project by what they hold, not by their names.
+
+Users rename layers; the fields stay: spans have ``from_node`` and
+``to_node``, nodes an ``asset_id`` and a ``type``, city sites a
+``network_node``, radio towers a ``site_id`` and a tower-ish name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mapdesk.core.errors import MapdeskError
+from mapdesk.core.layer import VectorLayer
+from mapdesk.core.project import Project
+
+
+@dataclass(frozen=True)
+class NetworkLayers:
+    """The layers a network analysis reads (sites and towers are optional)."""
+
+    nodes: VectorLayer
+    spans: VectorLayer
+    sites: VectorLayer | None = None
+    towers: VectorLayer | None = None
+
+
+def network_layers(project: Project) -> NetworkLayers:
+    """The project's network layers (the top one of each kind).
+
+    Raises
+    ------
+    MapdeskError
+        When no span layer (``from_node``/``to_node``) or no node layer
+        (``asset_id``/``type`` points) is in the project.
+    """
+    spans = _first(project, lambda f, kind: {"from_node", "to_node"} <= f and kind == "line")
+    nodes = _first(project, lambda f, kind: {"asset_id", "type"} <= f and kind == "point")
+    if spans is None or nodes is None:
+        raise MapdeskError(
+            "No network in this project: it needs a span layer (lines with from_node and "
+            "to_node, like Fibre spans) and a node layer (points with asset_id and type, "
+            "like Network nodes)"
+        )
+    sites = _first(project, lambda f, kind: "network_node" in f and kind == "point")
+    towers = _first(
+        project, lambda f, kind: "site_id" in f and "network_node" not in f and kind == "point",
+        named="tower",
+    )  # fmt: skip
+    return NetworkLayers(nodes, spans, sites, towers)
+
+
+def _first(project: Project, wanted: object, named: str = "") -> VectorLayer | None:
+    from mapdesk.core.style import geometry_kind
+
+    for layer in project.layers:
+        if layer.unavailable is not None or (named and named not in layer.name.lower()):
+            continue
+        fields = {name for name, _ in layer.fields}
+        if wanted(fields, geometry_kind(layer.geometry_type)):  # type: ignore[operator]
+            return layer
+    return None

@@ -1,0 +1,154 @@
+"""Analysis ▸ Cut Impact of Selected Spans: select the cut spans, see what goes dark.
+
+The network graph is built from the project's own layers (found by their
+fields) in a worker; the lost sites, towers and nodes are then selected on
+the map, in their layers' selection colour, and listed in the Cut Impact
+panel, as network staff would mark them on a printed map.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
+
+from mapdesk.core.analysis.network import CutImpact, build_network_graph, cut_impact
+from mapdesk.core.analysis.network.project_layers import NetworkLayers, network_layers
+from mapdesk.core.errors import MapdeskError
+from mapdesk.core.layer import VectorLayer
+from mapdesk.core.project import Project
+from mapdesk.core.view import padded_extent
+from mapdesk.ui.actions import MapActions
+from mapdesk.ui.canvas.canvas import MapCanvas
+from mapdesk.ui.controllers.base import WindowController
+from mapdesk.ui.views.cut_impact_panel import CutImpactPanel
+from mapdesk.ui.views.status_bar import MapStatusBar
+from mapdesk.ui.workers import Worker, WorkerPool, guarded_slot, report_exception
+
+
+@dataclass(frozen=True)
+class _Asked:
+    layers: NetworkLayers
+    span_ids: tuple[str, ...]
+
+
+class CutImpactController(WindowController):
+    """Runs a cut-impact analysis on the selected spans and shows what is lost."""
+
+    def __init__(
+        self,
+        panel: CutImpactPanel,
+        project: Project,
+        canvas: MapCanvas,
+        actions: MapActions,
+        workers: WorkerPool,
+        status: MapStatusBar,
+        parent_widget: QWidget,
+    ) -> None:
+        super().__init__(parent_widget)
+        self._panel = panel
+        self._project = project
+        self._canvas = canvas
+        self._workers = workers
+        self._status = status
+        self._layers: NetworkLayers | None = None
+        actions.cut_impact.triggered.connect(self._on_cut_impact)
+        panel.place_activated.connect(self.zoom_to_place)
+
+    @guarded_slot
+    def _on_cut_impact(self) -> None:
+        try:
+            asked = self._asked()
+        except MapdeskError as exc:
+            QMessageBox.information(self.parent_widget(), "Cut Impact", str(exc))
+            return
+        self.start(asked.layers, asked.span_ids)
+
+    def _asked(self) -> _Asked:
+        layers = network_layers(self._project)
+        spans = layers.spans
+        chosen = spans.data.loc[spans.data.index.isin(spans.selected_fids), "asset_id"]
+        if chosen.empty:
+            raise MapdeskError(
+                f"Select the cut span(s) in the '{spans.name}' layer first (Select Features "
+                "on the map, or in its attribute table), then run Cut Impact."
+            )
+        return _Asked(layers, tuple(str(value) for value in chosen))
+
+    def start(self, layers: NetworkLayers, span_ids: tuple[str, ...]) -> Worker:
+        """Build the graph and cut it in a worker; show the result when it comes."""
+        frames = (
+            layers.nodes.data,
+            layers.spans.data,
+            layers.sites.data if layers.sites is not None else None,
+            layers.towers.data if layers.towers is not None else None,
+        )
+        self._status.show_task(f"Cutting {', '.join(span_ids)}…", cancellable=False)
+
+        def work(_progress: object) -> CutImpact:
+            network = build_network_graph(frames[0], frames[1], sites=frames[2], towers=frames[3])
+            return cut_impact(network, span_ids)
+
+        return self._workers.start(
+            work,
+            lambda impact: self._show(layers, impact),
+            self._failed,
+            description=f"Cut impact of {', '.join(span_ids)}",
+        )
+
+    def _show(self, layers: NetworkLayers, impact: CutImpact) -> None:
+        self._status.end_task()
+        self._layers = layers
+        self._panel.show_impact(impact)
+        self._panel.show()
+        self._panel.raise_()
+        _select(layers.nodes, "asset_id", impact.lost_nodes)
+        if layers.sites is not None:
+            _select(layers.sites, "site_id", tuple(p.place_id for p in impact.lost_sites))
+        if layers.towers is not None:
+            _select(layers.towers, "site_id", tuple(p.place_id for p in impact.lost_towers))
+        psap = "the 9-1-1 centre is CUT OFF" if impact.psap_cut_off else "9-1-1 centre connected"
+        sites, towers = len(impact.lost_sites), len(impact.lost_towers)
+        self._status.showMessage(
+            f"Cut {', '.join(impact.cut_spans)}: {sites} site{'s' if sites != 1 else ''} and "
+            f"{towers} tower{'s' if towers != 1 else ''} lost; {psap}",
+            15000,
+        )
+
+    def zoom_to_place(self, kind: str, place_id: str) -> None:
+        """Zoom to a lost site or tower listed in the panel."""
+        if self._layers is None:
+            return
+        layer = self._layers.sites if kind == "site" else self._layers.towers
+        if layer is None:
+            return
+        rows = np.flatnonzero(layer.data["site_id"].astype(str).to_numpy() == place_id)
+        if len(rows):
+            geometries = layer.projected(self._project.crs).geometries[rows]
+            xmin = min(g.bounds[0] for g in geometries)
+            ymin = min(g.bounds[1] for g in geometries)
+            xmax = max(g.bounds[2] for g in geometries)
+            ymax = max(g.bounds[3] for g in geometries)
+            extent = padded_extent((xmin, ymin, xmax, ymax), 4 * self._project.min_view_span)
+            self._canvas.zoom_to_extent(extent)
+
+    def _failed(self, error: BaseException) -> None:
+        self._status.end_task()
+        report_exception(error, self.parent_widget())
+
+
+def _select(layer: VectorLayer, id_field: str, ids: Iterable[str]) -> None:
+    """Select the features of ``layer`` whose ``id_field`` is one of ``ids``."""
+    if id_field not in layer.data.columns:
+        return
+    chosen = layer.data.index[layer.data[id_field].astype(str).isin(set(ids))]
+    layer.selection.apply(chosen)
+
+
+def add_panel(window: QMainWindow, panel: CutImpactPanel) -> None:
+    """Dock the panel at the right, hidden until a cut is analysed."""
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, panel)
+    panel.hide()

@@ -1,0 +1,70 @@
+"""Analysis ▸ Cut Impact of Selected Spans on the demo network."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from mapdesk.core.project import Project
+
+
+@pytest.fixture
+def demo_window(qtbot: Any, demo_project: Project) -> Any:
+    from mapdesk.ui.app import create_main_window
+
+    win = create_main_window(demo_project, name="Demo")
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(win.canvas.rendered, timeout=20000):
+        win.show()
+    yield win
+    win.close()
+
+
+def _tree_texts(panel: Any) -> list[str]:
+    texts = []
+    tree = panel.tree
+    for index in range(tree.topLevelItemCount()):
+        item = tree.topLevelItem(index)
+        texts.append(item.text(0))
+        texts += [f"  {item.child(i).text(0)}" for i in range(item.childCount())]
+    return texts
+
+
+def test_cutting_the_peaks_island_span_loses_its_sites_and_tower(
+    demo_window: Any, qtbot: Any
+) -> None:
+    project = demo_window.project
+    spans = project.layers.by_name("Fibre spans")
+    spans.selection.apply(spans.data.index[spans.data["asset_id"] == "FS-0121"])
+    demo_window.map_actions.cut_impact.trigger()
+    panel = demo_window.cut_impact_panel
+    qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() > 0, timeout=10000)
+    texts = _tree_texts(panel)
+    assert texts[0] == "Spans cut: FS-0121"
+    assert "9-1-1 centre (Regional 9-1-1 Communications Center): still connected" in texts
+    assert "  CS-016  Peaks Island School" in texts and "  TWR-08  Peaks Island tower" in texts
+    assert panel.isVisible()
+    # The lost places are selected on the map: what is highlighted is what goes dark.
+    sites = project.layers.by_name("City sites")
+    lost = set(sites.data.loc[sites.data.index.isin(sites.selected_fids), "site_id"])
+    assert lost == {"CS-016", "CS-019"}
+    towers = project.layers.by_name("Radio towers")
+    assert set(towers.data.loc[towers.data.index.isin(towers.selected_fids), "site_id"]) == {
+        "TWR-08"
+    }
+    assert demo_window.status.currentMessage().startswith(
+        "Cut FS-0121: 2 sites and 1 tower lost; 9-1-1 centre connected"
+    )
+
+
+def test_without_a_selected_span_it_says_what_to_do(demo_window: Any, messages: Any) -> None:
+    demo_window.map_actions.cut_impact.trigger()
+    (text,) = messages.texts("information")
+    assert text.startswith("Select the cut span(s) in the 'Fibre spans' layer first")
+
+
+def test_a_project_without_a_network_says_so(window: Any, messages: Any) -> None:
+    window.map_actions.cut_impact.trigger()
+    (text,) = messages.texts("information")
+    assert text.startswith("No network in this project")
