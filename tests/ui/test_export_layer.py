@@ -124,3 +124,16 @@ def test_an_export_that_would_delete_other_layers_is_refused(
     assert "city.gpkg holds 2 layers (parcels, hydrants)" in error
     assert target.read_bytes() == before
     assert "nothing was written" in window.status.currentMessage()
+
+
+def test_a_layer_holding_personal_data_is_exported_with_a_warning(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    from mapdesk.ui.dialogs.export_layer import PERSONAL_DATA_WARNING
+
+    layer = requests_layer()
+    layer.sensitive = True  # e.g. FixIt reports imported with reporters kept
+    dialog = ExportLayerDialog(layer, tmp_path)
+    qtbot.addWidget(dialog)
+    assert change_texts(dialog)[0] == PERSONAL_DATA_WARNING
+    assert dialog.export_button.isEnabled()  # a warning, not a refusal

@@ -43,6 +43,11 @@ from mapdesk.ui.dialogs.crs_dialog import CrsDialog
 from mapdesk.ui.workers import WorkerPool, run_latest
 
 _BLOCKING = QColor("#b00020")
+#: Said before anything else when the layer holds personal data (it still exports).
+PERSONAL_DATA_WARNING = (
+    "This layer holds personal data (reporters' names, phones or e-mails): keep the "
+    "exported file inside the city, never publish it"
+)
 #: Milliseconds after the last change before the check runs again.
 RECHECK_DELAY_MS = 250
 
@@ -228,9 +233,11 @@ class ExportLayerDialog(QDialog):
         self.changes.clear()
         for reason in plan.blocking:
             self._add(f"Cannot export: {reason}", blocking=True)
+        if self._layer.sensitive:
+            self._add(PERSONAL_DATA_WARNING, blocking=True)
         for issue in plan.issues:
             self._add(issue.message)
-        if not plan.blocking and not plan.issues:
+        if not plan.blocking and not plan.issues and not self._layer.sensitive:
             self._add(f"Nothing: {plan.target.label} holds this layer as it is.")
         ready = not plan.blocking and bool(self.file_name.text().strip())
         self.export_button.setEnabled(ready)
