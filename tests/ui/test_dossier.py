@@ -91,7 +91,7 @@ def test_click_at_demo_city_hall(qtbot: Any, demo_project: Project) -> None:
     assert panel.section_summary("Fire") == "Central Fire Station first-due district"
     assert panel.section_summary("EMS") == "MEDCU 1 Central first-due district"
     assert panel.section_summary("Nearest address") == "389 Congress St, Portland"
-    assert "Central Fire Station mast" in panel.texts()
+    assert "Central Fire Station mast (range 7.5 km)" in panel.texts()
     window.close()
 
 

@@ -59,7 +59,7 @@ def _address_section(found: NearestAddress) -> DossierSection:
 
 
 def _incident_section(found: NearbyIncidents) -> DossierSection:
-    title = f"Open incidents within {found.radius_m:,.0f} m"
+    title = f"Open incidents ({found.radius_m:,.0f} m)"
     if found.layer is None:
         return DossierSection(title, NO_LAYER)
     summary = "none" if found.count == 0 else f"{found.count}"
@@ -96,9 +96,9 @@ def _tower_section(found: TowerCoverage) -> DossierSection:
         summary = "1 tower covers it"
     rows = tuple(
         (
-            tower.name or tower.site_id,
-            f"{format_distance(tower.distance_m)} (range {tower.coverage_km:g} km)"
-            + (f", {tower.status}" if tower.status and tower.status != "active" else ""),
+            format_distance(tower.distance_m),
+            f"{tower.name or tower.site_id} (range {tower.coverage_km:g} km"
+            + (f", {tower.status})" if tower.status and tower.status != "active" else ")"),
         )
         for tower in found.covering
     )

@@ -33,7 +33,7 @@ class DossierPanel(QDockWidget):
         self.tree = QTreeWidget(body)
         self.tree.setObjectName("dossierTree")
         self.tree.setHeaderLabels(["Section", "Finding"])
-        self.tree.setColumnWidth(0, 190)
+        self.tree.setColumnWidth(0, 175)
         self.tree.setAlternatingRowColors(True)
         layout.addWidget(self.summary)
         layout.addWidget(self.tree)
