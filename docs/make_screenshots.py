@@ -426,6 +426,25 @@ def cut_impact_shot(window: object, project: object) -> None:
         layer.selection.clear()
 
 
+def dossier_shot(window: object) -> None:
+    """The Location Dossier at Portland City Hall (389 Congress St)."""
+    window.identify_panel.hide()  # type: ignore[attr-defined]
+    window.bookmarks_panel.hide()  # type: ignore[attr-defined]
+    x, y = 892_658.18, 91_567.74  # City Hall in EPSG:26984
+    canvas = window.canvas  # type: ignore[attr-defined]
+    canvas.set_view(canvas.view.fitted((x - 350, y - 250, x + 350, y + 250)))
+    wait_for_map(window)
+    window.dossier.action.trigger()  # type: ignore[attr-defined]
+    px, py = canvas.view.to_screen(x, y)
+    QTest.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(round(px), round(py)))
+    wait_until(lambda: window.dossier.last_dossier is not None)  # type: ignore[attr-defined]
+    window.resizeDocks([window.dossier_panel], [420], Qt.Orientation.Horizontal)  # type: ignore[attr-defined]
+    spin(400)
+    save(window, "location-dossier.png")  # type: ignore[arg-type]
+    window.dossier_panel.hide()  # type: ignore[attr-defined]
+    window.map_actions.pan.trigger()  # type: ignore[attr-defined]
+
+
 def use_default_layout(folder: str) -> None:
     """Read and write settings in ``folder``: the shots show the default window
     layout, never the layout this user last left mapdesk in."""
@@ -459,6 +478,7 @@ def main() -> int:
     map_file_shots(window, project)
     fixit_import_shot(window, project)
     cut_impact_shot(window, project)
+    dossier_shot(window)
     window.close()
     render_to_png(open_demo_project(), IMAGES / "render-demo.png", 900, 600)
     print("docs/images/render-demo.png")

@@ -16,6 +16,7 @@ from mapdesk.ui.controllers.bookmarks import BookmarksController
 from mapdesk.ui.controllers.cut_impact import CutImpactController
 from mapdesk.ui.controllers.cut_impact import add_panel as add_cut_impact_panel
 from mapdesk.ui.controllers.digitizing import DigitizingController
+from mapdesk.ui.controllers.dossier import DossierController
 from mapdesk.ui.controllers.editing import EditingController
 from mapdesk.ui.controllers.exporting import ExportController
 from mapdesk.ui.controllers.identify import IdentifyController
@@ -25,6 +26,7 @@ from mapdesk.ui.controllers.layers import LayerLoadController, accepts_path
 from mapdesk.ui.controllers.map_files import MapFilesController
 from mapdesk.ui.controllers.map_view import MapViewController
 from mapdesk.ui.controllers.measure import MeasureController
+from mapdesk.ui.controllers.nearest_asset import NearestAssetController
 from mapdesk.ui.controllers.project_files import ProjectController
 from mapdesk.ui.controllers.repair import RepairController
 from mapdesk.ui.controllers.selection import SelectionController
@@ -35,6 +37,7 @@ from mapdesk.ui.models.layer_tree import LayerTreeModel
 from mapdesk.ui.views.attribute_table import AttributeTableDock
 from mapdesk.ui.views.bookmarks_panel import BookmarksPanel
 from mapdesk.ui.views.cut_impact_panel import CutImpactPanel
+from mapdesk.ui.views.dossier_panel import DossierPanel
 from mapdesk.ui.views.identify_panel import IdentifyPanel
 from mapdesk.ui.views.layer_panel import LayerPanel
 from mapdesk.ui.views.legend_panel import LegendPanel
@@ -45,7 +48,7 @@ from mapdesk.ui.workers import WorkerPool, guarded_slot
 
 APP_NAME = "mapdesk"
 #: Bump when the docks or toolbars change so much that an old layout must not be restored.
-LAYOUT_VERSION = 3  # 2: the Legend panel and the Selection toolbar; 3: editing
+LAYOUT_VERSION = 4  # 2: the Legend panel and the Selection toolbar; 3: editing; 4: analysis docks
 
 
 def app_settings() -> QSettings:
@@ -104,6 +107,9 @@ class MainWindow(QMainWindow):
         self.measure_panel = MeasurePanel(self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.measure_panel)
         self.measure_panel.hide()  # shown by the measure tools
+        self.dossier_panel = DossierPanel(self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dossier_panel)
+        self.dossier_panel.hide()  # shown by the Location Dossier tool
         self.attribute_table = AttributeTableDock(self)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.attribute_table)
         self.attribute_table.hide()  # opened with F6, as in QGIS
@@ -129,6 +135,10 @@ class MainWindow(QMainWindow):
             self.layer_panel, p, self.canvas, a, self
         )
         self.identify = IdentifyController(self.canvas, self.identify_panel, p, self)
+        self.dossier = DossierController(
+            self.dossier_panel, p, self.canvas, a, self.status, self, workers=self.workers
+        )
+        self.nearest_asset = NearestAssetController(p, self.workers, self.status, self)
         self.attribute_table_controller = AttributeTableController(
             self.attribute_table, p, self.canvas, self.layer_panel, a, self
         )
@@ -216,6 +226,7 @@ class MainWindow(QMainWindow):
         view.addActions([a.new_bookmark, self.bookmarks_panel.toggleViewAction()])
         view.addSeparator()
         view.addAction(a.identify)
+        view.addAction(self.dossier.action)
         view.addActions([a.measure_line, a.measure_area])
         view.addSeparator()
         panels = view.addMenu("&Panels")
@@ -229,10 +240,13 @@ class MainWindow(QMainWindow):
                 self.undo_history.toggleViewAction(),
                 self.bookmarks_panel.toggleViewAction(),
                 self.cut_impact_panel.toggleViewAction(),
+                self.dossier_panel.toggleViewAction(),
             ]
         )
         analysis = bar.addMenu("&Analysis")
         analysis.setObjectName("analysisMenu")
+        analysis.addActions([self.dossier.action, self.nearest_asset.action])
+        analysis.addSeparator()
         analysis.addAction(a.cut_impact)
         bar.addMenu("&Help").addAction(a.about)
 
@@ -252,7 +266,13 @@ class MainWindow(QMainWindow):
             [a.pan, a.zoom_in, a.zoom_out, a.zoom_full, a.zoom_to_layer]
         )
         self._toolbar("Attributes", "attributesToolbar").addActions(
-            [a.identify, a.open_attribute_table, a.measure_line, a.measure_area]
+            [
+                a.identify,
+                self.dossier.action,
+                a.open_attribute_table,
+                a.measure_line,
+                a.measure_area,
+            ]
         )
         self._toolbar("Digitizing", "digitizingToolbar").addActions(
             [

@@ -59,7 +59,7 @@ def test_title_size_and_menus(qtbot: Any, small_project: Project) -> None:
     assert win.windowTitle() == f"mapdesk — {DEMO_NAME}"
     assert (win.width(), win.height()) == (1280, 800)
     menus = [a.text().replace("&", "") for a in win.menuBar().actions()]
-    assert menus == ["Project", "Edit", "Layer", "View", "Help"]
+    assert menus == ["Project", "Edit", "Layer", "View", "Analysis", "Help"]
 
 
 def test_initial_view_shows_the_visible_layers(window: Any, small_project: Project) -> None:
