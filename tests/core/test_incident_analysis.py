@@ -13,12 +13,18 @@ from mapdesk.core.analysis.incident_places import (
     counts_per_polygon,
     likely_duplicates,
 )
+from mapdesk.core.analysis.incident_summary import (
+    IncidentRequest,
+    analyse_incidents,
+    layer_overview,
+)
 from mapdesk.core.analysis.incidents import (
     IncidentFields,
     IncidentFilter,
     incident_dates,
     incident_statistics,
     is_incident_layer,
+    is_open311_layer,
     rows_in_step,
     statistics_by_category,
     time_steps,
@@ -69,6 +75,10 @@ def test_a_fixit_layer_is_known_by_its_status_and_date_fields() -> None:
     reports = _reports()
     assert is_incident_layer(reports)
     assert not is_incident_layer(reports.drop(columns="status"))
+    assert is_open311_layer(reports)
+    renamed = reports.rename(columns={"requested_datetime": "reported_date"})
+    assert is_incident_layer(renamed) and not is_open311_layer(renamed)
+    assert IncidentFields.of(renamed).requested == "reported_date"
     found = IncidentFields.of(reports)
     assert (found.category, found.closed, found.updated) == (
         "service_name",
@@ -274,3 +284,33 @@ def test_demo_reports_per_police_boundary_add_up() -> None:
     )
     months = time_steps(reports[fields.requested], "month")
     assert sum(len(rows_in_step(reports[fields.requested], m)) for m in months) == 5000
+
+
+def test_one_analysis_pass_filters_then_counts_steps_and_compares() -> None:
+    reports = _near_reports()
+    fields = IncidentFields.of(reports)
+    overview = layer_overview(reports, fields)
+    assert overview.categories == ["Graffiti", "Odor", "Pothole"]
+    assert (overview.first_day, overview.last_day) == (
+        pd.Timestamp("2024-06-01"),
+        pd.Timestamp("2024-06-20"),
+    )
+    request = IncidentRequest(
+        generation=7,
+        frame=reports,
+        fields=fields,
+        filter=IncidentFilter(categories=frozenset({"Pothole"})),
+        now=pd.Timestamp("2024-06-30T12:00Z"),
+        polygons=_two_districts(),
+        label_field="district",
+    )
+    answer = analyse_incidents(request)
+    assert answer.generation == 7 and answer.rows.tolist() == [0, 1, 2, 4, 5]
+    assert [g.fids for g in answer.duplicates] == [(101, 102, 103)]
+    assert [(c.label, c.count) for c in answer.counts] == [("West", 3), ("East", 2), (OUTSIDE, 0)]
+    assert [s.label for s in answer.steps] == [
+        "Week of 27 May 2024",
+        "Week of 03 Jun 2024",
+        "Week of 10 Jun 2024",
+        "Week of 17 Jun 2024",
+    ]

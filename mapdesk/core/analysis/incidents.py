@@ -50,12 +50,17 @@ class IncidentFields:
 
     @classmethod
     def of(cls, frame: pd.DataFrame) -> IncidentFields:
-        """The Open311 fields ``frame`` has (optional ones absent become None)."""
+        """The Open311 fields ``frame`` has (optional ones absent become None).
+
+        Without ``requested_datetime`` the first date field is the request date.
+        """
         columns = set(frame.columns)
         default = cls()
+        dates = date_fields(frame)
+        requested = default.requested if default.requested in columns or not dates else dates[0]
         return cls(
             status=default.status,
-            requested=default.requested,
+            requested=requested,
             category=default.category if default.category in columns else None,
             closed=default.closed if default.closed in columns else None,
             updated=default.updated if default.updated in columns else None,
@@ -67,10 +72,24 @@ class IncidentFields:
         return self.closed or self.updated
 
 
-def is_incident_layer(frame: pd.DataFrame, fields: IncidentFields | None = None) -> bool:
-    """True when ``frame`` has the status and requested-date fields of a FixIt layer."""
-    wanted = fields or IncidentFields()
-    return wanted.status in frame.columns and wanted.requested in frame.columns
+def date_fields(frame: pd.DataFrame) -> list[str]:
+    """Fields holding dates: datetime columns, and text fields named like dates."""
+    found = []
+    for name, dtype in frame.dtypes.items():
+        text = str(name).lower()
+        if pd.api.types.is_datetime64_any_dtype(dtype) or "date" in text or text.endswith("_at"):
+            found.append(str(name))
+    return found
+
+
+def is_incident_layer(frame: pd.DataFrame) -> bool:
+    """True when ``frame`` has a status field and a date field (a FixIt layer)."""
+    return IncidentFields.status in frame.columns and bool(date_fields(frame))
+
+
+def is_open311_layer(frame: pd.DataFrame) -> bool:
+    """True when ``frame`` has the Open311 id, status and requested-date fields."""
+    return {"service_request_id", "status", "requested_datetime"} <= set(frame.columns)
 
 
 # --- dates and statuses ---------------------------------------------------------
