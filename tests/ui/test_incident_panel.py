@@ -169,3 +169,15 @@ def test_stale_answers_are_dropped(qtbot: Any, analysis: Any) -> None:
     answer = _wait_for_new_answer(qtbot, controller)
     assert answer.generation == controller._generation > first
     assert answer.statistics.count == 4844
+
+
+def test_a_closed_panel_analyses_when_it_is_shown_again(qtbot: Any, analysis: Any) -> None:
+    panel, controller = analysis
+    panel.hide()
+    panel.statuses.set_checked(frozenset({"open"}))
+    controller.analyse()
+    old = controller.answer
+    assert controller._waiting and controller.answer is old
+    panel.show()
+    answer = _wait_for_new_answer(qtbot, controller)
+    assert answer.statistics.count == 77

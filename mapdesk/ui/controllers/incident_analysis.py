@@ -98,6 +98,7 @@ class IncidentAnalysisController(WindowController):
         self._generation = 0
         self._answer: IncidentAnswer | None = None
         self._saved_selection: np.ndarray[Any, Any] | None = None
+        self._waiting = False  # an analysis was asked for while the panel was closed
         self._debounce = QTimer(self, singleShot=True, interval=ANALYSIS_DELAY_MS)
         self._debounce.timeout.connect(self.analyse)
         self._player = QTimer(self, interval=PLAY_INTERVAL_MS)
@@ -125,7 +126,13 @@ class IncidentAnalysisController(WindowController):
         p.slider.valueChanged.connect(lambda _v: self.show_step())
         p.play_button.toggled.connect(self._on_play)
         p.duplicates.currentRowChanged.connect(self.select_duplicate)
+        p.visibilityChanged.connect(self._on_visibility)
         p.duplicates.itemClicked.connect(lambda item: self.select_duplicate(p.duplicates.row(item)))
+
+    @guarded_slot
+    def _on_visibility(self, visible: bool) -> None:
+        if visible and self._waiting:
+            self.analyse()
 
     def shutdown(self) -> None:
         """Stop the timers, forget pending answers and let go of the layers."""
@@ -246,6 +253,10 @@ class IncidentAnalysisController(WindowController):
         self._debounce.stop()
         if self._layer is None or self._fields is None:
             return
+        if self._panel.isHidden():  # a closed panel waits until it is shown again
+            self._waiting = True
+            return
+        self._waiting = False
         self._generation += 1
         request = self._request()
         run_latest(
