@@ -1,0 +1,183 @@
+"""The Incident Analysis panel on the demo: filters, time slider, counts and duplicates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pandas as pd
+import pytest
+from PySide6.QtCore import QDate, Qt
+
+from mapdesk.core.analysis.incident_places import OUTSIDE
+from mapdesk.core.analysis.incidents import IncidentFields, IncidentFilter, incident_dates
+from mapdesk.core.project import Project
+from mapdesk.ui.controllers.incident_analysis import IncidentAnalysisController
+from mapdesk.ui.views.incident_panel import IncidentPanel
+
+NOW = pd.Timestamp("2026-11-01T12:00Z")
+
+
+@pytest.fixture
+def demo_window(qtbot: Any, demo_project: Project) -> Iterator[Any]:
+    from mapdesk.ui.app import create_main_window
+
+    win = create_main_window(demo_project, name="Demo")
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(win.canvas.rendered, timeout=20000):
+        win.show()
+    yield win
+    win.close()
+
+
+@pytest.fixture
+def analysis(qtbot: Any, demo_window: Any) -> Iterator[tuple[IncidentPanel, Any]]:
+    """The panel docked in the demo window, its controller, first analysis done."""
+    panel = IncidentPanel(demo_window)
+    demo_window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, panel)
+    controller = IncidentAnalysisController(
+        panel,
+        demo_window.project,
+        demo_window.canvas,
+        demo_window.workers,
+        demo_window.status,
+        demo_window,
+    )
+    controller.now = NOW
+    qtbot.waitUntil(lambda: controller.answer is not None, timeout=20000)
+    yield panel, controller
+    controller.shutdown()
+
+
+def _wait_for_new_answer(qtbot: Any, controller: Any) -> Any:
+    old = controller.answer
+    qtbot.waitUntil(
+        lambda: controller.answer is not old and controller.answer is not None, timeout=20000
+    )
+    return controller.answer
+
+
+def _table(table: Any) -> list[list[str]]:
+    return [
+        [table.item(r, c).text() for c in range(table.columnCount())]
+        for r in range(table.rowCount())
+    ]
+
+
+def test_the_fixit_layer_is_chosen_and_everything_passes_at_first(analysis: Any) -> None:
+    panel, controller = analysis
+    assert panel.objectName() == "incidentPanel" and panel.windowTitle() == "Incident Analysis"
+    assert panel.toggleViewAction().text() == "Incident Analysis"
+    assert controller.layer.name == "FixIt incidents"
+    assert panel.layer_combo.currentText() == "FixIt incidents"
+    assert len(controller.answer.rows) == 5000
+    assert panel.statuses.checked_values() == {"closed", "open", "acknowledged"}
+    assert "Reports: 5,000   Open: 156" in panel.statistics.text()
+    assert "5,000 of 5,000" in panel.summary.text()
+
+
+def test_filter_changes_counts(qtbot: Any, analysis: Any) -> None:
+    panel, controller = analysis
+    layer = controller.layer
+    panel.statuses.set_checked(frozenset({"open", "acknowledged"}))
+    answer = _wait_for_new_answer(qtbot, controller)
+    assert len(answer.rows) == answer.statistics.count == answer.statistics.open_count == 156
+    panel.categories.set_checked(frozenset({"Pothole"}))
+    answer = _wait_for_new_answer(qtbot, controller)
+    expected = IncidentFilter(
+        categories=frozenset({"Pothole"}), statuses=frozenset({"open", "acknowledged"})
+    ).rows(layer.data, IncidentFields.of(layer.data))
+    assert answer.rows.tolist() == expected.tolist()
+    assert f"{len(expected):,} of 5,000" in panel.summary.text()
+    assert [row[0] for row in _table(panel.category_table)] == ["Pothole"]
+    panel.statuses.set_checked(frozenset({"open", "acknowledged", "closed"}))
+    panel.start_date.setDate(QDate(2026, 1, 1))
+    panel.end_date.setDate(QDate(2026, 1, 31))
+    answer = _wait_for_new_answer(qtbot, controller)
+    january = IncidentFilter(
+        categories=frozenset({"Pothole"}), start="2026-01-01", end="2026-02-01"
+    ).rows(layer.data, IncidentFields.of(layer.data))
+    assert answer.rows.tolist() == january.tolist() and 0 < len(january) < len(expected) + 200
+
+
+def test_time_slider_steps_change_what_is_shown(qtbot: Any, analysis: Any) -> None:
+    panel, controller = analysis
+    layer = controller.layer
+    layer.selection.apply([1, 2])  # the user's own selection comes back afterwards
+    panel.step_unit.setCurrentIndex(panel.step_unit.findData("month"))
+    answer = _wait_for_new_answer(qtbot, controller)
+    assert len(answer.steps) == 24 and panel.slider.maximum() == 23
+    panel.time_group.setChecked(True)
+    dates = incident_dates(layer.data["requested_datetime"])
+    shown = []
+    for position in (0, 5):
+        panel.slider.setValue(position)
+        step = answer.steps[position]
+        expected = layer.data.index[(dates >= step.start) & (dates < step.end)]
+        assert sorted(layer.selected_fids) == expected.tolist()
+        assert panel.step_label.text() == f"{step.label}: {len(expected):,} reports"
+        shown.append(frozenset(layer.selected_fids))
+    assert shown[0] != shown[1] and not shown[0] & shown[1]
+    panel.play_button.setChecked(True)  # Play moves on by itself
+    assert panel.play_button.text() == "Pause"
+    qtbot.waitUntil(lambda: panel.slider.value() == 6, timeout=5000)
+    panel.play_button.setChecked(False)
+    panel.time_group.setChecked(False)
+    assert layer.selected_fids == {1, 2}
+
+
+def test_counts_per_polygon_table_adds_up(qtbot: Any, analysis: Any) -> None:
+    panel, controller = analysis
+    panel.polygon_combo.setCurrentText("Police boundaries")
+    answer = _wait_for_new_answer(qtbot, controller)
+    assert panel.label_combo.currentText() == "DsplayName"
+    rows = _table(panel.counts_table)
+    assert rows[-1][0] == OUTSIDE
+    assert sum(int(r[1]) for r in rows) == 5000
+    assert sum(int(r[1]) for r in rows[:-1]) == 5000 - answer.counts[-1].count
+    assert rows[0][0] == "Portland Police Department"
+    assert [bar[1] for bar in panel.chart.bars] == [int(r[1]) for r in rows]
+    panel.statuses.set_checked(frozenset({"open"}))
+    _wait_for_new_answer(qtbot, controller)
+    assert sum(int(r[1]) for r in _table(panel.counts_table)) == 77
+
+
+def test_a_duplicates_row_selects_and_zooms_to_its_reports(qtbot: Any, analysis: Any) -> None:
+    panel, controller = analysis
+    layer, canvas = controller.layer, controller._canvas
+    groups = controller.answer.duplicates
+    assert panel.duplicates.count() == len(groups) > 0
+    before = canvas.view.extent
+    panel.duplicates.setCurrentRow(1)
+    assert layer.selected_fids == set(groups[1].fids)
+    assert canvas.view.extent != before
+    xmin, _ymin, xmax, _ymax = canvas.view.extent
+    assert xmax - xmin < 2000  # zoomed in to the pair, not the city
+    panel.distance.setValue(1.0)
+    answer = _wait_for_new_answer(qtbot, controller)
+    assert len(answer.duplicates) < len(groups) and panel.duplicates.count() == len(
+        answer.duplicates
+    )
+
+
+def test_stale_answers_are_dropped(qtbot: Any, analysis: Any) -> None:
+    panel, controller = analysis
+    controller.analyse()
+    first = controller._generation
+    panel.statuses.set_checked(frozenset({"closed"}))
+    controller.analyse()  # a newer question before the first answer arrives
+    answer = _wait_for_new_answer(qtbot, controller)
+    assert answer.generation == controller._generation > first
+    assert answer.statistics.count == 4844
+
+
+def test_a_closed_panel_analyses_when_it_is_shown_again(qtbot: Any, analysis: Any) -> None:
+    panel, controller = analysis
+    panel.hide()
+    panel.statuses.set_checked(frozenset({"open"}))
+    controller.analyse()
+    old = controller.answer
+    assert controller._waiting and controller.answer is old
+    panel.show()
+    answer = _wait_for_new_answer(qtbot, controller)
+    assert answer.statistics.count == 77
