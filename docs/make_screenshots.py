@@ -445,6 +445,29 @@ def dossier_shot(window: object) -> None:
     window.map_actions.pan.trigger()  # type: ignore[attr-defined]
 
 
+def incident_panel_shot(window: object) -> None:
+    """Counts per Police boundary, the time slider on a month of the FixIt reports."""
+    panel = window.incident_panel  # type: ignore[attr-defined]
+    controller = window.incident_analysis  # type: ignore[attr-defined]
+    controller.now = pd.Timestamp("2026-11-01T12:00Z")  # the demo's last day, not today
+    panel.show()
+    panel.raise_()
+    window.resizeDocks([panel], [460], Qt.Orientation.Horizontal)  # type: ignore[attr-defined]
+    window.canvas.zoom_to_layer(controller.layer)  # type: ignore[attr-defined]
+    panel.polygon_combo.setCurrentText("Police boundaries")
+    panel.step_unit.setCurrentIndex(panel.step_unit.findData("month"))
+    controller.analyse()
+    wait_until(lambda: controller.answer is not None and len(controller.answer.steps) > 12)
+    panel.time_group.setChecked(True)
+    panel.slider.setValue(14)  # January 2026: snow and ice
+    panel.tabs.setCurrentIndex(0)
+    wait_for_map(window)
+    spin(300)
+    save(panel, "incident-panel.png")
+    panel.time_group.setChecked(False)
+    panel.hide()
+
+
 def use_default_layout(folder: str) -> None:
     """Read and write settings in ``folder``: the shots show the default window
     layout, never the layout this user last left mapdesk in."""
@@ -479,6 +502,7 @@ def main() -> int:
     fixit_import_shot(window, project)
     cut_impact_shot(window, project)
     dossier_shot(window)
+    incident_panel_shot(window)
     window.close()
     render_to_png(open_demo_project(), IMAGES / "render-demo.png", 900, 600)
     print("docs/images/render-demo.png")

@@ -20,6 +20,7 @@ from mapdesk.ui.controllers.dossier import DossierController
 from mapdesk.ui.controllers.editing import EditingController
 from mapdesk.ui.controllers.exporting import ExportController
 from mapdesk.ui.controllers.identify import IdentifyController
+from mapdesk.ui.controllers.incident_analysis import IncidentAnalysisController
 from mapdesk.ui.controllers.incidents import IncidentImportController
 from mapdesk.ui.controllers.layer_panel import LayerPanelController
 from mapdesk.ui.controllers.layers import LayerLoadController, accepts_path
@@ -39,6 +40,7 @@ from mapdesk.ui.views.bookmarks_panel import BookmarksPanel
 from mapdesk.ui.views.cut_impact_panel import CutImpactPanel
 from mapdesk.ui.views.dossier_panel import DossierPanel
 from mapdesk.ui.views.identify_panel import IdentifyPanel
+from mapdesk.ui.views.incident_panel import IncidentPanel
 from mapdesk.ui.views.layer_panel import LayerPanel
 from mapdesk.ui.views.legend_panel import LegendPanel
 from mapdesk.ui.views.measure_panel import MeasurePanel
@@ -117,6 +119,9 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.bookmarks_panel)
         self.bookmarks_panel.hide()  # Ctrl+Shift+B, or a new bookmark, shows it
         self.bookmarks_panel.toggleViewAction().setShortcut("Ctrl+Shift+B")
+        self.incident_panel = IncidentPanel(self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.incident_panel)
+        self.incident_panel.hide()  # Analysis ▸ Incident Analysis, or View ▸ Panels
         self.cut_impact_panel = CutImpactPanel(self)
         add_cut_impact_panel(self, self.cut_impact_panel)
         self.undo_history = UndoHistoryPanel(self)
@@ -139,6 +144,9 @@ class MainWindow(QMainWindow):
             self.dossier_panel, p, self.canvas, a, self.status, self, workers=self.workers
         )
         self.nearest_asset = NearestAssetController(p, self.workers, self.status, self)
+        self.incident_analysis = IncidentAnalysisController(
+            self.incident_panel, p, self.canvas, self.workers, self.status, self
+        )
         self.attribute_table_controller = AttributeTableController(
             self.attribute_table, p, self.canvas, self.layer_panel, a, self
         )
@@ -241,10 +249,14 @@ class MainWindow(QMainWindow):
                 self.bookmarks_panel.toggleViewAction(),
                 self.cut_impact_panel.toggleViewAction(),
                 self.dossier_panel.toggleViewAction(),
+                self.incident_panel.toggleViewAction(),
             ]
         )
         analysis = bar.addMenu("&Analysis")
         analysis.setObjectName("analysisMenu")
+        incident_analysis = self.incident_panel.toggleViewAction()
+        incident_analysis.setText("&Incident Analysis")
+        analysis.addAction(incident_analysis)
         analysis.addActions([self.dossier.action, self.nearest_asset.action])
         analysis.addSeparator()
         analysis.addAction(a.cut_impact)
@@ -352,6 +364,7 @@ class MainWindow(QMainWindow):
         self.canvas.shutdown()
         self.map_view.shutdown()
         self.selection.shutdown()
+        self.incident_analysis.shutdown()
         self.editing.shutdown()
         self.undo_history.close_panel()
         self.legend_panel.close_panel()
