@@ -64,6 +64,7 @@ class MapActions:
     save_edits_as: QAction
     export_layer: QAction
     cut_impact: QAction
+    check_network: QAction
     export_map_layout: QAction
     export_web_map: QAction
     export_qgis_project: QAction
@@ -280,6 +281,15 @@ _COMMANDS = (
         "",
         "Which sites, towers and the 9-1-1 centre lose their path to the network core if the "
         "selected spans are cut",
+    ),
+    (
+        "check_network",
+        "actionCheckNetwork",
+        "Check Network &Connectivity",
+        None,
+        "",
+        "List spans whose ends meet no node, nodes with no span, ids used twice and "
+        "from/to nodes that do not match the drawing",
     ),
     (
         "export_map_layout",

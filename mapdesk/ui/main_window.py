@@ -259,7 +259,7 @@ class MainWindow(QMainWindow):
         analysis.addAction(incident_analysis)
         analysis.addActions([self.dossier.action, self.nearest_asset.action])
         analysis.addSeparator()
-        analysis.addAction(a.cut_impact)
+        analysis.addActions([a.cut_impact, a.check_network])
         bar.addMenu("&Help").addAction(a.about)
 
     def _toolbar(self, title: str, name: str) -> QToolBar:

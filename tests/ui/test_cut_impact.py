@@ -68,3 +68,20 @@ def test_a_project_without_a_network_says_so(window: Any, messages: Any) -> None
     window.map_actions.cut_impact.trigger()
     (text,) = messages.texts("information")
     assert text.startswith("No network in this project")
+
+
+def test_check_network_lists_the_demo_data_problems_and_zooms_to_one(
+    demo_window: Any, qtbot: Any
+) -> None:
+    demo_window.map_actions.check_network.trigger()
+    panel = demo_window.cut_impact_panel
+    qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() > 1, timeout=10000)
+    texts = _tree_texts(panel)
+    assert texts[0] == "9 connectivity problems (double-click one to see it)"
+    assert "Dangling span (4)" in texts and "Isolated node (5)" in texts
+    assert any("FS-0125" in text for text in texts)
+    before = demo_window.canvas.view
+    panel.problem_activated.emit(0)
+    after = demo_window.canvas.view
+    assert after.resolution < before.resolution  # zoomed in to the problem
+    assert demo_window.status.currentMessage() == "Network checked: 9 connectivity problems"

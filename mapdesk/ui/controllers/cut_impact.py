@@ -1,4 +1,6 @@
-"""Analysis ▸ Cut Impact of Selected Spans: select the cut spans, see what goes dark.
+"""Analysis ▸ Cut Impact of Selected Spans, and Check Network Connectivity.
+
+Cut impact: select the cut spans, see what goes dark.
 
 The network graph is built from the project's own layers (found by their
 fields) in a worker; the lost sites, towers and nodes are then selected on
@@ -12,11 +14,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+from pyproj import CRS
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
 
-from mapdesk.core.analysis.network import CutImpact, build_network_graph, cut_impact
+from mapdesk.core.analysis.network import (
+    CutImpact,
+    NetworkGraph,
+    NetworkProblem,
+    build_network_graph,
+    cut_impact,
+)
 from mapdesk.core.analysis.network.project_layers import NetworkLayers, network_layers
+from mapdesk.core.crs import transform_xy
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.project import Project
@@ -55,8 +65,12 @@ class CutImpactController(WindowController):
         self._workers = workers
         self._status = status
         self._layers: NetworkLayers | None = None
+        self._problems: tuple[NetworkProblem, ...] = ()
+        self._problem_crs: CRS | None = None
         actions.cut_impact.triggered.connect(self._on_cut_impact)
+        actions.check_network.triggered.connect(self._on_check_network)
         panel.place_activated.connect(self.zoom_to_place)
+        panel.problem_activated.connect(self.zoom_to_problem)
 
     @guarded_slot
     def _on_cut_impact(self) -> None:
@@ -98,6 +112,51 @@ class CutImpactController(WindowController):
             self._failed,
             description=f"Cut impact of {', '.join(span_ids)}",
         )
+
+    @guarded_slot
+    def _on_check_network(self) -> None:
+        try:
+            layers = network_layers(self._project)
+        except MapdeskError as exc:
+            QMessageBox.information(self.parent_widget(), "Check Network", str(exc))
+            return
+        self.check(layers)
+
+    def check(self, layers: NetworkLayers) -> Worker:
+        """Build the graph in a worker and list what is wrong in the network's data."""
+        nodes, spans = layers.nodes.data, layers.spans.data
+        self._status.show_task("Checking the network's connectivity…", cancellable=False)
+        return self._workers.start(
+            lambda _progress: build_network_graph(nodes, spans),
+            self._show_problems,
+            self._failed,
+            description="Checking the network",
+        )
+
+    def _show_problems(self, network: NetworkGraph) -> None:
+        self._status.end_task()
+        self._problems, self._problem_crs = network.problems, network.crs
+        self._panel.show_problems(network.problems)
+        self._panel.show()
+        self._panel.raise_()
+        count = len(network.problems)
+        self._status.showMessage(
+            f"Network checked: {count} connectivity problem{'s' if count != 1 else ''}", 15000
+        )
+
+    def zoom_to_problem(self, index: int) -> None:
+        """Zoom to where a listed problem is (a dangling end, an isolated node...)."""
+        if not 0 <= index < len(self._problems):
+            return
+        where = self._problems[index].location
+        if where is None:
+            return
+        x, y = where
+        if self._problem_crs is not None and self._project.crs is not None:
+            xs, ys = transform_xy([x], [y], self._problem_crs, self._project.crs)
+            x, y = float(xs[0]), float(ys[0])
+        span = 2 * self._project.min_view_span
+        self._canvas.zoom_to_extent((x - span, y - span, x + span, y + span))
 
     def _show(self, layers: NetworkLayers, impact: CutImpact) -> None:
         self._status.end_task()
