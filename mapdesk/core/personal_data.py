@@ -14,7 +14,8 @@ import re
 
 #: Words that make a field personal wherever they appear in its name.
 _PERSONAL = re.compile(
-    r"caller|reporter|submitter|complainant|requester|requestor|phone|email|e_mail|e-mail"
+    r"caller|reporter|submitter|submitted_?by|reported_?by|complainant|requester|requestor"
+    r"|phone|email|e_mail|e-mail"
     r"|(?:first|last|given|family|middle|contact|person|customer|citizen|resident|user)"
     r"_?name|surname|birth|ssn"
 )

@@ -218,7 +218,13 @@ def _merge_duplicates(rows: list[Record]) -> tuple[list[Record], list[str]]:
             continue
         newer = row if _updated(row) >= _updated(earlier) else earlier
         kept[record_id] = newer
-        merged.append(f"id {record_id} appears more than once: kept the most recently updated")
+        dated = _updated(row) != _EPOCH or _updated(earlier) != _EPOCH
+        which = (
+            "the most recently updated"
+            if dated
+            else "the later one (neither says when it was updated)"
+        )
+        merged.append(f"id {record_id} appears more than once: kept {which}")
     return list(kept.values()), merged
 
 
@@ -231,10 +237,40 @@ _EPOCH = pd.Timestamp("1900-01-01", tz="UTC")
 
 
 def _personal_fields(rows: list[Record]) -> list[str]:
+    """Fields named for personal data, and fields of nested extras (JSON text)
+    holding such a key, e.g. GeoReport ``extended_attributes`` with a reporter."""
     names: dict[str, None] = {}
     for row in rows:
         names.update(dict.fromkeys(row))
-    return [name for name in names if is_sensitive_field(name)]
+    return [name for name in names if is_sensitive_field(name) or _holds_personal(rows, name)]
+
+
+def _holds_personal(rows: list[Record], name: str) -> bool:
+    for row in rows:
+        value = row.get(name)
+        nested = isinstance(value, str) and value.lstrip()[:1] in ("{", "[")
+        if nested and any(is_sensitive_field(key) for key in _json_keys(str(value))):
+            return True
+    return False
+
+
+def _json_keys(text: str) -> list[str]:
+    import json
+
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return []
+    keys: list[str] = []
+    stack = [found]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            keys += [str(k) for k in item]
+            stack += list(item.values())
+        elif isinstance(item, list):
+            stack += item
+    return keys
 
 
 def _frame(rows: list[Record]) -> gpd.GeoDataFrame:

@@ -138,7 +138,9 @@ def _georeport(source: Path, data: bytes, fmt: Any, keep_personal: bool) -> Inci
 
 def iso_date(text: str) -> pd.Timestamp:
     """An ISO 8601 date-time; one without an offset is read in the city's zone."""
-    stamp = pd.Timestamp(text.strip())
+    if not any(c.isdigit() for c in text):  # pandas would read "now" and "today"
+        raise ValueError(f"'{text}' is not a date")
+    stamp = pd.Timestamp(pd.to_datetime(text.strip(), format="ISO8601"))
     if stamp.tzinfo is None:
         stamp = stamp.tz_localize(CITY_TIME_ZONE, ambiguous=True, nonexistent="shift_forward")
     return stamp.tz_convert("UTC")
@@ -209,13 +211,13 @@ def _reporter(reporter: dict[str, Any]) -> Record:
 def _crm_csv(source: Path, data: bytes, keep_personal: bool, time_zone: str) -> IncidentImport:
     try:
         text = data.decode("utf-8-sig")  # the export starts with a BOM
-    except UnicodeDecodeError:
-        text = data.decode("cp1252")  # older exports from Excel
+    except UnicodeDecodeError:  # older exports from Excel (without their BOM, if any)
+        text = data.removeprefix(b"\xef\xbb\xbf").decode("cp1252")
     # A field can be as long as the file (the csv module stops at 128 KB).
     csv.field_size_limit(max(csv.field_size_limit(), len(text)))
     # newline='': quoted descriptions keep their own line breaks (\r\n included).
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
-    if not rows or "Id" not in rows[0] or "Lat" not in rows[0]:
+    if not rows or not {"Id", "Lat", "Lng"} <= set(rows[0]):
         raise UnsupportedFormatError(
             f"{source}: not a FixIt CRM export (expected the columns Id, Category, "
             "Created at local, Status, Lat, Lng ...)"

@@ -314,3 +314,28 @@ def test_one_analysis_pass_filters_then_counts_steps_and_compares() -> None:
         "Week of 10 Jun 2024",
         "Week of 17 Jun 2024",
     ]
+
+
+def test_archived_reports_are_done_not_open() -> None:
+    """SeeClickFix: Open -> Acknowledged -> Closed -> Archived (the city's whole export)."""
+    reports = _reports()
+    reports["status"] = ["Archived"] * 6
+    found = incident_statistics(reports, FIELDS, pd.Timestamp(NOW))
+    assert found.open_count == 0
+
+
+def test_no_report_passing_the_filter_finds_no_duplicates_in_lon_lat() -> None:
+    """An empty selection has no UTM zone to guess: no duplicates, no error."""
+    reports = _reports().to_crs(4326)
+    assert likely_duplicates(reports, FIELDS, "EPSG:4326", rows=np.array([], dtype=int)) == []
+
+
+def test_web_mercator_metres_are_not_ground_metres_for_duplicates() -> None:
+    """Two reports 40 m apart on the ground are within 50 m, whatever the map's CRS."""
+    reports = _reports().iloc[:2].copy()
+    reports["requested_datetime"] = ["2024-06-03T09:00:00-04:00", "2024-06-04T09:00:00-04:00"]
+    reports["service_name"] = ["Pothole", "Pothole"]
+    reports.geometry = [Point(X, Y), Point(X + 40, Y)]
+    in_mercator = reports.to_crs(3857)
+    groups = likely_duplicates(in_mercator, IncidentFields(updated=None), "EPSG:3857")
+    assert len(groups) == 1 and groups[0].distance_m == pytest.approx(40, abs=0.5)

@@ -102,3 +102,11 @@ def test_demo_incidents_to_cameras() -> None:
     cameras = set(nodes.data.loc[nodes.data["type"] == "camera", "asset_id"])
     assert set(result[ASSET_ID].dropna()) <= cameras
     assert (result[DISTANCE_M].dropna() >= 0).all()
+
+
+def test_a_web_mercator_project_measures_ground_metres(
+    incidents: VectorLayer, assets: VectorLayer
+) -> None:
+    """Web Mercator's 'metres' are 1.38 ground metres at Portland: never used as such."""
+    found = nearest_assets(incidents, assets, None, CRS.from_epsg(3857))
+    assert found[DISTANCE_M].iloc[0] == pytest.approx(50.0, abs=0.5)  # 30, 40 from NN-1

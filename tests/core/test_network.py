@@ -353,3 +353,31 @@ def test_demo_spur_cut_loses_the_island(demo_network: NetworkGraph) -> None:
     assert {s.place_id for s in impact.lost_sites} == {"CS-016", "CS-019"}
     assert [t.place_id for t in impact.lost_towers] == ["TWR-08"]
     assert not impact.psap_cut_off
+
+
+def test_the_tolerance_is_in_metres_even_for_data_in_us_feet() -> None:
+    """The city's own files are in Maine West US feet: 1.5 m is within 2 m, not 2 ft."""
+    feet = "EPSG:26848"
+    nodes = node_layer(("A", 2_900_000.0, 300_000.0), ("B", 2_901_000.0, 300_000.0)).set_crs(
+        feet, allow_override=True
+    )
+    gap = 1.5 / 0.3048006096  # 1.5 m in US survey feet
+    spans = span_layer(
+        ("S1", "A", "B", [(2_900_000.0 + gap, 300_000.0), (2_901_000.0, 300_000.0)])
+    ).set_crs(feet, allow_override=True)
+    network = build_network_graph(nodes, spans)
+    assert network.problems == ()
+
+
+def test_a_duplicated_node_id_does_not_join_two_places() -> None:
+    """Spans drawn to the second X dangle; B is unreachable before any cut."""
+    nodes = node_layer(("A", 0.0, 0.0), ("X", 100.0, 0.0), ("X", 1000.0, 0.0), ("B", 1100.0, 0.0))
+    spans = span_layer(
+        ("S1", "A", "X", [(0.0, 0.0), (100.0, 0.0)]),
+        ("S2", "X", "B", [(1000.0, 0.0), (1100.0, 0.0)]),
+    )
+    network = build_network_graph(nodes, spans)
+    impact = cut_impact(network, ["S1"], core=["A"])
+    assert "B" not in impact.lost_nodes
+    kinds = {str(problem.kind) for problem in network.problems}
+    assert "duplicate id" in kinds

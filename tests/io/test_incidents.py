@@ -82,7 +82,9 @@ def test_every_rejected_record_says_why(tmp_path: Path) -> None:
         "record 6 (id 6): its coordinates 'north, -70.2' are not numbers",
         "record 7 (id 7): its requested_datetime '31/31/2020 - 25:00PM' is not a date",
     ]
-    assert report.merged == ("id 1 appears more than once: kept the most recently updated",)
+    assert report.merged == (
+        "id 1 appears more than once: kept the later one (neither says when it was updated)",
+    )
     assert list(found.frame["description"]) == ["the same report again"]  # the later one
 
 
@@ -251,3 +253,24 @@ def test_an_endpoint_is_paged_and_every_report_accounted_for(serve: object) -> N
     assert report.merged == ()  # copies across windows were merged by the fetch, and said
     assert any("date windows fetched" in note for note in report.notes)
     assert "api_key" not in report.source or "REDACTED" in report.source
+
+
+def test_archived_and_later_fixes_from_the_review(tmp_path: Path) -> None:
+    """A BOM with one cp1252 byte, 'now' as a date, and a reporter inside GeoReport extras."""
+    rows = [row("1", description="caf\xe9"), row("2", created="now")]
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(("\ufeff" + CRM_HEADER).encode("utf-8") + "".join(rows).encode("cp1252"))
+    found = import_incidents(path)
+    assert list(found.frame["description"]) == ["caf\xe9"]
+    assert [str(r) for r in found.report.rejected] == [
+        "record 2 (id 2): its requested_datetime 'now' is not a date"
+    ]
+    extras = tmp_path / "extras.json"
+    extras.write_text(
+        '[{"service_request_id": "9", "lat": 43.65, "long": -70.26,'
+        ' "extended_attributes": {"reporter": {"name": "Jane Roe"}}}]',
+        encoding="utf-8",
+    )
+    georeport = import_incidents(extras)
+    assert georeport.report.personal_fields == ("extended_attributes",)
+    assert "extended_attributes" not in georeport.frame.columns

@@ -18,6 +18,7 @@ import numpy.typing as npt
 import shapely
 from pyproj import CRS
 
+from mapdesk.core.analysis.incidents import CLOSED_STATUSES
 from mapdesk.core.analysis.metric import metric_crs
 from mapdesk.core.analysis.roles import (
     ADDRESS_ROLE,
@@ -39,7 +40,7 @@ INCIDENT_RADIUS_M = 200.0
 #: How many of the nearby open incidents are listed.
 INCIDENTS_LISTED = 5
 #: SeeClickFix/Open311 statuses that mean the issue is dealt with.
-DONE_STATUSES = frozenset({"closed", "archived"})
+DONE_STATUSES = CLOSED_STATUSES  # one rule with the Incident Analysis panel
 
 _NAME_FIELDS = ("DsplayName", "name", "Name", "NAME", "A3", "Agency_ID", "label", "id")
 _CATEGORY_FIELDS = ("service_name", "category", "request_type", "summary", "service_code")

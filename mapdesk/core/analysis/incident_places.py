@@ -18,6 +18,7 @@ import shapely
 from pyproj import CRS
 
 from mapdesk.core.analysis.incidents import IncidentFields, Rows, incident_dates, open_mask
+from mapdesk.core.analysis.metric import is_metric
 
 #: The label of the row counting reports that fall on no polygon.
 OUTSIDE = "(outside)"
@@ -145,9 +146,16 @@ def likely_duplicates(
 
 def _metric_points(geometry: gpd.GeoSeries, crs: Any) -> npt.NDArray[np.float64]:
     """x, y of each point (a polygon's centroid) in metres, NaN where missing."""
+    located = geometry[geometry.notna() & ~geometry.is_empty]
+    if len(located) == 0:  # nothing passed the filter: no pairs, and no zone to guess
+        return np.full((len(geometry), 2), np.nan)
     target = CRS(crs) if crs is not None else None
-    if target is None or not target.is_projected:
-        target = geometry.estimate_utm_crs() if geometry.crs is not None else None
+    if target is not None and geometry.crs is not None:
+        x, y = located.to_crs(target).union_all().centroid.coords[0]
+        if not is_metric(target, x, y):
+            target = None
+    if target is None:
+        target = located.estimate_utm_crs() if geometry.crs is not None else None
     if target is not None and geometry.crs is not None:
         geometry = geometry.to_crs(target)
     points = shapely.centroid(np.asarray(geometry.to_numpy()))

@@ -26,7 +26,8 @@ import pandas as pd
 CITY_TIME_ZONE = "America/New_York"
 #: Statuses that mean a report is finished; any other status is open
 #: ("open", "acknowledged", "in progress" ...).
-CLOSED_STATUSES = frozenset({"closed"})
+#: Statuses that are done (SeeClickFix: Open -> Acknowledged -> Closed -> Archived).
+CLOSED_STATUSES = frozenset({"closed", "archived"})
 
 Rows = npt.NDArray[np.intp]
 #: A time of day followed by a UTC offset or "Z" (an ISO 8601 date text with a zone).

@@ -169,7 +169,13 @@ class CutImpactController(WindowController):
             _select(layers.sites, "site_id", tuple(p.place_id for p in impact.lost_sites))
         if layers.towers is not None:
             _select(layers.towers, "site_id", tuple(p.place_id for p in impact.lost_towers))
-        psap = "the 9-1-1 centre is CUT OFF" if impact.psap_cut_off else "9-1-1 centre connected"
+        psap = (
+            "no 9-1-1 centre found in the sites"
+            if impact.psap is None
+            else "the 9-1-1 centre is CUT OFF"
+            if impact.psap_cut_off
+            else "9-1-1 centre connected"
+        )
         sites, towers = len(impact.lost_sites), len(impact.lost_towers)
         self._status.showMessage(
             f"Cut {', '.join(impact.cut_spans)}: {sites} site{'s' if sites != 1 else ''} and "

@@ -87,11 +87,13 @@ class DossierController(WindowController):
         """Put together the dossier of map position (x, y) in a worker."""
         self._serial += 1
         serial = self._serial
-        where = format_map_xy(x, y, self._project.crs, self._canvas.view.resolution)
+        clicked_crs = self._project.crs
+        where = format_map_xy(x, y, clicked_crs, self._canvas.view.resolution)
         self._panel.show_busy(where)
         self._panel.show()
         self._workers.start(
-            lambda _progress: location_dossier(self._project, x, y),
+            # The click's CRS is taken now: the map's may change before the worker runs.
+            lambda _progress: location_dossier(self._project, x, y, crs=clicked_crs),
             lambda dossier: self._show(serial, dossier, where),
             lambda error: self._fail(serial, error),
             description=f"Location dossier at {where}",

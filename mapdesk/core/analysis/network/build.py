@@ -112,7 +112,14 @@ def _add_nodes(
         for row, ok in enumerate(in_service(nodes))
         if ok and node_ids[row] and nodes.geometry.iloc[row] is not None
     ]
-    for row in reversed(keep):  # the first feature of a duplicated id wins
+    # The first feature of a duplicated id wins, in the graph and for snapping:
+    # spans drawn to the other feature's place then dangle (and are reported)
+    # instead of joining two far-apart places through one id.
+    firsts: dict[str, int] = {}
+    for row in keep:
+        firsts.setdefault(node_ids[row], row)
+    keep = sorted(firsts.values())
+    for row in keep:
         point = nodes.geometry.iloc[row]
         graph.add_node(node_ids[row], type=kinds[row], site_id=site_ids[row], xy=(point.x, point.y))
     snapper = NodeSnapper(

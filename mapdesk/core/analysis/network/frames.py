@@ -7,6 +7,7 @@ import numpy as np
 import numpy.typing as npt
 from pyproj import CRS
 
+from mapdesk.core.analysis.metric import is_metric
 from mapdesk.core.analysis.network.model import OUT_OF_SERVICE
 from mapdesk.core.errors import CrsError, MapdeskError
 
@@ -43,8 +44,15 @@ def working_crs(nodes: gpd.GeoDataFrame, spans: gpd.GeoDataFrame) -> CRS | None:
     if nodes.crs is None:
         return None
     crs = CRS.from_user_input(nodes.crs)
-    if crs.is_projected:
-        return crs
+    # The tolerance is in metres: a CRS in US feet or Web Mercator would snap
+    # at the wrong distance, so those are measured in the UTM zone instead.
+    located = nodes.geometry[~nodes.geometry.is_empty & nodes.geometry.notna()]
+    if len(located):
+        x, y = located.union_all().centroid.coords[0]
+        if is_metric(crs, x, y):
+            return crs
+    if not len(located):
+        return crs if crs.is_projected else None
     utm = nodes.estimate_utm_crs()
     return CRS.from_user_input(utm)
 
