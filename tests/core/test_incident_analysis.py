@@ -339,3 +339,13 @@ def test_web_mercator_metres_are_not_ground_metres_for_duplicates() -> None:
     in_mercator = reports.to_crs(3857)
     groups = likely_duplicates(in_mercator, IncidentFields(updated=None), "EPSG:3857")
     assert len(groups) == 1 and groups[0].distance_m == pytest.approx(40, abs=0.5)
+
+
+def test_reports_without_a_date_pass_a_date_range_unless_left_out() -> None:
+    """GeoReport allows a request without requested_datetime: it must still be counted."""
+    reports = _reports()
+    reports.loc[12, "requested_datetime"] = None
+    june = IncidentFilter(start="2024-06-01", end="2024-07-01")
+    assert list(june.rows(reports, FIELDS)) == [0, 1, 2, 3, 5]  # 12 (no date) kept
+    dated_only = IncidentFilter(start="2024-06-01", end="2024-07-01", undated=False)
+    assert list(dated_only.rows(reports, FIELDS)) == [0, 1, 3, 5]

@@ -141,13 +141,17 @@ class IncidentFilter:
     """Which reports to look at; None (or no date) lets everything through.
 
     ``start`` is inclusive and ``end`` exclusive (pass the day after the last
-    day wanted); both are compared with the requested date.
+    day wanted); both are compared with the requested date. Reports without
+    a requested date (GeoReport allows it) pass a date range unless
+    ``undated`` is False: a range cannot say they are outside it, and
+    dropping them would hide them from every count.
     """
 
     categories: frozenset[str] | None = None
     statuses: frozenset[str] | None = None
     start: Any = None
     end: Any = None
+    undated: bool = True
 
     def mask(self, frame: pd.DataFrame, fields: IncidentFields) -> npt.NDArray[np.bool_]:
         """True for the rows of ``frame`` that pass."""
@@ -165,12 +169,13 @@ class IncidentFilter:
         return np.flatnonzero(self.mask(frame, fields)).astype(np.intp)
 
     def _in_dates(self, dates: pd.Series[Any]) -> npt.NDArray[np.bool_]:
-        keep = dates.notna().to_numpy(dtype=bool, copy=True)
+        dated = dates.notna().to_numpy(dtype=bool, copy=True)
+        keep = dated.copy()
         if self.start is not None:
             keep &= (dates >= utc_timestamp(self.start)).fillna(False).to_numpy(dtype=bool)
         if self.end is not None:
             keep &= (dates < utc_timestamp(self.end)).fillna(False).to_numpy(dtype=bool)
-        return keep
+        return keep | (~dated if self.undated else np.zeros_like(dated))
 
 
 def _in_set(values: pd.Series[Any], wanted: frozenset[str]) -> npt.NDArray[np.bool_]:
