@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtWidgets import (
-    QDockWidget,
-    QLabel,
-    QTreeWidget,
-    QTreeWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDockWidget, QTreeWidgetItem, QWidget
 
 from mapdesk.core.analysis.dossier_text import NO_LAYER, DossierSection
+from mapdesk.ui.views.summary_tree import summary_and_tree
 
 HINT = "Choose the Location Dossier tool and click the map."
 
@@ -24,20 +18,9 @@ class DossierPanel(QDockWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Location Dossier", parent)
         self.setObjectName("dossierPanel")
-        body = QWidget(self)
-        layout = QVBoxLayout(body)
-        layout.setContentsMargins(2, 2, 2, 2)
-        self.summary = QLabel(HINT, body)
-        self.summary.setObjectName("dossierSummary")
-        self.summary.setWordWrap(True)
-        self.tree = QTreeWidget(body)
-        self.tree.setObjectName("dossierTree")
-        self.tree.setHeaderLabels(["Section", "Finding"])
-        self.tree.setColumnWidth(0, 175)
-        self.tree.setAlternatingRowColors(True)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.tree)
-        self.setWidget(body)
+        self.summary, self.tree = summary_and_tree(
+            self, "dossier", HINT, ("Section", "Finding"), 175
+        )
 
     def show_busy(self, where: str) -> None:
         """A dossier for ``where`` is being put together."""

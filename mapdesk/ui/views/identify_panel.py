@@ -6,16 +6,10 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from PySide6.QtWidgets import (
-    QDockWidget,
-    QLabel,
-    QTreeWidget,
-    QTreeWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDockWidget, QTreeWidgetItem, QWidget
 
 from mapdesk.core.identify import IdentifyHit
+from mapdesk.ui.views.summary_tree import summary_and_tree
 
 #: Fields whose value labels a feature in the tree, most telling first (with
 #: NENA's display name, full street name and address, and municipality A3).
@@ -54,26 +48,18 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
+IDENTIFY_HINT = "Click the map with the Identify tool (Ctrl+Shift+I)."
+
+
 class IdentifyPanel(QDockWidget):
     """A tree of the features found by the identify tool, grouped by layer."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Identify Results", parent)
         self.setObjectName("identifyPanel")
-        body = QWidget(self)
-        layout = QVBoxLayout(body)
-        layout.setContentsMargins(2, 2, 2, 2)
-        self.summary = QLabel("Click the map with the Identify tool (Ctrl+Shift+I).", body)
-        self.summary.setObjectName("identifySummary")
-        self.summary.setWordWrap(True)
-        self.tree = QTreeWidget(body)
-        self.tree.setObjectName("identifyTree")
-        self.tree.setHeaderLabels(["Feature", "Value"])
-        self.tree.setColumnWidth(0, 170)
-        self.tree.setAlternatingRowColors(True)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.tree)
-        self.setWidget(body)
+        self.summary, self.tree = summary_and_tree(
+            self, "identify", IDENTIFY_HINT, ("Feature", "Value"), 170
+        )
 
     def show_hits(
         self,
