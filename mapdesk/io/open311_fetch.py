@@ -11,45 +11,36 @@ two and asks again, down to one second. Windows share their boundary instant
 sub-second times), so a request can come back twice: requests are merged by
 ``service_request_id``, keeping the most recently updated copy.
 
-Timeouts, dropped connections and HTTP 5xx are retried with exponential
-backoff; HTTP 429 waits as long as ``Retry-After`` says. Other HTTP errors
-fail at once. Every URL in a message has its secrets (``api_key`` and the
-like, user:password) replaced by ``REDACTED``.
+Each GET is retried through :class:`~mapdesk.io.open311_http.GeoReportClient`
+(timeouts, dropped connections, HTTP 5xx with backoff; HTTP 429 after its
+``Retry-After``), and every URL in a message has its secrets redacted.
 """
 
 from __future__ import annotations
 
-import http.client
-import ssl
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
-from typing import IO, Any, Literal
+from typing import Any, Literal
 
-from mapdesk.core.errors import DataSourceError, WebServiceError
-from mapdesk.io.georeport import ServiceRequest, decode_service_requests, service_error_text
+from mapdesk.core.errors import DataSourceError
+from mapdesk.io.georeport import ServiceRequest, decode_service_requests
+from mapdesk.io.open311_http import (
+    SCHEMES,
+    FetchCancelled,
+    GeoReportClient,
+    default_opener,
+    redact_url,
+    secrets_in,
+)
+
+__all__ = ["MAX_WINDOW_DAYS", "FetchResult", "fetch_service_requests", "redact_url", "requests_url"]
 
 #: The longest window a GeoReport server is expected to answer.
 MAX_WINDOW_DAYS = 90
-#: The longest ``Retry-After`` honoured; a longer one fails with a clear message.
-MAX_RETRY_AFTER = 300.0
-#: The largest response body read (a full page of 4,000-character texts is ~5 MB).
-MAX_BODY_BYTES = 256 * 1024 * 1024
-
-_SCHEMES = ("http", "https")
-_SECRET_WORDS = ("key", "token", "secret", "password", "passwd", "auth", "signature")
 _ONE_SECOND = timedelta(seconds=1)
-_CHUNK = 1024 * 1024
-_HINTS = {
-    401: "the endpoint needs an API key, or the key is not valid",
-    403: "the API key is missing, not valid, or not allowed to read requests",
-    404: "check the endpoint address (it should end with the GeoReport v2 base path)",
-}
 
 
 @dataclass(frozen=True)
@@ -85,54 +76,7 @@ class FetchResult:
     cancelled: bool = False
 
 
-class _Cancelled(Exception):
-    """The user cancelled the fetch."""
-
-
-class _Transient(Exception):
-    """A failure worth retrying: what it was, and how long the server asked to wait."""
-
-    def __init__(self, reason: str, status: int | None = None, delay: float | None = None):
-        super().__init__(reason)
-        self.reason = reason
-        self.status = status
-        self.delay = delay
-
-
 # --- URLs and secrets -------------------------------------------------------
-
-
-def _is_secret(name: str) -> bool:
-    lower = name.lower()
-    return any(word in lower for word in _SECRET_WORDS)
-
-
-def _secrets(url: str) -> list[str]:
-    parts = urllib.parse.urlsplit(url)
-    query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
-    values = [value for name, value in query if _is_secret(name)]
-    if parts.password:
-        values.append(parts.password)
-    return [value for value in values if value]
-
-
-def redact_url(url: str) -> str:
-    """``url`` with secret query values and any user:password replaced by ``REDACTED``."""
-    parts = urllib.parse.urlsplit(url)
-    query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
-    shown = [(name, "REDACTED" if _is_secret(name) else value) for name, value in query]
-    netloc = parts.netloc.rpartition("@")[2]
-    if "@" in parts.netloc:
-        netloc = "REDACTED@" + netloc
-    return urllib.parse.urlunsplit(
-        parts._replace(netloc=netloc, query=urllib.parse.urlencode(shown, safe=":"))
-    )
-
-
-def _scrub(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, "REDACTED")
-    return text
 
 
 def requests_url(endpoint: str, fmt: Literal["json", "xml"]) -> str:
@@ -148,7 +92,7 @@ def requests_url(endpoint: str, fmt: Literal["json", "xml"]) -> str:
         The endpoint is not an http:// or https:// URL with a host.
     """
     parts = urllib.parse.urlsplit(endpoint.strip())
-    if parts.scheme.lower() not in _SCHEMES or not parts.hostname:
+    if parts.scheme.lower() not in SCHEMES or not parts.hostname:
         raise DataSourceError(
             f"{redact_url(endpoint)}: only http:// and https:// GeoReport endpoints can be fetched"
         )
@@ -254,171 +198,6 @@ class _Merger:
         return [*self.by_id.values(), *self.unnamed]
 
 
-# --- HTTP -------------------------------------------------------------------
-
-
-class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
-    """Follows redirects to http(s) addresses only (never ftp: or file:)."""
-
-    def redirect_request(
-        self,
-        req: urllib.request.Request,
-        fp: IO[bytes],
-        code: int,
-        msg: str,
-        headers: http.client.HTTPMessage,
-        newurl: str,
-    ) -> urllib.request.Request | None:
-        if urllib.parse.urlsplit(newurl).scheme.lower() not in _SCHEMES:
-            raise urllib.error.HTTPError(
-                newurl, code, "redirect to a non-HTTP address refused", headers, fp
-            )
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-def _default_opener() -> Callable[..., Any]:
-    return urllib.request.build_opener(_HttpOnlyRedirects()).open
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    """The wait a ``Retry-After`` header asks for (seconds or an HTTP-date), None if unreadable."""
-    text = (value or "").strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def _read_body(response: Any, shown_url: str) -> bytes:
-    chunks, size = [], 0
-    while chunk := response.read(_CHUNK):
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise DataSourceError(
-                f"{shown_url}: the answer is larger than {MAX_BODY_BYTES // 2**20} MB; "
-                "ask for a shorter period"
-            )
-        chunks.append(chunk)
-    body = b"".join(chunks)
-    # HTTPResponse.read(amt) returns a short body silently when the server
-    # hangs up early; the Content-Length tells.
-    expected = (response.headers.get("Content-Length") or "").strip()
-    if expected.isdigit() and int(expected) != len(body):
-        raise http.client.IncompleteRead(body, int(expected) - len(body))
-    return body
-
-
-def _connection_problem(error: BaseException) -> str:
-    if isinstance(error, TimeoutError):
-        return "the server did not answer in time"
-    if isinstance(error, http.client.IncompleteRead):
-        return "the connection dropped in the middle of the answer"
-    if isinstance(error, http.client.RemoteDisconnected | ConnectionError):
-        return "the server closed the connection"
-    return f"the connection failed ({type(error).__name__}: {error})"
-
-
-@dataclass
-class _Client:
-    """GETs GeoReport URLs with retries, counting them and telling progress."""
-
-    opener: Callable[..., Any]
-    fmt: Literal["json", "xml"]
-    timeout: float
-    retries: int
-    backoff: float
-    sleep: Callable[[float], None]
-    tell: Callable[[str], None]
-    stop: Callable[[], bool]
-    secrets: list[str]
-    retries_made: int = 0
-
-    def get(self, url: str) -> bytes:
-        """The body of ``url``, retrying transient failures ``retries`` times."""
-        shown = redact_url(url)
-        for attempt in range(self.retries + 1):
-            if self.stop():
-                raise _Cancelled
-            try:
-                return self._get_once(url, shown)
-            except _Transient as problem:
-                if attempt == self.retries:
-                    raise self._gave_up(shown, problem) from problem
-                self._wait(problem, attempt)
-        raise AssertionError("unreachable: the loop returns or raises")
-
-    def _wait(self, problem: _Transient, attempt: int) -> None:
-        delay = problem.delay if problem.delay is not None else self.backoff * 2**attempt
-        self.tell(f"{self._scrub(problem.reason)}; retrying in {delay:g} s")
-        self.retries_made += 1
-        self.sleep(delay)
-
-    def _gave_up(self, shown: str, problem: _Transient) -> WebServiceError:
-        return WebServiceError(
-            f"{shown}: gave up after {self.retries + 1} attempts: {self._scrub(problem.reason)}",
-            problem.status,
-        )
-
-    def _scrub(self, text: str) -> str:
-        return _scrub(text, self.secrets)
-
-    def _get_once(self, url: str, shown: str) -> bytes:
-        accept = "application/json" if self.fmt == "json" else "application/xml, text/xml"
-        headers = {"Accept": accept, "User-Agent": "mapdesk (Open311 GeoReport v2 client)"}
-        request = urllib.request.Request(url, headers=headers)
-        try:
-            with self.opener(request, timeout=self.timeout) as response:
-                return _read_body(response, shown)
-        except urllib.error.HTTPError as error:
-            with error:
-                raise self._http_failure(error, shown) from error
-        except urllib.error.URLError as error:
-            if isinstance(error.reason, OSError) and not isinstance(
-                error.reason, ssl.CertificateError
-            ):
-                raise _Transient(_connection_problem(error.reason)) from error
-            reason = self._scrub(str(error.reason))
-            raise WebServiceError(f"{shown}: cannot connect: {reason}") from error
-        except (http.client.HTTPException, OSError) as error:
-            raise _Transient(_connection_problem(error)) from error
-
-    def _http_failure(self, error: urllib.error.HTTPError, shown: str) -> Exception:
-        status = error.code
-        label = f"HTTP {status} {error.reason}".strip()
-        wait = retry_after_seconds(error.headers.get("Retry-After")) if error.headers else None
-        if status == 429 or (status >= 500 and wait is not None):
-            return self._busy(shown, label, status, wait)
-        if status >= 500:
-            return _Transient(f"the server failed ({label})", status)
-        return WebServiceError(self._refusal(error, shown, label), status)
-
-    def _busy(self, shown: str, label: str, status: int, wait: float | None) -> Exception:
-        if wait is not None and wait > MAX_RETRY_AFTER:
-            return WebServiceError(
-                f"{shown}: the server is busy ({label}) and asks to wait {wait:.0f} s; "
-                "try again later",
-                status,
-            )
-        return _Transient(f"the server is busy ({label})", status, wait)
-
-    def _refusal(self, error: urllib.error.HTTPError, shown: str, label: str) -> str:
-        try:
-            said = service_error_text(error.read(64 * 1024), self.fmt)
-        except (OSError, http.client.HTTPException):
-            said = None
-        message = f"{shown}: the server refused the request ({label})"
-        if error.code in _HINTS:
-            message += f": {_HINTS[error.code]}"
-        if said:
-            message += f". The server says: {self._scrub(said)}"
-        return message
-
-
 def _check_options(window_days: int, page_limit: int, retries: int) -> None:
     if not 1 <= window_days <= MAX_WINDOW_DAYS:
         raise ValueError(f"window_days must be 1 to {MAX_WINDOW_DAYS}, not {window_days}")
@@ -432,7 +211,7 @@ def _check_options(window_days: int, page_limit: int, retries: int) -> None:
 class _Pager:
     """Walks the windows in time order, splitting full ones, merging what comes back."""
 
-    client: _Client
+    client: GeoReportClient
     base: str
     fmt: Literal["json", "xml"]
     page_limit: int
@@ -548,8 +327,8 @@ def fetch_service_requests(
     _check_options(window_days, page_limit, retries)
     first, last = _whole_seconds(start, end)
     base = requests_url(endpoint, fmt)
-    client = _Client(
-        opener=opener or _default_opener(),
+    client = GeoReportClient(
+        opener=opener or default_opener(),
         fmt=fmt,
         timeout=timeout,
         retries=retries,
@@ -557,7 +336,7 @@ def fetch_service_requests(
         sleep=sleep,
         tell=progress or (lambda _message: None),
         stop=cancelled or (lambda: False),
-        secrets=_secrets(base),
+        secrets=secrets_in(base),
     )
     pager = _Pager(client, base, fmt, page_limit, jurisdiction_id, _Merger())
     pending = _windows(first, last, timedelta(days=window_days))[::-1]
@@ -565,7 +344,7 @@ def fetch_service_requests(
     stopped = False
     try:
         pager.run(pending, notes)
-    except _Cancelled:
+    except FetchCancelled:
         stopped = True
         notes.append(f"Cancelled after {pager.windows} windows: the requests are incomplete")
     if pager.merger.unnamed:
