@@ -426,6 +426,36 @@ def cut_impact_shot(window: object, project: object) -> None:
         layer.selection.clear()
 
 
+def network_trace_shot(window: object, project: object) -> None:
+    """Deering High School traced with two ring spans cut: what it still reaches."""
+    spans = project.layers.by_name("Fibre spans")  # type: ignore[attr-defined]
+    nodes = project.layers.by_name("Network nodes")  # type: ignore[attr-defined]
+    nodes.visible = True
+    window.identify_panel.hide()  # type: ignore[attr-defined]
+    spans.selection.apply(spans.data.index[spans.data["asset_id"].isin(["FS-0033", "FS-0040"])])
+    window.map_actions.trace_with_cuts.trigger()  # type: ignore[attr-defined]
+    cut = spans.data[spans.data["asset_id"].isin(["FS-0033", "FS-0040"])]
+    x0, y0, x1, y1 = cut.to_crs(project.crs).total_bounds  # type: ignore[attr-defined]
+    canvas = window.canvas  # type: ignore[attr-defined]
+    canvas.set_view(canvas.view.fitted((x0 - 900, y0 - 700, x1 + 900, y1 + 700)))
+    window.resizeDocks([window.cut_impact_panel], [400], Qt.Orientation.Horizontal)  # type: ignore[attr-defined]
+    wait_for_map(window)
+    point = nodes.data.geometry[nodes.data["asset_id"] == "NN-0019"].iloc[0]
+    px, py = canvas.view.to_screen(point.x, point.y)
+    trace = window.network_trace  # type: ignore[attr-defined]
+    trace.last_answer = None
+    QTest.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(round(px) + 3, round(py) - 2))
+    wait_until(lambda: trace.last_answer is not None)
+    wait_for_map(window)
+    save(window, "network-trace.png")  # type: ignore[arg-type]
+    window.cut_impact_panel.hide()  # type: ignore[attr-defined]
+    canvas.clear_highlight()
+    nodes.visible = False
+    for layer in project.layers:  # type: ignore[attr-defined]
+        layer.selection.clear()
+    window.map_actions.pan.trigger()  # type: ignore[attr-defined]
+
+
 def dossier_shot(window: object) -> None:
     """The Location Dossier at Portland City Hall (389 Congress St)."""
     window.identify_panel.hide()  # type: ignore[attr-defined]
@@ -501,6 +531,7 @@ def main() -> int:
     map_file_shots(window, project)
     fixit_import_shot(window, project)
     cut_impact_shot(window, project)
+    network_trace_shot(window, project)
     dossier_shot(window)
     incident_panel_shot(window)
     window.close()

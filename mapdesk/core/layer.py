@@ -126,6 +126,15 @@ class VectorLayer(LayerEditing):
         """The features (treat as read-only; edits go through commands)."""
         return self._data
 
+    @property
+    def data_version(self) -> int:
+        """A number that grows each time the features or the CRS change.
+
+        Analyses that build something costly from ``data`` (a network graph)
+        keep it while the version (and the layer's ``id``) is the same.
+        """
+        return self._version
+
     def replace_data(self, data: gpd.GeoDataFrame) -> None:
         """Swap in a new frame (a virtual field added); drops cached projections.
 

@@ -65,6 +65,8 @@ class MapActions:
     export_layer: QAction
     cut_impact: QAction
     check_network: QAction
+    trace_network: QAction
+    trace_with_cuts: QAction
     export_map_layout: QAction
     export_web_map: QAction
     export_qgis_project: QAction
@@ -292,6 +294,15 @@ _COMMANDS = (
         "from/to nodes that do not match the drawing",
     ),
     (
+        "trace_with_cuts",
+        "actionTraceWithCuts",
+        "Trace &with Selected Spans Cut",
+        "network_trace",
+        "",
+        "Trace Network as if the spans selected now were cut: click a node to see what it "
+        "still reaches",
+    ),
+    (
         "export_map_layout",
         "actionExportMapLayout",
         "Export Map to &PDF/PNG…",
@@ -453,6 +464,15 @@ _MAP_TOOLS = (
         "Ctrl+.",
         "Add Feature: click the points, right-click or Enter to finish "
         "(Backspace takes a point back, Esc cancels)",
+    ),
+    (
+        "trace_network",
+        "actionTraceNetwork",
+        "&Trace Network",
+        "network_trace",
+        "Ctrl+Shift+T",
+        "Trace Network: click a network node to highlight every node and span it reaches "
+        "through the spans in service",
     ),
     (
         "vertex_tool",

@@ -28,6 +28,7 @@ from mapdesk.ui.controllers.map_files import MapFilesController
 from mapdesk.ui.controllers.map_view import MapViewController
 from mapdesk.ui.controllers.measure import MeasureController
 from mapdesk.ui.controllers.nearest_asset import NearestAssetController
+from mapdesk.ui.controllers.network_trace import TraceController
 from mapdesk.ui.controllers.project_files import ProjectController
 from mapdesk.ui.controllers.repair import RepairController
 from mapdesk.ui.controllers.selection import SelectionController
@@ -162,6 +163,9 @@ class MainWindow(QMainWindow):
         self.cut_impact = CutImpactController(
             self.cut_impact_panel, p, self.canvas, a, self.workers, self.status, self
         )
+        self.network_trace = TraceController(
+            self.cut_impact.dock, p, self.canvas, a, self.workers, self.status, self
+        )
         self.repair = RepairController(self.layer_panel, p, a, self.workers, self.status, self)
         self.bookmarks = BookmarksController(
             self.bookmarks_panel, p, self.canvas, a, self.status, self
@@ -259,7 +263,7 @@ class MainWindow(QMainWindow):
         analysis.addAction(incident_analysis)
         analysis.addActions([self.dossier.action, self.nearest_asset.action])
         analysis.addSeparator()
-        analysis.addActions([a.cut_impact, a.check_network])
+        analysis.addActions([a.trace_network, a.trace_with_cuts, a.cut_impact, a.check_network])
         bar.addMenu("&Help").addAction(a.about)
 
     def _toolbar(self, title: str, name: str) -> QToolBar:
@@ -281,6 +285,7 @@ class MainWindow(QMainWindow):
             [
                 a.identify,
                 self.dossier.action,
+                a.trace_network,
                 a.open_attribute_table,
                 a.measure_line,
                 a.measure_area,

@@ -278,3 +278,27 @@ def test_network_cut_impact_of_an_unknown_span_exits_2() -> None:
     result = mapdesk("network", "cut-impact", str(DEMO), "--span", "FS-9999")
     assert result.returncode == 2
     assert "Span FS-9999 is not in the network" in result.stderr
+
+
+def test_network_trace_as_json_with_cuts_given_both_ways() -> None:
+    result = mapdesk(
+        "network", "trace", str(DEMO), "--node", "NN-0019", "--cut", "FS-0033", "--cut", "FS-0040",
+        "--json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["cut_spans"] == ["FS-0033", "FS-0040"]
+    assert (answer["node_count"], answer["span_count"]) == (14, 9)
+    assert answer["core_reached"] is False and answer["psap_reached"] is False
+    assert [site["id"] for site in answer["sites"]] == ["CS-006", "CS-015", "CS-017"]
+    listed = mapdesk(
+        "network", "trace", str(DEMO), "--node", "NN-0019", "--cut", "FS-0033", "FS-0040"
+    )
+    assert listed.returncode == 0 and "Spans cut: FS-0033, FS-0040" in listed.stdout
+
+
+def test_network_trace_of_an_unknown_node_exits_2() -> None:
+    result = mapdesk("network", "trace", str(DEMO), "--node", "NN-9999")
+    assert result.returncode == 2
+    assert "Node NN-9999 is not an in-service node of the network" in result.stderr
+    assert mapdesk("network", "trace", str(DEMO)).returncode == 2  # --node is required

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 
-from mapdesk.cli.network import run_cut_impact
+from mapdesk.cli.network import run_cut_impact, run_trace
 from mapdesk.core.errors import MapdeskError
 
 DEMO = Path(__file__).resolve().parents[2] / "data" / "greater_portland_demo.gpkg"
@@ -44,3 +45,34 @@ def test_an_unknown_span_is_named_with_valid_ones(network_file: Path) -> None:
         run_cut_impact(network_file, ["FS-9999"], io.StringIO())
     message = str(caught.value)
     assert "FS-9999" in message and "FS-0001" in message
+
+
+def test_a_trace_lists_what_the_node_reaches(network_file: Path) -> None:
+    out = io.StringIO()
+    assert run_trace(network_file, "NN-0041", ["FS-0121"], out) == 0
+    text = out.getvalue()
+    assert text.startswith(
+        "Traced from NN-0041 (site, CS-016 Peaks Island School)\nSpans cut: FS-0121\n\n"
+        "Reached: 5 nodes, 2 spans (0.417 km of span)\n"
+        "Core (NN-0001, NN-0002, NN-0003, NN-0004): NOT reached\n"
+        "9-1-1 centre (CS-911 Regional 9-1-1 Communications Center): NOT reached\n"
+    )
+    assert "Sites reached (2):\n  CS-016  Peaks Island School\n  CS-019  Peaks Island" in text
+    assert "Towers reached (1):\n  TWR-08  Peaks Island tower\n" in text
+    assert "Spans reached (2):\n  FS-0123, FS-0124\n" in text
+
+
+def test_a_trace_without_cuts_reaches_the_core(network_file: Path) -> None:
+    out = io.StringIO()
+    run_trace(network_file, "NN-0041", [], out, as_json=True)
+    answer = json.loads(out.getvalue())
+    assert answer["core_reached"] is True and answer["psap_reached"] is True
+    assert answer["node_count"] == 182 and answer["length_m"] == pytest.approx(81348.3, abs=0.1)
+    assert answer["cut_spans"] == [] and answer["problem_count"] == 9
+
+
+def test_a_trace_names_bad_nodes_and_cuts(network_file: Path) -> None:
+    with pytest.raises(MapdeskError, match="Node NN-9999 is not an in-service node"):
+        run_trace(network_file, "NN-9999", [], io.StringIO())
+    with pytest.raises(MapdeskError, match="Span FS-0154 is retired"):
+        run_trace(network_file, "NN-0001", ["FS-0154"], io.StringIO())

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import random
 from collections import deque
+from collections.abc import Collection
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,6 +22,7 @@ from mapdesk.core.analysis.network import (
     psap_place,
     trace,
 )
+from mapdesk.core.analysis.network.places import node_label
 from mapdesk.core.errors import MapdeskError
 
 CRS = "EPSG:26984"
@@ -239,8 +242,46 @@ def test_trace_follows_spans_and_inside_plant(ring_with_spur: NetworkGraph) -> N
     found = trace(ring_with_spur, "D")
     assert found.node_ids == frozenset("ABCD")
     assert found.span_ids == frozenset({"S1", "S2", "S3", "S4"})
+    assert found.length_m == pytest.approx(100 + 100 + math.hypot(100, 100) + 100)
+    assert found.core_reached and found.psap_reached
+    assert [s.place_id for s in found.sites] == ["CS-001", "CS-911"]
+    assert found.cut_spans == ()
     with pytest.raises(MapdeskError, match="Node nope"):
         trace(ring_with_spur, "nope")
+
+
+def test_trace_with_cut_spans_stops_at_the_cuts(ring_with_spur: NetworkGraph) -> None:
+    spur = trace(ring_with_spur, "D", cut_spans=["S4"])
+    assert (spur.node_ids, spur.span_ids, spur.length_m) == (frozenset("D"), frozenset(), 0.0)
+    assert spur.core_reached is False and spur.psap_reached is True
+    assert [s.place_id for s in spur.sites] == ["CS-911"]
+    ring = trace(ring_with_spur, "A", cut_spans=iter(["S4", "S2"]))
+    assert ring.node_ids == frozenset("ABC") and ring.span_ids == frozenset({"S1", "S3"})
+    assert ring.cut_spans == ("S4", "S2")
+    assert ring.core_reached is True and ring.psap_reached is False
+
+
+def test_trace_names_bad_cuts(ring_with_spur: NetworkGraph) -> None:
+    with pytest.raises(MapdeskError, match="Span FS-9 is not in the network"):
+        trace(ring_with_spur, "A", cut_spans=["FS-9"])
+    nodes = node_layer(("A", *XY["A"]), ("B", *XY["B"]))
+    spans = span_layer(("S1", "A", "B", line("A", "B")), status=["retired"])
+    with pytest.raises(MapdeskError, match="Span S1 is retired"):
+        trace(build_network_graph(nodes, spans), "A", cut_spans=["S1"])
+
+
+def test_trace_without_a_core_or_psap_says_none() -> None:
+    nodes = node_layer(("A", *XY["A"]), ("B", *XY["B"]))
+    found = trace(build_network_graph(nodes, span_layer(("S1", "A", "B", line("A", "B")))), "B")
+    assert found.core == () and found.core_reached is None
+    assert found.psap is None and found.psap_reached is None
+
+
+def test_node_label_names_the_place_served(ring_with_spur: NetworkGraph) -> None:
+    assert node_label(ring_with_spur, "D") == (
+        "D (site, CS-911 Regional 9-1-1 Communications Center)"
+    )
+    assert node_label(ring_with_spur, "B") == "B (handhole)"
 
 
 # --- the Greater Portland demo network ------------------------------------------------
@@ -304,10 +345,13 @@ def _plain_snap(live: list[tuple[str, tuple[float, float]]], xy: tuple[float, fl
     return node if distance <= 2.0 else None
 
 
-def _plain_reach(edges: list[tuple[str, str, str]], cut: str | None, start: list[str]) -> set[str]:
+def _plain_reach(
+    edges: list[tuple[str, str, str]], cut: str | Collection[str] | None, start: list[str]
+) -> set[str]:
+    cuts = {cut} if isinstance(cut, str) else set(cut or ())
     adjacent: dict[str, list[str]] = {}
     for span_id, a, b in edges:
-        if span_id != cut:
+        if span_id not in cuts:
             adjacent.setdefault(a, []).append(b)
             adjacent.setdefault(b, []).append(a)
     seen, queue = set(start), deque(start)
@@ -345,6 +389,39 @@ def test_demo_cut_impact_matches_brute_force_for_every_span(
         lost_sites = sorted(sites[n] for n in before - after if n in sites)
         assert sorted(s.place_id for s in impact.lost_sites) == lost_sites, span_id
         assert impact.psap_cut_off == ("NN-0005" not in after), span_id
+
+
+def _plain_spans(
+    edges: list[tuple[str, str, str]], lengths: dict[str, float], reach: set[str], cut: list[str]
+) -> tuple[set[str], float]:
+    """The spans with both ends in ``reach`` (not cut) and their drawn length, in plain Python."""
+    ids = {s for s, a, b in edges if s and s not in cut and a in reach and b in reach}
+    return ids, sum(lengths[span_id] for span_id in ids)
+
+
+def test_demo_trace_with_cuts_matches_brute_force(
+    demo_layers: dict[str, gpd.GeoDataFrame], demo_network: NetworkGraph
+) -> None:
+    edges = _plain_adjacency(demo_layers)
+    in_service = sorted(demo_network.span_edges)
+    starts = ["NN-0001", "NN-0019", "NN-0041", "NN-0060", "NN-0065", "NN-0159"]
+    chance = random.Random(7)
+    cuts = [[span_id] for span_id in in_service] + [
+        chance.sample(in_service, k) for k in (2, 3, 5) for _ in range(15)
+    ]
+    spans_layer = demo_layers["fibre_spans"]
+    live = spans_layer[spans_layer["status"] != "retired"]
+    lengths = dict(zip(live["asset_id"], live.geometry.length, strict=True))
+    for cut in [[], *cuts]:
+        for start in starts:
+            reach = _plain_reach(edges, cut, [start])
+            found = trace(demo_network, start, cut)
+            assert found.node_ids == reach, (start, cut)
+            spans, length = _plain_spans(edges, lengths, reach, cut)
+            assert found.span_ids == spans, (start, cut)
+            assert found.length_m == pytest.approx(length), (start, cut)
+            assert found.core_reached == ("NN-0001" in reach), (start, cut)
+            assert found.psap_reached == ("NN-0005" in reach), (start, cut)
 
 
 def test_demo_spur_cut_loses_the_island(demo_network: NetworkGraph) -> None:

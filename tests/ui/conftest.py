@@ -150,17 +150,22 @@ def small_project() -> Project:
     return project
 
 
-@pytest.fixture
-def window(qtbot: Any, small_project: Project) -> Iterator[Any]:
-    """The main window on the small project, shown offscreen, first render done."""
+def _shown_window(qtbot: Any, project: Project, name: str) -> Iterator[Any]:
+    """The main window on ``project``, shown offscreen after its first render; closed after."""
     from mapdesk.ui.app import create_main_window
 
-    win = create_main_window(small_project, name="Test project")
+    win = create_main_window(project, name=name)
     qtbot.addWidget(win)
-    with qtbot.waitSignal(win.canvas.rendered, timeout=10000):
+    with qtbot.waitSignal(win.canvas.rendered, timeout=20000):
         win.show()
     yield win
     win.close()
+
+
+@pytest.fixture
+def window(qtbot: Any, small_project: Project) -> Iterator[Any]:
+    """The main window on the small project, shown offscreen, first render done."""
+    yield from _shown_window(qtbot, small_project, "Test project")
 
 
 @pytest.fixture
@@ -177,6 +182,12 @@ def demo_project() -> Project:
         return open_demo_project()
     except DataSourceError as exc:
         pytest.fail(f"The committed demo GeoPackage could not be opened: {exc}")
+
+
+@pytest.fixture
+def demo_window(qtbot: Any, demo_project: Project) -> Iterator[Any]:
+    """The main window on the Greater Portland demo, shown offscreen, first render done."""
+    yield from _shown_window(qtbot, demo_project, "Demo")
 
 
 @pytest.fixture

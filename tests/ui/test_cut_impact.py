@@ -4,32 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
-from mapdesk.core.project import Project
-
-
-@pytest.fixture
-def demo_window(qtbot: Any, demo_project: Project) -> Any:
-    from mapdesk.ui.app import create_main_window
-
-    win = create_main_window(demo_project, name="Demo")
-    qtbot.addWidget(win)
-    with qtbot.waitSignal(win.canvas.rendered, timeout=20000):
-        win.show()
-    yield win
-    win.close()
-
-
-def _tree_texts(panel: Any) -> list[str]:
-    texts = []
-    tree = panel.tree
-    for index in range(tree.topLevelItemCount()):
-        item = tree.topLevelItem(index)
-        texts.append(item.text(0))
-        texts += [f"  {item.child(i).text(0)}" for i in range(item.childCount())]
-    return texts
-
 
 def test_cutting_the_peaks_island_span_loses_its_sites_and_tower(
     demo_window: Any, qtbot: Any
@@ -40,7 +14,7 @@ def test_cutting_the_peaks_island_span_loses_its_sites_and_tower(
     demo_window.map_actions.cut_impact.trigger()
     panel = demo_window.cut_impact_panel
     qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() > 0, timeout=10000)
-    texts = _tree_texts(panel)
+    texts = panel.texts()
     assert texts[0] == "Spans cut: FS-0121"
     assert "9-1-1 centre (Regional 9-1-1 Communications Center): still connected" in texts
     assert "  CS-016  Peaks Island School" in texts and "  TWR-08  Peaks Island tower" in texts
@@ -76,7 +50,7 @@ def test_check_network_lists_the_demo_data_problems_and_zooms_to_one(
     demo_window.map_actions.check_network.trigger()
     panel = demo_window.cut_impact_panel
     qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() > 1, timeout=10000)
-    texts = _tree_texts(panel)
+    texts = panel.texts()
     assert texts[0] == "9 connectivity problems (double-click one to see it)"
     assert "Dangling span (4)" in texts and "Isolated node (5)" in texts
     assert any("FS-0125" in text for text in texts)

@@ -63,6 +63,38 @@ class MapTool:
         """Another tool was chosen: drop any half-finished gesture."""
 
 
+class ClickTool(MapTool):
+    """A tool that answers single clicks: ``clicked(x, y)`` in map coordinates.
+
+    A press and release less than ``CLICK_SLOP_PX`` apart is a click; a drag
+    is ignored (the user was panning with the wrong tool, not aiming).
+    """
+
+    cursor_shape = Qt.CursorShape.CrossCursor
+
+    def __init__(self, canvas: MapCanvas) -> None:
+        super().__init__(canvas)
+        self._start: QPointF | None = None
+
+    def press(self, event: QMouseEvent) -> None:
+        self._start = event.position()
+
+    def release(self, event: QMouseEvent) -> None:
+        start, self._start = self._start, None
+        pos = event.position()
+        if start is None or (pos - start).manhattanLength() >= CLICK_SLOP_PX:
+            return
+        x, y = self.canvas.view.to_map(pos.x(), pos.y())
+        self.clicked(float(x), float(y))
+
+    def clicked(self, x: float, y: float) -> None:
+        """A click at map position (x, y)."""
+        raise NotImplementedError
+
+    def deactivate(self) -> None:
+        self._start = None
+
+
 class PanTool(MapTool):
     """Drag the map by hand: the previous image follows the mouse at once."""
 
@@ -178,30 +210,14 @@ class ZoomOutTool(_ClickOrRectangleTool):
         self.canvas.set_view(replace(zoomed, center_x=cx, center_y=cy))
 
 
-class IdentifyTool(MapTool):
+class IdentifyTool(ClickTool):
     """Click: list the features under the cursor in every visible layer."""
 
     name = "identify"
     cursor_shape = Qt.CursorShape.WhatsThisCursor
 
-    def __init__(self, canvas: MapCanvas) -> None:
-        super().__init__(canvas)
-        self._start: QPointF | None = None
-
-    def press(self, event: QMouseEvent) -> None:
-        self._start = event.position()
-
-    def release(self, event: QMouseEvent) -> None:
-        start, self._start = self._start, None
-        pos = event.position()
-        if start is None or (pos - start).manhattanLength() >= CLICK_SLOP_PX:
-            return
-        view = self.canvas.view
-        x, y = view.to_map(pos.x(), pos.y())
-        self.canvas.identify_requested.emit(x, y, IDENTIFY_RADIUS_PX * view.resolution)
-
-    def deactivate(self) -> None:
-        self._start = None
+    def clicked(self, x: float, y: float) -> None:
+        self.canvas.identify_requested.emit(x, y, IDENTIFY_RADIUS_PX * self.canvas.view.resolution)
 
 
 class SpacePan:

@@ -151,9 +151,24 @@ def _add_spans(
         span_edges = edges.setdefault(record.span_id, [])
         if ends.start is not None and ends.end is not None:
             key = f"span:{row}"
-            graph.add_edge(ends.start, ends.end, key=key, span_id=record.span_id, kind=kinds[row])
+            length = _length(record.geometry)
+            graph.add_edge(
+                ends.start,
+                ends.end,
+                key=key,
+                span_id=record.span_id,
+                kind=kinds[row],
+                length=length,
+            )
             span_edges.append((ends.start, ends.end, key))
     return {span_id: tuple(found) for span_id, found in edges.items()}, tuple(problems)
+
+
+def _length(geometry: Any) -> float:
+    """The drawn length of a span in the working CRS (metres), 0 for no geometry."""
+    if geometry is None or geometry.is_empty:
+        return 0.0
+    return float(geometry.length)
 
 
 def _isolated_nodes(graph: Any) -> tuple[NetworkProblem, ...]:

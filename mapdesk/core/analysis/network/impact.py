@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from mapdesk.core.analysis.network.model import NetworkGraph, NetworkPlace
 from mapdesk.core.analysis.network.places import default_core, psap_place
@@ -12,10 +13,49 @@ from mapdesk.core.errors import MapdeskError
 
 @dataclass(frozen=True)
 class Trace:
-    """What one node reaches through in-service spans and inside plant."""
+    """What one node reaches through in-service spans and inside plant.
 
+    Attributes
+    ----------
+    start
+        The node traced from.
+    node_ids
+        The nodes reached (``start`` included).
+    span_ids
+        The in-service spans reached (the cut ones left out).
+    cut_spans
+        The spans taken as cut, as asked.
+    length_m
+        The drawn length of the spans reached, in metres (in the data's own
+        units when it has no CRS); a span drawn twice counts twice.
+    core
+        The core nodes (City Hall's, see ``default_core``); empty when the
+        data has no core.
+    psap
+        The 9-1-1 centre (None when the data has none).
+    sites, towers
+        The city sites and radio towers whose serving node is reached.
+    """
+
+    start: str
     node_ids: frozenset[str]
     span_ids: frozenset[str]
+    cut_spans: tuple[str, ...]
+    length_m: float
+    core: tuple[str, ...]
+    psap: NetworkPlace | None
+    sites: tuple[NetworkPlace, ...]
+    towers: tuple[NetworkPlace, ...]
+
+    @property
+    def core_reached(self) -> bool | None:
+        """Whether the trace reaches the core (None when there is no core)."""
+        return bool(self.node_ids & set(self.core)) if self.core else None
+
+    @property
+    def psap_reached(self) -> bool | None:
+        """Whether the trace reaches the 9-1-1 centre (None without one)."""
+        return None if self.psap is None else self.psap.node_id in self.node_ids
 
 
 @dataclass(frozen=True)
@@ -63,24 +103,70 @@ class CutImpact:
         return self.psap_connected is False
 
 
-def trace(network: NetworkGraph, node_id: str) -> Trace:
+def trace(network: NetworkGraph, node_id: str, cut_spans: Iterable[str] = ()) -> Trace:
     """The nodes and spans reachable from ``node_id`` through the in-service network.
+
+    Parameters
+    ----------
+    network
+        The built network.
+    node_id
+        The node traced from.
+    cut_spans
+        Spans taken as cut ("if these go, what does this node still reach?");
+        every span with a duplicated id is cut.
+
+    Returns
+    -------
+    Trace
+        One connected-component search on the network minus the cut spans,
+        with the core, the 9-1-1 centre, the sites and towers it reaches.
 
     Raises
     ------
     MapdeskError
-        When ``node_id`` is not an in-service node.
+        When ``node_id`` is not an in-service node, or a cut span is unknown
+        or retired.
     """
     import networkx as nx
 
     _check_nodes(network, [node_id])
-    nodes = frozenset(nx.node_connected_component(network.graph, node_id))
-    spans = frozenset(
-        span_id
-        for _, _, span_id in network.graph.edges(nodes, data="span_id")
-        if span_id is not None
+    asked = tuple(cut_spans)
+    cut = _checked_spans(network, asked) if asked else ()
+    hidden = [edge for span_id in cut for edge in network.span_edges[span_id]]
+    view = nx.restricted_view(network.graph, (), hidden) if hidden else network.graph
+    nodes = frozenset(nx.node_connected_component(view, node_id))
+    spans = _spans_within(view, nodes)
+    reached = tuple(place for place in network.places if place.node_id in nodes)
+    return Trace(
+        start=node_id,
+        node_ids=nodes,
+        span_ids=frozenset(spans),
+        cut_spans=cut,
+        length_m=sum(spans.values()),
+        core=_core_or_none(network),
+        psap=psap_place(network),
+        sites=_of_kind(reached, "site"),
+        towers=_of_kind(reached, "tower"),
     )
-    return Trace(nodes, spans)
+
+
+def _spans_within(view: Any, nodes: frozenset[str]) -> dict[str, float]:
+    """The spans among ``nodes`` in ``view`` and their total drawn length (each edge once)."""
+    lengths: dict[str, float] = {}
+    for _, _, data in view.edges(nodes, data=True):
+        span_id = data.get("span_id")
+        if span_id is not None:
+            lengths[span_id] = lengths.get(span_id, 0.0) + float(data.get("length", 0.0))
+    return lengths
+
+
+def _core_or_none(network: NetworkGraph) -> tuple[str, ...]:
+    """The default core, or none when the data has no City Hall node."""
+    try:
+        return default_core(network)
+    except MapdeskError:
+        return ()
 
 
 def cut_impact(

@@ -88,7 +88,8 @@ class NetworkGraph:
     ----------
     graph
         A networkx ``MultiGraph``: nodes are node asset ids, edges are spans
-        (attribute ``span_id``) or inside-plant links (``span_id`` None).
+        (attributes ``span_id`` and ``length``, drawn length in metres) or
+        inside-plant links (``span_id`` None).
     crs
         The projected CRS the snapping was done in (metres).
     tolerance_m

@@ -107,3 +107,21 @@ def _find_site(
     network: NetworkGraph, wanted: Callable[[NetworkPlace], bool]
 ) -> NetworkPlace | None:
     return next((place for place in network.sites() if wanted(place)), None)
+
+
+def node_label(network: NetworkGraph, node_id: str) -> str:
+    """A node as network staff name it: ``NN-0045 (site, CS-016 Peaks Island School)``.
+
+    The place is the site or tower the node serves, else the one whose
+    ``site_id`` the node carries (a switch in a site's room).
+    """
+    attributes = network.graph.nodes[node_id]
+    site_id = attributes.get("site_id") or ""
+    place = next((p for p in network.places if p.node_id == node_id), None) or next(
+        (p for p in network.places if site_id and p.place_id == site_id), None
+    )
+    where = ""
+    if place is not None:
+        named = "" if place.name == place.place_id else f" {place.name}"
+        where = f", {place.place_id}{named}"
+    return f"{node_id} ({attributes.get('type') or 'no type'}{where})"

@@ -1,0 +1,102 @@
+"""Picking the node a click means, and keeping the built graph while the layers stay the same."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import LineString, Point
+
+from mapdesk.core.analysis.network import build_network_graph
+from mapdesk.core.analysis.network.cache import NetworkFrames, NetworkGraphCache
+from mapdesk.core.analysis.network.picking import pick_node
+from mapdesk.core.analysis.network.project_layers import NetworkLayers
+from mapdesk.core.crs import parse_crs, transform_xy
+from mapdesk.core.errors import MapdeskError
+from mapdesk.core.layer import VectorLayer
+
+CRS = "EPSG:26984"
+X, Y = 892_658.0, 91_567.0
+
+
+def _nodes(status: tuple[str, ...] = ("active", "active", "active", "retired")) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "asset_id": ["A", "A-switch", "B", "OLD"],
+            "type": ["site", "switch", "handhole", "handhole"],
+            "status": list(status),
+        },
+        geometry=[Point(X, Y), Point(X, Y), Point(X + 300, Y), Point(X + 600, Y)],
+        crs=CRS,
+    )
+
+
+def _spans() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"asset_id": ["S1"], "from_node": ["A"], "to_node": ["B"], "status": ["active"]},
+        geometry=[LineString([(X, Y), (X + 300, Y)])],
+        crs=CRS,
+    )
+
+
+def test_the_nearest_node_in_service_within_the_tolerance_is_picked() -> None:
+    network = build_network_graph(_nodes(), _spans())
+    crs = parse_crs(CRS)
+    near_b = pick_node(network, _nodes(), (X + 292, Y + 4), crs, tolerance=10)
+    assert (near_b.node_id, near_b.xy, near_b.retired_id) == ("B", (X + 300, Y), None)
+    # equipment in one place: the first node of the layer (the site) is taken
+    assert pick_node(network, _nodes(), (X + 3, Y), crs, tolerance=10).node_id == "A"
+    missed = pick_node(network, _nodes(), (X + 150, Y), crs, tolerance=10)
+    assert (missed.node_id, missed.xy, missed.retired_id) == (None, None, None)
+
+
+def test_a_retired_node_near_the_click_is_named() -> None:
+    network = build_network_graph(_nodes(), _spans())
+    picked = pick_node(network, _nodes(), (X + 605, Y), parse_crs(CRS), tolerance=10)
+    assert (picked.node_id, picked.retired_id) == (None, "OLD")
+
+
+def test_the_tolerance_is_in_the_map_crs_units() -> None:
+    """A map in WGS 84 picks in degrees; the network is in metres."""
+    network = build_network_graph(_nodes(), _spans())
+    wgs84 = parse_crs("EPSG:4326")
+    lon, lat = transform_xy([X + 300], [Y], parse_crs(CRS), wgs84)
+    click = (float(lon[0]) + 0.00005, float(lat[0]))  # about 4 m east of B
+    assert pick_node(network, _nodes(), click, wgs84, tolerance=0.0001).node_id == "B"
+    assert pick_node(network, _nodes(), click, wgs84, tolerance=0.00001).node_id is None
+
+
+def _layers() -> NetworkLayers:
+    return NetworkLayers(VectorLayer(_nodes(), "Network nodes"), VectorLayer(_spans(), "Spans"))
+
+
+def test_the_graph_is_kept_while_the_layers_are_unchanged() -> None:
+    layers, cache = _layers(), NetworkGraphCache()
+    first = cache.graph(NetworkFrames.of(layers))
+    assert cache.graph(NetworkFrames.of(layers)) is first
+    assert cache.cached(NetworkFrames.of(layers)) is first
+    assert cache.builds == 1
+    layers.spans.replace_data(layers.spans.data.assign(note="x"))  # an edit
+    assert cache.cached(NetworkFrames.of(layers)) is None
+    second = cache.graph(NetworkFrames.of(layers))
+    assert second is not first and cache.builds == 2
+
+
+def test_another_layer_with_the_same_version_is_not_the_same_graph() -> None:
+    cache = NetworkGraphCache()
+    cache.graph(NetworkFrames.of(_layers()))
+    assert cache.cached(NetworkFrames.of(_layers())) is None
+
+
+def test_a_new_crs_is_a_new_version() -> None:
+    layers = _layers()
+    before = NetworkFrames.of(layers).key
+    layers.nodes.set_crs("EPSG:26919")
+    assert NetworkFrames.of(layers).key != before
+
+
+def test_a_failed_build_keeps_nothing() -> None:
+    layers, cache = _layers(), NetworkGraphCache()
+    layers.nodes.replace_data(layers.nodes.data.drop(columns=["asset_id"]))
+    with pytest.raises(MapdeskError, match="no asset_id"):
+        cache.graph(NetworkFrames.of(layers))
+    assert cache.builds == 0 and cache.cached(NetworkFrames.of(layers)) is None
