@@ -59,14 +59,20 @@ def read_heatmap(renderer: ET.Element, lost: list[str]) -> Heatmap:
         raise ValueError(str(exc)) from exc
 
 
+#: Characters that make a weight an expression rather than a field name.
+_EXPRESSION_SIGNS = frozenset("()*/+|'\"<>=")
+
+
 def _weight_field(expression: str, lost: list[str]) -> str | None:
-    """The weight's field: QGIS takes a field name, or an expression mapdesk cannot run."""
+    """The weight's field. QGIS looks the text up as a field name first (spaces and
+    all), else runs it as an expression, which mapdesk cannot: every point then
+    counts 1, and ``lost`` says so. A field QGIS quoted (``"calls"``) is a field."""
     text = expression.strip()
     if not text:
         return None
     if len(text) >= 2 and text[0] == text[-1] == '"' and '"' not in text[1:-1].replace('""', ""):
         return text[1:-1].replace('""', '"')
-    if any(c in text for c in "()+-*/|'\" "):
+    if _EXPRESSION_SIGNS.intersection(text):
         lost.append(f"the heatmap weight expression {text} is not a field: every point counts 1")
         return None
     return text

@@ -256,6 +256,7 @@ def test_mapdesk_reads_the_heatmap_qgis_wrote(calls_gpkg: Path, tmp_path: Path) 
         ({"unit": "1"}, (12.5, "m", None, "w"), "map units is read as metres"),
         ({"weight": "&quot;w&quot;"}, (12.5, "mm", None, "w"), None),  # quoted: "w"
         ({"weight": "w * 2"}, (12.5, "mm", None, None), "every point counts 1"),
+        ({"weight": "log(w)"}, (12.5, "mm", None, None), "every point counts 1"),
     ],
 )
 def test_qgis_units_and_weights_are_read_or_said_to_be_changed(
@@ -268,6 +269,15 @@ def test_qgis_units_and_weights_are_read_or_said_to_be_changed(
     assert (note is None) == (warnings == ()), warnings
     if note:
         assert note in " ".join(warnings)
+
+
+def test_a_weight_field_with_a_space_is_a_field_as_in_qgis(tmp_path: Path) -> None:
+    gpd.GeoDataFrame(
+        {"days open": [1.0, 2.5]}, geometry=[Point(0, 0), Point(5, 5)], crs="EPSG:26919"
+    ).to_file(tmp_path / "calls.gpkg", layer="calls", driver="GPKG")
+    symbology, warnings = _open(tmp_path, weight="days open")
+    assert warnings == ()
+    assert isinstance(symbology, Heatmap) and symbology.weight_field == "days open"
 
 
 def test_a_weight_field_the_data_lacks_keeps_the_layer_and_says_so(
