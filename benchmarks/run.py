@@ -5,7 +5,8 @@
 Generates the data in DIR when it is missing (``make_data.py``), then times
 mapdesk's real code paths headless: ``mapdesk.io.loader.load_layer`` into a
 ``Project`` in EPSG:26919, ``render_map(MapSettings.from_project(...))`` at
-1920x1080, ``identify_at``. Every figure is the median of ``--runs`` (>= 5 by
+1920x1080, ``identify_at``; besides the PERFORMANCE.md figures, ``heatmap``
+(100,000 points as a heatmap, ``heatmap.py``). Every figure is the median of ``--runs`` (>= 5 by
 default) after one warm-up, in seconds. ``first_picture`` and ``peak_rss_mb``
 are measured in fresh child processes so nothing is cached.
 
@@ -43,6 +44,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import make_data  # noqa: E402  (a sibling script, found through sys.path above)
+from heatmap import heatmap_figures  # noqa: E402
 from qgis_session import QgisSession, run_qgis_once  # noqa: E402
 from save_edit import save_one_edit_s  # noqa: E402
 from timing import median_time  # noqa: E402
@@ -93,6 +95,8 @@ TARGETS: list[tuple[tuple[str, ...], str, float, str]] = [
     (("save_one_edit_s",), "abs", 0.05, "<= 0.05 s"),
     (("web_export", "seconds"), "abs", 2.0, "<= 2 s"),
     (("web_export", "bytes"), "abs", 10_000_000, "<= 10 MB"),
+    (("heatmap", "points_100k"), "abs", 0.2, "<= 0.2 s"),
+    (("heatmap", "points_100k_hidpi"), "none", 0.0, "-"),
     (("peak_rss_mb",), "abs", 800.0, "<= 800 MB"),
 ]
 
@@ -351,7 +355,7 @@ def measure(
     Returns
     -------
     results, job, theirs
-        ``results`` has exactly the PERFORMANCE.md keys; ``job`` holds the
+        ``results`` has the PERFORMANCE.md keys and ``heatmap``; ``job`` holds the
         files, views (as extents) and clicks QGIS is given; ``theirs`` the
         QGIS render and identify figures timed alongside (None without QGIS).
     """
@@ -397,6 +401,12 @@ def measure(
         f"  mapdesk web_export: {web['seconds']:.3f} s, {web['bytes'] / 1e6:.1f} MB",
         file=sys.stderr,
     )
+    heatmap = heatmap_figures(paths["points"], runs, make_project)
+    print(
+        f"  mapdesk heatmap: 100k points {heatmap['points_100k']:.3f} s, "
+        f"HiDPI {heatmap['points_100k_hidpi']:.3f} s",
+        file=sys.stderr,
+    )
     command = [sys.executable, str(Path(__file__).resolve()), "--child-first-picture"]
     firsts = run_children([*command, str(paths["points"])], max(children, 1))
     first = statistics.median(f["seconds"] for f in firsts)
@@ -409,6 +419,7 @@ def measure(
         "table": table,
         "save_one_edit_s": round(save_s, 6),
         "web_export": web,
+        "heatmap": heatmap,
         "peak_rss_mb": rss,
     }
     return ordered(results), job, theirs
@@ -424,6 +435,7 @@ def ordered(results: dict[str, Any]) -> dict[str, Any]:
         "table",
         "save_one_edit_s",
         "web_export",
+        "heatmap",
         "peak_rss_mb",
     ]
     return {key: results[key] for key in keys}

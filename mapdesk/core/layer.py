@@ -23,11 +23,18 @@ from mapdesk.core.crs import crs_label, crs_wkt, parse_crs
 from mapdesk.core.editing.layer_edits import LayerEditing
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.expression import matches
+from mapdesk.core.heatmap import Heatmap, check_heatmap
 from mapdesk.core.labels import LabelSettings, label_texts
 from mapdesk.core.selection import FeatureSelection, SelectionMode
 from mapdesk.core.spatial import ProjectedGeometry, dominant_geometry_type, project_geometry
 from mapdesk.core.style import LayerStyle, default_style
-from mapdesk.core.symbology import ClassRows, SingleSymbol, Symbology, class_rows
+from mapdesk.core.symbology import (
+    ClassRows,
+    SingleSymbol,
+    Symbology,
+    class_rows,
+    symbology_field,
+)
 from mapdesk.core.view import Extent
 
 
@@ -290,8 +297,11 @@ class VectorLayer(LayerEditing):
 
     @symbology.setter
     def symbology(self, value: Symbology) -> None:
-        if not isinstance(value, SingleSymbol) and value.field not in self._data.columns:
-            raise MapdeskError(f'Layer "{self._name}" has no field "{value.field}" to style by')
+        field = symbology_field(value)
+        if field is not None and field not in self._data.columns:
+            raise MapdeskError(f'Layer "{self._name}" has no field "{field}" to style by')
+        if isinstance(value, Heatmap):
+            check_heatmap(value, self._data, self.geometry_type, self._name)
         self.has_chosen_style = True
         if value != self._symbology:
             self._symbology = value

@@ -1,6 +1,7 @@
-"""How a layer's features map to symbols: one symbol, categories, or graduated classes.
+"""How a layer's features map to symbols: one symbol, categories, graduated classes, or a heatmap.
 
-QGIS's three everyday renderers. A symbology is a frozen record (so a render
+QGIS's three everyday renderers, and its Heatmap for point layers
+(``core.heatmap``). A symbology is a frozen record (so a render
 job can hold one while the user edits the next) that says, for a table, which
 class each feature falls in; the renderer draws each class with its own
 ``LayerStyle``. Classes are built from the data with ``categorize`` (unique
@@ -19,6 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from mapdesk.core.errors import MapdeskError
+from mapdesk.core.heatmap import Heatmap, heatmap_from_dict
 from mapdesk.core.style import LayerStyle
 
 Rows = npt.NDArray[np.intp]
@@ -101,7 +103,16 @@ class Graduated:
         return tuple(self.ranges)
 
 
-Symbology = SingleSymbol | Categorized | Graduated
+Symbology = SingleSymbol | Categorized | Graduated | Heatmap
+
+
+def symbology_field(symbology: Symbology) -> str | None:
+    """The field a symbology reads: the one it classifies by, or a heatmap's weight."""
+    if isinstance(symbology, Categorized | Graduated):
+        return symbology.field
+    if isinstance(symbology, Heatmap):
+        return symbology.weight_field
+    return None
 
 
 @dataclass(frozen=True)
@@ -120,8 +131,8 @@ def class_rows(symbology: Symbology, frame: pd.DataFrame) -> ClassRows:
     MapdeskError
         If the symbology's field is not in the table.
     """
-    if isinstance(symbology, SingleSymbol):
-        return ClassRows((), ())
+    if isinstance(symbology, SingleSymbol | Heatmap):
+        return ClassRows((), ())  # drawn whole: one symbol, or one density surface
     column = _field(frame, symbology.field)
     if isinstance(symbology, Categorized):
         return ClassRows(symbology.classes(), _categorized_rows(symbology, column))
@@ -298,7 +309,7 @@ def restyle(symbology: Symbology, base: LayerStyle, lines: bool = False) -> Symb
     the base. Changing the symbol never reclassifies: custom colours and
     classes from a style file or the city library survive.
     """
-    if isinstance(symbology, SingleSymbol):
+    if isinstance(symbology, SingleSymbol | Heatmap):
         return symbology
 
     def look(style: LayerStyle) -> LayerStyle:
@@ -374,6 +385,8 @@ def symbology_from_dict(data: dict[str, Any]) -> Symbology:
                 ranges=tuple(_range(r) for r in data["ranges"]),
                 method=str(data.get("method", "quantiles")),
             )
+        if kind == "heatmap":
+            return heatmap_from_dict(data)
     except (KeyError, TypeError, ValueError) as exc:
         raise MapdeskError(f"This style is damaged: {exc}") from exc
     raise MapdeskError(f"Unknown kind of style '{kind}'")

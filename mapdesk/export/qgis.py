@@ -30,6 +30,7 @@ from pyproj import CRS
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.project import Project
+from mapdesk.core.symbology import symbology_field
 from mapdesk.core.view import Extent
 from mapdesk.export.files import _replace_atomically
 from mapdesk.export.formats import ExportError
@@ -330,7 +331,7 @@ def _not_exported(layer: VectorLayer) -> list[str]:
     notes = []
     if layer.labels is not None:
         notes.append("its labels are not exported (label it again in QGIS)")
-    field = getattr(layer.symbology, "field", None)
+    field = symbology_field(layer.symbology)
     if field is not None and field in layer.virtual_fields:
         notes.append(f"it is styled by the virtual field '{field}', which QGIS does not have")
     return notes

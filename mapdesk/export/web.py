@@ -27,9 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mapdesk.core.heatmap import Heatmap
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.project import Project
 from mapdesk.core.serialize import write_text_atomically
+from mapdesk.core.symbology import symbology_field
 from mapdesk.export.formats import ExportError
 from mapdesk.export.web_csp import OPENSTREETMAP, Basemap
 from mapdesk.export.web_escape import DEFAULT_TEXT_CHARS
@@ -246,9 +248,15 @@ class _Plan:
             return None
         hidden = self._hidden_fields(layer)
         fields = self._fields(layer, hidden)
-        style_field = getattr(layer.symbology, "field", None)
-        single = style_field in hidden
-        if single:
+        style_field = symbology_field(layer.symbology)
+        heatmap = isinstance(layer.symbology, Heatmap)
+        single = heatmap or style_field in hidden
+        if heatmap:
+            self.warnings.append(
+                f'Layer "{layer.name}" is a heatmap in mapdesk, which web maps cannot draw '
+                "(no heatmap library is bundled): its points are drawn with its single symbol"
+            )
+        elif single:
             self.warnings.append(
                 f'Layer "{layer.name}" is styled by "{style_field}", which is left out: '
                 "drawn with one symbol and no class legend"

@@ -26,6 +26,8 @@ from mapdesk.core.symbology import (
     SymbolClass,
     Symbology,
 )
+from mapdesk.io.qgis_heatmap import read_heatmap
+from mapdesk.io.qgis_xml import hex_and_alpha, hex_color, option_props
 
 #: mapdesk marker shape -> QGIS SimpleMarker ``name``.
 MARKER_NAMES: dict[MarkerShape, str] = {
@@ -70,38 +72,6 @@ class ReadStyle:
     warnings: tuple[str, ...] = ()
 
 
-def rgba(text: str, opacity: float = 1.0) -> str:
-    """``#rrggbb[aa]`` as QGIS's ``r,g,b,a``, its alpha multiplied by ``opacity``."""
-    red, green, blue = (int(text[i : i + 2], 16) for i in (1, 3, 5))
-    alpha = int(text[7:9], 16) if len(text) == 9 else 255
-    return f"{red},{green},{blue},{round(alpha * min(max(opacity, 0.0), 1.0))}"
-
-
-def hex_and_alpha(text: str) -> tuple[str, float]:
-    """QGIS's ``r,g,b,a`` as ``#rrggbb`` and an opacity 0-1 (two decimals, which
-    is what eight bits of alpha hold)."""
-    parts = [int(float(p)) for p in text.split(",")[:4]]
-    if len(parts) < 3:
-        raise ValueError(f"'{text}' is not an r,g,b,a colour")
-    red, green, blue = (min(max(v, 0), 255) for v in parts[:3])
-    alpha = min(max(parts[3], 0), 255) if len(parts) == 4 else 255
-    return f"#{red:02x}{green:02x}{blue:02x}", round(alpha / 255, 2)
-
-
-def _hex_with_alpha(text: str) -> str:
-    color, alpha = hex_and_alpha(text)
-    return color if alpha >= 1.0 else f"{color}{round(alpha * 255):02x}"
-
-
-def symbol_layer_props(element: ET.Element) -> dict[str, str]:
-    """A symbol layer's properties: its ``<Option type="Map">`` or older ``<prop k v>``."""
-    props = {p.get("k", ""): p.get("v", "") for p in element.findall("prop")}
-    options = element.find("Option")
-    if options is not None:
-        props.update({o.get("name", ""): o.get("value", "") for o in options.findall("Option")})
-    return props
-
-
 def _pixels(props: dict[str, str], key: str, unit_key: str, lost: list[str]) -> float:
     value = float(props.get(key) or 0.0)
     unit = props.get(unit_key, "MM")
@@ -123,14 +93,14 @@ def _fill_style(props: dict[str, str], lost: list[str]) -> dict[str, Any]:
     return {
         "fill_color": fill,
         "fill_opacity": opacity,
-        "stroke_color": _hex_with_alpha(props.get("outline_color", "35,35,35,255")),
+        "stroke_color": hex_color(props.get("outline_color", "35,35,35,255")),
         "stroke_width": 0.0 if outline == "no" else width,
         "dashed": outline in _DASHED,
     }
 
 
 def _line_style(props: dict[str, str], lost: list[str]) -> dict[str, Any]:
-    color = _hex_with_alpha(props.get("line_color", props.get("color", "35,35,35,255")))
+    color = hex_color(props.get("line_color", props.get("color", "35,35,35,255")))
     width = _pixels(props, "line_width", "line_width_unit", lost)
     return {
         "fill_color": color[:7],
@@ -169,7 +139,7 @@ def symbol_style(symbol: ET.Element, lost: list[str]) -> LayerStyle | None:
         return None
     if len(layers) > 1:
         lost.append(f"only the first of {len(layers)} symbol layers is drawn")
-    values = _SYMBOL_LAYERS[str(simple[0].get("class"))](symbol_layer_props(simple[0]), lost)
+    values = _SYMBOL_LAYERS[str(simple[0].get("class"))](option_props(simple[0]), lost)
     alpha = float(symbol.get("alpha") or 1.0)
     if alpha < 1.0:
         values["fill_opacity"] = round(values.get("fill_opacity", 1.0) * alpha, 2)
@@ -179,9 +149,9 @@ def symbol_style(symbol: ET.Element, lost: list[str]) -> LayerStyle | None:
 def read_renderer(renderer: ET.Element | None) -> ReadStyle:
     """A layer's ``renderer-v2`` as a mapdesk style and symbology.
 
-    Single symbols, categories and graduated ranges are read; any other
-    renderer (rule-based, heatmap, clusters...) gives the default style and
-    a warning saying so. Category values stay text here: they get the type
+    Single symbols, categories, graduated ranges and heatmaps are read; any
+    other renderer (rule-based, clusters...) gives the default style and a
+    warning saying so. Category values stay text here: they get the type
     of their field when the layer's data is read.
     """
     if renderer is None:
@@ -197,6 +167,9 @@ def read_renderer(renderer: ET.Element | None) -> ReadStyle:
             return _categorized(renderer, symbols, lost)
         if kind == "graduatedSymbol":
             return _graduated(renderer, symbols, lost)
+        if kind == "heatmapRenderer":
+            # No symbol: the layer keeps its default point symbol beneath.
+            return ReadStyle(None, read_heatmap(renderer, lost), tuple(dict.fromkeys(lost)))
     except (KeyError, ValueError, TypeError) as exc:
         return ReadStyle(None, SingleSymbol(), (f"its {kind} style is damaged ({exc})",))
     return ReadStyle(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from functools import cache
 from itertools import pairwise
@@ -234,6 +235,25 @@ class BandPainters:
         finally:
             for _, painter, _ in jobs:
                 painter.end()
+
+    def paint_once(self, paint: Callable[[QPainter], None]) -> None:
+        """Let ``paint`` draw on the whole image with one painter (a heatmap's
+        one image: cheaper drawn once than cut into bands)."""
+        if self._whole is not None:
+            paint(self._whole)
+            return
+        image = QImage(
+            self._memory,
+            self._image.width(),
+            self._image.height(),
+            self._image.bytesPerLine(),
+            self._image.format(),
+        )
+        painter = QPainter(image)
+        try:
+            paint(painter)
+        finally:
+            painter.end()
 
     def _band_painter(self, band: Band) -> tuple[QImage, QPainter, Band]:
         """A painter on ``band``'s rows of the image, in whole-image pixels."""

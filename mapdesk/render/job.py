@@ -24,6 +24,7 @@ from PySide6.QtGui import QImage
 from mapdesk.render import nogil
 from mapdesk.render.bands import BandPainters, band_count, warm_up_drawing
 from mapdesk.render.draw import fill_background
+from mapdesk.render.heatmap import draw_heatmap
 from mapdesk.render.labels import draw_labels
 from mapdesk.render.prepare_ahead import PreparedAhead
 from mapdesk.render.settings import MapSettings
@@ -101,6 +102,8 @@ def render_map(
         for drawing in drawings:
             if token.cancelled:
                 return None
+            if drawing.heatmap is not None:
+                painters.paint_once(partial(draw_heatmap, prepared=drawing.heatmap))
             # Symbol classes, then the selected features again on top in
             # the selection colour (QGIS's look).
             for prepared in [*drawing.symbols, *filter(None, [drawing.selection])]:

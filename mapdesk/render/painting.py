@@ -11,6 +11,7 @@ from __future__ import annotations
 from PySide6.QtGui import QPainter
 
 from mapdesk.render.draw import Band, IsCancelled, draw_prepared
+from mapdesk.render.heatmap import draw_heatmap
 from mapdesk.render.labels import paint_labels
 from mapdesk.render.prepare_ahead import PreparedAhead
 from mapdesk.render.settings import MapSettings
@@ -47,6 +48,8 @@ def paint_map(painter: QPainter, settings: MapSettings, is_cancelled: IsCancelle
     try:
         with PreparedAhead(layers, settings) as drawings:
             for drawing in drawings:
+                if drawing.heatmap is not None:
+                    draw_heatmap(painter, drawing.heatmap)
                 for prepared in [*drawing.symbols, *filter(None, [drawing.selection])]:
                     if is_cancelled() or not draw_prepared(
                         painter, prepared, settings, whole, is_cancelled

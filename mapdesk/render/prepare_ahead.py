@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from functools import cache
 from types import TracebackType
 
+from mapdesk.core.heatmap import Heatmap
 from mapdesk.render.bands import usable_cores
-from mapdesk.render.draw import PreparedLayer, prepare_selection, prepare_symbols
+from mapdesk.render.draw import PreparedLayer, RenderError, prepare_selection, prepare_symbols
+from mapdesk.render.heatmap import PreparedHeatmap, prepare_heatmap
 from mapdesk.render.settings import LayerSnapshot, MapSettings
 
 #: Threads preparing layers at most (one per core beyond that only queues).
@@ -25,15 +27,23 @@ MAX_PREPARE_THREADS = 4
 
 @dataclass(frozen=True)
 class LayerDrawing:
-    """One layer's drawing for one view: its symbol classes, then its selection."""
+    """One layer's drawing for one view: its heatmap or symbol classes, then its selection."""
 
     symbols: list[PreparedLayer]
     selection: PreparedLayer | None
+    heatmap: PreparedHeatmap | None = None
 
 
 def prepare_drawing(snapshot: LayerSnapshot, settings: MapSettings) -> LayerDrawing:
     """Everything ``snapshot`` draws in ``settings``' view (raises RenderError)."""
-    return LayerDrawing(prepare_symbols(snapshot, settings), prepare_selection(snapshot, settings))
+    selection = prepare_selection(snapshot, settings)
+    if isinstance(snapshot.symbology, Heatmap):
+        try:
+            heatmap = prepare_heatmap(snapshot, settings)
+        except Exception as exc:
+            raise RenderError(f"Cannot draw the heatmap of '{snapshot.layer.name}': {exc}") from exc
+        return LayerDrawing([], selection, heatmap)
+    return LayerDrawing(prepare_symbols(snapshot, settings), selection)
 
 
 @cache

@@ -1,7 +1,8 @@
 """Smoke test of the benchmark harness on tiny data, so it cannot silently rot.
 
 It checks the generator and the timing code run end to end and that the JSON
-has exactly the PERFORMANCE.md keys; it asserts nothing about speed.
+has exactly the PERFORMANCE.md keys and the heatmap figure; it asserts
+nothing about speed.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ SPEC_KEYS = {
     "table": {"open_s", "sort_s"},
     "save_one_edit_s": None,
     "web_export": {"seconds", "bytes"},
+    "heatmap": {"points_100k", "points_100k_hidpi"},
     "peak_rss_mb": None,
 }
 
@@ -95,6 +97,7 @@ def test_run_produces_exactly_the_performance_keys(
     assert "render_zoom50.all" in table
     assert "peak_rss_mb" in table
     assert "web_export.bytes" in table
+    assert "heatmap.points_100k" in table
 
 
 def test_ratios_and_table_with_qgis_figures() -> None:

@@ -25,7 +25,7 @@ from mapdesk.core.style import LayerStyle
 from mapdesk.core.symbology import Categorized, Graduated, SingleSymbol
 from mapdesk.export.qgis import export_qgis_project
 from mapdesk.io.qgis_project import open_qgis_project, read_qgis_project
-from mapdesk.io.qgis_project_symbols import rgba
+from mapdesk.io.qgis_xml import rgba
 
 pytestmark = pytest.mark.qgis
 
@@ -361,3 +361,96 @@ def test_mapdesk_reads_a_project_qgis_wrote(qgis: Path, city_gpkg: Path) -> None
         ("#ffffcc", 1.0, False),
         ("#fd8d3c", 0.5, True),
     ]
+
+
+#: Opens argv[1], prints its "FixIt incidents" heatmap renderer, and draws that
+#: layer alone over the extent argv[3] at argv[4] x argv[5] px, 96 dpi, into argv[2].
+DRAW_HEATMAP = (
+    _START
+    + """
+from qgis.PyQt.QtCore import QSize
+from qgis.PyQt.QtGui import QColor
+from qgis.core import QgsMapRendererSequentialJob, QgsMapSettings, QgsRectangle
+project = QgsProject.instance()
+assert project.read(sys.argv[1])
+(layer,) = [x for x in project.mapLayers().values() if x.name() == "FixIt incidents"]
+renderer, ramp = layer.renderer(), layer.renderer().colorRamp()
+settings = QgsMapSettings()
+settings.setLayers([layer])
+settings.setDestinationCrs(project.crs())
+settings.setExtent(QgsRectangle(*[float(v) for v in sys.argv[3].split(",")]))
+settings.setOutputSize(QSize(int(sys.argv[4]), int(sys.argv[5])))
+settings.setOutputDpi(96)
+settings.setBackgroundColor(QColor(255, 255, 255))
+job = QgsMapRendererSequentialJob(settings)
+job.start()
+job.waitForFinished()
+job.renderedImage().save(sys.argv[2])
+print(json.dumps({
+    "renderer": renderer.type(),
+    "radius": renderer.radius(),
+    "unit": int(renderer.radiusUnit()),
+    "maximum": renderer.maximumValue(),
+    "weight": renderer.weightExpression(),
+    "ramp": [ramp.color1().name(QColor.HexArgb), ramp.color2().name(QColor.HexArgb)]
+    + [[s.offset, s.color.name(QColor.HexArgb)] for s in ramp.stops()],
+}))
+"""
+)
+
+
+def _argb(color: str) -> str:
+    """mapdesk's #rrggbb[aa] as QColor's HexArgb name (#aarrggbb)."""
+    return f"#{color[7:9] or 'ff'}{color[1:7]}"
+
+
+@pytest.mark.parametrize("radius_mm", [6.0, 12.0])  # 12 mm: mapdesk's grid is coarser
+def test_qgis_draws_the_exported_heatmap_as_mapdesk_does(
+    qgis: Path, demo: Project, tmp_path: Path, radius_mm: float
+) -> None:
+    import numpy as np
+    from PySide6.QtGui import QImage
+
+    from mapdesk.core.heatmap import Heatmap
+    from mapdesk.core.view import ViewState
+    from mapdesk.render import MapSettings, render_map
+    from mapdesk.render.settings import LayerSnapshot
+
+    fixit = demo.layers.by_name("FixIt incidents")
+    fixit.symbology = Heatmap(radius=radius_mm)
+    target = tmp_path / "maps" / "density.qgz"
+    export_qgis_project(demo, target)
+    x, y = 892_630.0, 91_540.0  # City Hall: downtown's reports
+    view = ViewState(width=400, height=300).fitted((x - 2600, y - 1800, x + 2600, y + 1800), 0)
+    extent = ",".join(repr(v) for v in view.extent)
+
+    seen = run_qgis(
+        qgis, DRAW_HEATMAP, str(target), str(tmp_path / "qgis.png"), extent, "400", "300"
+    )
+
+    ramp = fixit.symbology.ramp.stops
+    assert (
+        seen
+        == {
+            "renderer": "heatmapRenderer",
+            "radius": radius_mm,
+            "unit": 0,  # millimetres
+            "maximum": 0.0,  # automatic
+            "weight": "",
+            "ramp": [_argb(ramp[0][1]), _argb(ramp[-1][1])]
+            + [[p, _argb(c)] for p, c in ramp[1:-1]],
+        }
+    )
+    ours = render_map(MapSettings(view=view, crs=demo.crs, layers=(LayerSnapshot.of(fixit),)))
+    assert ours is not None
+    theirs = QImage(str(tmp_path / "qgis.png"))
+
+    def rgb(image: QImage) -> np.ndarray:
+        image = image.convertToFormat(QImage.Format.Format_RGB888)
+        raw = np.frombuffer(image.constBits(), np.uint8, image.bytesPerLine() * image.height())
+        rows = raw.reshape(image.height(), image.bytesPerLine())[:, : image.width() * 3]
+        return rows.reshape(image.height(), image.width(), 3).astype(int)
+
+    difference = np.abs(rgb(ours) - rgb(theirs))
+    assert difference.mean() < 2.0  # on 0-255: the same picture
+    assert np.percentile(difference, 99) < 25

@@ -181,3 +181,47 @@ def test_a_closed_panel_analyses_when_it_is_shown_again(qtbot: Any, analysis: An
     panel.show()
     answer = _wait_for_new_answer(qtbot, controller)
     assert answer.statistics.count == 77
+
+
+def test_density_view_draws_the_reports_as_a_heatmap_and_gives_their_style_back(
+    qtbot: Any, analysis: tuple[IncidentPanel, Any]
+) -> None:
+    from mapdesk.core.heatmap import Heatmap
+
+    panel, controller = analysis
+    layer = controller.layer
+    before = layer.symbology  # the city's status colours
+    assert panel.density_view.isEnabled() and not panel.density_view.isChecked()
+    panel.density_view.click()
+    assert layer.symbology == Heatmap()
+    assert controller.parent_widget().legend_panel.entries()[0] == f"{layer.name} — heatmap"
+    panel.density_view.click()
+    assert layer.symbology is before  # exactly what it had, not a rebuilt copy
+
+
+def test_density_view_follows_styles_chosen_meanwhile(
+    qtbot: Any, analysis: tuple[IncidentPanel, Any], demo_window: Any
+) -> None:
+    from mapdesk.core.heatmap import Heatmap
+    from mapdesk.core.symbology import SingleSymbol
+
+    panel, controller = analysis
+    layer = controller.layer
+    before = layer.symbology
+    panel.density_view.click()
+    layer.symbology = Heatmap(radius=15.0)  # the user tunes the heatmap in the dialog
+    assert panel.density_view.isChecked()
+    panel.density_view.click()
+    assert layer.symbology is before
+    panel.density_view.click()
+    assert layer.symbology == Heatmap(radius=15.0)  # the tuned heatmap comes back
+    mine = SingleSymbol()
+    layer.symbology = mine  # the user picks another style while the view is on
+    assert not panel.density_view.isChecked()
+    assert layer.symbology is mine  # not clobbered
+    dialog = demo_window.styles.open_dialog(layer)  # a heatmap chosen in the dialog...
+    dialog.kind.setCurrentIndex(dialog.kind.findData("heatmap"))
+    dialog.accept()
+    assert panel.density_view.isChecked()  # ...ticks the box
+    panel.density_view.click()
+    assert layer.symbology is mine  # and unticking goes back to the style before it

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QPoint
+from PySide6.QtCore import QPoint, Qt
 
 from mapdesk.core.project import Project
 from mapdesk.core.style_library import FIXIT_STATUS_COLORS
@@ -53,3 +53,18 @@ def test_legend_colours_are_the_canvas_colours(qtbot: Any, window: Any, feature_
         icon = item.child(row).icon(0).pixmap(16, 16).toImage()
         in_legend = icon.pixelColor(8, 8).name()
         assert on_map == in_legend == colors[station]
+
+
+def test_a_heatmap_shows_its_ramp_sparse_to_dense(qtbot: Any, window: Any) -> None:
+    from mapdesk.core.heatmap import HEAT_RAMPS, Heatmap
+
+    stations = window.project.layers.by_name("Stations")
+    stations.symbology = Heatmap(ramp=HEAT_RAMPS["Heat"])
+    assert window.legend_panel.entries()[:2] == ["Stations — heatmap", "  sparse → dense"]
+    icon = window.legend_panel.tree.topLevelItem(0).child(0).icon(0).pixmap(16, 16).toImage()
+    dense, sparse = icon.pixelColor(14, 8), icon.pixelColor(2, 8)
+    assert dense.red() > 200 and dense.green() < 100 and dense.blue() < 60  # the ramp's red end
+    assert sparse.blue() > sparse.red()  # its faint blue start
+    model = window.layer_panel.model
+    layer_icon = model.data(model.index(0, 0), Qt.ItemDataRole.DecorationRole)
+    assert layer_icon.pixmap(16, 16).toImage().pixelColor(14, 8) == dense  # the layer panel too

@@ -132,3 +132,41 @@ def test_symbol_changes_keep_the_classes_and_their_colours(
     assert all(c.style.stroke_width == 2.5 for c in categories)
     dialog.palette_box.setCurrentIndex(dialog.palette_box.findData("Dark2"))  # reclassify
     assert stations.symbology.categories[0].style.fill_color == "#1b9e77"
+
+
+def test_a_point_layer_can_be_drawn_as_a_heatmap_live(
+    qtbot: Any, window: Any, stations: Any
+) -> None:
+    from mapdesk.core.heatmap import HEAT_RAMPS, Heatmap
+
+    stations.replace_data(stations.data.assign(calls=[3.0, 1.0, 2.0], code=["a", "b", "c"]))
+    before = (stations.style, stations.symbology)
+    dialog = window.styles.open_dialog(stations)
+    with qtbot.waitSignal(window.canvas.rendered, timeout=10000):
+        dialog.kind.setCurrentIndex(dialog.kind.findData("heatmap"))
+    assert stations.symbology == Heatmap()  # QGIS's defaults: 10 mm, automatic maximum
+    assert dialog.heat.radius.isVisible() and not dialog.field.isVisible()
+    weights = [dialog.heat.weight.itemData(i) for i in range(dialog.heat.weight.count())]
+    assert weights == [None, "calls"]  # numbers only: not "code", nor the station id text
+    dialog.heat.unit.setCurrentIndex(dialog.heat.unit.findData("m"))
+    dialog.heat.radius.setValue(250.0)  # up to 100 km in metres (200 in mm)
+    dialog.heat.ramp.setCurrentIndex(dialog.heat.ramp.findData("Viridis"))
+    dialog.heat.weight.setCurrentIndex(dialog.heat.weight.findData("calls"))
+    dialog.heat.automatic.setChecked(False)
+    dialog.heat.maximum.setValue(6.0)
+    assert stations.symbology == Heatmap(250.0, "m", HEAT_RAMPS["Viridis"], "calls", 6.0)
+    assert dialog.classes.item(0).text() == "sparse → dense (weighted by calls)  (3 points)"
+    dialog.accept()
+    again = window.styles.open_dialog(stations)  # opens on the layer's heatmap
+    assert again.kind.currentData() == "heatmap" and again.heat.heatmap() == stations.symbology
+    again.kind.setCurrentIndex(again.kind.findData("single"))
+    again.reject()  # Cancel: the heatmap it opened with
+    assert stations.symbology == Heatmap(250.0, "m", HEAT_RAMPS["Viridis"], "calls", 6.0)
+    stations.symbology = before[1]
+
+
+def test_only_point_layers_offer_a_heatmap(qtbot: Any, window: Any) -> None:
+    for name, offered in (("Stations", True), ("Roads", False), ("Districts", False)):
+        dialog = window.styles.open_dialog(window.project.layers.by_name(name))
+        assert (dialog.kind.findData("heatmap") >= 0) == offered, name
+        dialog.reject()

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QFont, QFontMetricsF, QPainter
 
+from mapdesk.core.heatmap import ColorRamp, Heatmap, heatmap_legend_text
 from mapdesk.core.style import LayerStyle, geometry_kind
 from mapdesk.core.symbology import SingleSymbol
+from mapdesk.render.heatmap import paint_ramp
 from mapdesk.render.settings import LayerSnapshot
 from mapdesk.render.symbols import paint_symbol
 
@@ -24,6 +26,7 @@ HEADING_PT = 9.0
 ITEM_PT = 8.0
 ROW = 15.0  # points per legend row
 SWATCH = 12.0
+RAMP_WIDTH = 36.0  # a heatmap's colour bar
 _TITLE = "Legend"
 
 
@@ -35,13 +38,15 @@ class LegendRow:
     style: LayerStyle | None  # None: a heading without a symbol
     kind: str
     heading: bool
+    ramp: ColorRamp | None = None  # a heatmap's colours, drawn instead of a symbol
 
 
 def legend_rows(snapshots: Sequence[LayerSnapshot]) -> list[LegendRow]:
     """Rows for ``snapshots`` (drawing order, bottom first), top layer first.
 
     A single-symbol layer is one row with its symbol; a categorized or
-    graduated layer is a heading and then a row per class, in legend order.
+    graduated layer is a heading and then a row per class, in legend order;
+    a heatmap is a heading and its colour ramp, sparse to dense.
     """
     rows: list[LegendRow] = []
     for snapshot in reversed(snapshots):
@@ -51,6 +56,11 @@ def legend_rows(snapshots: Sequence[LayerSnapshot]) -> list[LegendRow]:
             continue  # nothing of it is on the map
         if isinstance(snapshot.symbology, SingleSymbol):
             rows.append(LegendRow(layer.name, snapshot.style, kind, heading=True))
+            continue
+        if isinstance(snapshot.symbology, Heatmap):
+            rows.append(LegendRow(layer.name, None, kind, heading=True))
+            text = heatmap_legend_text(snapshot.symbology)
+            rows.append(LegendRow(text, None, kind, heading=False, ramp=snapshot.symbology.ramp))
             continue
         rows.append(LegendRow(layer.name, None, kind, heading=True))
         for symbol in snapshot.symbology.classes():
@@ -89,6 +99,10 @@ def _paint_row(painter: QPainter, box: QRectF, y: float, row: LegendRow) -> None
         swatch = QRectF(x, y + (ROW - SWATCH) / 2, SWATCH, SWATCH)
         paint_symbol(painter, row.style, row.kind, swatch)
         x += SWATCH + 4
+    if row.ramp is not None:
+        bar = QRectF(x, y + (ROW - SWATCH) / 2 + 2, RAMP_WIDTH, SWATCH - 4)
+        paint_ramp(painter, row.ramp, bar)
+        x += RAMP_WIDTH + 4
     font = layout_font(HEADING_PT if row.heading else ITEM_PT, bold=row.heading)
     painter.setFont(font)
     painter.setPen(Qt.GlobalColor.black)

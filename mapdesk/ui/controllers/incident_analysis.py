@@ -38,6 +38,7 @@ from mapdesk.core.project import Project
 from mapdesk.core.view import padded_extent
 from mapdesk.ui.canvas.canvas import MapCanvas
 from mapdesk.ui.controllers.base import WindowController
+from mapdesk.ui.controllers.density_view import DensityView
 from mapdesk.ui.layer_watch import LayerWatcher
 from mapdesk.ui.views.incident_panel import IncidentPanel, fill_table
 from mapdesk.ui.views.status_bar import MapStatusBar
@@ -106,6 +107,7 @@ class IncidentAnalysisController(WindowController):
         self._watcher = LayerWatcher(project.layers, ["data_changed"], self._on_data_changed)
         for event in ("batch_inserted", "batch_removed", "changed", "moved"):
             self._watcher.connect_list(event, lambda *_a: self.refresh_layers())
+        self._density = DensityView(panel.density_view)
         self._connect_panel()
         self.refresh_layers()
 
@@ -140,6 +142,7 @@ class IncidentAnalysisController(WindowController):
         self._debounce.stop()
         self._generation += 1
         self._watcher.close()
+        self._density.close()
 
     @property
     def layer(self) -> VectorLayer | None:
@@ -194,6 +197,7 @@ class IncidentAnalysisController(WindowController):
     def _choose_layer(self, layer: VectorLayer | None) -> None:
         self._set_time_slider(False)
         self._layer = layer
+        self._density.follow(layer)
         self._answer = None
         self._generation += 1
         if layer is None:

@@ -1,4 +1,4 @@
-"""The Symbology dialog: single symbol, categories or graduated classes, with live preview.
+"""The Symbology dialog: single symbol, categories, graduated classes or a heatmap, live.
 
 Every change is applied to the layer at once, so the map and the legend show
 it while the dialog is open (QGIS's "live update"); Cancel puts back the style
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from mapdesk.core.errors import MapdeskError
+from mapdesk.core.heatmap import Heatmap, heatmap_legend_text
 from mapdesk.core.labels import LabelSettings
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.style import LayerStyle, geometry_kind
@@ -35,6 +36,7 @@ from mapdesk.core.symbology import (
     METHODS,
     PALETTES,
     RAMPS,
+    Categorized,
     Graduated,
     SingleSymbol,
     Symbology,
@@ -42,12 +44,15 @@ from mapdesk.core.symbology import (
     graduate,
     restyle,
 )
+from mapdesk.ui.dialogs.heatmap_form import HeatmapControls
 from mapdesk.ui.dialogs.parts import ok_cancel, problem_label
-from mapdesk.ui.models.legend import style_icon
+from mapdesk.ui.models.legend import ramp_icon, style_icon
 
 #: The palette entry that applies the city's FixIt status colours.
 CITY_FIXIT = "city-fixit"
 KINDS = (("Single symbol", "single"), ("Categorized", "categorized"), ("Graduated", "graduated"))
+#: Only point layers offer a heatmap (as in QGIS).
+HEATMAP_KIND = ("Heatmap", "heatmap")
 SHAPES = ("circle", "square", "triangle", "diamond", "star", "cross")
 
 
@@ -167,7 +172,8 @@ class StyleDialog(QDialog):
     # --- categories and classes --------------------------------------------------------
     def _classes_form(self, layer: VectorLayer) -> QFormLayout:
         form = QFormLayout()
-        self.kind = self._combo("symbologyKind", [(t, k) for t, k in KINDS])
+        kinds = [*KINDS, *((HEATMAP_KIND,) if self._kind == "point" else ())]
+        self.kind = self._combo("symbologyKind", list(kinds))
         form.addRow("Style", self.kind)
         fields = [str(c) for c in layer.data.columns if c != layer.data.geometry.name]
         self.field = self._combo("classField", [(f, f) for f in fields])
@@ -187,8 +193,11 @@ class StyleDialog(QDialog):
         self.ramp = self._combo("ramp", [(r, r) for r in RAMPS])
         form.addRow("Colour ramp", self.ramp)
         current = self._original[1]
-        if not isinstance(current, SingleSymbol):
-            self.kind.setCurrentIndex(self.kind.findData(current.kind))
+        heatmap = current if isinstance(current, Heatmap) else None
+        self.heat = HeatmapControls(form, layer.data, heatmap, self)
+        self.heat.changed.connect(self.reclassify)
+        self.kind.setCurrentIndex(max(0, self.kind.findData(current.kind)))
+        if isinstance(current, Categorized | Graduated):
             self.field.setCurrentText(current.field)
         if isinstance(current, Graduated):
             self.method.setCurrentIndex(max(0, self.method.findData(current.method)))
@@ -208,7 +217,7 @@ class StyleDialog(QDialog):
     def _show_kind_controls(self) -> None:
         kind = self.kind.currentData()
         visible: dict[QWidget, bool] = {
-            self.field: kind != "single",
+            self.field: kind in ("categorized", "graduated"),
             self.palette_box: kind == "categorized",
             self.method: kind == "graduated",
             self.count: kind == "graduated",
@@ -216,12 +225,15 @@ class StyleDialog(QDialog):
         }
         for widget, shown in visible.items():
             self._rows.setRowVisible(widget, shown)
+        self.heat.set_visible(kind == "heatmap")
 
     def symbology(self, base: LayerStyle) -> Symbology:
         """What the controls describe (raises MapdeskError when it cannot be built)."""
         kind = self.kind.currentData()
         if kind == "single":
             return SingleSymbol()
+        if kind == "heatmap":
+            return self.heat.heatmap()
         data, field = self.layer.data, self.field.currentData()
         if kind == "categorized":
             if self.palette_box.currentData() == CITY_FIXIT:
@@ -334,9 +346,14 @@ class StyleDialog(QDialog):
     def _show_classes(self) -> None:
         self.classes.clear()
         found = self.layer.symbol_classes()
-        if isinstance(self.layer.symbology, SingleSymbol):
+        symbology = self.layer.symbology
+        if isinstance(symbology, SingleSymbol):
             item = QListWidgetItem(style_icon(self.layer.style, self._kind), "All features")
             self.classes.addItem(item)
+            return
+        if isinstance(symbology, Heatmap):
+            text = f"{heatmap_legend_text(symbology)}  ({self.layer.feature_count:,} points)"
+            self.classes.addItem(QListWidgetItem(ramp_icon(symbology.ramp), text))
             return
         for symbol, rows in zip(found.classes, found.rows, strict=True):
             text = f"{symbol.label}  ({len(rows):,})"

@@ -127,8 +127,13 @@ class IncidentPanel(QDockWidget):
         self.tabs.addTab(self._duplicates_tab(), "Duplicates")
         body = QWidget()
         layout = QVBoxLayout(body)
+        self.density_view = _named(QCheckBox("Density view (heatmap)"), "incidentDensityView")
+        self.density_view.setToolTip(
+            "Draw the reports as a heatmap; untick to get their symbols back"
+        )
         form = QFormLayout()
         form.addRow("Reports layer:", self.layer_combo)
+        form.addRow(self.density_view)
         layout.addLayout(form)
         layout.addWidget(self.tabs)
         self.summary = _named(QLabel(), "incidentSummary")

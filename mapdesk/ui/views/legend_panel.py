@@ -1,4 +1,4 @@
-"""The Legend panel: every visible layer as the map draws it, categories included.
+"""The Legend panel: every visible layer as the map draws it, categories and heatmaps included.
 
 Rebuilt from the layers' own styles whenever one changes, so it always reads
 like the canvas: a layer's symbol, or one entry per category or class with
@@ -11,12 +11,13 @@ from typing import Any
 
 from PySide6.QtWidgets import QDockWidget, QTreeWidget, QTreeWidgetItem, QWidget
 
+from mapdesk.core.heatmap import Heatmap, heatmap_legend_text
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.layer_list import LayerList
 from mapdesk.core.style import geometry_kind
 from mapdesk.core.symbology import SingleSymbol
 from mapdesk.ui.layer_watch import LayerWatcher
-from mapdesk.ui.models.legend import layer_icon, style_icon
+from mapdesk.ui.models.legend import layer_icon, ramp_icon, style_icon
 
 _LIST_EVENTS = ("batch_inserted", "batch_removed", "moved", "changed", "reordered")
 #: What changes a legend entry (not selections, opacity or labels: a click
@@ -65,6 +66,12 @@ class LegendPanel(QDockWidget):
         symbology = layer.symbology
         if isinstance(symbology, SingleSymbol):
             item.setIcon(0, layer_icon(layer))
+            return item
+        if isinstance(symbology, Heatmap):
+            item.setText(0, f"{layer.name} — heatmap")
+            child = QTreeWidgetItem([heatmap_legend_text(symbology)])
+            child.setIcon(0, ramp_icon(symbology.ramp))
+            item.addChild(child)
             return item
         kind = geometry_kind(layer.geometry_type)
         item.setText(0, f"{layer.name} — {symbology.field}")
