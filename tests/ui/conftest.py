@@ -180,6 +180,21 @@ def demo_project() -> Project:
 
 
 @pytest.fixture
+def demo_window(qtbot: Any, demo_project: Project) -> Iterator[Any]:
+    """The main window on the demo, shown offscreen, first render done; unsaved edits
+    rolled back before it closes (the demo file is never written)."""
+    from mapdesk.ui.app import create_main_window
+
+    win = create_main_window(demo_project, name="Demo")
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(win.canvas.rendered, timeout=20000):
+        win.show()
+    yield win
+    drop_edits(win)
+    win.close()
+
+
+@pytest.fixture
 def feature_pixel() -> Callable[..., tuple[float, float]]:
     """``feature_pixel(view, layer, map_crs, row)``: where a point feature is drawn."""
     from mapdesk.core.crs import transform_xy

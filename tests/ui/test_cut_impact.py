@@ -4,22 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
-from mapdesk.core.project import Project
-
-
-@pytest.fixture
-def demo_window(qtbot: Any, demo_project: Project) -> Any:
-    from mapdesk.ui.app import create_main_window
-
-    win = create_main_window(demo_project, name="Demo")
-    qtbot.addWidget(win)
-    with qtbot.waitSignal(win.canvas.rendered, timeout=20000):
-        win.show()
-    yield win
-    win.close()
-
 
 def _tree_texts(panel: Any) -> list[str]:
     texts = []
