@@ -456,6 +456,27 @@ def network_trace_shot(window: object, project: object) -> None:
     window.map_actions.pan.trigger()  # type: ignore[attr-defined]
 
 
+def network_assets_shot(window: object, project: object) -> None:
+    """A fibre span drawn between two nodes: its form with a template chosen, the next
+    asset id, its end nodes and length filled in. Cancelled: nothing is added."""
+    spans = project.layers.by_name("Fibre spans")  # type: ignore[attr-defined]
+    window.layer_panel.select_layer(spans)  # type: ignore[attr-defined]
+    window.map_actions.toggle_editing.trigger()  # type: ignore[attr-defined]
+    drawn = spans.data[spans.data["asset_id"] == "FS-0004"].geometry.iloc[0]
+    points = [drawn.coords[0], drawn.interpolate(0.5, normalized=True).coords[0], drawn.coords[-1]]
+
+    def fill_and_shoot() -> None:
+        form = QApplication.activeModalWidget()
+        form.template.setCurrentText("Fibre cable 48 strands")  # type: ignore[union-attr]
+        spin(300)
+        save(form, "network-assets.png")  # type: ignore[arg-type]
+        form.reject()  # type: ignore[union-attr]
+
+    QTimer.singleShot(400, fill_and_shoot)
+    window.digitizing.add_feature("line", [(float(x), float(y)) for x, y in points])  # type: ignore[attr-defined]
+    spans.rollback(stop_editing=True)
+
+
 def dossier_shot(window: object) -> None:
     """The Location Dossier at Portland City Hall (389 Congress St)."""
     window.identify_panel.hide()  # type: ignore[attr-defined]
@@ -553,6 +574,7 @@ def main() -> int:
     fixit_import_shot(window, project)
     cut_impact_shot(window, project)
     network_trace_shot(window, project)
+    network_assets_shot(window, project)
     dossier_shot(window)
     incident_panel_shot(window)
     heatmap_shot(window)

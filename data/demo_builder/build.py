@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import geopandas as gpd
@@ -10,6 +12,9 @@ import numpy as np
 import pyogrio
 import shapely
 from pyproj import Transformer
+
+from mapdesk.core.analysis.network.assets import ASSET_LAYERS, AssetLayer
+from mapdesk.io.gpkg_domains import write_coded_domains
 
 from .assets import build_network, place_city_sites
 from .common import UTM_EPSG, WGS84_EPSG, WORK_EPSG, local_origin_26984, rng_for
@@ -164,6 +169,8 @@ def check_layers(layers: dict[str, gpd.GeoDataFrame]) -> None:
         assert gdf["objectid"].is_unique
     towns = layers["municipal_boundaries"].geometry.to_numpy()
     assert overlap_area(list(towns)) < 1.0, "municipal polygons overlap"
+    for model in ASSET_LAYERS.values():
+        check_domains(layers[model.name], model)
     for ids in (
         layers["address_points"]["NGUID"],
         layers["road_centerlines"]["NGUID"],
@@ -171,6 +178,14 @@ def check_layers(layers: dict[str, gpd.GeoDataFrame]) -> None:
         layers["fixit_incidents"]["service_request_id"],
     ):
         assert ids.is_unique
+
+
+def check_domains(gdf: gpd.GeoDataFrame, model: AssetLayer) -> None:
+    """The network layers hold only codes of the asset model (the file declares them)."""
+    for field, domain in model.domains.items():
+        outside = set(gdf[field].dropna()) - set(domain.codes)
+        assert not outside, f"{model.name}.{field}: {sorted(outside)} outside {domain.name}"
+    assert gdf["asset_id"].str.startswith(model.id_prefix).all(), model.name
 
 
 # --------------------------------------------------------------------------- writing
@@ -194,7 +209,17 @@ def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: Path) -> None:
             )
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
+    write_network_domains(tmp)
     os.replace(tmp, path)
+
+
+def write_network_domains(path: Path) -> None:
+    """Coded type and status on the network layers, as GeoPackage data column constraints,
+    so mapdesk's attribute form lists them and QGIS shows them as value maps."""
+    with closing(sqlite3.connect(path)) as connection, connection:
+        for model in ASSET_LAYERS.values():
+            titles = {field.name: field.title for field in model.fields}
+            write_coded_domains(connection, model.name, model.domains, titles)
 
 
 def build_demo(outdir: Path) -> Path:

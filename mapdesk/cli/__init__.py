@@ -20,6 +20,7 @@ from mapdesk import __version__
 from mapdesk.cli.common import EXIT_USAGE, fail, project_for
 from mapdesk.cli.export import add_export_commands, run_export
 from mapdesk.cli.incidents import add_incident_commands, run_incidents
+from mapdesk.cli.network_commands import add_network_commands, run_network
 from mapdesk.core.crs import crs_label
 from mapdesk.core.errors import MapdeskError
 from mapdesk.io.sources import LayerInfo
@@ -48,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
         "export web PROJECT -o OUT.html; export qgis PROJECT -o OUT.qgz; "
         "incidents import SRC -o OUT.gpkg [--report R.json]; "
         "network cut-impact NETWORK.gpkg --span ID; "
-        "network trace NETWORK.gpkg --node ID [--cut ID ...] [--json]",
+        "network trace NETWORK.gpkg --node ID [--cut ID ...] [--json]; "
+        "network create OUT.gpkg [--crs EPSG:N]",
     )
     parser.add_argument("--version", action="version", version=f"mapdesk {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -62,31 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--height", type=_positive_int, default=1000, help="pixels (1000)")
     add_export_commands(commands)
     add_incident_commands(commands)
-    network = commands.add_parser(
-        "network", help="the city network: what a cut span takes down, what a node reaches"
-    )
-    tasks = network.add_subparsers(dest="network_kind", metavar="KIND", required=True)
-    cut = tasks.add_parser(
-        "cut-impact", help="the sites, towers and 9-1-1 centre that lose their path to the core"
-    )
-    cut.add_argument("network", help="a GeoPackage with network_nodes and fibre_spans layers")
-    cut.add_argument(
-        "--span", action="append", required=True, metavar="ID", help="a span cut (repeatable)"
-    )
-    trace = tasks.add_parser(
-        "trace", help="every node, span, site and tower a node reaches through the spans in service"
-    )
-    trace.add_argument("network", help="a GeoPackage with network_nodes and fibre_spans layers")
-    trace.add_argument("--node", required=True, metavar="ID", help="the node traced from")
-    trace.add_argument(
-        "--cut",
-        action="extend",
-        nargs="+",
-        default=[],
-        metavar="ID",
-        help="spans taken as cut (several after one --cut, or --cut repeated)",
-    )
-    trace.add_argument("--json", action="store_true", help="machine-readable output")
+    add_network_commands(commands)
     return parser
 
 
@@ -118,7 +96,7 @@ def main(argv: Sequence[str] | None = None, start_gui: GuiStarter | None = None)
         if parsed.command == "incidents":
             return run_incidents(parsed)
         if parsed.command == "network":
-            return _run_network(parsed)
+            return run_network(parsed, sys.stdout)
         return run_render(parsed.paths, Path(parsed.output), parsed.width, parsed.height)
     except MapdeskError as exc:
         return fail(str(exc))
@@ -126,16 +104,6 @@ def main(argv: Sequence[str] | None = None, start_gui: GuiStarter | None = None)
         return fail(f"{exc.filename or ''}: {exc.strerror or exc}")
     except Exception as exc:  # the last resort: still one line, never a traceback
         return fail(f"unexpected error: {type(exc).__name__}: {exc}")
-
-
-def _run_network(parsed: argparse.Namespace) -> int:
-    from mapdesk.cli.network import run_cut_impact, run_trace
-
-    if parsed.network_kind == "trace":
-        return run_trace(
-            Path(parsed.network), parsed.node, parsed.cut, sys.stdout, as_json=parsed.json
-        )
-    return run_cut_impact(Path(parsed.network), parsed.span, sys.stdout)
 
 
 def _quiet_library_chatter() -> None:

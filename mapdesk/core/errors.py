@@ -80,3 +80,17 @@ class ExpressionError(MapdeskError):
         return (
             f"{self.problem} (at character {self.position + 1})\n  {line}\n  {' ' * self.position}^"
         )
+
+
+class LayerExistsError(MapdeskError):
+    """A file already has a layer of the name about to be written; nothing was changed.
+
+    Attributes
+    ----------
+    layers
+        The names already taken, as the file spells them.
+    """
+
+    def __init__(self, message: str, layers: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.layers = layers

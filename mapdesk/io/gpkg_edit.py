@@ -285,19 +285,30 @@ def _install_functions(connection: sqlite3.Connection) -> None:
 
 
 # --- messages ---------------------------------------------------------------------------
-def _save_error(path: Path, exc: sqlite3.Error, fid: Any) -> SaveError:
+def write_failure(exc: sqlite3.Error) -> str | None:
+    """Which common failure a write met: "locked", "read-only", "full", "disk" or None."""
     text = str(exc).lower()
-    kept = "your edits are kept and the file is unchanged"
     if "locked" in text or "busy" in text:
-        return SaveError(
-            f"{path.name} is locked by another program (still busy after "
-            f"{BUSY_TIMEOUT_S:.0f} s): {kept}. Try again once it is closed, or use Save As"
-        )
+        return "locked"
     if "readonly" in text or "read-only" in text or "unable to open" in text:
-        return SaveError(f"{path.name} is read-only: {kept}. Use Save As to write a copy")
+        return "read-only"
     if "full" in text or getattr(exc, "sqlite_errorcode", 0) == sqlite3.SQLITE_FULL:
-        return SaveError(f"Not enough disk space on the volume of {path}: {kept}")
-    if "disk i/o error" in text:
-        return SaveError(f"The disk holding {path} could not be written (full, or failing): {kept}")
+        return "full"
+    return "disk" if "disk i/o error" in text else None
+
+
+def _save_error(path: Path, exc: sqlite3.Error, fid: Any) -> SaveError:
+    kept = "your edits are kept and the file is unchanged"
+    messages = {
+        "locked": f"{path.name} is locked by another program (still busy after "
+        f"{BUSY_TIMEOUT_S:.0f} s): {kept}. Try again once it is closed, or use Save As",
+        "read-only": f"{path.name} is read-only: {kept}. Use Save As to write a copy",
+        "full": f"Not enough disk space on the volume of {path}: {kept}",
+        "disk": f"The disk holding {path} could not be written (full, or failing): {kept}",
+    }
     where = f" (feature {fid})" if fid is not None else ""
-    return SaveError(f"{path.name}: the save failed{where}: {exc}; {kept}")
+    failure = write_failure(exc)
+    message = (
+        messages[failure] if failure else f"{path.name}: the save failed{where}: {exc}; {kept}"
+    )
+    return SaveError(message)

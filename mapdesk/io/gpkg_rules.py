@@ -60,10 +60,11 @@ def _literal(sql: str) -> Any:
 
 
 def _constraints(connection: sqlite3.Connection, table: str) -> dict[str, dict[str, Any]]:
+    low, high = _inclusive_columns(connection)
     try:
         rows = connection.execute(
             "SELECT d.column_name, c.constraint_type, c.value, c.min, c.max, c.description, "
-            "c.min_is_inclusive, c.max_is_inclusive "
+            f"c.{low}, c.{high} "
             "FROM gpkg_data_columns d JOIN gpkg_data_column_constraints c "
             "ON c.constraint_name = d.constraint_name WHERE lower(d.table_name) = lower(?) "
             "ORDER BY c.rowid",
@@ -85,3 +86,13 @@ def _constraints(connection: sqlite3.Connection, table: str) -> dict[str, dict[s
                 high_in is None or bool(high_in),
             ]
     return rules
+
+
+def _inclusive_columns(connection: sqlite3.Connection) -> tuple[str, str]:
+    """The inclusive flags' column names: GeoPackage 1.0 spelt them in camel case."""
+    columns = {
+        str(row[1]) for row in connection.execute("PRAGMA table_info(gpkg_data_column_constraints)")
+    }
+    if "minIsInclusive" in columns and "min_is_inclusive" not in columns:
+        return "minIsInclusive", "maxIsInclusive"
+    return "min_is_inclusive", "max_is_inclusive"

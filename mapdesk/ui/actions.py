@@ -290,8 +290,8 @@ _COMMANDS = (
         "Check Network &Connectivity",
         None,
         "",
-        "List spans whose ends meet no node, nodes with no span, ids used twice and "
-        "from/to nodes that do not match the drawing",
+        "List spans whose ends meet no node, nodes with no span, ids used twice, "
+        "from/to nodes that do not match the drawing and types or statuses outside their codes",
     ),
     (
         "trace_with_cuts",

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import geopandas as gpd
+import pyogrio
 import pytest
 from PySide6.QtGui import QImage
 from shapely.geometry import Point
@@ -302,3 +303,35 @@ def test_network_trace_of_an_unknown_node_exits_2() -> None:
     assert result.returncode == 2
     assert "Node NN-9999 is not an in-service node of the network" in result.stderr
     assert mapdesk("network", "trace", str(DEMO)).returncode == 2  # --node is required
+
+
+def test_network_create_writes_empty_coded_layers_and_never_replaces_unasked(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "network.gpkg"
+    result = mapdesk("network", "create", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Created network_nodes (points: site, switch, router,")
+    assert "EPSG:26919 NAD83 / UTM zone 19N" in result.stdout
+    assert [name for name, _ in pyogrio.list_layers(out)] == ["network_nodes", "fibre_spans"]
+    digest = out.read_bytes()
+    again = mapdesk("network", "create", str(out), "--crs", "EPSG:26984")
+    assert again.returncode == 2
+    assert "already has layers named network_nodes and fibre_spans" in again.stderr
+    assert "--replace" in again.stderr and out.read_bytes() == digest
+    replaced = mapdesk("network", "create", str(out), "--crs", "26984", "--replace")
+    assert replaced.returncode == 0, replaced.stderr
+    crs = pyogrio.read_info(out, layer="fibre_spans")["crs"]
+    assert crs == "EPSG:26984"
+
+
+def test_network_create_beside_other_layers_with_other_names(tmp_path: Path) -> None:
+    out = tmp_path / "city.gpkg"
+    gpd.GeoDataFrame({"n": [1]}, geometry=[Point(0, 0)], crs="EPSG:26919").to_file(
+        out, layer="hydrants", engine="pyogrio"
+    )
+    result = mapdesk("network", "create", str(out), "--nodes", "plant", "--spans", "cables")
+    assert result.returncode == 0, result.stderr
+    assert [name for name, _ in pyogrio.list_layers(out)] == ["hydrants", "plant", "cables"]
+    bad = mapdesk("network", "create", str(tmp_path / "x.gpkg"), "--crs", "not a crs")
+    assert bad.returncode == 2 and "'not a crs' is not a coordinate reference system" in bad.stderr

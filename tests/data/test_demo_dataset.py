@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import shutil
+import sqlite3
+import subprocess
 import sys
 from collections import defaultdict
+from contextlib import closing
 from pathlib import Path
 from types import ModuleType
 
@@ -346,6 +350,54 @@ def test_known_points_align_across_crs(layers: dict[str, gpd.GeoDataFrame]) -> N
     tr = Transformer.from_crs(26984, 4326, always_xy=True)
     lon, lat = tr.transform(*in_26984("city_sites", "site_id", "CS-001"))
     assert -70.28 < lon < -70.24 and 43.64 < lat < 43.67
+
+
+def test_network_types_and_statuses_are_declared_coded_values(
+    layers: dict[str, gpd.GeoDataFrame],
+) -> None:
+    """The asset model's domains, as GeoPackage data column constraints the app reads."""
+    from mapdesk.core.analysis.network.assets import ASSET_LAYERS
+    from mapdesk.io.gpkg_rules import field_rules
+
+    for model in ASSET_LAYERS.values():
+        rules = field_rules(GPKG, model.name)
+        for field, domain in model.domains.items():
+            assert rules[field]["codes"] == dict(domain.codes), (model.name, field)
+            assert set(layers[model.name][field]) <= set(domain.codes)
+    with closing(sqlite3.connect(f"{GPKG.as_uri()}?mode=ro", uri=True)) as connection:
+        registered = connection.execute(
+            "SELECT table_name, column_name, scope FROM gpkg_extensions "
+            "WHERE extension_name = 'gpkg_schema' ORDER BY table_name"
+        ).fetchall()
+        loose = connection.execute(
+            "SELECT count(*) FROM gpkg_data_column_constraints WHERE value IS NULL "
+            "OR min IS NOT NULL OR max IS NOT NULL OR constraint_type != 'enum'"
+        ).fetchone()
+    assert registered == [
+        ("gpkg_data_column_constraints", None, "read-write"),
+        ("gpkg_data_columns", None, "read-write"),
+    ]
+    assert loose == (0,)
+
+
+@pytest.mark.skipif(shutil.which("ogrinfo") is None, reason="GDAL's ogrinfo is not installed")
+def test_gdal_reads_the_network_domains() -> None:
+    """GDAL (what QGIS reads GeoPackages with) sees the coded domains on the fields."""
+    shown = subprocess.run(
+        ["ogrinfo", "-so", "-ro", str(GPKG), "fibre_spans"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "type: String (0.0), domain name=network_span_type" in shown
+    assert "status: String (0.0), domain name=network_status" in shown
+    domain = subprocess.run(
+        ["ogrinfo", "-ro", str(GPKG), "-fielddomain", "network_node_type"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "splice_closure: Splice closure" in domain
 
 
 def load_make_demo() -> ModuleType:

@@ -186,8 +186,11 @@ def demo_project() -> Project:
 
 @pytest.fixture
 def demo_window(qtbot: Any, demo_project: Project) -> Iterator[Any]:
-    """The main window on the Greater Portland demo, shown offscreen, first render done."""
-    yield from _shown_window(qtbot, demo_project, "Demo")
+    """The main window on the demo, shown offscreen, first render done; unsaved edits
+    rolled back before it closes (the demo file is never written)."""
+    for win in _shown_window(qtbot, demo_project, "Demo"):
+        yield win
+        drop_edits(win)
 
 
 @pytest.fixture

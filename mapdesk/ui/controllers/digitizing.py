@@ -2,7 +2,8 @@
 
 The tools work in map coordinates; this controller turns their gestures into
 geometries in the layer's CRS and into undoable edits of the current layer.
-A new feature gets its attributes from the feature form; an invalid geometry
+A new feature gets its attributes from the feature form (with asset templates
+and proposed ids and end nodes on network layers); an invalid geometry
 is reported with where and why, and the fix (make valid) is offered, never
 applied on its own.
 """
@@ -44,6 +45,7 @@ from mapdesk.ui.canvas.digitize_tools import (
     SplitFeaturesTool,
     VertexTool,
 )
+from mapdesk.ui.controllers.asset_forms import AssetForms
 from mapdesk.ui.controllers.base import WindowController
 from mapdesk.ui.dialogs.feature_form import FeatureFormDialog
 from mapdesk.ui.dialogs.snapping_options import SnappingOptionsDialog
@@ -76,6 +78,8 @@ class DigitizingController(WindowController):
         self._canvas, self._panel, self._project = canvas, panel, project
         self._status = status
         self.snapping = SnapSettings()
+        #: Templates and proposals for new network nodes and spans.
+        self.asset_forms = AssetForms(project)
         self.add_tool = AddFeatureTool(canvas)
         self.vertex_tool = VertexTool(canvas)
         self.split_tool = SplitFeaturesTool(canvas)
@@ -101,6 +105,7 @@ class DigitizingController(WindowController):
         self.vertex_tool.on_insert = guarded_slot(self.insert_vertex)
         self.vertex_tool.on_delete = guarded_slot(self.delete_vertex)
         canvas.map_tool_changed.connect(self._on_tool_changed)
+        panel.current_layer_changed.connect(lambda _layer: self._on_layer_changed())
         actions.toggle_snapping.toggled.connect(self._on_snapping_toggled)
         actions.snapping_options.triggered.connect(self._on_snapping_options)
         self._snap_toggle = actions.toggle_snapping
@@ -142,6 +147,13 @@ class DigitizingController(WindowController):
         layer = self._editing()
         if name == "add_feature" and layer is not None:
             self.add_tool.kind = self._kind(layer)
+
+    def _on_layer_changed(self) -> None:
+        """Another layer made current during Add Feature: draw its geometry kind, as QGIS does
+        (a line begun for the other layer is dropped)."""
+        if self._canvas.map_tool is self.add_tool:
+            self.add_tool.deactivate()
+            self._on_tool_changed(self.add_tool.name)
 
     @staticmethod
     def _kind(layer: VectorLayer) -> FeatureKind:
@@ -185,12 +197,23 @@ class DigitizingController(WindowController):
             for name, kind_ in layer.fields
             if name not in layer.virtual_fields and name not in tracked
         ]
+        tolerance = self.snapping.tolerance_px * self._canvas.view.resolution
+        asset = self.asset_forms.for_new_feature(layer, points, tolerance)
         form = FeatureFormDialog(
-            layer.name, fields, session.checked_values, self.parent_widget(), session.field_rules
+            layer.name,
+            fields,
+            session.checked_values,
+            self.parent_widget(),
+            session.field_rules,
+            asset.templates,
+            asset.template,
+            asset.proposed,
         )
         if form.exec() != QDialog.DialogCode.Accepted:
             self._status.showMessage("Feature not added", 3000)
             return None
+        if asset.templates:
+            self.asset_forms.remember(layer, form.template_name)
         fid = layer.add_feature(geometry, form.values)
         self._offer_fix(layer, fid)
         return fid

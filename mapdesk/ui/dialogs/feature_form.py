@@ -5,11 +5,16 @@ under it (the field and the value named), as QGIS's form does; empty fields
 are NULL. Fields with coded values are a list to choose from; defaults the
 file declares are filled in. Fields filled by editor tracking and virtual
 fields are not asked.
+
+A layer with templates (network nodes and spans) gets a Template list at the
+top: choosing one fills the fields it names, as QGIS's feature templates do;
+values proposed for this feature (the next asset id, a span's end nodes)
+start filled in. Every value can still be changed, and is checked on OK.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -26,6 +31,10 @@ from mapdesk.ui.dialogs.parts import ok_cancel, problem_label
 
 #: Checks the typed values; raises MapdeskError with the reason when one does not fit.
 Checker = Callable[[Mapping[str, Any]], dict[str, Any]]
+#: A template: its name and the values it fills (None empties a field).
+Template = tuple[str, Mapping[str, Any]]
+#: The Template list's first entry: fill nothing.
+NO_TEMPLATE = "(no template)"
 
 
 class FeatureFormDialog(QDialog):
@@ -38,6 +47,9 @@ class FeatureFormDialog(QDialog):
         check: Checker,
         parent: QWidget | None = None,
         rules: Mapping[str, Mapping[str, Any]] | None = None,
+        templates: Sequence[Template] = (),
+        template: str | None = None,
+        proposed: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("featureFormDialog")
@@ -47,8 +59,13 @@ class FeatureFormDialog(QDialog):
         self.edits: dict[str, QLineEdit] = {}
         #: Fields with coded values (a GeoPackage's enum constraint): a list to pick from.
         self.choices: dict[str, QComboBox] = {}
+        self._templates = dict(templates)
+        #: The Template list (None: the layer has no templates).
+        self.template: QComboBox | None = None
         rules = rules or {}
         form = QFormLayout()
+        if templates:
+            self.template = self._template_list(form)
         for name, kind in fields:
             rule = rules.get(name, {})
             default = rule.get("default")
@@ -78,6 +95,40 @@ class FeatureFormDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.problem)
         layout.addWidget(buttons)
+        if self.template is not None and template in self._templates:
+            self.template.setCurrentText(template)  # fills its fields
+        for name, value in (proposed or {}).items():
+            self.set_value(name, value)
+
+    def _template_list(self, form: QFormLayout) -> QComboBox:
+        box = QComboBox(self)
+        box.setObjectName("featureTemplate")
+        box.setToolTip("Fill the fields with the values of one kind of asset; change any after")
+        box.addItems([NO_TEMPLATE, *self._templates])
+        box.currentTextChanged.connect(self._apply_template)
+        form.addRow("Template", box)
+        return box
+
+    def _apply_template(self, name: str) -> None:
+        for field, value in self._templates.get(name, {}).items():
+            self.set_value(field, value)
+
+    @property
+    def template_name(self) -> str | None:
+        """The template chosen (None: none)."""
+        if self.template is None or self.template.currentText() not in self._templates:
+            return None
+        return self.template.currentText()
+
+    def set_value(self, name: str, value: Any) -> None:
+        """Show ``value`` in field ``name`` (None: NULL); a field not in the form is skipped."""
+        if name in self.choices:
+            box = self.choices[name]
+            index = 0 if value is None else box.findData(str(value))
+            if index >= 0:
+                box.setCurrentIndex(index)
+        elif name in self.edits:
+            self.edits[name].setText("" if value is None else str(value))
 
     def typed(self) -> dict[str, Any]:
         """What was typed, field by field (empty: NULL)."""

@@ -7,6 +7,8 @@ from typing import Any
 
 import geopandas as gpd
 
+from mapdesk.core.analysis.network.assets import NODE_LAYER, SPAN_LAYER
+from mapdesk.core.analysis.network.domains import domain_problems
 from mapdesk.core.analysis.network.frames import (
     in_service,
     reprojected,
@@ -19,6 +21,7 @@ from mapdesk.core.analysis.network.model import (
     NetworkGraph,
     NetworkProblem,
     ProblemKind,
+    location_of,
 )
 from mapdesk.core.analysis.network.places import network_places
 from mapdesk.core.analysis.network.snapping import NodeSnapper
@@ -60,17 +63,22 @@ def build_network_graph(
     NetworkGraph
         Only features whose ``status`` is not ``retired`` are in service and
         in the graph; a span's ends meet the nodes its geometry reaches, and
-        its ``from_node``/``to_node`` are checked against them.
+        its ``from_node``/``to_node`` are checked against them. Every
+        feature's ``type`` and ``status`` are checked against their coded
+        domain (the file's own codes when it declares them).
     """
     import networkx as nx
 
     if tolerance_m < 0:
         raise ValueError(f"The snapping tolerance must not be negative, got {tolerance_m}")
+    rules = (nodes.attrs.get("field_rules"), spans.attrs.get("field_rules"))
     crs = working_crs(nodes, spans)
     nodes, spans = reprojected(nodes, crs), reprojected(spans, crs)
     node_ids, span_ids = require_ids(nodes, "node"), require_ids(spans, "span")
     graph = nx.MultiGraph()
     problems = _duplicates(nodes, node_ids, "Node") + _duplicates(spans, span_ids, "Span")
+    problems += domain_problems(nodes, NODE_LAYER, node_ids, rules[0])
+    problems += domain_problems(spans, SPAN_LAYER, span_ids, rules[1])
     snapper = _add_nodes(graph, nodes, node_ids, tolerance_m)
     span_edges, span_problems = _add_spans(graph, spans, span_ids, snapper, frozenset(node_ids))
     problems += span_problems + _isolated_nodes(graph)
@@ -88,18 +96,11 @@ def _duplicates(frame: gpd.GeoDataFrame, ids: list[str], what: str) -> tuple[Net
             ProblemKind.DUPLICATE_ID,
             asset_id,
             f"{what} id {asset_id} is used by {count} features",
-            _location(frame.geometry.iloc[first[asset_id]]),
+            location_of(frame.geometry.iloc[first[asset_id]]),
         )
         for asset_id, count in sorted(counts.items())
         if count > 1
     )
-
-
-def _location(geometry: Any) -> tuple[float, float] | None:
-    if geometry is None or geometry.is_empty:
-        return None
-    point = geometry.representative_point()
-    return float(point.x), float(point.y)
 
 
 def _add_nodes(

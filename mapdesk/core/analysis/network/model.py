@@ -21,14 +21,23 @@ INSIDE_PLANT = "inside plant"
 Location = tuple[float, float]
 
 
+def location_of(geometry: Any) -> Location | None:
+    """A point on ``geometry`` to zoom to (None for a missing or empty one)."""
+    if geometry is None or geometry.is_empty:
+        return None
+    point = geometry.representative_point()
+    return float(point.x), float(point.y)
+
+
 class ProblemKind(StrEnum):
-    """The kinds of connectivity problem the network check reports."""
+    """The kinds of problem the network check reports (connectivity and coded values)."""
 
     DANGLING_SPAN = "dangling span"
     ISOLATED_NODE = "isolated node"
     DUPLICATE_ID = "duplicate id"
     ENDPOINT_MISMATCH = "from/to mismatch"
     UNKNOWN_NODE = "unknown node"
+    OUT_OF_DOMAIN = "value outside its domain"
 
 
 @dataclass(frozen=True)

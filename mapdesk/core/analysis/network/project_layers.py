@@ -1,14 +1,17 @@
 """Finding the network's layers in a project by what they hold, not by their names.
 
 Users rename layers; the fields stay: spans have ``from_node`` and
-``to_node``, nodes an ``asset_id`` and a ``type``, city sites a
-``network_node``, radio towers a ``site_id`` and a tower-ish name.
+``to_node``, nodes an ``asset_id`` and a ``type`` (see ``assets.asset_kind``),
+city sites a ``network_node``, radio towers a ``site_id`` and a tower-ish name.
+A new, empty layer has no geometries to tell its kind: the geometry type its
+file declares does.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mapdesk.core.analysis.network.assets import asset_kind
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.project import Project
@@ -33,8 +36,8 @@ def network_layers(project: Project) -> NetworkLayers:
         When no span layer (``from_node``/``to_node``) or no node layer
         (``asset_id``/``type`` points) is in the project.
     """
-    spans = _first(project, lambda f, kind: {"from_node", "to_node"} <= f and kind == "line")
-    nodes = _first(project, lambda f, kind: {"asset_id", "type"} <= f and kind == "point")
+    spans = _first(project, lambda f, kind: asset_kind(f, kind) == "span")
+    nodes = _first(project, lambda f, kind: asset_kind(f, kind) == "node")
     if spans is None or nodes is None:
         raise MapdeskError(
             "No network in this project: it needs a span layer (lines with from_node and "
@@ -50,12 +53,18 @@ def network_layers(project: Project) -> NetworkLayers:
 
 
 def _first(project: Project, wanted: object, named: str = "") -> VectorLayer | None:
-    from mapdesk.core.style import geometry_kind
-
     for layer in project.layers:
         if layer.unavailable is not None or (named and named not in layer.name.lower()):
             continue
         fields = {name for name, _ in layer.fields}
-        if wanted(fields, geometry_kind(layer.geometry_type)):  # type: ignore[operator]
+        if wanted(fields, layer_geometry_kind(layer)):  # type: ignore[operator]
             return layer
     return None
+
+
+def layer_geometry_kind(layer: VectorLayer) -> str:
+    """point, line, polygon or table: from the features, else from what the file declares."""
+    from mapdesk.core.style import geometry_kind
+
+    declared = layer.data.attrs.get("geometry_type")
+    return geometry_kind(layer.geometry_type or (str(declared) if declared else None))

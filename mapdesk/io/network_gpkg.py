@@ -1,0 +1,151 @@
+"""New, empty network layers in a GeoPackage: nodes and spans with their coded domains.
+
+What Layer ▸ Create Layer ▸ New Network Layers… and ``mapdesk network create``
+write: the asset model's two layers (core.analysis.network.assets) with its
+fields, and ``type`` and ``status`` tied to their codes, so that mapdesk's
+attribute form and QGIS's both offer the lists and refuse other values.
+Either both layers (and their domains) are written or nothing is: a new file
+is written beside its place and renamed into it; an existing GeoPackage gets
+them in one transaction (io.gpkg_layers).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import sqlite3
+from collections.abc import Sequence
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyogrio
+from pyproj import CRS
+
+from mapdesk.core.analysis.network.assets import (
+    ASSET_LAYERS,
+    AssetLayer,
+    FieldKind,
+)
+from mapdesk.core.crs import crs_label
+from mapdesk.core.errors import MapdeskError
+from mapdesk.io.gpkg_domains import write_coded_domains
+from mapdesk.io.gpkg_layers import add_empty_layers
+
+_ARROW_TYPES: dict[FieldKind, pa.DataType] = {
+    "text": pa.string(),
+    "integer": pa.int32(),
+    "real": pa.float64(),
+    "date": pa.date32(),
+}
+_GEOMETRY = "geom"
+
+
+@dataclass(frozen=True)
+class NetworkTables:
+    """The layers written: the file and the node and span table names."""
+
+    path: Path
+    nodes: str
+    spans: str
+
+
+def create_network_layers(
+    path: Path,
+    crs: CRS,
+    nodes: str = ASSET_LAYERS["node"].name,
+    spans: str = ASSET_LAYERS["span"].name,
+    replace: bool = False,
+) -> NetworkTables:
+    """Write an empty node layer and span layer into the GeoPackage at ``path``.
+
+    Parameters
+    ----------
+    path
+        A new GeoPackage, or an existing one that keeps its other layers.
+    crs
+        The layers' CRS (a projected one in metres suits network work).
+    nodes, spans
+        The table names of the two layers.
+    replace
+        Replace layers of those names already in the file (the user agreed).
+
+    Raises
+    ------
+    LayerExistsError
+        When the file has layers of those names and ``replace`` is False.
+    MapdeskError
+        For a bad name or folder, or a file that cannot be written; the file
+        is then as it was.
+    """
+    _check_request(path, (nodes, spans))
+    temp = path.with_name(f".{path.stem}.mapdesk-new-{secrets.token_hex(4)}.gpkg")
+    models = {nodes: ASSET_LAYERS["node"], spans: ASSET_LAYERS["span"]}
+    try:
+        for table, model in models.items():
+            _write_empty(temp, table, model, crs)
+        if path.exists():
+            add_empty_layers(temp, path, list(models), replace, lambda c: _domains(c, models))
+        else:
+            with closing(sqlite3.connect(temp)) as connection, connection:
+                _domains(connection, models)
+            with open(temp, "rb+") as handle:
+                os.fsync(handle.fileno())
+            os.replace(temp, path)
+    except OSError as exc:
+        raise MapdeskError(f"Cannot write {path}: {exc.strerror or exc}") from exc
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+    return NetworkTables(path, nodes, spans)
+
+
+def _check_request(path: Path, names: Sequence[str]) -> None:
+    if path.suffix.lower() != ".gpkg":
+        raise MapdeskError(f"{path.name}: network layers are written to a GeoPackage (.gpkg)")
+    if not path.parent.is_dir():
+        raise MapdeskError(f"Cannot write {path}: the folder {path.parent} does not exist")
+    for name in names:
+        if (
+            not name.strip()
+            or name != name.strip()
+            or name.lower().startswith(("gpkg_", "rtree_", "sqlite_"))
+        ):
+            raise MapdeskError(f"{name!r} cannot name a GeoPackage layer: choose another name")
+    if names[0].lower() == names[1].lower():
+        raise MapdeskError(f"The node and span layers need two names, not {names[0]} twice")
+
+
+def _write_empty(path: Path, table: str, model: AssetLayer, crs: CRS) -> None:
+    schema = pa.schema(
+        [pa.field(f.name, _ARROW_TYPES[f.kind]) for f in model.fields]
+        + [pa.field(_GEOMETRY, pa.binary(), metadata={"ARROW:extension:name": "geoarrow.wkb"})]
+    )
+    try:
+        pyogrio.write_arrow(
+            schema.empty_table(),
+            path,
+            layer=table,
+            driver="GPKG",
+            geometry_name=_GEOMETRY,
+            geometry_type=model.geometry_type,
+            crs=_crs_text(crs),
+            append=path.exists(),
+            layer_options={"SPATIAL_INDEX": "YES"},
+        )
+    except Exception as exc:
+        raise MapdeskError(f"Cannot write the {table} layer in {crs_label(crs)}: {exc}") from exc
+
+
+def _crs_text(crs: CRS) -> str:
+    """``EPSG:26919`` when the CRS has a code (GDAL then records the code), else its WKT."""
+    authority = crs.to_authority(min_confidence=100)
+    return f"{authority[0]}:{authority[1]}" if authority else crs.to_wkt()
+
+
+def _domains(connection: sqlite3.Connection, models: dict[str, AssetLayer]) -> None:
+    for table, model in models.items():
+        titles = {field.name: field.title for field in model.fields}
+        write_coded_domains(connection, table, model.domains, titles)
