@@ -17,6 +17,7 @@ import shapely
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from mapdesk.core.crs import same_crs, transformer
+from mapdesk.core.display_filter import among_shown
 from mapdesk.core.editing.clipboard import reprojected_keeping_z
 from mapdesk.core.editing.reshape import ReshapeError, reshaped
 from mapdesk.core.editing.snapping import SnapSettings, SnapTarget, snap_point
@@ -218,7 +219,7 @@ class DigitizingController(WindowController):
         if layer is None or not layer.feature_count:
             return []
         projected = layer.projected(self._project.crs)
-        rows = projected.rows_at(shapely.Point(x, y), tolerance)
+        rows = among_shown(projected.rows_at(shapely.Point(x, y), tolerance), layer.shown_rows())
         # GeometryCollections have no vertex numbering to edit: left alone.
         rows = rows[shapely.get_type_id(projected.geometries[rows]) != _COLLECTION]
         return list(zip(layer.fids(rows), projected.geometries[rows], strict=True))
@@ -299,7 +300,7 @@ class DigitizingController(WindowController):
         if layer is None or not layer.feature_count:
             return []
         projected = layer.projected(self._project.crs)
-        rows = projected.rows_at(shapely.Point(x, y), tolerance)
+        rows = among_shown(projected.rows_at(shapely.Point(x, y), tolerance), layer.shown_rows())
         if not len(rows):
             return []
         fids = layer.fids(rows)
