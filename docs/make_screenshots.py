@@ -14,6 +14,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import numpy as np
 import pandas as pd
 import shapely
 from PySide6.QtCore import QEventLoop, QPoint, QSettings, Qt, QTimer
@@ -497,24 +498,30 @@ def dossier_shot(window: object) -> None:
 
 
 def incident_panel_shot(window: object) -> None:
-    """Counts per Police boundary, the time slider on a month of the FixIt reports."""
+    """The time slider on October 2026: the map draws only that month's FixIt reports."""
     panel = window.incident_panel  # type: ignore[attr-defined]
     controller = window.incident_analysis  # type: ignore[attr-defined]
     controller.now = pd.Timestamp("2026-11-01T12:00Z")  # the demo's last day, not today
     panel.show()
     panel.raise_()
-    window.resizeDocks([panel], [460], Qt.Orientation.Horizontal)  # type: ignore[attr-defined]
-    window.canvas.zoom_to_layer(controller.layer)  # type: ignore[attr-defined]
+    window.resizeDocks([panel], [470], Qt.Orientation.Horizontal)  # type: ignore[attr-defined]
     panel.polygon_combo.setCurrentText("Police boundaries")
     panel.step_unit.setCurrentIndex(panel.step_unit.findData("month"))
     controller.analyse()
     wait_until(lambda: controller.answer is not None and len(controller.answer.steps) > 12)
     panel.time_group.setChecked(True)
-    panel.slider.setValue(14)  # January 2026: snow and ice
+    panel.slider.setValue(23)  # October 2026: the last month, open reports among them
     panel.tabs.setCurrentIndex(0)
+    layer = controller.layer
+    window.layer_panel.select_layer(layer)  # type: ignore[attr-defined]
+    # Around the month's middle report: the peninsula and its neighbourhoods.
+    shown = layer.projected(window.project.crs).geometries[layer.shown_rows()]  # type: ignore[attr-defined]
+    x, y = float(np.nanmedian(shapely.get_x(shown))), float(np.nanmedian(shapely.get_y(shown)))
+    canvas = window.canvas  # type: ignore[attr-defined]
+    canvas.set_view(canvas.view.fitted((x - 3000, y - 2500, x + 3000, y + 2500)))
     wait_for_map(window)
     spin(300)
-    save(panel, "incident-panel.png")
+    save(window, "incident-panel.png")  # type: ignore[arg-type]
     panel.time_group.setChecked(False)
     panel.hide()
 

@@ -10,6 +10,7 @@ import numpy.typing as npt
 import shapely
 from pyproj import CRS
 
+from mapdesk.core.display_filter import among_shown
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.layer_list import LayerList
 
@@ -48,6 +49,8 @@ def identify_at(
 ) -> list[LayerHits]:
     """Features within ``tolerance`` (map units) of (x, y) in visible layers, top layer first.
 
+    Features a layer's display filter hides are not on the map, so not found.
+
     Within a layer the nearest come first (a point inside a polygon is at
     distance 0) and ``limit`` keeps the nearest, ties in file order.
     Attributes are read by row from column arrays, not via ``iloc``, which is
@@ -59,7 +62,7 @@ def identify_at(
         if not layer.visible or layer.feature_count == 0:
             continue
         projected = layer.projected(map_crs)
-        rows = projected.rows_at(point, tolerance)
+        rows = among_shown(projected.rows_at(point, tolerance), layer.shown_rows())
         if len(rows) == 0:
             continue
         distances = shapely.distance(projected.geometries[rows], point)

@@ -80,11 +80,21 @@ class LabelSettings:
 
 @dataclass(frozen=True)
 class LabelCandidates:
-    """Every feature's label text and anchor, in the map CRS, in priority order."""
+    """Every feature's label text and anchor, in the map CRS, in priority order.
+
+    ``rows`` holds each candidate's feature position in the layer (sorted).
+    """
 
     texts: tuple[str, ...]
     x: FloatArray
     y: FloatArray
+    rows: npt.NDArray[np.intp]
+
+    def among(self, shown: npt.NDArray[np.intp]) -> LabelCandidates:
+        """The candidates of the features at positions ``shown`` (a display filter's)."""
+        keep = np.isin(self.rows, shown, assume_unique=True)
+        texts = tuple(self.texts[i] for i in np.flatnonzero(keep).tolist())
+        return LabelCandidates(texts, self.x[keep], self.y[keep], self.rows[keep])
 
 
 def label_texts(settings: LabelSettings, frame: pd.DataFrame) -> list[str | None]:
@@ -126,7 +136,7 @@ def label_candidates(settings: LabelSettings, frame: Any, geometries: Any) -> La
     x, y = label_anchors(geometries)
     keep = np.array([t is not None for t in texts], dtype=bool) & np.isfinite(x) & np.isfinite(y)
     kept = tuple(t for t, k in zip(texts, keep, strict=True) if k and t is not None)
-    return LabelCandidates(kept, x[keep], y[keep])
+    return LabelCandidates(kept, x[keep], y[keep], np.flatnonzero(keep).astype(np.intp))
 
 
 # id(projection) -> (weak reference to it, settings, candidates). Projections

@@ -20,6 +20,7 @@ from pyproj import CRS
 
 from mapdesk.core.attributes import ColumnReader, column_reader
 from mapdesk.core.crs import crs_label, crs_wkt, parse_crs
+from mapdesk.core.display_filter import DisplayFilter
 from mapdesk.core.editing.layer_edits import LayerEditing
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.expression import matches
@@ -75,6 +76,8 @@ class VectorLayer(LayerEditing):
     data_changed = Signal()
     #: The selected fids changed (re-emits ``selection.changed``).
     selection_changed = Signal(object)
+    #: What the map draws changed (re-emits ``display_filter.changed``).
+    display_filter_changed = Signal(object)
 
     def __init__(
         self,
@@ -120,6 +123,10 @@ class VectorLayer(LayerEditing):
         #: attribute table and the canvas highlight.
         self.selection = FeatureSelection()
         self.selection.changed.connect(self.selection_changed.emit)
+        #: The features the map draws for now (a time slider's step); never
+        #: saved. Its ``changed`` signal makes the canvas redraw.
+        self.display_filter = DisplayFilter()
+        self.display_filter.changed.connect(self.display_filter_changed.emit)
         #: False until someone chooses a style; the Project then picks the
         #: next palette colour so layers added one by one are told apart.
         self.has_chosen_style = style is not None
@@ -185,6 +192,10 @@ class VectorLayer(LayerEditing):
         mode = SelectionMode.parse(mode)
         matched = matches(text, self._data)
         return self.selection.apply(self._data.index.to_numpy()[matched], mode)
+
+    def shown_rows(self) -> npt.NDArray[np.intp] | None:
+        """Sorted positions of the features the map draws; None: every feature."""
+        return self.display_filter.rows(self._data.index)
 
     @property
     def feature_count(self) -> int:

@@ -16,6 +16,7 @@ import numpy.typing as npt
 import shapely
 from pyproj import CRS
 
+from mapdesk.core.display_filter import among_shown
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.layer import VectorLayer
 
@@ -48,10 +49,11 @@ def rows_clicked(layer: VectorLayer, crs: CRS | None, x: float, y: float, tolera
 
     A point inside a polygon is at distance 0; ties go to the feature drawn
     last (on top), as the user sees it. Empty when nothing is that close.
+    A feature the layer's display filter hides cannot be clicked.
     """
     projected = layer.projected(crs)
     point = shapely.Point(x, y)
-    rows = projected.rows_at(point, tolerance)
+    rows = among_shown(projected.rows_at(point, tolerance), layer.shown_rows())
     if len(rows) == 0:
         return np.empty(0, dtype=np.intp)
     distances = shapely.distance(projected.geometries[rows], point)
@@ -60,11 +62,12 @@ def rows_clicked(layer: VectorLayer, crs: CRS | None, x: float, y: float, tolera
 
 
 def rows_in_area(layer: VectorLayer, crs: CRS | None, area: shapely.Geometry) -> Rows:
-    """Features meeting ``area`` (a rectangle, polygon or circle in the map CRS)."""
+    """Features meeting ``area`` (a rectangle, polygon or circle in the map CRS)
+    that the map shows (the layer's display filter may hide some)."""
     if area is None or shapely.is_empty(area):
         return np.empty(0, dtype=np.intp)
     hits = layer.projected(crs).tree.query(area, predicate="intersects")
-    return np.unique(np.asarray(hits, dtype=np.intp))
+    return among_shown(np.unique(np.asarray(hits, dtype=np.intp)), layer.shown_rows())
 
 
 def rows_by_location(

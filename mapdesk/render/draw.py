@@ -45,6 +45,7 @@ from mapdesk.render.qtbuffers import (
     polygon_from_xy,
 )
 from mapdesk.render.settings import LayerSnapshot, MapSettings
+from mapdesk.render.shown import shown_part
 from mapdesk.render.symbols import (
     fill_brush,
     marker_image,
@@ -145,7 +146,8 @@ def prepare_symbols(snapshot: LayerSnapshot, settings: MapSettings) -> list[Prep
         found = snapshot.layer.symbol_classes(snapshot.symbology)
         projected = snapshot.layer.projected(settings.crs)
         prepared = []
-        for symbol, rows in reversed(list(zip(found.classes, found.rows, strict=True))):
+        for symbol, class_rows in reversed(list(zip(found.classes, found.rows, strict=True))):
+            rows = shown_part(class_rows, snapshot.shown)
             if len(rows) == 0:
                 continue
             look = replace(snapshot, style=symbol.style, selected=None)
@@ -159,9 +161,14 @@ def prepare_symbols(snapshot: LayerSnapshot, settings: MapSettings) -> list[Prep
 
 
 def prepare_selection(snapshot: LayerSnapshot, settings: MapSettings) -> PreparedLayer | None:
-    """The layer's selected features, to draw over it in the selection colour (or None)."""
-    rows = snapshot.selected
-    if rows is None or len(rows) == 0:
+    """The layer's selected features, to draw over it in the selection colour (or None).
+
+    A selected feature the display filter hides stays hidden.
+    """
+    if snapshot.selected is None:
+        return None
+    rows = shown_part(snapshot.selected, snapshot.shown)
+    if len(rows) == 0:
         return None
     look = replace(snapshot, style=selection_style(snapshot.style), opacity=1.0, selected=None)
     try:
@@ -262,7 +269,10 @@ def _layer_screen_geometry(snapshot: LayerSnapshot, settings: MapSettings) -> Sc
     # other threads, so nothing below writes to it. Its coordinate arrays are
     # cached with it: a pan or zoom only culls and transforms them.
     projected = snapshot.layer.projected(settings.crs)
-    arrays = cached_layer_arrays(projected, projected.geometries)
+    if snapshot.shown is None:
+        arrays = cached_layer_arrays(projected, projected.geometries)
+    else:  # a display filter: only its rows, cached while its rows array lives
+        arrays = cached_subset_arrays(projected, projected.geometries, snapshot.shown)
     return screen_geometry(arrays, settings.device_view, pad)
 
 

@@ -186,7 +186,9 @@ def layer_arrays(geometries: GeomArray) -> MapArrays:
 
 
 _CACHE: dict[int, tuple[weakref.ref[Any], GeomArray, MapArrays]] = {}
-_CACHE_LOCK = threading.Lock()
+# Re-entrant: the weak-reference callback of a freed rows array takes it, and a
+# garbage collection may free one in a thread that already holds it.
+_CACHE_LOCK = threading.RLock()
 _BUILD_LOCKS: dict[int, threading.Lock] = {}
 
 
@@ -222,11 +224,13 @@ _SUBSETS_KEPT = 64
 
 
 def cached_subset_arrays(owner: object, geometries: GeomArray, rows: IntArray) -> MapArrays:
-    """``layer_arrays`` of ``geometries[rows]`` (a layer's selected features).
+    """``layer_arrays`` of ``geometries[rows]`` (a symbol class, the selected or shown features).
 
     Kept while ``owner`` (the layer's projection) and ``rows`` (the selection's
-    read-only rows array, replaced when the selection changes) are the same
-    objects, so redrawing a selection costs only the culling, not shapely.
+    or a display filter's read-only rows array, replaced when they change) are
+    the same objects, so redrawing a selection costs only the culling, not
+    shapely. The entry goes when ``rows`` does: a time slider playing through
+    a big layer must not keep every step's coordinates.
     """
     key = (id(owner), id(rows))
     with _CACHE_LOCK:
@@ -237,10 +241,21 @@ def cached_subset_arrays(owner: object, geometries: GeomArray, rows: IntArray) -
     inside = rows[rows < len(geometries)]  # the data may have shrunk since
     arrays = layer_arrays(geometries[inside])
     with _CACHE_LOCK:
-        _SUBSETS[key] = (weakref.ref(owner), weakref.ref(rows), arrays)
+        _SUBSETS[key] = (
+            weakref.ref(owner),
+            weakref.ref(rows, partial(_forget_subset, key)),
+            arrays,
+        )
         while len(_SUBSETS) > _SUBSETS_KEPT:
             _SUBSETS.popitem(last=False)
     return arrays
+
+
+def _forget_subset(key: tuple[int, int], ref: weakref.ref[Any]) -> None:
+    with _CACHE_LOCK:
+        entry = _SUBSETS.get(key)
+        if entry is not None and entry[1] is ref:
+            del _SUBSETS[key]
 
 
 def _forget(key: int, ref: weakref.ref[Any]) -> None:

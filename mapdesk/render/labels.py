@@ -1,9 +1,10 @@
 """Drawing labels over the finished map: readable, never overlapping, top layer first.
 
-Labels go on after every layer (as in QGIS, so no feature hides a name). The
-layers' label candidates are placed greedily (``core.labels.place_labels``):
-the top layer's labels first, a label that would overlap one already placed
-is left out. Each label is text with a halo, all of a layer's in one path.
+Labels go on after every layer (as in QGIS, so no feature hides a name), and
+only for the features a layer's display filter shows. The layers' label
+candidates are placed greedily (``core.labels.place_labels``): the top layer's
+labels first, a label that would overlap one already placed is left out. Each
+label is text with a halo, all of a layer's in one path.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QImage, QPainter, QPaint
 from mapdesk.core.labels import LabelSettings, PlacedLabel, cached_candidates, place_labels
 from mapdesk.core.view import map_scale
 from mapdesk.render.settings import LayerSnapshot, MapSettings
+from mapdesk.render.shown import shown_candidates
 from mapdesk.render.symbols import qcolor
 
 #: Halo width around label text, in logical pixels.
@@ -54,7 +56,9 @@ def paint_labels(
             font = _font(snapshot.labels, settings.device_pixel_ratio)
             metrics = QFontMetricsF(font)
             halo = HALO_PX * settings.device_pixel_ratio
-            candidates = cached_candidates(snapshot.layer, snapshot.labels, settings.crs)
+            candidates = shown_candidates(
+                cached_candidates(snapshot.layer, snapshot.labels, settings.crs), snapshot.shown
+            )
             measure = partial(_measure, metrics, halo)
             placed = place_labels(
                 candidates, view.to_screen, view.width, view.height, measure, taken

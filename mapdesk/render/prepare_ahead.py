@@ -39,7 +39,7 @@ def prepare_drawing(snapshot: LayerSnapshot, settings: MapSettings) -> LayerDraw
     selection = prepare_selection(snapshot, settings)
     if isinstance(snapshot.symbology, Heatmap):
         try:
-            heatmap = prepare_heatmap(snapshot, settings)
+            heatmap = prepare_heatmap(snapshot, settings, rows=snapshot.shown)
         except Exception as exc:
             raise RenderError(f"Cannot draw the heatmap of '{snapshot.layer.name}': {exc}") from exc
         return LayerDrawing([], selection, heatmap)

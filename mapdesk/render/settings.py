@@ -51,6 +51,10 @@ class LayerSnapshot:
         (``style`` is then only the look of unclassified parts, e.g. none).
     labels
         What the layer's labels say and look like (None: unlabelled).
+    shown
+        Sorted positions of the features to draw, from the layer's display
+        filter (a time slider's step); None draws every feature. Symbol
+        classes, the selection and labels are all limited to these rows.
     """
 
     layer: VectorLayer
@@ -59,10 +63,11 @@ class LayerSnapshot:
     selected: npt.NDArray[np.intp] | None = None
     symbology: Symbology = _SINGLE
     labels: LabelSettings | None = None
+    shown: npt.NDArray[np.intp] | None = None
 
     @classmethod
     def of(cls, layer: VectorLayer) -> LayerSnapshot:
-        """Snapshot a layer's current style, opacity and selected rows."""
+        """Snapshot a layer's current style, opacity, selected and shown rows."""
         selected = layer.selection.rows(layer.data.index) if layer.selection.count else None
         return cls(
             layer=layer,
@@ -71,6 +76,7 @@ class LayerSnapshot:
             selected=selected,
             symbology=layer.symbology,
             labels=layer.labels,
+            shown=layer.shown_rows(),
         )
 
 

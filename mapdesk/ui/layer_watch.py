@@ -24,6 +24,7 @@ RENDER_SIGNALS = (
     "crs_changed",
     "data_changed",
     "selection_changed",
+    "display_filter_changed",
 )
 
 

@@ -51,7 +51,7 @@ def test_placed_labels_never_overlap_and_earlier_ones_win():
     rng = np.random.default_rng(2)
     xy = rng.uniform(0, 300, (400, 2))
     texts = tuple(f"label {i}" for i in range(400))
-    candidates = LabelCandidates(texts, xy[:, 0], xy[:, 1])
+    candidates = LabelCandidates(texts, xy[:, 0], xy[:, 1], np.arange(400))
     identity = lambda x, y: (x, y)  # noqa: E731 (map units are pixels here)
     placed = place_labels(candidates, identity, 300, 300, lambda t: (40.0, 12.0))
     assert 0 < len(placed) < 400
@@ -78,6 +78,8 @@ def test_placed_labels_never_overlap_and_earlier_ones_win():
 
 def test_a_street_name_is_not_repeated_on_every_block():
     x = np.arange(0.0, 1000.0, 50.0)  # one street in 20 segments along y = 100
-    candidates = LabelCandidates(("Congress St",) * len(x), x, np.full(len(x), 100.0))
+    candidates = LabelCandidates(
+        ("Congress St",) * len(x), x, np.full(len(x), 100.0), np.arange(len(x))
+    )
     placed = place_labels(candidates, lambda a, b: (a, b), 1000, 200, lambda t: (60.0, 12.0))
     assert 2 <= len(placed) <= 1000 / 250 + 1

@@ -384,3 +384,31 @@ def test_web_mercator_scale_bar_is_true_on_the_ground(
     ground = Geod(ellps="WGS84").inv(lon[0], lat[0], lon[1], lat[1])[2]
     paper = plan.boxes.map[2] / 72 * 0.0254  # the frame's width on paper, in metres
     assert printed == pytest.approx(ground / paper, rel=0.01)
+
+
+def test_the_printed_map_shows_only_what_the_display_filter_shows(
+    demo_project: Project, tmp_path: Path
+) -> None:
+    """A time slider's step on screen is the step on paper (QGIS prints its temporal frame)."""
+    fixit = demo_project.layers.by_name("FixIt incidents")
+    for layer in demo_project.layers:
+        layer.visible = layer is fixit
+    page = Page("letter", "landscape")
+    x, y, w, h = (round(v * 50 / 72) for v in layout_boxes(page, with_legend=False).map)
+
+    background = np.array([int(demo_project.background[i : i + 2], 16) for i in (1, 3, 5)])
+
+    def painted(path: Path) -> int:
+        inside = rgb_array(QImage(str(path)))[y + 3 : y + h - 3, x + 3 : x + w - 3]
+        return int((np.abs(inside.astype(int) - background) > 8).any(axis=-1).sum())
+
+    plain, one, none = tmp_path / "plain.png", tmp_path / "one.png", tmp_path / "none.png"
+    export_map(demo_project, plain, _options(dpi=50, legend=False, page=page))
+    fixit.display_filter.show_only(fixit.data.index, [0], "test: one report")
+    export_map(demo_project, one, _options(dpi=50, legend=False, page=page))
+    fixit.display_filter.show_only(fixit.data.index, [], "test: no report")
+    export_map(demo_project, none, _options(dpi=50, legend=False, page=page))
+    # The scale bar and north arrow are inside the frame in all three.
+    frame_only = painted(none)
+    assert 0 < painted(one) - frame_only < 50  # one report's marker
+    assert painted(plain) - frame_only > 5000  # all 5,000

@@ -243,3 +243,12 @@ def test_a_heatmap_on_a_layer_without_points_in_its_snapshot_fails_clearly(
     settings = settings_for(layer)
     with pytest.raises(TypeError, match="not drawn as a heatmap"):
         prepare_heatmap(LayerSnapshot.of(layer), settings)
+
+
+def test_a_display_filter_heats_only_the_reports_shown(make_layer, settings_for, pixels) -> None:
+    # The incident time slider hides other reports: the density view must
+    # then be the density of the shown ones, not of every report.
+    layer = make_layer([Point(20, 50), Point(80, 50)])
+    layer.display_filter.show_only(layer.data.index, [1], "time slider step")
+    alpha = _alpha(pixels, render_map(_heat_settings(settings_for, layer, Heatmap(5, "px", GREY))))
+    assert alpha[50, 20] == 0 and alpha[50, 80] == 255

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication
 
 from mapdesk.core.crs import transform_xy
 from mapdesk.core.project import Project
@@ -38,6 +39,26 @@ def test_identify_searches_every_visible_layer(qtbot: Any, window: Any, feature_
     window.project.layers.by_name("Districts").visible = False
     _identify_click(qtbot, window, px, py)
     assert "Districts" not in window.identify_panel.texts()
+
+
+def test_identify_and_select_skip_a_station_the_display_filter_hides(
+    qtbot: Any, window: Any, feature_pixel: Any
+) -> None:
+    layer = window.project.layers.by_name("Stations")
+    px, py = feature_pixel(window.canvas.view, layer, window.project.crs, row=1)
+    layer.display_filter.show_only(layer.data.index, [0, 2], "test: Bramhall hidden")
+    _identify_click(qtbot, window, px, py)
+    assert "Bramhall" not in window.identify_panel.texts()
+    window.layer_panel.select_layer(layer)
+    window.map_actions.select.trigger()
+    # The Identify Results panel opened and narrowed the map: where is it now?
+    px, py = feature_pixel(window.canvas.view, layer, window.project.crs, row=1)
+    qtbot.mouseClick(window.canvas, Qt.MouseButton.LeftButton, pos=QPoint(round(px), round(py)))
+    assert layer.selection.count == 0
+    layer.display_filter.clear()
+    qtbot.wait(QApplication.doubleClickInterval() + 50)  # a new click, not a double-click
+    qtbot.mouseClick(window.canvas, Qt.MouseButton.LeftButton, pos=QPoint(round(px), round(py)))
+    assert layer.selection.count == 1  # shown again: the same click picks it
 
 
 def test_identify_on_empty_map_area_clears_the_panel(qtbot: Any, window: Any) -> None:

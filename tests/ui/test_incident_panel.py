@@ -100,30 +100,99 @@ def test_filter_changes_counts(qtbot: Any, analysis: Any) -> None:
     assert answer.rows.tolist() == january.tolist() and 0 < len(january) < len(expected) + 200
 
 
-def test_time_slider_steps_change_what_is_shown(qtbot: Any, analysis: Any) -> None:
+def _step_fids(layer: Any, step: Any) -> list[Any]:
+    dates = incident_dates(layer.data["requested_datetime"])
+    return layer.data.index[(dates >= step.start) & (dates < step.end)].tolist()
+
+
+def _shown_fids(layer: Any) -> list[Any] | None:
+    rows = layer.shown_rows()
+    return None if rows is None else layer.data.index[rows].tolist()
+
+
+def test_time_slider_steps_change_what_the_map_draws(qtbot: Any, analysis: Any) -> None:
     panel, controller = analysis
-    layer = controller.layer
-    layer.selection.apply([1, 2])  # the user's own selection comes back afterwards
+    layer, canvas = controller.layer, controller._canvas
+    layer.selection.apply([1, 2])  # the user's own selection is left alone throughout
+    assert panel.show_on_map.isChecked()  # on by default
+    assert _shown_fids(layer) is None  # every report passes: nothing hidden
     panel.step_unit.setCurrentIndex(panel.step_unit.findData("month"))
     answer = _wait_for_new_answer(qtbot, controller)
     assert len(answer.steps) == 24 and panel.slider.maximum() == 23
     panel.time_group.setChecked(True)
-    dates = incident_dates(layer.data["requested_datetime"])
     shown = []
     for position in (0, 5):
-        panel.slider.setValue(position)
         step = answer.steps[position]
-        expected = layer.data.index[(dates >= step.start) & (dates < step.end)]
-        assert sorted(layer.selected_fids) == expected.tolist()
+        with qtbot.waitSignal(canvas.rendered, timeout=10000) as drawn:
+            panel.slider.setValue(position)
+        expected = _step_fids(layer, step)
+        assert _shown_fids(layer) == expected
+        [snapshot] = [s for s in drawn.args[0].layers if s.layer is layer]
+        assert layer.data.index[snapshot.shown].tolist() == expected  # what the canvas drew
         assert panel.step_label.text() == f"{step.label}: {len(expected):,} reports"
-        shown.append(frozenset(layer.selected_fids))
+        assert layer.display_filter.reason == f"Incident Analysis time slider: {step.label}"
+        assert layer.selected_fids == {1, 2}
+        shown.append(frozenset(expected))
     assert shown[0] != shown[1] and not shown[0] & shown[1]
-    panel.play_button.setChecked(True)  # Play moves on by itself
+    panel.play_button.setChecked(True)  # Play animates the map, step by step
     assert panel.play_button.text() == "Pause"
     qtbot.waitUntil(lambda: panel.slider.value() == 6, timeout=5000)
+    assert _shown_fids(layer) == _step_fids(layer, answer.steps[6])
     panel.play_button.setChecked(False)
     panel.time_group.setChecked(False)
-    assert layer.selected_fids == {1, 2}
+    assert _shown_fids(layer) is None and layer.selected_fids == {1, 2}
+
+
+def test_the_map_draws_only_reports_passing_the_filter(qtbot: Any, analysis: Any) -> None:
+    panel, controller = analysis
+    layer = controller.layer
+    panel.statuses.set_checked(frozenset({"open"}))
+    answer = _wait_for_new_answer(qtbot, controller)
+    assert len(layer.shown_rows()) == 77 and layer.shown_rows().tolist() == answer.rows.tolist()
+    assert layer.display_filter.reason == "Incident Analysis filter"
+    panel.show_on_map.setChecked(False)  # every report on the map again
+    assert layer.shown_rows() is None
+    panel.show_on_map.setChecked(True)
+    assert len(layer.shown_rows()) == 77
+    panel.select_shown.click()  # the shown reports become the selection on request
+    assert layer.selection.count == 77
+
+
+def test_closing_the_panel_or_removing_the_layer_shows_every_report(
+    qtbot: Any, demo_window: Any, analysis: Any
+) -> None:
+    panel, controller = analysis
+    layer = controller.layer
+    panel.statuses.set_checked(frozenset({"open"}))
+    _wait_for_new_answer(qtbot, controller)
+    assert layer.display_filter.active
+    panel.close()
+    assert not layer.display_filter.active
+    panel.show()
+    assert len(layer.shown_rows()) == 77
+    demo_window.project.remove_layer(layer)
+    assert not layer.display_filter.active and controller.layer is not layer
+
+
+def test_show_all_features_in_the_layer_panel_unticks_the_box(qtbot: Any, analysis: Any) -> None:
+    from mapdesk.ui.controllers.layer_panel import show_all_features
+
+    panel, controller = analysis
+    layer = controller.layer
+    panel.time_group.setChecked(True)
+    assert layer.display_filter.active
+    show_all_features(layer)
+    assert not panel.show_on_map.isChecked() and not layer.display_filter.active
+    panel.slider.setValue(3)  # the next step does not put the filter back
+    assert not layer.display_filter.active
+
+
+def test_shutdown_gives_the_map_every_report_back(qtbot: Any, analysis: Any) -> None:
+    panel, controller = analysis
+    panel.time_group.setChecked(True)
+    assert controller.layer.display_filter.active
+    controller.shutdown()
+    assert not controller.layer.display_filter.active
 
 
 def test_counts_per_polygon_table_adds_up(qtbot: Any, analysis: Any) -> None:

@@ -161,3 +161,44 @@ def test_missing_crs_layer_is_flagged(small_project: Project, stations: gpd.GeoD
     assert "declares no CRS" in model.data(index, Qt.ItemDataRole.ToolTipRole)
     assert not model.data(index, Qt.ItemDataRole.DecorationRole).isNull()
     model.close()
+
+
+def _indicator_area(view: Any, row: int) -> list[str]:
+    """The colours of the pixels where ``row``'s first indicator goes."""
+    from mapdesk.ui.views.layer_indicators import indicator_rects
+
+    image = view.viewport().grab().toImage()
+    [rect] = indicator_rects(view.visualRect(view.model().index(row, 0)), 1)
+    return [
+        image.pixelColor(x, y).name()
+        for x in range(rect.left(), rect.right() + 1)
+        for y in range(rect.top(), rect.bottom() + 1)
+    ]
+
+
+def test_a_filtered_layer_shows_a_funnel_its_count_and_show_all_features(
+    qtbot: Any, window: Any
+) -> None:
+    from mapdesk.ui.models.layer_tree import INDICATORS_ROLE
+
+    model, view = window.layer_model, window.layer_panel.view
+    layer = window.project.layers.by_name("Stations")
+    index = model.index_of(layer)
+    assert model.data(index, INDICATORS_ROLE) == ()
+    plain = _indicator_area(view, index.row())
+    assert len(set(plain)) == 1  # only the row's background
+    with qtbot.waitSignals([model.dataChanged, window.canvas.rendered], timeout=10000):
+        layer.display_filter.show_only(layer.data.index, [0], "Test: one station")
+    assert model.data(index, INDICATORS_ROLE) == ("filter",)
+    tooltip = model.data(index, Qt.ItemDataRole.ToolTipRole)
+    assert "Filtered: Test: one station (1 of 3 shown)" in tooltip
+    funnel = _indicator_area(view, index.row())
+    assert sum(a != b for a, b in zip(plain, funnel, strict=True)) > 60
+    menu = window.layer_panel_controller.build_menu(layer)
+    [show_all] = [a for a in menu.actions() if a.objectName() == "actionShowAllFeatures"]
+    assert show_all.text() == "Show All Features"
+    with qtbot.waitSignal(window.canvas.rendered, timeout=10000):
+        show_all.trigger()
+    assert layer.shown_rows() is None and model.data(index, INDICATORS_ROLE) == ()
+    menu = window.layer_panel_controller.build_menu(layer)
+    assert not [a for a in menu.actions() if a.objectName() == "actionShowAllFeatures"]

@@ -40,6 +40,18 @@ def test_legend_follows_style_and_visibility_changes(qtbot: Any, window: Any) ->
     assert legend.entries() == ["Districts"]
 
 
+def test_legend_counts_what_a_display_filter_shows(qtbot: Any, window: Any) -> None:
+    legend = window.legend_panel
+    stations = window.project.layers.by_name("Stations")
+    stations.data["kind"] = ["fire", "fire", "police"]
+    stations.symbology = categorize(stations.data, "kind", stations.style)
+    assert legend.entries()[:3] == ["Stations — kind", "  fire (2)", "  police (1)"]
+    stations.display_filter.show_only(stations.data.index, [1], "test")
+    assert legend.entries()[:3] == ["Stations — kind", "  fire (1 of 2)", "  police (0 of 1)"]
+    stations.display_filter.clear()
+    assert legend.entries()[1] == "  fire (2)"
+
+
 def test_legend_colours_are_the_canvas_colours(qtbot: Any, window: Any, feature_pixel: Any) -> None:
     stations = window.project.layers.by_name("Stations")
     colors = {"F1": "#00ff00", "F2": "#ff00ff", "P1": "#00ffff"}

@@ -18,6 +18,7 @@ import shapely
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from mapdesk.core.crs import same_crs, transformer
+from mapdesk.core.display_filter import among_shown
 from mapdesk.core.editing.clipboard import reprojected_keeping_z
 from mapdesk.core.editing.reshape import ReshapeError, reshaped
 from mapdesk.core.editing.snapping import SnapSettings, SnapTarget, snap_point
@@ -241,7 +242,7 @@ class DigitizingController(WindowController):
         if layer is None or not layer.feature_count:
             return []
         projected = layer.projected(self._project.crs)
-        rows = projected.rows_at(shapely.Point(x, y), tolerance)
+        rows = among_shown(projected.rows_at(shapely.Point(x, y), tolerance), layer.shown_rows())
         # GeometryCollections have no vertex numbering to edit: left alone.
         rows = rows[shapely.get_type_id(projected.geometries[rows]) != _COLLECTION]
         return list(zip(layer.fids(rows), projected.geometries[rows], strict=True))
@@ -322,7 +323,7 @@ class DigitizingController(WindowController):
         if layer is None or not layer.feature_count:
             return []
         projected = layer.projected(self._project.crs)
-        rows = projected.rows_at(shapely.Point(x, y), tolerance)
+        rows = among_shown(projected.rows_at(shapely.Point(x, y), tolerance), layer.shown_rows())
         if not len(rows):
             return []
         fids = layer.fids(rows)

@@ -86,6 +86,10 @@ class LayerPanelController(WindowController):
         menu.addAction(self._actions.zoom_to_layer)
         menu.addAction(self._actions.open_attribute_table)
         menu.addAction(self._actions.export_layer)
+        if layer.display_filter.active:  # QGIS's filter indicator: drop the filter
+            self._local_action(
+                menu, "Show All Features", "actionShowAllFeatures", show_all_features, layer
+            )
         menu.addSeparator()
         self._local_action(
             menu, "Rename Layer", "actionRenameLayer", self._panel.start_rename, layer
@@ -159,3 +163,8 @@ class LayerPanelController(WindowController):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         return dialog
+
+
+def show_all_features(layer: VectorLayer) -> None:
+    """Drop the layer's display filter: the map draws every feature again."""
+    layer.display_filter.clear()

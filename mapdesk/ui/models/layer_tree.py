@@ -28,6 +28,9 @@ from mapdesk.ui.layer_watch import LayerWatcher
 from mapdesk.ui.models.legend import layer_icon
 
 LAYER_ROLE = Qt.ItemDataRole.UserRole + 1
+#: Names of the icons shown at the right of a layer's row (QGIS's layer
+#: indicators), e.g. ``("filter",)`` while a display filter hides features.
+INDICATORS_ROLE = Qt.ItemDataRole.UserRole + 2
 LAYER_MIME_TYPE = "application/x-mapdesk-layer-ids"
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -40,6 +43,7 @@ _ROW_SIGNALS = (
     "data_changed",
     "editing_changed",
     "edits_changed",
+    "display_filter_changed",
 )
 
 
@@ -53,6 +57,11 @@ def layer_tooltip(layer: VectorLayer) -> str:
         lines.append(layer.origin.path)
     if layer.is_editing:
         lines.append("Being edited: unsaved edits" if layer.is_modified else "Being edited")
+    if layer.display_filter.active:
+        lines.append(
+            f"Filtered: {layer.display_filter.describe(layer.data.index)}. "
+            "Right-click ▸ Show All Features to draw every feature."
+        )
     if layer.crs_missing and layer.unavailable is None:
         lines.append(
             "⚠ This layer's file declares no CRS: it is drawn where its numbers fall. "
@@ -123,6 +132,8 @@ class LayerTreeModel(QAbstractListModel):
             return font
         if role == LAYER_ROLE:
             return layer
+        if role == INDICATORS_ROLE:
+            return ("filter",) if layer.display_filter.active else ()
         return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:

@@ -159,12 +159,34 @@ class IncidentPanel(QDockWidget):
         form.addRow("From:", self.start_date)
         form.addRow("To (inclusive):", self.end_date)
         layout.addLayout(form)
+        layout.addWidget(self._map_row())
         layout.addWidget(self._time_group())
         layout.addStretch(1)
         return tab
 
+    def _map_row(self) -> QWidget:
+        """What the map draws: only the reports the panel looks at, or all of them."""
+        self.show_on_map = _named(
+            QCheckBox("Show only these reports on the map"), "incidentShowOnMap"
+        )
+        self.show_on_map.setChecked(True)
+        self.show_on_map.setToolTip(
+            "Draw only the reports that pass the filter (and the time slider's step) while "
+            "this panel is open. The attribute table still lists every report."
+        )
+        self.select_shown = _named(QPushButton("Select These Reports"), "incidentSelectShown")
+        self.select_shown.setToolTip(
+            "Make the reports that pass the filter (and the time slider's step) the selection"
+        )
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.show_on_map, 1)
+        layout.addWidget(self.select_shown)
+        return row
+
     def _time_group(self) -> QGroupBox:
-        group = QGroupBox("Time slider: show one step's reports (as the selection)")
+        group = QGroupBox("Time slider: one week or month of these reports at a time")
         group.setObjectName("incidentTimeGroup")
         group.setCheckable(True)
         group.setChecked(False)

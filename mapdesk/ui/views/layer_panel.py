@@ -7,10 +7,12 @@ from PySide6.QtWidgets import QAbstractItemView, QDockWidget, QListView, QWidget
 
 from mapdesk.core.layer import VectorLayer
 from mapdesk.ui.models.layer_tree import LayerTreeModel
+from mapdesk.ui.views.layer_indicators import LayerIndicatorDelegate
 
 
 class LayerPanel(QDockWidget):
-    """Shows the layers top to bottom; checkbox, rename (F2), drag to reorder.
+    """Shows the layers top to bottom; checkbox, rename (F2), drag to reorder;
+    a funnel at the right of a layer whose display filter hides features.
 
     Signals
     -------
@@ -32,6 +34,7 @@ class LayerPanel(QDockWidget):
         self.view = QListView(self)
         self.view.setObjectName("layerList")
         self.view.setModel(model)
+        self.view.setItemDelegate(LayerIndicatorDelegate(self.view))
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
         self.view.setDefaultDropAction(Qt.DropAction.MoveAction)

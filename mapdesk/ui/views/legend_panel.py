@@ -2,13 +2,16 @@
 
 Rebuilt from the layers' own styles whenever one changes, so it always reads
 like the canvas: a layer's symbol, or one entry per category or class with
-the number of features in it.
+the number of features in it ("closed (180 of 4,844)" while a display filter,
+such as the incident time slider, hides some).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from PySide6.QtWidgets import QDockWidget, QTreeWidget, QTreeWidgetItem, QWidget
 
 from mapdesk.core.heatmap import Heatmap, heatmap_legend_text
@@ -28,6 +31,7 @@ _LEGEND_SIGNALS = (
     "style_changed",
     "symbology_changed",
     "data_changed",
+    "display_filter_changed",
 )
 
 
@@ -76,8 +80,12 @@ class LegendPanel(QDockWidget):
         kind = geometry_kind(layer.geometry_type)
         item.setText(0, f"{layer.name} — {symbology.field}")
         found = layer.symbol_classes()
+        shown = _shown_mask(layer.shown_rows(), layer.feature_count)
         for symbol, rows in zip(found.classes, found.rows, strict=True):
-            child = QTreeWidgetItem([f"{symbol.label} ({len(rows):,})"])
+            count = f"{len(rows):,}"
+            if shown is not None:
+                count = f"{int(np.count_nonzero(shown[rows[rows < len(shown)]])):,} of {count}"
+            child = QTreeWidgetItem([f"{symbol.label} ({count})"])
             child.setIcon(0, style_icon(symbol.style, kind))
             item.addChild(child)
         return item
@@ -93,3 +101,16 @@ class LegendPanel(QDockWidget):
             children = (top.child(i) for i in range(top.childCount()))
             lines += [f"  {child.text(0)}" for child in children if child is not None]
         return lines
+
+
+def _shown_mask(shown: npt.NDArray[np.intp] | None, count: int) -> npt.NDArray[np.bool_] | None:
+    """True for each feature the map draws; None when it draws them all.
+
+    A mask, not a set intersection per class: a time slider rebuilds the legend
+    at every step, and this stays a millisecond or two on a million reports.
+    """
+    if shown is None:
+        return None
+    mask = np.zeros(count, dtype=bool)
+    mask[shown[shown < count]] = True
+    return mask
