@@ -1,6 +1,7 @@
 """Regenerate the screenshots in docs/images from the running app (offscreen).
 
-Usage: ``python docs/make_screenshots.py`` (from the repository, venv active).
+Usage: ``python docs/make_screenshots.py [SHOT ...]`` (from the repository, venv active);
+name shots (``heatmap incident_panel``) to make only those.
 Every image shows the real app on the Greater Portland demo, so the guides stay
 true when the UI changes: rerun this and look at the images.
 """
@@ -554,7 +555,12 @@ def use_default_layout(folder: str) -> None:
         QSettings.setPath(QSettings.Format.IniFormat, scope, folder)
 
 
-def main() -> int:
+#: Shots made outside the main window (after it closes).
+_OUTSIDE_SHOTS = ("render", "web_map_page", "qgis")
+
+
+def main(only: list[str]) -> int:
+    """Make every screenshot, or only the ``only`` ones (``heatmap``, ``incident_panel`` ...)."""
     IMAGES.mkdir(parents=True, exist_ok=True)
     settings = tempfile.TemporaryDirectory(prefix="mapdesk-shots-")
     use_default_layout(settings.name)
@@ -566,34 +572,46 @@ def main() -> int:
     window.resize(1280, 800)
     window.show()
     wait_for_map(window)
-    main_window_shots(window)
-    identify_shot(window, project)
-    attribute_table_shot(window, project)
-    selection_shot(window, project)
-    editing_shot(window, project)
-    digitizing_shot(window, project)
-    styling_shot(window, project)
-    measure_shot(window)
-    dialog_shots(window, project)
-    export_shot(window, project)
-    bookmarks_shot(window, project)
-    map_file_shots(window, project)
-    fixit_import_shot(window, project)
-    cut_impact_shot(window, project)
-    network_trace_shot(window, project)
-    network_assets_shot(window, project)
-    dossier_shot(window)
-    incident_panel_shot(window)
-    heatmap_shot(window)
+    shots = {
+        "main_window": lambda: main_window_shots(window),
+        "identify": lambda: identify_shot(window, project),
+        "attribute_table": lambda: attribute_table_shot(window, project),
+        "selection": lambda: selection_shot(window, project),
+        "editing": lambda: editing_shot(window, project),
+        "digitizing": lambda: digitizing_shot(window, project),
+        "styling": lambda: styling_shot(window, project),
+        "measure": lambda: measure_shot(window),
+        "dialog": lambda: dialog_shots(window, project),
+        "export": lambda: export_shot(window, project),
+        "bookmarks": lambda: bookmarks_shot(window, project),
+        "map_file": lambda: map_file_shots(window, project),
+        "fixit_import": lambda: fixit_import_shot(window, project),
+        "cut_impact": lambda: cut_impact_shot(window, project),
+        "network_trace": lambda: network_trace_shot(window, project),
+        "network_assets": lambda: network_assets_shot(window, project),
+        "dossier": lambda: dossier_shot(window),
+        "incident_panel": lambda: incident_panel_shot(window),
+        "heatmap": lambda: heatmap_shot(window),
+    }
+    unknown = sorted(set(only) - set(shots) - set(_OUTSIDE_SHOTS))
+    if unknown:
+        print(f"unknown shots {unknown}; choose from {sorted([*shots, *_OUTSIDE_SHOTS])}")
+        return 2
+    for name, shoot in shots.items():
+        if not only or name in only:
+            shoot()
     window.close()
-    render_to_png(open_demo_project(), IMAGES / "render-demo.png", 900, 600)
-    print("docs/images/render-demo.png")
-    web_map_page_shot(open_demo_project())
-    qgis_shot(open_demo_project())
+    if not only or "render" in only:
+        render_to_png(open_demo_project(), IMAGES / "render-demo.png", 900, 600)
+        print("docs/images/render-demo.png")
+    if not only or "web_map_page" in only:
+        web_map_page_shot(open_demo_project())
+    if not only or "qgis" in only:
+        qgis_shot(open_demo_project())
     app.processEvents()
     settings.cleanup()
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

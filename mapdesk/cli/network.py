@@ -146,7 +146,10 @@ def cut_report(impact: CutImpact, problem_count: int = 0) -> str:
     if impact.unserved_places:
         lines += ["", *_place_lines("Not connected even before the cut", impact.unserved_places)]
     if problem_count:
-        lines += ["", f"Note: the network data has {problem_count} connectivity problems."]
+        lines += [
+            "",
+            f"Note: the network data has {problem_count} problems (connectivity or codes).",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -185,7 +188,10 @@ def trace_report(found: Trace, start_label: str, problem_count: int = 0) -> str:
         *_id_lines("Spans reached", found.span_ids),
     ]
     if problem_count:
-        lines += ["", f"Note: the network data has {problem_count} connectivity problems."]
+        lines += [
+            "",
+            f"Note: the network data has {problem_count} problems (connectivity or codes).",
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -51,11 +51,11 @@ def test_check_network_lists_the_demo_data_problems_and_zooms_to_one(
     panel = demo_window.cut_impact_panel
     qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() > 1, timeout=10000)
     texts = panel.texts()
-    assert texts[0] == "9 connectivity problems (double-click one to see it)"
+    assert texts[0] == "9 problems in the data (double-click one to see it)"
     assert "Dangling span (4)" in texts and "Isolated node (5)" in texts
     assert any("FS-0125" in text for text in texts)
     before = demo_window.canvas.view
     panel.problem_activated.emit(0)
     after = demo_window.canvas.view
     assert after.resolution < before.resolution  # zoomed in to the problem
-    assert demo_window.status.currentMessage() == "Network checked: 9 connectivity problems"
+    assert demo_window.status.currentMessage() == "Network checked: 9 problems in its data"

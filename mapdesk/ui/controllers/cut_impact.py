@@ -115,7 +115,7 @@ class CutImpactController(WindowController):
         self.dock.show_problems(network)
         count = len(network.problems)
         self._status.showMessage(
-            f"Network checked: {count} connectivity problem{'s' if count != 1 else ''}", 15000
+            f"Network checked: {count} problem{'s' if count != 1 else ''} in its data", 15000
         )
 
     def _show(self, layers: NetworkLayers, impact: CutImpact) -> None:

@@ -101,9 +101,12 @@ class CutImpactPanel(QDockWidget):
         """List the data's connectivity problems, grouped by kind."""
         self.tree.clear()
         if not problems:
-            self._line("No connectivity problems: every span meets its nodes.", _KEPT)
+            self._line(
+                "No problems: every span meets its nodes, every type and status is a known code.",
+                _KEPT,
+            )
             return
-        self._line(f"{len(problems)} connectivity problems (double-click one to see it)", _LOST)
+        self._line(f"{len(problems)} problems in the data (double-click one to see it)", _LOST)
         groups: dict[str, QTreeWidgetItem] = {}
         for index, problem in enumerate(problems):
             kind = str(problem.kind)
