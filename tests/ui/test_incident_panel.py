@@ -11,23 +11,10 @@ from PySide6.QtCore import QDate, Qt
 
 from mapdesk.core.analysis.incident_places import OUTSIDE
 from mapdesk.core.analysis.incidents import IncidentFields, IncidentFilter, incident_dates
-from mapdesk.core.project import Project
 from mapdesk.ui.controllers.incident_analysis import IncidentAnalysisController
 from mapdesk.ui.views.incident_panel import IncidentPanel
 
 NOW = pd.Timestamp("2026-11-01T12:00Z")
-
-
-@pytest.fixture
-def demo_window(qtbot: Any, demo_project: Project) -> Iterator[Any]:
-    from mapdesk.ui.app import create_main_window
-
-    win = create_main_window(demo_project, name="Demo")
-    qtbot.addWidget(win)
-    with qtbot.waitSignal(win.canvas.rendered, timeout=20000):
-        win.show()
-    yield win
-    win.close()
 
 
 @pytest.fixture
