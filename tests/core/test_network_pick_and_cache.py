@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from typing import Any
+
 import geopandas as gpd
 import pytest
 from shapely.geometry import LineString, Point
 
-from mapdesk.core.analysis.network import build_network_graph
+from mapdesk.core.analysis.network import NetworkGraph, build_network_graph
 from mapdesk.core.analysis.network.cache import NetworkFrames, NetworkGraphCache
 from mapdesk.core.analysis.network.picking import pick_node
 from mapdesk.core.analysis.network.project_layers import NetworkLayers
@@ -100,3 +104,58 @@ def test_a_failed_build_keeps_nothing() -> None:
     with pytest.raises(MapdeskError, match="no asset_id"):
         cache.graph(NetworkFrames.of(layers))
     assert cache.builds == 0 and cache.cached(NetworkFrames.of(layers)) is None
+
+
+@pytest.fixture
+def slow_builds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[tuple[threading.Event, threading.Event]]:
+    """(building, release): a build sets ``building``, then waits for ``release``."""
+    import mapdesk.core.analysis.network.cache as cache_module
+
+    building, release = threading.Event(), threading.Event()
+
+    def slow_build(*args: Any, **kwargs: Any) -> NetworkGraph:
+        building.set()
+        release.wait(10)
+        return build_network_graph(*args, **kwargs)
+
+    monkeypatch.setattr(cache_module, "build_network_graph", slow_build)
+    yield building, release
+    release.set()
+
+
+def test_asking_for_the_kept_graph_does_not_wait_for_a_build(
+    slow_builds: tuple[threading.Event, threading.Event],
+) -> None:
+    """The UI thread asks ``cached`` on every click: a build running in a worker
+    (seconds on a city's network) must not freeze the window meanwhile."""
+    building, release = slow_builds
+    cache, frames = NetworkGraphCache(), NetworkFrames.of(_layers())
+    worker = threading.Thread(target=cache.graph, args=(frames,))
+    worker.start()
+    assert building.wait(10)
+    answers: list[NetworkGraph | None] = []
+    asker = threading.Thread(target=lambda: answers.append(cache.cached(frames)))
+    asker.start()
+    asker.join(2)
+    release.set()
+    worker.join(10)
+    assert answers == [None], "cached() waited for the build in progress"
+    assert cache.cached(frames) is not None and cache.builds == 1
+
+
+def test_a_graph_asked_for_twice_while_building_is_built_once(
+    slow_builds: tuple[threading.Event, threading.Event],
+) -> None:
+    building, release = slow_builds
+    cache, frames = NetworkGraphCache(), NetworkFrames.of(_layers())
+    found: list[NetworkGraph] = []
+    threads = [threading.Thread(target=lambda: found.append(cache.graph(frames))) for _ in "ab"]
+    threads[0].start()
+    assert building.wait(10)
+    threads[1].start()
+    release.set()
+    for thread in threads:
+        thread.join(10)
+    assert cache.builds == 1 and len(found) == 2 and found[0] is found[1]

@@ -57,10 +57,15 @@ class NetworkGraphCache:
     """The last network graph built, handed out again for the same layers' versions.
 
     Safe to call from worker threads: a second request for the graph being
-    built waits for it rather than building it twice.
+    built waits for it rather than building it twice. Asking whether a graph
+    is kept (``cached``) never waits for a build: the UI thread asks it on
+    every click, and a city network takes seconds to build.
     """
 
     def __init__(self) -> None:
+        # Two locks: ``_building`` is held for a whole build (builds take turns),
+        # ``_lock`` only while the kept key and graph are read or written.
+        self._building = threading.Lock()
         self._lock = threading.Lock()
         self._key: tuple[LayerKey, ...] | None = None
         self._graph: NetworkGraph | None = None
@@ -69,14 +74,19 @@ class NetworkGraphCache:
 
     def graph(self, frames: NetworkFrames) -> NetworkGraph:
         """The graph of ``frames``: the kept one when their key is the kept key."""
-        with self._lock:
-            if self._graph is not None and self._key == frames.key:
-                return self._graph
+        kept = self.cached(frames)
+        if kept is not None:
+            return kept
+        with self._building:
+            kept = self.cached(frames)  # built by the thread this one waited for
+            if kept is not None:
+                return kept
             graph = build_network_graph(
                 frames.nodes, frames.spans, sites=frames.sites, towers=frames.towers
             )
-            self._key, self._graph = frames.key, graph
-            self.builds += 1
+            with self._lock:
+                self._key, self._graph = frames.key, graph
+                self.builds += 1
             return graph
 
     def cached(self, frames: NetworkFrames) -> NetworkGraph | None:
