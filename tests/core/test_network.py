@@ -226,6 +226,16 @@ def test_a_retired_node_is_not_in_the_graph() -> None:
     ]
 
 
+def test_a_node_with_no_location_is_left_out_not_a_crash() -> None:
+    """A GeoPackage holds empty points (a feature whose geometry was cleared) as well as nulls."""
+    nodes = node_layer(("A", 0, 0), ("B", 100, 0), ("C", 0, 0), ("D", 0, 0))
+    nodes.loc[2, "geometry"] = Point()
+    nodes.loc[3, "geometry"] = None
+    network = build_network_graph(nodes, span_layer(("S1", "A", "B", [(0, 0), (100, 0)])))
+    assert network.node_ids == frozenset("AB")
+    assert trace(network, "A").node_ids == frozenset("AB")
+
+
 def test_an_unknown_span_id_is_named_with_valid_ones(ring_with_spur: NetworkGraph) -> None:
     with pytest.raises(MapdeskError) as caught:
         cut_impact(ring_with_spur, ["FS-9999"])

@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Any
 
 import geopandas as gpd
+import shapely
 
 from mapdesk.core.analysis.network.assets import NODE_LAYER, SPAN_LAYER
 from mapdesk.core.analysis.network.domains import domain_problems
@@ -106,13 +107,15 @@ def _duplicates(frame: gpd.GeoDataFrame, ids: list[str], what: str) -> tuple[Net
 def _add_nodes(
     graph: Any, nodes: gpd.GeoDataFrame, node_ids: list[str], tolerance_m: float
 ) -> NodeSnapper:
-    """Adds the in-service nodes (first of a duplicated id) and their inside-plant links."""
+    """Adds the in-service nodes (first of a duplicated id) and their inside-plant links.
+
+    A node with no location (a null or an empty point) cannot be snapped to,
+    so it is left out, as a retired node is.
+    """
     kinds, site_ids = text_column(nodes, "type"), text_column(nodes, "site_id")
-    keep = [
-        row
-        for row, ok in enumerate(in_service(nodes))
-        if ok and node_ids[row] and nodes.geometry.iloc[row] is not None
-    ]
+    points = nodes.geometry.to_numpy()
+    located = ~(shapely.is_missing(points) | shapely.is_empty(points))
+    keep = [row for row, ok in enumerate(in_service(nodes) & located) if ok and node_ids[row]]
     # The first feature of a duplicated id wins, in the graph and for snapping:
     # spans drawn to the other feature's place then dangle (and are reported)
     # instead of joining two far-apart places through one id.
