@@ -69,6 +69,19 @@ def test_the_tolerance_is_in_the_map_crs_units() -> None:
     assert pick_node(network, _nodes(), click, wgs84, tolerance=0.00001).node_id is None
 
 
+def test_a_map_without_a_crs_picks_where_the_nodes_are_drawn() -> None:
+    """With no map CRS each layer is drawn where its numbers fall: in WGS 84 degrees
+    for nodes whose file says so, though the graph is built in metres (UTM)."""
+    wgs84 = parse_crs("EPSG:4326")
+    nodes, spans = _nodes().to_crs(wgs84), _spans().to_crs(wgs84)
+    network = build_network_graph(nodes, spans)
+    b = nodes.geometry.iloc[2]
+    picked = pick_node(network, nodes, (b.x + 0.00002, b.y), None, tolerance=0.0001)
+    assert picked.node_id == "B" and picked.xy == pytest.approx((b.x, b.y))
+    old = nodes.geometry.iloc[3]
+    assert pick_node(network, nodes, (old.x, old.y), None, 0.0001).retired_id == "OLD"
+
+
 def _layers() -> NetworkLayers:
     return NetworkLayers(VectorLayer(_nodes(), "Network nodes"), VectorLayer(_spans(), "Spans"))
 

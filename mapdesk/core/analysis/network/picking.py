@@ -55,12 +55,15 @@ def pick_node(
     nodes
         The node layer's features, read for out-of-service nodes only.
     xy
-        The click, in the map CRS ``crs`` (None: the data's own coordinates).
+        The click, in the map CRS ``crs``.
     crs
-        The map CRS.
+        The map CRS; None: a map with no CRS, where each layer is drawn where
+        its numbers fall, so the click is in the node layer's own coordinates.
     tolerance
         How far from the click a node may be, in map units.
     """
+    if crs is None and nodes.crs is not None:
+        crs = CRS.from_user_input(nodes.crs)
     ids = list(network.graph.nodes)
     points = np.array([network.graph.nodes[node]["xy"] for node in ids], dtype=np.float64)
     points = _to_map(points.reshape(-1, 2), network.crs, crs)
