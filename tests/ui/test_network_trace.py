@@ -206,6 +206,38 @@ def test_a_project_without_a_network_says_so(window: Any, qtbot: Any, messages: 
     assert text.startswith("No network in this project")
 
 
+def test_ids_padded_with_spaces_are_the_ids_the_graph_uses(
+    demo_window: Any, qtbot: Any, messages: Any
+) -> None:
+    """Ids typed in a spreadsheet often end in a space: the graph reads them
+    stripped, so cutting, selecting and highlighting must too."""
+    for name in ("Fibre spans", "Network nodes"):
+        layer = demo_window.project.layers.by_name(name)
+        layer.replace_data(layer.data.assign(asset_id=layer.data["asset_id"] + " "))
+    spans = demo_window.project.layers.by_name("Fibre spans")
+    spans.selection.apply(spans.data.index[spans.data["asset_id"].isin(["FS-0033 ", "FS-0040 "])])
+    demo_window.map_actions.trace_with_cuts.trigger()
+    assert demo_window.network_trace.cut_spans == ("FS-0033", "FS-0040")
+    assert len(demo_window.network_trace.tool.cut_lines) == 2
+    deering = _node_xy(demo_window, "NN-0019 ")
+    _look_at(demo_window, deering, half=1500)
+    answer = _click(qtbot, demo_window, deering)
+    assert messages.shown == [] and len(answer.trace.node_ids) == 14
+    assert len(spans.selected_fids) == 9
+    assert len(demo_window.project.layers.by_name("Network nodes").selected_fids) == 14
+    assert len(demo_window.canvas.highlight.points) == 14
+
+
+def test_selected_spans_without_an_id_are_named_as_such(demo_window: Any, messages: Any) -> None:
+    spans = demo_window.project.layers.by_name("Fibre spans")
+    spans.replace_data(spans.data.assign(asset_id=None))
+    spans.selection.apply(spans.data.index[:2])
+    demo_window.map_actions.trace_with_cuts.trigger()
+    (text,) = messages.texts("information")
+    assert text.startswith("The 2 spans selected in 'Fibre spans' have no asset_id")
+    assert demo_window.canvas.map_tool.name != TRACE_TOOL
+
+
 def test_a_retired_copy_of_a_traced_id_stays_unselected() -> None:
     import geopandas as gpd
     from shapely.geometry import LineString

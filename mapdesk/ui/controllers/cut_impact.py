@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
 
 from mapdesk.core.analysis.network import CutImpact, NetworkGraph, cut_impact
 from mapdesk.core.analysis.network.cache import NetworkFrames
+from mapdesk.core.analysis.network.frames import text_column
 from mapdesk.core.analysis.network.project_layers import NetworkLayers, network_layers
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.project import Project
@@ -152,16 +153,27 @@ def selected_span_ids(layers: NetworkLayers, command: str) -> tuple[str, ...]:
     Raises
     ------
     MapdeskError
-        When no span is selected, saying how to select one.
+        When no span is selected, saying how to select one, or when none of
+        the selected spans has an id.
     """
     spans = layers.spans
-    chosen = spans.data.loc[spans.data.index.isin(spans.selected_fids), "asset_id"]
+    chosen = spans.data[spans.data.index.isin(spans.selected_fids)]
     if chosen.empty:
         raise MapdeskError(
             f"Select the cut span(s) in the '{spans.name}' layer first (Select Features "
             f"on the map, or in its attribute table), then run {command}."
         )
-    return tuple(dict.fromkeys(str(value) for value in chosen))
+    # Read as the graph reads ids (stripped); a span with no id is not in the graph.
+    ids = [span_id for span_id in text_column(chosen, "asset_id") if span_id]
+    if not ids:
+        which = "span selected in" if len(chosen) == 1 else f"{len(chosen)} spans selected in"
+        have = "has" if len(chosen) == 1 else "have"
+        raise MapdeskError(
+            f"The {which} '{spans.name}' {have} no asset_id, so the network does not know "
+            f"them: give them one in the attribute table, or select other spans, then "
+            f"run {command}."
+        )
+    return tuple(dict.fromkeys(ids))
 
 
 def add_panel(window: QMainWindow, panel: CutImpactPanel) -> None:

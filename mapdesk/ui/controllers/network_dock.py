@@ -16,7 +16,7 @@ from pyproj import CRS
 
 from mapdesk.core.analysis.network import NetworkGraph, NetworkProblem
 from mapdesk.core.analysis.network.cache import NetworkGraphCache
-from mapdesk.core.analysis.network.frames import in_service
+from mapdesk.core.analysis.network.frames import in_service, rows_with_ids
 from mapdesk.core.analysis.network.project_layers import NetworkLayers
 from mapdesk.core.crs import transform_xy
 from mapdesk.core.layer import VectorLayer
@@ -95,7 +95,7 @@ class NetworkDock:
     def _zoom_to(self, layer: VectorLayer, id_field: str, value: str) -> bool:
         if id_field not in layer.data.columns:
             return False
-        rows = np.flatnonzero(layer.data[id_field].astype(str).to_numpy() == value)
+        rows = np.flatnonzero(rows_with_ids(layer.data, id_field, [value]))
         found = layer.projected(self._project.crs).geometries[rows]
         geometries = [g for g in found if g is not None and not g.is_empty]
         if not geometries:
@@ -124,7 +124,7 @@ def select_by_id(
     """
     if id_field not in layer.data.columns:
         return np.zeros(len(layer.data), dtype=bool)
-    wanted: npt.NDArray[np.bool_] = layer.data[id_field].astype(str).isin(set(ids)).to_numpy()
+    wanted = rows_with_ids(layer.data, id_field, ids)
     if in_service_only:
         wanted = wanted & in_service(layer.data)
     layer.selection.apply(layer.data.index[wanted])

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from mapdesk.core.analysis.network import NetworkGraph, Trace, trace
 from mapdesk.core.analysis.network.cache import NetworkFrames, NetworkGraphCache
+from mapdesk.core.analysis.network.frames import rows_with_ids
 from mapdesk.core.analysis.network.picking import NodePick, pick_node
 from mapdesk.core.analysis.network.places import node_label
 from mapdesk.core.analysis.network.project_layers import NetworkLayers, network_layers
@@ -180,7 +181,7 @@ class TraceController(WindowController):
             spans = (layers or network_layers(self._project)).spans
         except MapdeskError:
             return []
-        rows = spans.data["asset_id"].astype(str).isin(set(self.cut_spans)).to_numpy()
+        rows = rows_with_ids(spans.data, "asset_id", self.cut_spans)
         return list(spans.projected(self._project.crs).geometries[rows])
 
     def _fail(self, serial: int, error: BaseException) -> None:

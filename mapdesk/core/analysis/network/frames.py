@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
@@ -17,6 +19,18 @@ def text_column(frame: gpd.GeoDataFrame, column: str) -> list[str]:
     if column not in frame.columns:
         return [""] * len(frame)
     return ["" if _is_null(value) else str(value).strip() for value in frame[column]]
+
+
+def rows_with_ids(
+    frame: gpd.GeoDataFrame, column: str, ids: Iterable[str]
+) -> npt.NDArray[np.bool_]:
+    """Which rows' ``column``, read as the graph reads ids (see ``text_column``), is in ``ids``.
+
+    An id typed with a trailing space is the graph's id without it, so the
+    features a trace or cut names are found by the same reading.
+    """
+    wanted = set(ids) - {""}
+    return np.array([value in wanted for value in text_column(frame, column)], dtype=bool)
 
 
 def _is_null(value: object) -> bool:
