@@ -376,6 +376,7 @@ class MainWindow(QMainWindow):
         self.canvas.shutdown()
         self.map_view.shutdown()
         self.selection.shutdown()
+        self.network_trace.shutdown()
         self.incident_analysis.shutdown()
         self.editing.shutdown()
         self.undo_history.close_panel()

@@ -149,6 +149,38 @@ def test_trace_with_selected_spans_cut(demo_window: Any, qtbot: Any) -> None:
     assert _click(qtbot, demo_window, CITY_HALL).trace.cut_spans == ()
 
 
+def test_removing_the_network_layers_drops_the_cuts_and_the_marks(
+    demo_window: Any, qtbot: Any, messages: Any
+) -> None:
+    """Cuts from a span layer that is gone must not haunt the next clicks (or the
+    next project): every click would fail with 'Span FS-0033 is not in the network'."""
+    spans = demo_window.project.layers.by_name("Fibre spans")
+    spans.selection.apply(spans.data.index[spans.data["asset_id"].isin(["FS-0033", "FS-0040"])])
+    demo_window.map_actions.trace_with_cuts.trigger()
+    deering = _node_xy(demo_window, "NN-0019")
+    _look_at(demo_window, deering, half=1500)
+    _click(qtbot, demo_window, deering)
+    tool = demo_window.network_trace.tool
+    assert tool.start is not None and len(tool.cut_lines) == 2
+    demo_window.project.remove_layer(spans)
+    assert demo_window.network_trace.cut_spans == ()
+    assert tool.start is None and list(tool.cut_lines) == []
+    assert demo_window.status.currentMessage().startswith("Trace Network: the network's layers")
+    # the same layer back: a click traces with nothing cut, and no error
+    demo_window.project.add_layer(spans)
+    answer = _click(qtbot, demo_window, deering)
+    assert answer.trace.cut_spans == () and messages.shown == []
+
+
+def test_removing_another_layer_keeps_the_cuts(demo_window: Any) -> None:
+    spans = demo_window.project.layers.by_name("Fibre spans")
+    spans.selection.apply(spans.data.index[spans.data["asset_id"].isin(["FS-0033"])])
+    demo_window.map_actions.trace_with_cuts.trigger()
+    demo_window.project.remove_layer(demo_window.project.layers.by_name("Parcels"))
+    assert demo_window.network_trace.cut_spans == ("FS-0033",)
+    assert len(demo_window.network_trace.tool.cut_lines) == 1
+
+
 def test_trace_with_cuts_needs_a_selected_span(demo_window: Any, messages: Any) -> None:
     demo_window.map_actions.trace_with_cuts.trigger()
     (text,) = messages.texts("information")

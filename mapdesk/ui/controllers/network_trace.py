@@ -38,6 +38,7 @@ from mapdesk.ui.canvas.trace_tool import PICK_RADIUS_PX, TRACE_TOOL, TraceTool
 from mapdesk.ui.controllers.base import WindowController
 from mapdesk.ui.controllers.cut_impact import selected_span_ids
 from mapdesk.ui.controllers.network_dock import NetworkDock, select_by_id
+from mapdesk.ui.layer_watch import LayerWatcher
 from mapdesk.ui.views.status_bar import MapStatusBar
 from mapdesk.ui.workers import WorkerPool, guarded_slot, report_exception
 
@@ -81,6 +82,11 @@ class TraceController(WindowController):
         #: The spans taken as cut by the clicks (set by Trace with Selected Spans Cut).
         self.cut_spans: tuple[str, ...] = ()
         self.last_answer: TraceAnswer | None = None
+        #: The network layers the cuts and the marks on the map come from.
+        self._marked: NetworkLayers | None = None
+        self._watcher = LayerWatcher(project.layers, (), lambda _layer: None)
+        for event in ("batch_removed", "changed"):
+            self._watcher.connect_list(event, self._on_layers_removed)
         self.tool = TraceTool(canvas, self.trace_at)
         canvas.add_tool(self.tool)
         actions.trace_network.triggered.connect(guarded_slot(lambda _c=False: self.activate()))
@@ -89,12 +95,20 @@ class TraceController(WindowController):
         )
         canvas.map_tool_changed.connect(self._on_tool_changed)
 
+    def shutdown(self) -> None:
+        """Let go of the project's layers (the window is closing)."""
+        self._watcher.close()
+
     def activate(self, cut_spans: tuple[str, ...] = ()) -> None:
         """Make the trace tool the canvas's tool, with ``cut_spans`` taken as cut."""
         self.cut_spans = cut_spans
         self._canvas.set_map_tool(TRACE_TOOL)
         self._actions.trace_network.setChecked(True)
-        self.tool.mark(None, self._cut_lines(), self._project.crs)
+        try:
+            self._marked = network_layers(self._project)
+        except MapdeskError:
+            self._marked = None  # the first click says what is missing
+        self.tool.mark(None, self._cut_lines(self._marked), self._project.crs)
         cut = f" with {', '.join(cut_spans)} cut" if cut_spans else ""
         self._status.showMessage(
             f"Trace Network{cut}: click a network node (a site, switch, splice closure, "
@@ -111,6 +125,25 @@ class TraceController(WindowController):
             QMessageBox.information(self.parent_widget(), title, str(exc))
             return
         self.activate(cut)
+
+    def _on_layers_removed(self, *_args: Any) -> None:
+        """The node or span layer the cuts and marks came from is gone: drop them.
+
+        Left in place, the ring and dashed cuts would mark a network no longer
+        on the map, and every click would fail on cut spans it no longer has
+        (or, in the next project opened, cut spans that merely share an id).
+        """
+        marked, layers = self._marked, self._project.layers
+        if marked is None or (marked.nodes in layers and marked.spans in layers):
+            return
+        had_cuts = bool(self.cut_spans)
+        self._marked, self.cut_spans = None, ()
+        self.tool.mark(None, [], self._project.crs)
+        self._status.showMessage(
+            "Trace Network: the network's layers were removed"
+            + (", so no span is taken as cut any more" if had_cuts else ""),
+            _MESSAGE_MS,
+        )
 
     def _on_tool_changed(self, name: str) -> None:
         self._actions.trace_network.setChecked(name == TRACE_TOOL)
@@ -155,6 +188,7 @@ class TraceController(WindowController):
         self._dock.panel.show_trace(found, answer.start_label)
         self._dock.raise_panel(layers)
         self._select_and_highlight(layers, found)
+        self._marked = layers
         self.tool.mark(answer.pick.xy, self._cut_lines(layers), self._project.crs)
         self._status.showMessage(trace_summary(found), _MESSAGE_MS)
 
@@ -173,14 +207,11 @@ class TraceController(WindowController):
             ]
         )
 
-    def _cut_lines(self, layers: NetworkLayers | None = None) -> list[Any]:
+    def _cut_lines(self, layers: NetworkLayers | None) -> list[Any]:
         """The cut spans' geometries in the map CRS (none without cuts or a network)."""
-        if not self.cut_spans:
+        if not self.cut_spans or layers is None:
             return []
-        try:
-            spans = (layers or network_layers(self._project)).spans
-        except MapdeskError:
-            return []
+        spans = layers.spans
         rows = rows_with_ids(spans.data, "asset_id", self.cut_spans)
         return list(spans.projected(self._project.crs).geometries[rows])
 
