@@ -181,6 +181,26 @@ def test_removing_another_layer_keeps_the_cuts(demo_window: Any) -> None:
     assert len(demo_window.network_trace.tool.cut_lines) == 1
 
 
+def test_a_map_crs_changed_while_tracing_does_not_misplace_the_ring(
+    demo_window: Any, qtbot: Any
+) -> None:
+    """The answer's node position is in the CRS of the click: drawn in a CRS chosen
+    meanwhile, the ring would land in the wrong place (metres read as degrees)."""
+    _look_at(demo_window, CITY_HALL)
+    demo_window.map_actions.trace_network.trigger()
+    px, py = demo_window.canvas.view.to_screen([CITY_HALL[0]], [CITY_HALL[1]])
+    with qtbot.waitSignal(demo_window.network_trace.trace_ready, timeout=30000):
+        qtbot.mouseClick(
+            demo_window.canvas,
+            Qt.MouseButton.LeftButton,
+            pos=QPoint(round(float(px[0])), round(float(py[0]))),
+        )
+        demo_window.project.crs = "EPSG:4326"  # before the worker's answer is shown
+    tool = demo_window.network_trace.tool
+    assert tool.start == pytest.approx(CITY_HALL)
+    assert tool.crs != demo_window.project.crs  # so the ring is not drawn until the next trace
+
+
 def test_trace_with_cuts_needs_a_selected_span(demo_window: Any, messages: Any) -> None:
     demo_window.map_actions.trace_with_cuts.trigger()
     (text,) = messages.texts("information")

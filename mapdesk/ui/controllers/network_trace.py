@@ -108,7 +108,8 @@ class TraceController(WindowController):
             self._marked = network_layers(self._project)
         except MapdeskError:
             self._marked = None  # the first click says what is missing
-        self.tool.mark(None, self._cut_lines(self._marked), self._project.crs)
+        crs = self._project.crs
+        self.tool.mark(None, self._cut_lines(self._marked, crs), crs)
         cut = f" with {', '.join(cut_spans)} cut" if cut_spans else ""
         self._status.showMessage(
             f"Trace Network{cut}: click a network node (a site, switch, splice closure, "
@@ -166,13 +167,13 @@ class TraceController(WindowController):
         )
         self._workers.start(
             lambda _progress: _trace_near(graphs, frames, (x, y), crs, tolerance, cut),
-            lambda answer: self._show(serial, layers, answer),
+            lambda answer: self._show(serial, layers, answer, crs),
             lambda error: self._fail(serial, error),
             description="Trace Network",
         )
 
     @guarded_slot
-    def _show(self, serial: int, layers: NetworkLayers, answer: TraceAnswer) -> None:
+    def _show(self, serial: int, layers: NetworkLayers, answer: TraceAnswer, crs: Any) -> None:
         if serial != self._serial:
             return  # a newer click is on its way
         self._status.end_task()
@@ -181,15 +182,19 @@ class TraceController(WindowController):
         if found is None:
             self._status.showMessage(_nothing_near(answer.pick), _MESSAGE_MS)
         else:
-            self._show_trace(layers, answer, found)
+            self._show_trace(layers, answer, found, crs)
         self.trace_ready.emit(answer)
 
-    def _show_trace(self, layers: NetworkLayers, answer: TraceAnswer, found: Trace) -> None:
+    def _show_trace(
+        self, layers: NetworkLayers, answer: TraceAnswer, found: Trace, crs: Any
+    ) -> None:
+        """Show a trace; ``crs`` is the map CRS of the click (the picked node's position
+        is in it: when the map's CRS changed meanwhile, the marks wait for the next trace)."""
         self._dock.panel.show_trace(found, answer.start_label)
         self._dock.raise_panel(layers)
         self._select_and_highlight(layers, found)
         self._marked = layers
-        self.tool.mark(answer.pick.xy, self._cut_lines(layers), self._project.crs)
+        self.tool.mark(answer.pick.xy, self._cut_lines(layers, crs), crs)
         self._status.showMessage(trace_summary(found), _MESSAGE_MS)
 
     def _select_and_highlight(self, layers: NetworkLayers, found: Trace) -> None:
@@ -207,13 +212,13 @@ class TraceController(WindowController):
             ]
         )
 
-    def _cut_lines(self, layers: NetworkLayers | None) -> list[Any]:
-        """The cut spans' geometries in the map CRS (none without cuts or a network)."""
+    def _cut_lines(self, layers: NetworkLayers | None, crs: Any) -> list[Any]:
+        """The cut spans' geometries in map CRS ``crs`` (none without cuts or a network)."""
         if not self.cut_spans or layers is None:
             return []
         spans = layers.spans
         rows = rows_with_ids(spans.data, "asset_id", self.cut_spans)
-        return list(spans.projected(self._project.crs).geometries[rows])
+        return list(spans.projected(crs).geometries[rows])
 
     def _fail(self, serial: int, error: BaseException) -> None:
         if serial != self._serial:
