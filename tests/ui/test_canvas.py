@@ -283,3 +283,21 @@ def test_holding_space_pans_with_any_tool(qtbot: Any, window: Any) -> None:
     assert canvas.view == after  # moving no longer pans
     qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(100, 100))
     assert len(identified) == 1  # back to the tool
+
+
+@pytest.mark.parametrize("tool_name", ["identify", "location_dossier", "network_trace"])
+def test_click_tools_answer_a_click_not_a_drag(
+    qtbot: Any, window: Any, monkeypatch: pytest.MonkeyPatch, tool_name: str
+) -> None:
+    """Identify, Location Dossier and Trace Network share ClickTool: a drag (the
+    user panning with the wrong tool) is no click."""
+    canvas = window.canvas
+    tool = canvas.tools[tool_name]
+    clicks: list[tuple[float, float]] = []
+    monkeypatch.setattr(tool, "clicked", lambda x, y: clicks.append((x, y)))
+    canvas.set_map_tool(tool_name)
+    _drag(qtbot, canvas, QPoint(100, 100), QPoint(140, 130))
+    assert clicks == []
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(100, 100))
+    assert clicks == [pytest.approx(canvas.view.to_map(100, 100))]
+    assert all(type(value) is float for value in clicks[0])
