@@ -174,7 +174,7 @@ def trace_report(found: Trace, start_label: str, problem_count: int = 0) -> str:
     psap = found.psap
     lines += [
         "",
-        f"Reached: {len(found.node_ids)} nodes, {len(found.span_ids)} spans "
+        f"Reached: {_count(len(found.node_ids), 'node')}, {_count(len(found.span_ids), 'span')} "
         f"({format_length(found.length_m, 'km')} of span)",
         _reach_line("Core", ", ".join(found.core), found.core_reached),
         _reach_line(
@@ -193,6 +193,10 @@ def trace_report(found: Trace, start_label: str, problem_count: int = 0) -> str:
             f"Note: the network data has {problem_count} problems (connectivity or codes).",
         ]
     return "\n".join(lines) + "\n"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _reach_line(what: str, which: str, reached: bool | None) -> str:

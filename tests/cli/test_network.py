@@ -76,3 +76,9 @@ def test_a_trace_names_bad_nodes_and_cuts(network_file: Path) -> None:
         run_trace(network_file, "NN-9999", [], io.StringIO())
     with pytest.raises(MapdeskError, match="Span FS-0154 is retired"):
         run_trace(network_file, "NN-0001", ["FS-0154"], io.StringIO())
+
+
+def test_a_trace_that_reaches_one_node_says_so_in_the_singular(network_file: Path) -> None:
+    out = io.StringIO()
+    run_trace(network_file, "NN-0159", [], out)  # a camera whose drop dangles
+    assert "\nReached: 1 node, 0 spans (0.000 km of span)\n" in out.getvalue()
