@@ -172,6 +172,24 @@ def test_removing_the_network_layers_drops_the_cuts_and_the_marks(
     assert answer.trace.cut_spans == () and messages.shown == []
 
 
+def test_a_trace_answered_after_its_layers_were_removed_is_dropped(
+    demo_window: Any, qtbot: Any
+) -> None:
+    _look_at(demo_window, CITY_HALL)
+    demo_window.map_actions.trace_network.trigger()
+    px, py = demo_window.canvas.view.to_screen([CITY_HALL[0]], [CITY_HALL[1]])
+    pos = QPoint(round(float(px[0])), round(float(py[0])))
+    qtbot.mouseClick(demo_window.canvas, Qt.MouseButton.LeftButton, pos=pos)
+    spans = demo_window.project.layers.by_name("Fibre spans")
+    demo_window.project.remove_layer(spans)  # before the worker's answer is shown
+    assert demo_window.workers.wait()
+    qtbot.wait(300)  # the answer is delivered to the UI thread
+    assert not demo_window.status.task_label.isVisible()  # "Building…" ended
+    assert demo_window.network_trace.tool.start is None
+    assert demo_window.canvas.highlight is None and spans.selected_fids == frozenset()
+    assert not demo_window.cut_impact_panel.isVisible()
+
+
 def test_removing_another_layer_keeps_the_cuts(demo_window: Any) -> None:
     spans = demo_window.project.layers.by_name("Fibre spans")
     spans.selection.apply(spans.data.index[spans.data["asset_id"].isin(["FS-0033"])])

@@ -134,8 +134,8 @@ class TraceController(WindowController):
         on the map, and every click would fail on cut spans it no longer has
         (or, in the next project opened, cut spans that merely share an id).
         """
-        marked, layers = self._marked, self._project.layers
-        if marked is None or (marked.nodes in layers and marked.spans in layers):
+        marked = self._marked
+        if marked is None or self._in_project(marked):
             return
         had_cuts = bool(self.cut_spans)
         self._marked, self.cut_spans = None, ()
@@ -145,6 +145,10 @@ class TraceController(WindowController):
             + (", so no span is taken as cut any more" if had_cuts else ""),
             _MESSAGE_MS,
         )
+
+    def _in_project(self, layers: NetworkLayers) -> bool:
+        """Whether the node and span layers of ``layers`` are still in the project."""
+        return layers.nodes in self._project.layers and layers.spans in self._project.layers
 
     def _on_tool_changed(self, name: str) -> None:
         self._actions.trace_network.setChecked(name == TRACE_TOOL)
@@ -177,6 +181,8 @@ class TraceController(WindowController):
         if serial != self._serial:
             return  # a newer click is on its way
         self._status.end_task()
+        if not self._in_project(layers):
+            return  # removed while the worker ran: nothing of it to mark or select
         self.last_answer = answer
         found = answer.trace
         if found is None:
