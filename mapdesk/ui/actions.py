@@ -290,7 +290,7 @@ _COMMANDS = (
         "Check Network &Connectivity",
         None,
         "",
-        "List spans whose ends meet no node, nodes with no span, ids used twice, "
+        "List spans whose ends meet no node, nodes with no span, ids used twice or missing, "
         "from/to nodes that do not match the drawing and types or statuses outside their codes",
     ),
     (

@@ -185,6 +185,33 @@ def test_dangling_isolated_and_duplicate_ids_are_reported() -> None:
     assert cut_impact(network, ["S1"], core=["A"]).lost_nodes == frozenset("B")
 
 
+def test_features_without_an_asset_id_are_reported_not_counted_as_one_id() -> None:
+    """A feature with no id is left out of the graph (nothing can name it): the
+    check must say so, row by row, rather than 'Node id  is used by 2 features'."""
+    nodes = node_layer(("A", 0, 0), ("", 50, 0), ("B", 100, 0), ("", 60, 0), ("", 70, 0))
+    nodes.loc[3, "asset_id"] = None
+    nodes.loc[4, "status"] = "retired"  # out of service: no harm done
+    spans = span_layer(("S1", "A", "B", [(0, 0), (100, 0)]), ("", "A", "B", [(0, 0), (100, 0)]))
+    network = build_network_graph(nodes, spans)
+    assert [(p.kind, p.message, p.location) for p in network.problems] == [
+        (
+            ProblemKind.MISSING_ID,
+            "Node in row 2 has no asset_id: it is left out of the network",
+            (50.0, 0.0),
+        ),
+        (
+            ProblemKind.MISSING_ID,
+            "Node in row 4 has no asset_id: it is left out of the network",
+            (60.0, 0.0),
+        ),
+        (
+            ProblemKind.MISSING_ID,
+            "Span in row 2 has no asset_id: it is left out of the network",
+            (0.0, 0.0),
+        ),
+    ]
+
+
 def test_from_to_mismatch_and_unknown_nodes_are_reported() -> None:
     nodes = node_layer(("A", 0, 0), ("B", 100, 0), ("C", 100, 100))
     spans = span_layer(

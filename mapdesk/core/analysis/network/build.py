@@ -78,6 +78,7 @@ def build_network_graph(
     node_ids, span_ids = require_ids(nodes, "node"), require_ids(spans, "span")
     graph = nx.MultiGraph()
     problems = _duplicates(nodes, node_ids, "Node") + _duplicates(spans, span_ids, "Span")
+    problems += _missing_ids(nodes, node_ids, "Node") + _missing_ids(spans, span_ids, "Span")
     problems += domain_problems(nodes, NODE_LAYER, node_ids, rules[0])
     problems += domain_problems(spans, SPAN_LAYER, span_ids, rules[1])
     snapper = _add_nodes(graph, nodes, node_ids, tolerance_m)
@@ -100,7 +101,22 @@ def _duplicates(frame: gpd.GeoDataFrame, ids: list[str], what: str) -> tuple[Net
             location_of(frame.geometry.iloc[first[asset_id]]),
         )
         for asset_id, count in sorted(counts.items())
-        if count > 1
+        if count > 1 and asset_id
+    )
+
+
+def _missing_ids(frame: gpd.GeoDataFrame, ids: list[str], what: str) -> tuple[NetworkProblem, ...]:
+    """In-service features with no asset_id: no span or trace can name them, so
+    the graph leaves them out (a retired one does no harm)."""
+    return tuple(
+        NetworkProblem(
+            ProblemKind.MISSING_ID,
+            "",
+            f"{what} in row {row + 1} has no asset_id: it is left out of the network",
+            location_of(frame.geometry.iloc[row]),
+        )
+        for row, ok in enumerate(in_service(frame))
+        if ok and not ids[row]
     )
 
 

@@ -37,6 +37,7 @@ class ProblemKind(StrEnum):
     DUPLICATE_ID = "duplicate id"
     ENDPOINT_MISMATCH = "from/to mismatch"
     UNKNOWN_NODE = "unknown node"
+    MISSING_ID = "no asset_id"
     OUT_OF_DOMAIN = "value outside its domain"
 
 
