@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QToolBar
 
 from mapdesk.ui.canvas.trace_tool import TRACE_TOOL
@@ -190,6 +191,25 @@ def test_a_trace_answered_after_its_layers_were_removed_is_dropped(
     assert not demo_window.cut_impact_panel.isVisible()
 
 
+def test_escape_clears_the_trace_but_keeps_the_cuts_that_still_apply(
+    demo_window: Any, qtbot: Any
+) -> None:
+    spans = demo_window.project.layers.by_name("Fibre spans")
+    spans.selection.apply(spans.data.index[spans.data["asset_id"].isin(["FS-0033", "FS-0040"])])
+    demo_window.map_actions.trace_with_cuts.trigger()
+    deering = _node_xy(demo_window, "NN-0019")
+    _look_at(demo_window, deering, half=1500)
+    _click(qtbot, demo_window, deering)
+    tool = demo_window.network_trace.tool
+    assert tool.start is not None and demo_window.canvas.highlight is not None
+    QTest.keyClick(demo_window.canvas, Qt.Key.Key_Escape)
+    assert tool.start is None and demo_window.canvas.highlight is None
+    assert len(tool.cut_lines) == 2 and demo_window.network_trace.cut_spans == (
+        "FS-0033",
+        "FS-0040",
+    )
+
+
 def test_removing_another_layer_keeps_the_cuts(demo_window: Any) -> None:
     spans = demo_window.project.layers.by_name("Fibre spans")
     spans.selection.apply(spans.data.index[spans.data["asset_id"].isin(["FS-0033"])])
@@ -225,6 +245,20 @@ def test_trace_with_cuts_needs_a_selected_span(demo_window: Any, messages: Any) 
     assert text.startswith("Select the cut span(s) in the 'Fibre spans' layer first")
     assert text.endswith("then run Trace with Selected Spans Cut.")
     assert demo_window.canvas.map_tool.name != TRACE_TOOL
+
+
+def test_a_retired_span_is_refused_as_a_cut_before_any_click(
+    demo_window: Any, messages: Any
+) -> None:
+    """Taken as cut, a retired span would make every later click fail."""
+    spans = demo_window.project.layers.by_name("Fibre spans")
+    retired = spans.data[spans.data["status"] == "retired"]["asset_id"].iloc[0]
+    spans.selection.apply(spans.data.index[spans.data["asset_id"].isin(["FS-0033", retired])])
+    demo_window.map_actions.trace_with_cuts.trigger()
+    (text,) = messages.texts("information")
+    assert text.startswith(f"{retired} in 'Fibre spans' is retired")
+    assert demo_window.canvas.map_tool.name != TRACE_TOOL
+    assert demo_window.network_trace.cut_spans == ()
 
 
 def test_the_graph_is_built_once_until_the_network_changes(demo_window: Any, qtbot: Any) -> None:

@@ -60,6 +60,17 @@ class TraceTool(ClickTool):
         self.start, self.cut_lines, self.crs = start, cut_lines, crs
         self.canvas.update()
 
+    def deactivate(self) -> None:
+        """Esc, or another tool: the ring of the last trace goes with its highlight.
+
+        The dashed cuts stay: they still apply to the next click, until Trace
+        Network is chosen again without them.
+        """
+        super().deactivate()
+        if self.start is not None:
+            self.start = None
+            self.canvas.update()
+
     def paint(self, painter: QPainter) -> None:
         if self.crs != self.canvas.project.crs:
             return

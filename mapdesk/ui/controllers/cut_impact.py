@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
 
 from mapdesk.core.analysis.network import CutImpact, NetworkGraph, cut_impact
 from mapdesk.core.analysis.network.cache import NetworkFrames
-from mapdesk.core.analysis.network.frames import text_column
+from mapdesk.core.analysis.network.frames import in_service, text_column
 from mapdesk.core.analysis.network.project_layers import NetworkLayers, network_layers
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.project import Project
@@ -172,6 +172,21 @@ def selected_span_ids(layers: NetworkLayers, command: str) -> tuple[str, ...]:
             f"The {which} '{spans.name}' {have} no asset_id, so the network does not know "
             f"them: give them one in the attribute table, or select other spans, then "
             f"run {command}."
+        )
+    retired = [
+        span_id
+        for span_id, serving in zip(
+            text_column(chosen, "asset_id"), in_service(chosen), strict=True
+        )
+        if span_id and not serving
+    ]
+    if retired:
+        # Taken as a cut, a retired span would fail every trace click after this one.
+        raise MapdeskError(
+            f"{', '.join(dict.fromkeys(retired))} in '{spans.name}' "
+            f"{'is' if len(retired) == 1 else 'are'} retired: out of service, so not part of "
+            f"the network to cut. Deselect {'it' if len(retired) == 1 else 'them'}, "
+            f"then run {command}."
         )
     return tuple(dict.fromkeys(ids))
 
