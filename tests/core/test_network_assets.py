@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from pyproj import CRS
 from shapely.geometry import LineString, Point
@@ -120,6 +121,13 @@ def test_the_prefix_most_ids_share_wins_and_an_empty_layer_starts_at_one() -> No
     assert next_asset_id([], "FS-") == "FS-0001"
     assert next_asset_id(["Main St closure"], "NN-") == "NN-0001"
     assert next_asset_id(["NN-0001", "NN-0002"], "FS-") == "NN-0003"
+
+
+def test_whole_number_ids_of_an_integer_field_read_with_nulls_continue_as_numbers() -> None:
+    # An INTEGER asset_id field with a NULL reads as floats (1.0, 2.0, NaN): the
+    # next id is 3, not "2.1" (what the text "2.0" would continue to).
+    assert next_asset_id([1.0, 2.0, float("nan")], "NN-") == "3"
+    assert next_asset_id(pd.array([7, None, 12], dtype="Int64"), "NN-") == "13"
 
 
 # --- a drawn span's ends and length ---------------------------------------------------------

@@ -18,6 +18,7 @@ from pyproj import CRS
 from mapdesk.core.analysis.network.assets import ID_DIGITS
 from mapdesk.core.analysis.network.frames import in_service, text_column
 from mapdesk.core.analysis.network.snapping import NodeSnapper, nearest
+from mapdesk.core.editing.values import is_missing
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.measure import measure
 
@@ -56,8 +57,11 @@ def next_asset_id(existing: Iterable[Any], default_prefix: str, digits: int = ID
 
 
 def _text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and value != value):
+    if is_missing(value):
         return ""
+    if isinstance(value, float) and value.is_integer():
+        # An INTEGER asset_id field with NULLs reads as floats: 2.0 is id 2.
+        return str(int(value))
     return str(value).strip()
 
 
