@@ -31,10 +31,11 @@ def next_asset_id(existing: Iterable[Any], default_prefix: str, digits: int = ID
     """The next id in the layer's own sequence: ``NN-0188`` after ``NN-0187``.
 
     The sequence is the prefix most ids share (``NN-``), and the next number
-    is one past the highest ever used, so an id freed by a deleted or retired
-    asset (a gap) is never handed out again. The number keeps the width the
-    layer's ids have. A layer without numbered ids starts at
-    ``default_prefix`` + ``0001``.
+    is one past the highest in the layer (retired assets count), so a gap
+    left by a deleted asset is never filled. The layer keeps no history: once
+    the asset holding the highest id is deleted, that id is proposed again.
+    The number keeps the width the layer's ids have. A layer without numbered
+    ids starts at ``default_prefix`` + ``0001``.
 
     Parameters
     ----------
