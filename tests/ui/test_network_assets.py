@@ -283,3 +283,42 @@ def test_on_the_demo_new_assets_continue_its_ids_and_meet_its_nodes(
     assert proposed["asset_id"] == "FS-0163"
     assert (proposed["from_node"], proposed["to_node"]) == (span["from_node"], span["to_node"])
     assert not nodes.is_modified and not spans.is_modified  # both forms were cancelled
+
+
+# --- proposals with more than one network in the project ----------------------------------------
+def _network(folder: str, offset: float) -> tuple[VectorLayer, VectorLayer]:
+    """A node and a span layer read from ``folder``/plant.gpkg: two nodes 300 m apart."""
+    from mapdesk.core.layer import LayerOrigin
+
+    path = f"{folder}/plant.gpkg"
+    nodes = gpd.GeoDataFrame(
+        {"asset_id": ["NN-0001", "NN-0002"], "type": ["site", "switch"], "status": ["active"] * 2},
+        geometry=[Point(X + offset, Y), Point(X + offset + 300, Y)],
+        crs="EPSG:26984",
+    )
+    spans = gpd.GeoDataFrame(
+        {"asset_id": ["FS-0001"], "type": ["conduit"], "status": ["active"],
+         "from_node": ["NN-0001"], "to_node": ["NN-0002"]},
+        geometry=[LineString([(X + offset, Y), (X + offset + 300, Y)])],
+        crs="EPSG:26984",
+    )  # fmt: skip
+    return (
+        VectorLayer(nodes, "Network nodes", LayerOrigin(path, "network_nodes", "GPKG")),
+        VectorLayer(spans, "Fibre spans", LayerOrigin(path, "fibre_spans", "GPKG")),
+    )
+
+
+def test_a_spans_end_nodes_come_from_the_node_layer_of_its_own_file(tmp_path: Path) -> None:
+    from mapdesk.ui.controllers.asset_forms import AssetForms
+
+    project = Project("EPSG:26984")
+    city_nodes, city_spans = _network(str(tmp_path / "city"), 0.0)
+    plan_nodes, plan_spans = _network(str(tmp_path / "plan"), 5000.0)
+    for layer in (city_spans, city_nodes, plan_spans, plan_nodes):  # the plan on top
+        project.add_layer(layer)
+    forms = AssetForms(project)
+    for spans, offset in ((city_spans, 0.0), (plan_spans, 5000.0)):
+        spans.start_editing()
+        drawn = [(X + offset + 0.4, Y), (X + offset + 299.7, Y + 0.2)]
+        proposed = forms.for_new_feature(spans, drawn, 2.0).proposed
+        assert (proposed["from_node"], proposed["to_node"]) == ("NN-0001", "NN-0002"), spans

@@ -19,9 +19,8 @@ from mapdesk.core.analysis.network.new_assets import (
     span_end_nodes,
     span_length_m,
 )
-from mapdesk.core.analysis.network.project_layers import network_layers
+from mapdesk.core.analysis.network.project_layers import node_layer_for
 from mapdesk.core.analysis.network.templates import templates_for
-from mapdesk.core.errors import MapdeskError
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.project import Project
 
@@ -66,7 +65,7 @@ class AssetForms:
                 layer.data["asset_id"], ASSET_LAYERS[kind].id_prefix
             )
         if kind == "span":
-            proposed.update(self._span_values(names, points, tolerance))
+            proposed.update(self._span_values(layer, names, points, tolerance))
         return AssetForm(templates, self._last.get(layer.id), proposed)
 
     def remember(self, layer: VectorLayer, template: str | None) -> None:
@@ -84,17 +83,14 @@ class AssetForms:
         return asset_kind((name for name, _ in layer.fields), geometry)
 
     def _span_values(
-        self, names: set[str], points: Sequence[MapPoint], tolerance: float
+        self, spans: VectorLayer, names: set[str], points: Sequence[MapPoint], tolerance: float
     ) -> dict[str, Any]:
         values: dict[str, Any] = {}
         if "length_m" in names and (length := span_length_m(points, self._project.crs)):
             values["length_m"] = length
-        if not {"from_node", "to_node"} <= names:
-            return values
-        try:
-            nodes = network_layers(self._project).nodes
-        except MapdeskError:  # no node layer: nothing to join the span to
-            return values
+        nodes = node_layer_for(self._project, spans)
+        if not {"from_node", "to_node"} <= names or nodes is None:
+            return values  # no node layer: nothing to join the span to
         geometries = nodes.projected(self._project.crs).geometries
         start, end = span_end_nodes(points, nodes.data, list(geometries), tolerance)
         values.update({"from_node": start, "to_node": end})

@@ -9,6 +9,7 @@ file declares does.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from mapdesk.core.analysis.network.assets import asset_kind
@@ -50,6 +51,30 @@ def network_layers(project: Project) -> NetworkLayers:
         named="tower",
     )  # fmt: skip
     return NetworkLayers(nodes, spans, sites, towers)
+
+
+def node_layer_for(project: Project, spans: VectorLayer) -> VectorLayer | None:
+    """The node layer that goes with the span layer ``spans`` (None: no node layer).
+
+    A project may hold two networks (the city's and a new design beside it):
+    the node layer read from the same file as ``spans`` is theirs; else the
+    top node layer, as :func:`network_layers` takes.
+    """
+    nodes = [
+        layer
+        for layer in project.layers
+        if layer.unavailable is None
+        and asset_kind((name for name, _ in layer.fields), layer_geometry_kind(layer)) == "node"
+    ]
+    home = _source_file(spans)
+    same_file = [layer for layer in nodes if home is not None and _source_file(layer) == home]
+    return next(iter(same_file or nodes), None)
+
+
+def _source_file(layer: VectorLayer) -> str | None:
+    if layer.origin is None or not layer.origin.path:
+        return None
+    return os.path.normcase(os.path.abspath(str(layer.origin.path)))
 
 
 def _first(project: Project, wanted: object, named: str = "") -> VectorLayer | None:
