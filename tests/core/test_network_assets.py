@@ -88,6 +88,15 @@ def test_a_file_with_its_own_codes_gets_only_the_templates_they_allow() -> None:
     assert templates_for("node", {"status": {"codes": {"active": "Active"}}}) == ()
 
 
+def test_a_template_the_files_range_refuses_is_not_offered() -> None:
+    # The file's span layer takes cables of at most 96 strands: choosing the
+    # 144-strand template would only end in the form refusing it on OK.
+    rules = {"strand_count": {"range": [1, 96, True, True]}}
+    names = [t.name for t in templates_for("span", rules)]
+    assert "Fibre cable 144 strands" not in names
+    assert "Fibre cable 48 strands" in names and "Conduit" in names  # no strands: allowed
+
+
 def test_network_layers_are_recognised_by_fields_and_geometry() -> None:
     assert asset_kind(["asset_id", "type", "status"], "point") == "node"
     assert asset_kind(["asset_id", "from_node", "to_node"], "line") == "span"

@@ -15,6 +15,8 @@ from types import MappingProxyType
 from typing import Any
 
 from mapdesk.core.analysis.network.assets import AssetKind
+from mapdesk.core.editing.rules import check_rule
+from mapdesk.core.editing.values import AttributeValueError
 
 DEFAULT_STATUS = "planned"
 DEFAULT_OWNER = "City of Portland"
@@ -75,8 +77,8 @@ def templates_for(
         ``"node"`` or ``"span"``.
     rules
         The layer's field rules (``frame.attrs["field_rules"]``): a file that
-        declares its own codes for ``type`` or ``status`` gets only the
-        templates whose values are among them.
+        declares its own codes (for ``type`` or ``status``) or ranges (for
+        ``strand_count``) gets only the templates whose values they allow.
     """
     rules = rules or {}
     return tuple(
@@ -87,9 +89,14 @@ def templates_for(
 
 
 def _allowed(values: Mapping[str, Any], rules: Mapping[str, Mapping[str, Any]]) -> bool:
+    """Whether every value passes the file's codes and ranges, as the form checks them on OK."""
     for name, value in values.items():
-        codes = rules.get(name, {}).get("codes")
-        if value is not None and codes and str(value) not in codes:
+        rule = rules.get(name)
+        if value is None or not rule:
+            continue
+        try:
+            check_rule("", name, value, rule)
+        except AttributeValueError:
             return False
     return True
 
