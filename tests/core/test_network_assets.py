@@ -225,6 +225,19 @@ def test_blank_values_are_not_domain_problems_and_a_files_own_codes_win() -> Non
     assert build_network_graph(own, _spans()).problems == ()
 
 
+def test_whole_number_codes_of_an_integer_field_with_nulls_are_not_domain_problems() -> None:
+    # An INTEGER type field coded 1..3 in the file, read with a NULL: 1.0 is code "1",
+    # as the attribute form and table take it; 4.0 is outside.
+    nodes = _nodes()
+    nodes["type"] = [1.0, float("nan")]
+    nodes.attrs["field_rules"] = {"type": {"codes": {"1": "Site", "2": "Switch", "3": "Tower"}}}
+    problems = build_network_graph(nodes, _spans()).problems
+    assert problems == ()
+    nodes["type"] = [4.0, float("nan")]
+    problems = build_network_graph(nodes, _spans()).problems
+    assert [p.message for p in problems] == ['Node NN-0001: type "4.0" is not one of 1, 2, 3']
+
+
 def test_the_demo_network_has_no_value_outside_its_domains() -> None:
     nodes = gpd.read_file(DEMO, layer="network_nodes", engine="pyogrio")
     spans = gpd.read_file(DEMO, layer="fibre_spans", engine="pyogrio")

@@ -16,6 +16,7 @@ import geopandas as gpd
 
 from mapdesk.core.analysis.network.assets import AssetLayer
 from mapdesk.core.analysis.network.model import NetworkProblem, ProblemKind, location_of
+from mapdesk.core.editing.rules import is_code
 
 #: Codes listed in a message before it says "…".
 _SHOWN_CODES = 8
@@ -49,7 +50,7 @@ def domain_problems(
             continue
         codes = rules.get(name, {}).get("codes") or domain.codes
         for row, value in enumerate(frame[name]):
-            if _is_blank(value) or str(value) in codes:
+            if _is_blank(value) or is_code(value, codes):
                 continue
             asset = f"{what} {ids[row]}" if ids[row] else f"{what} in row {row + 1} (no asset_id)"
             message = f'{asset}: {name} "{value}" is not one of {_listed(codes)}'
