@@ -322,3 +322,31 @@ def test_a_spans_end_nodes_come_from_the_node_layer_of_its_own_file(tmp_path: Pa
         drawn = [(X + offset + 0.4, Y), (X + offset + 299.7, Y + 0.2)]
         proposed = forms.for_new_feature(spans, drawn, 2.0).proposed
         assert (proposed["from_node"], proposed["to_node"]) == ("NN-0001", "NN-0002"), spans
+
+
+def test_a_point_layer_of_other_assets_with_asset_id_and_type_gets_the_plain_form() -> None:
+    from mapdesk.ui.controllers.asset_forms import AssetForm, AssetForms
+
+    project = Project("EPSG:26984")
+    lights = gpd.GeoDataFrame(
+        {"asset_id": ["SL-0001", "SL-0002"], "type": ["LED cobra head", "Acorn"]},
+        geometry=[Point(X, Y), Point(X + 40, Y)],
+        crs="EPSG:26984",
+    )
+    streetlights = VectorLayer(lights, "Streetlights")
+    nodes = VectorLayer(lights.assign(type=["Handhole", None]), "Network nodes")
+    project.add_layer(streetlights)
+    project.add_layer(nodes)
+    forms = AssetForms(project)
+    for layer in (streetlights, nodes):
+        layer.start_editing()
+    # Its types are none of the network's: no Handhole or Splice closure templates, no NN- ids.
+    assert forms.for_new_feature(streetlights, [(X, Y + 50)], 2.0) == AssetForm()
+    # A network layer whose types are written with capitals is still one.
+    assert forms.for_new_feature(nodes, [(X, Y + 50)], 2.0).templates
+    blank = lights.iloc[:0].copy()
+    blank.attrs["geometry_type"] = "Point"  # as its file declares it
+    empty = VectorLayer(blank, "New nodes")
+    project.add_layer(empty)
+    empty.start_editing()
+    assert forms.for_new_feature(empty, [(X, Y + 50)], 2.0).templates  # nothing to tell yet

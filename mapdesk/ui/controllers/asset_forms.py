@@ -1,10 +1,12 @@
 """What the attribute form of a new network node or span starts with.
 
-A layer is a network layer by its fields (core.analysis.network.assets). Its
-form then offers the asset templates (those its own coded values allow),
-with the one last used on the layer chosen again, and proposes the next
-free asset id and, for a span, the in-service nodes at its two ends (within
-the snapping tolerance) and its length on the ground.
+A layer is a network layer by its fields (core.analysis.network.assets),
+unless its types are none of the network's (a streetlight layer with
+``asset_id`` and ``type``: a plain form). Its form then offers the asset
+templates (those its own coded values allow), with the one last used on the
+layer chosen again, and proposes the next free asset id and, for a span, the
+in-service nodes at its two ends (within the snapping tolerance) and its
+length on the ground.
 """
 
 from __future__ import annotations
@@ -13,7 +15,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mapdesk.core.analysis.network.assets import ASSET_LAYERS, AssetKind, asset_kind
+import pandas as pd
+
+from mapdesk.core.analysis.network.assets import (
+    ASSET_LAYERS,
+    AssetKind,
+    asset_kind,
+    holds_network_types,
+)
 from mapdesk.core.analysis.network.new_assets import (
     next_asset_id,
     span_end_nodes,
@@ -53,10 +62,10 @@ class AssetForms:
         not a network layer gets an empty AssetForm (a plain form).
         """
         kind = self.kind_of(layer)
-        if kind is None:
-            return AssetForm()
         session = layer.edit_session
         rules = session.field_rules if session is not None else {}
+        if kind is None or not self._network_types(layer, kind, rules):
+            return AssetForm()
         templates = tuple((t.name, t.values) for t in templates_for(kind, rules))
         names = {name for name, _ in layer.fields}
         proposed: dict[str, Any] = {}
@@ -81,6 +90,15 @@ class AssetForms:
         session = layer.edit_session
         geometry = session.geometry_kind if session is not None else None
         return asset_kind((name for name, _ in layer.fields), geometry)
+
+    @staticmethod
+    def _network_types(
+        layer: VectorLayer, kind: AssetKind, rules: Mapping[str, Mapping[str, Any]]
+    ) -> bool:
+        if "type" not in layer.data.columns:
+            return True
+        codes = rules.get("type", {}).get("codes") or {}
+        return holds_network_types(kind, pd.unique(layer.data["type"]), codes)
 
     def _span_values(
         self, spans: VectorLayer, names: set[str], points: Sequence[MapPoint], tolerance: float

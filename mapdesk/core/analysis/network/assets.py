@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal
+from typing import Any, Literal
 
 from pyproj import CRS
 
@@ -190,6 +190,25 @@ def asset_kind(field_names: Iterable[str], geometry_kind: str | None) -> AssetKi
     if geometry_kind == "point" and {"asset_id", "type"} <= names:
         return "node"
     return None
+
+
+def holds_network_types(kind: AssetKind, types: Iterable[Any], codes: Iterable[str] = ()) -> bool:
+    """Whether a layer's ``type`` field can be the network's, not another kind of asset's.
+
+    ``asset_id`` and ``type`` are what half a city's point layers have
+    (streetlights, hydrants, signs): a layer whose declared ``codes`` (else
+    its ``types``, the values it holds) share none of the model's codes, even
+    in other capitals, holds something else. A layer with no types yet may be
+    the network's.
+    """
+    model = {code.lower() for code in ASSET_LAYERS[kind].domains["type"].codes}
+    held = list(codes) or [value for value in types if not is_blank(value)]
+    return not held or any(str(value).strip().lower() in model for value in held)
+
+
+def is_blank(value: Any) -> bool:
+    """True for a NULL, NaN or empty value (a coded field may be NULL)."""
+    return value is None or (isinstance(value, float) and value != value) or str(value) == ""
 
 
 #: The CRS new network layers get when the map's is not a metric one: NAD83 /

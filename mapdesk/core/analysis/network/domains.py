@@ -14,7 +14,7 @@ from typing import Any
 
 import geopandas as gpd
 
-from mapdesk.core.analysis.network.assets import AssetLayer
+from mapdesk.core.analysis.network.assets import AssetLayer, is_blank
 from mapdesk.core.analysis.network.model import NetworkProblem, ProblemKind, location_of
 from mapdesk.core.editing.rules import is_code
 
@@ -50,7 +50,7 @@ def domain_problems(
             continue
         codes = rules.get(name, {}).get("codes") or domain.codes
         for row, value in enumerate(frame[name]):
-            if _is_blank(value) or is_code(value, codes):
+            if is_blank(value) or is_code(value, codes):
                 continue
             asset = f"{what} {ids[row]}" if ids[row] else f"{what} in row {row + 1} (no asset_id)"
             message = f'{asset}: {name} "{value}" is not one of {_listed(codes)}'
@@ -58,10 +58,6 @@ def domain_problems(
             where = location_of(frame.geometry.iloc[row])
             problems.append(NetworkProblem(ProblemKind.OUT_OF_DOMAIN, ids[row], message, where))
     return tuple(problems)
-
-
-def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and value != value) or str(value) == ""
 
 
 def _listed(codes: Mapping[str, Any]) -> str:
