@@ -274,12 +274,30 @@ def _target_srs(connection: sqlite3.Connection, srs: dict[str, Any]) -> int:
         highest = connection.execute("SELECT max(srs_id) FROM gpkg_spatial_ref_sys").fetchone()[0]
         srs_id = max(int(highest) + 1, 100000)
     columns = _columns(connection, "gpkg_spatial_ref_sys")
-    _insert(
-        connection,
-        "gpkg_spatial_ref_sys",
-        {k: v for k, v in {**srs, "srs_id": srs_id}.items() if k in columns},
-    )
+    values = {k: v for k, v in {**srs, "srs_id": srs_id}.items() if k in columns}
+    if "definition_12_063" in columns and not values.get("definition_12_063"):
+        values["definition_12_063"] = _wkt2(connection, str(srs["definition"]))
+    _insert(connection, "gpkg_spatial_ref_sys", values)
     return srs_id
+
+
+def _wkt2(connection: sqlite3.Connection, wkt: str) -> str:
+    """The CRS in the WKT 2 a file with the CRS WKT extension keeps beside WKT 1.
+
+    The column is NOT NULL; version 1.1 of the extension holds WKT2:2019,
+    the first one WKT2:2015.
+    """
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    newer = connection.execute(
+        "SELECT 1 FROM gpkg_extensions WHERE extension_name = 'gpkg_crs_wkt_1_1'"
+    ).fetchone()
+    try:
+        text = CRS.from_wkt(wkt).to_wkt("WKT2_2019" if newer else "WKT2_2015")
+    except CRSError:
+        text = None
+    return text or "undefined"  # the spec's word when only the WKT 1 definition says it
 
 
 def _columns(connection: sqlite3.Connection, table: str) -> set[str]:

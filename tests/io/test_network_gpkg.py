@@ -230,6 +230,23 @@ def test_a_crs_id_the_file_uses_for_another_crs_is_not_reused(sites_gpkg: Path) 
     assert CRS.from_user_input(pyogrio.read_info(sites_gpkg, layer="fibre_spans")["crs"]) == UTM
 
 
+def test_a_geopackage_with_the_crs_wkt_extension_gets_the_crs_in_both_definitions(
+    tmp_path: Path,
+) -> None:
+    # A file with the CRS WKT extension (GDAL's CRS_WKT_EXTENSION, or a CRS that
+    # WKT 1 cannot say) has definition_12_063 NOT NULL: a new CRS row fills it in.
+    path = tmp_path / "arcgis.gpkg"
+    gpd.GeoDataFrame({"n": [1]}, geometry=[Point(892_658, 91_567)], crs="EPSG:26984").to_file(
+        path, layer="city_sites", engine="pyogrio", CRS_WKT_EXTENSION="YES"
+    )
+    create_network_layers(path, UTM)
+    wkt2 = _rows(path, "SELECT s.definition_12_063 FROM gpkg_spatial_ref_sys s JOIN gpkg_contents "
+                       "c ON c.srs_id = s.srs_id WHERE c.table_name = 'fibre_spans'")  # fmt: skip
+    assert CRS.from_wkt(wkt2[0][0]) == UTM
+    assert CRS.from_user_input(pyogrio.read_info(path, layer="fibre_spans")["crs"]) == UTM
+    assert _rows(path, "PRAGMA integrity_check") == [("ok",)]
+
+
 @pytest.fixture
 def saved_span(sites_gpkg: Path) -> Iterator[Path]:
     create_network_layers(sites_gpkg, CRS.from_epsg(26984))
