@@ -107,6 +107,15 @@ def _check_request(path: Path, names: Sequence[str]) -> None:
         raise MapdeskError(f"{path.name}: network layers are written to a GeoPackage (.gpkg)")
     if not path.parent.is_dir():
         raise MapdeskError(f"Cannot write {path}: the folder {path.parent} does not exist")
+    if path.is_dir():
+        raise MapdeskError(f"{path.name} is a folder, not a GeoPackage: choose a file name")
+    # The layers are written beside the file first (and SQLite keeps its journal
+    # there): a folder that cannot be written stops it, whatever the file allows.
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise MapdeskError(
+            f"Cannot write in the folder {path.parent}: it is read-only (or not yours); "
+            "nothing was changed. Choose another folder"
+        )
     for name in names:
         if (
             not name.strip()

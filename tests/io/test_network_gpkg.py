@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import shutil
 import sqlite3
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -216,6 +221,59 @@ def test_bad_requests_are_refused_before_anything_is_written(tmp_path: Path) -> 
         create_network_layers(text, UTM)
     assert text.read_text() == "not a database, just notes\n" * 100
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.gpkg"]
+
+
+_AS_NOBODY = """
+import json, os, sys
+from pathlib import Path
+from pyproj import CRS
+import mapdesk
+from mapdesk.core.errors import MapdeskError
+from mapdesk.io.network_gpkg import create_network_layers
+crs = CRS.from_epsg(26919)
+crs.to_wkt()
+if os.geteuid() == 0:
+    os.setuid(65534)  # nobody: root writes anywhere
+said = []
+for name in sys.argv[1:]:
+    try:
+        create_network_layers(Path(name), crs)
+        said.append(None)
+    except MapdeskError as exc:
+        said.append(str(exc))
+print(json.dumps(said))
+"""
+
+
+def test_a_read_only_folder_is_named_and_left_as_it_was() -> None:
+    # Not under tmp_path: run as root, the script drops to "nobody", who must reach it.
+    folder = Path(tempfile.mkdtemp(prefix="mapdesk-read-only-"))
+    try:
+        city = folder / "city.gpkg"
+        gpd.GeoDataFrame({"n": [1]}, geometry=[Point(0, 0)], crs="EPSG:26919").to_file(
+            city, layer="city_sites", engine="pyogrio"
+        )
+        city.chmod(0o666)  # the file may be written, its folder may not
+        folder.chmod(0o555)
+        digest = _sha(city)
+        script = [sys.executable, "-c", _AS_NOBODY, str(city), str(folder / "new.gpkg")]
+        said = json.loads(subprocess.run(script, capture_output=True, text=True).stdout)
+        assert sorted(p.name for p in folder.iterdir()) == ["city.gpkg"]
+        assert _sha(city) == digest
+    finally:
+        folder.chmod(0o755)
+        shutil.rmtree(folder, ignore_errors=True)
+    for message in said:
+        assert message == (
+            f"Cannot write in the folder {folder}: it is read-only (or not yours); "
+            "nothing was changed. Choose another folder"
+        )
+
+
+def test_a_folder_named_like_a_geopackage_is_not_called_read_only(tmp_path: Path) -> None:
+    (tmp_path / "network.gpkg").mkdir()
+    with pytest.raises(MapdeskError, match=r"network\.gpkg is a folder, not a GeoPackage"):
+        create_network_layers(tmp_path / "network.gpkg", UTM)
 
 
 def test_a_crs_id_the_file_uses_for_another_crs_is_not_reused(sites_gpkg: Path) -> None:
