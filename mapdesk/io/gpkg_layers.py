@@ -102,6 +102,7 @@ def add_empty_layers(
             connection.execute("BEGIN IMMEDIATE")
             _require_geopackage(connection, target)
             _make_room(connection, target, [d.table for d in definitions], replace)
+            _require_free_titles(connection, target, definitions)
             for name in _OPTIONAL:
                 if name in support and not _exists(connection, name):
                     connection.execute(support[name])
@@ -211,6 +212,23 @@ def _make_room(
         )
     for table in taken:
         _drop_layer(connection, path, table)
+
+
+def _require_free_titles(
+    connection: sqlite3.Connection, path: Path, definitions: Sequence[_Definition]
+) -> None:
+    """Refuse a title (``gpkg_contents.identifier``, UNIQUE) another layer already has."""
+    for definition in definitions:
+        for content in definition.rows.get("gpkg_contents", []):
+            title = content.get("identifier")
+            found = connection.execute(
+                "SELECT table_name FROM gpkg_contents WHERE identifier = ?", (title,)
+            ).fetchone()
+            if title is not None and found is not None:
+                raise MapdeskError(
+                    f"{path.name} already has a layer titled {title} (its table is "
+                    f"{found[0]}): choose another name; {_NOTHING_CHANGED}"
+                )
 
 
 def _drop_layer(connection: sqlite3.Connection, path: Path, table: str) -> None:

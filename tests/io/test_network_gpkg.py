@@ -276,6 +276,21 @@ def test_a_folder_named_like_a_geopackage_is_not_called_read_only(tmp_path: Path
         create_network_layers(tmp_path / "network.gpkg", UTM)
 
 
+def test_a_layer_titled_like_a_new_one_is_named_in_the_message(sites_gpkg: Path) -> None:
+    # gpkg_contents.identifier is UNIQUE: a layer whose title is network_nodes (its
+    # table renamed) leaves that title to no other layer.
+    with closing(sqlite3.connect(sites_gpkg)) as connection, connection:
+        connection.execute("UPDATE gpkg_contents SET identifier = 'network_nodes'")
+    digest = _sha(sites_gpkg)
+    with pytest.raises(MapdeskError) as caught:
+        create_network_layers(sites_gpkg, UTM)
+    assert str(caught.value) == (
+        "city.gpkg already has a layer titled network_nodes (its table is city_sites): "
+        "choose another name; nothing was changed in it"
+    )
+    assert _sha(sites_gpkg) == digest
+
+
 def test_a_crs_id_the_file_uses_for_another_crs_is_not_reused(sites_gpkg: Path) -> None:
     with closing(sqlite3.connect(sites_gpkg)) as connection, connection:
         connection.execute(
