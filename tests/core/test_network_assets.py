@@ -167,9 +167,20 @@ def test_a_spans_ends_take_the_nearest_in_service_node_within_the_tolerance(
 
 
 def test_a_spans_length_is_measured_on_the_ground() -> None:
+    from pyproj import Geod, Transformer
+
     length = span_length_m([(892_000.0, 91_000.0), (892_300.0, 91_400.0)], CRS.from_epsg(26984))
     assert length == pytest.approx(500.0, abs=0.1)
     assert span_length_m([(0, 0), (10, 0)], None) is None
+    # A map in degrees or in Web Mercator: metres on the ground, not map units
+    # (0.01 degree, or 1 km of Mercator at 43.66 N is about 724 m).
+    ground = Geod(ellps="GRS80").inv(-70.26, 43.66, -70.25, 43.66)[2]
+    assert span_length_m([(-70.26, 43.66), (-70.25, 43.66)], CRS.from_epsg(4326)) == (
+        pytest.approx(ground, abs=0.1)
+    )
+    to_mercator = Transformer.from_crs(4326, 3857, always_xy=True)
+    drawn = [to_mercator.transform(-70.26, 43.66), to_mercator.transform(-70.25, 43.66)]
+    assert span_length_m(drawn, CRS.from_epsg(3857)) == pytest.approx(ground, abs=0.5)
 
 
 # --- the network check's domain problems ---------------------------------------------------------
