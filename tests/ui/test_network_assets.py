@@ -84,10 +84,12 @@ def _accept_new_layers(path: Path) -> Callable[[Any], int]:
     return handler
 
 
-def _create(window: Any, qtbot: Any, dialogs: Any, path: Path) -> tuple[VectorLayer, VectorLayer]:
+def _create(
+    window: Any, qtbot: Any, dialogs: Any, path: Path, answer: Callable[[Any], int] | None = None
+) -> tuple[VectorLayer, VectorLayer]:
     controller = window.network_layers
     controller.last_layers = None
-    dialogs.handlers["NewNetworkLayersDialog"] = _accept_new_layers(path)
+    dialogs.handlers["NewNetworkLayersDialog"] = answer or _accept_new_layers(path)
     window.findChild(type(controller.action), "actionNewNetworkLayers").trigger()
     qtbot.waitUntil(lambda: controller.last_layers is not None, timeout=10000)
     return controller.last_layers
@@ -127,8 +129,9 @@ def test_new_network_layers_are_added_in_edit_mode_with_the_network_styles(
 ) -> None:
     menu = window.findChild(type(window.menuBar().actions()[0].menu()), "createLayerMenu")
     assert [a.text() for a in menu.actions()] == ["New &Network Layers…"]
-    dialogs.handlers["NewNetworkLayersDialog"] = lambda dialog: _check_defaults(dialog, tmp_path)
-    nodes, spans = _create(window, qtbot, dialogs, tmp_path / "plant.gpkg")
+    answer = lambda dialog: _check_defaults(dialog, tmp_path)  # noqa: E731
+    nodes, spans = _create(window, qtbot, dialogs, tmp_path / "plant.gpkg", answer)
+    assert nodes.origin is not None and Path(nodes.origin.path).name == "plant.gpkg"
     assert (nodes.name, spans.name) == ("network_nodes", "fibre_spans")
     assert nodes.is_editing and spans.is_editing
     assert window.layer_panel.current_layer() is nodes
