@@ -277,6 +277,9 @@ def test_on_the_demo_new_assets_continue_its_ids_and_meet_its_nodes(
     # The demo declares its codes: a list, and the templates they allow.
     assert form.choices["type"].findData("splice_closure") > 0
     assert form.template.findText("Splice closure") > 0
+    # Each empty field says what it takes, in words (the file's DATE, not pandas' "object").
+    assert form.edits["install_date"].placeholderText() == "NULL (date, YYYY-MM-DD)"
+    assert form.edits["owner"].placeholderText() == "NULL (text)"
     # A span drawn between FS-0004's two end nodes gets them as from/to.
     span = spans.data[spans.data["asset_id"] == "FS-0004"].iloc[0]
     ends = [span.geometry.coords[0], span.geometry.coords[-1]]

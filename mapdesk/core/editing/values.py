@@ -43,6 +43,30 @@ _DECLARED_KINDS = {
 }
 
 
+#: What a form tells the user a field takes, by kind (see ``_DECLARED_KINDS``).
+_KIND_TEXTS = {
+    "i": "whole number",
+    "u": "whole number",
+    "f": "decimal number",
+    "D": "date, YYYY-MM-DD",
+    "M": "date and time",
+    "b": "yes/no",
+}
+
+
+def kind_text(dtype: Any, declared: str | None = None) -> str:
+    """What a field takes, in a GIS analyst's words: ``"date, YYYY-MM-DD"``, ``"text"``...
+
+    The file's declared type wins over pandas' dtype (a DATE column reads as
+    text, an INTEGER one with NULLs as float), as in :func:`field_value`.
+    """
+    try:
+        pandas_kind = pd.api.types.pandas_dtype(dtype).kind
+    except TypeError:  # a name pandas does not know ("geometry"): not a value to type
+        pandas_kind = "O"
+    return _KIND_TEXTS.get(_DECLARED_KINDS.get(declared or "", pandas_kind), "text")
+
+
 def field_value(dtype: Any, field: str, value: Any, declared: str | None = None) -> Any:
     """``value`` as a value of a field of ``dtype``; None for an empty field.
 

@@ -24,6 +24,7 @@ from mapdesk.core.editing.reshape import ReshapeError, reshaped
 from mapdesk.core.editing.snapping import SnapSettings, SnapTarget, snap_point
 from mapdesk.core.editing.tracking import tracked_values
 from mapdesk.core.editing.validity import fixed_geometry
+from mapdesk.core.editing.values import kind_text
 from mapdesk.core.editing.vertices import (
     inserted_vertex,
     moved_vertex,
@@ -193,8 +194,9 @@ class DigitizingController(WindowController):
         session = layer.edit_session
         names = [name for name, _kind in layer.fields]
         tracked = set(tracked_values(names, session.identity, created=True))
+        declared = layer.data.attrs.get("field_types") or {}
         fields = [
-            (name, kind_)
+            (name, kind_text(kind_, declared.get(name)))
             for name, kind_ in layer.fields
             if name not in layer.virtual_fields and name not in tracked
         ]
