@@ -555,8 +555,44 @@ def use_default_layout(folder: str) -> None:
         QSettings.setPath(QSettings.Format.IniFormat, scope, folder)
 
 
+def nena_errors_shot(project: object) -> None:
+    """``mapdesk nena validate`` on the demo: its error layer (--errors) on a printed map;
+    the many St_PosTyp domain findings (one per address) are left out so the others show."""
+    from mapdesk.core.analysis.nena import validate_nena
+    from mapdesk.core.style import LayerStyle
+    from mapdesk.core.symbology import categorize
+    from mapdesk.export.nena_report import ERROR_LAYER, write_error_layer
+    from mapdesk.io.nena_dataset import read_nena_dataset
+
+    dataset = read_nena_dataset(demo_path())
+    result = validate_nena(dataset.frames, dataset.roles)
+    with tempfile.TemporaryDirectory(prefix="mapdesk-nena-") as folder:
+        errors_path = Path(folder) / "errors.gpkg"
+        write_error_layer(result, errors_path)
+        errors = project.add_layer(errors_path, ERROR_LAYER)  # type: ignore[attr-defined]
+    errors.name = "NENA errors (nena_errors)"
+    backdrop = ("Road centrelines", "Municipal boundaries")
+    for layer in project.layers:  # type: ignore[attr-defined]
+        layer.visible = layer is errors or layer.name in backdrop
+    placed = errors.data.geometry.notna() & (errors.data["rule"] != "domain.value")
+    shown = np.flatnonzero(placed.to_numpy())
+    errors.display_filter.show_only(errors.data.index, shown, "domain.value left out")
+    base = LayerStyle(
+        fill_color="#e41a1c", stroke_color="#ffffff", stroke_width=0.8, marker_size=9.0
+    )
+    errors.symbology = categorize(errors.data.iloc[shown], "rule", base, palette="Set1")
+    options = MapLayoutOptions(
+        title="NENA validation of the demo: dead ends and roads outside the area",
+        dpi=80,
+        extent=(887_600.0, 87_600.0, 895_400.0, 93_600.0),
+        units="metric",
+    )
+    export_map(project, IMAGES / "nena-errors.png", options)  # type: ignore[arg-type]
+    print("docs/images/nena-errors.png")
+
+
 #: Shots made outside the main window (after it closes).
-_OUTSIDE_SHOTS = ("render", "web_map_page", "qgis")
+_OUTSIDE_SHOTS = ("render", "web_map_page", "qgis", "nena_errors")
 
 
 def main(only: list[str]) -> int:
@@ -608,6 +644,8 @@ def main(only: list[str]) -> int:
         web_map_page_shot(open_demo_project())
     if not only or "qgis" in only:
         qgis_shot(open_demo_project())
+    if not only or "nena_errors" in only:
+        nena_errors_shot(open_demo_project())
     app.processEvents()
     settings.cleanup()
     return 0

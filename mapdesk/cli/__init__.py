@@ -20,6 +20,7 @@ from mapdesk import __version__
 from mapdesk.cli.common import EXIT_USAGE, fail, project_for
 from mapdesk.cli.export import add_export_commands, run_export
 from mapdesk.cli.incidents import add_incident_commands, run_incidents
+from mapdesk.cli.nena import add_nena_commands, run_nena
 from mapdesk.cli.network_commands import add_network_commands, run_network
 from mapdesk.core.crs import crs_label
 from mapdesk.core.errors import MapdeskError
@@ -27,7 +28,7 @@ from mapdesk.io.sources import LayerInfo
 
 GuiStarter = Callable[[list[str]], int]
 
-SUBCOMMANDS = ("info", "render", "export", "incidents", "network")
+SUBCOMMANDS = ("info", "render", "export", "incidents", "network", "nena")
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -50,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
         "incidents import SRC -o OUT.gpkg [--report R.json]; "
         "network cut-impact NETWORK.gpkg --span ID; "
         "network trace NETWORK.gpkg --node ID [--cut ID ...] [--json]; "
-        "network create OUT.gpkg [--crs EPSG:N]",
+        "network create OUT.gpkg [--crs EPSG:N]; "
+        "nena validate DATA.gpkg [--report R.json] [--html R.html] [--errors E.gpkg]",
     )
     parser.add_argument("--version", action="version", version=f"mapdesk {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -65,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_export_commands(commands)
     add_incident_commands(commands)
     add_network_commands(commands)
+    add_nena_commands(commands)
     return parser
 
 
@@ -97,6 +100,8 @@ def main(argv: Sequence[str] | None = None, start_gui: GuiStarter | None = None)
             return run_incidents(parsed)
         if parsed.command == "network":
             return run_network(parsed, sys.stdout)
+        if parsed.command == "nena":
+            return run_nena(parsed, sys.stdout)
         return run_render(parsed.paths, Path(parsed.output), parsed.width, parsed.height)
     except MapdeskError as exc:
         return fail(str(exc))

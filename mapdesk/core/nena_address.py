@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 #: NENA-STA-006 address number and street name parts, in reading order.
-_NUMBER_PARTS = ("AddNum_Pre", "Add_Number", "AddNum_Suf")
-_STREET_PARTS = (
+NUMBER_PARTS = ("AddNum_Pre", "Add_Number", "AddNum_Suf")
+STREET_PARTS = (
     "St_PreMod",
     "St_PreDir",
     "St_PreTyp",
@@ -30,9 +30,9 @@ def full_address(attributes: Mapping[str, Any]) -> str:
     Built from the NENA parts when the street name is there, else taken from
     a full-address field; the unit and municipality are added when known.
     """
-    street = _joined(attributes, _STREET_PARTS)
+    street = _joined(attributes, STREET_PARTS)
     if _part(attributes, "St_Name"):
-        number = "".join(_part(attributes, name) for name in _NUMBER_PARTS)
+        number = "".join(_part(attributes, name) for name in NUMBER_PARTS)
         line = f"{number} {street}".strip()
     else:
         line = next((v for f in _WHOLE_FIELDS if (v := _part(attributes, f))), "")

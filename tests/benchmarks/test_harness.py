@@ -28,6 +28,7 @@ SPEC_KEYS = {
     "save_one_edit_s": None,
     "web_export": {"seconds", "bytes"},
     "heatmap": {"points_100k", "points_100k_hidpi"},
+    "nena_validate_s": None,
     "peak_rss_mb": None,
 }
 
@@ -98,6 +99,7 @@ def test_run_produces_exactly_the_performance_keys(
     assert "peak_rss_mb" in table
     assert "web_export.bytes" in table
     assert "heatmap.points_100k" in table
+    assert "nena_validate_s" in table
 
 
 def test_ratios_and_table_with_qgis_figures() -> None:
