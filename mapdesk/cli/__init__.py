@@ -17,18 +17,29 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from mapdesk import __version__
+from mapdesk.cli.boundaries import add_boundary_commands, run_boundaries
 from mapdesk.cli.common import EXIT_USAGE, fail, project_for
 from mapdesk.cli.export import add_export_commands, run_export
 from mapdesk.cli.incidents import add_incident_commands, run_incidents
 from mapdesk.cli.nena import add_nena_commands, run_nena
 from mapdesk.cli.network_commands import add_network_commands, run_network
+from mapdesk.cli.radio import add_radio_commands, run_radio
 from mapdesk.core.crs import crs_label
 from mapdesk.core.errors import MapdeskError
 from mapdesk.io.sources import LayerInfo
 
 GuiStarter = Callable[[list[str]], int]
 
-SUBCOMMANDS = ("info", "render", "export", "incidents", "network", "nena")
+SUBCOMMANDS = (
+    "info",
+    "render",
+    "export",
+    "incidents",
+    "network",
+    "nena",
+    "radio-coverage",
+    "boundaries",
+)
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -52,7 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
         "network cut-impact NETWORK.gpkg --span ID; "
         "network trace NETWORK.gpkg --node ID [--cut ID ...] [--json]; "
         "network create OUT.gpkg [--crs EPSG:N]; "
-        "nena validate DATA.gpkg [--report R.json] [--html R.html] [--errors E.gpkg]",
+        "nena validate DATA.gpkg [--report R.json] [--html R.html] [--errors E.gpkg]; "
+        "radio-coverage DATA.gpkg -o OUT.gpkg [--report R.json] [--include-planned]; "
+        "boundaries check DATA.gpkg -o OUT.gpkg [--report R.json] [--sliver-area M2]",
     )
     parser.add_argument("--version", action="version", version=f"mapdesk {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -68,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_incident_commands(commands)
     add_network_commands(commands)
     add_nena_commands(commands)
+    add_radio_commands(commands)
+    add_boundary_commands(commands)
     return parser
 
 
@@ -102,6 +117,10 @@ def main(argv: Sequence[str] | None = None, start_gui: GuiStarter | None = None)
             return run_network(parsed, sys.stdout)
         if parsed.command == "nena":
             return run_nena(parsed, sys.stdout)
+        if parsed.command == "radio-coverage":
+            return run_radio(parsed, sys.stdout)
+        if parsed.command == "boundaries":
+            return run_boundaries(parsed, sys.stdout)
         return run_render(parsed.paths, Path(parsed.output), parsed.width, parsed.height)
     except MapdeskError as exc:
         return fail(str(exc))

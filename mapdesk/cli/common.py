@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
+import math
 import sys
+from collections.abc import Callable
 
 from mapdesk.core.project import Project
 
@@ -33,3 +36,21 @@ def project_for(paths: list[str]) -> Project:
     for path in paths:
         project.add_layers(path)
     return project
+
+
+def number_between(
+    unit: str, low: float, high: float, low_allowed: bool = False
+) -> Callable[[str], float]:
+    """An argparse type: a number of ``unit`` above ``low`` (or at it) and at most ``high``."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a number of {unit}") from None
+        above = value >= low if low_allowed else value > low
+        if not (math.isfinite(value) and above and value <= high):
+            raise argparse.ArgumentTypeError(f"{text} is not between {low:g} and {high:g} {unit}")
+        return value
+
+    return parse

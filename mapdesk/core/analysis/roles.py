@@ -18,6 +18,7 @@ from mapdesk.core.layer import VectorLayer
 
 POLYGONAL = frozenset({"Polygon", "MultiPolygon"})
 PUNTAL = frozenset({"Point", "MultiPoint"})
+LINEAR = frozenset({"LineString", "MultiLineString"})
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,10 @@ NODE_ROLE = LayerRole(
 TOWER_ROLE = LayerRole(
     "towers", "Radio coverage", PUNTAL, fields=("coverage_km",), name_pattern=r"tower"
 )
+ROAD_ROLE = LayerRole(
+    "roads", "Road centrelines", LINEAR, fields=("FromAddr_L", "RoadClass"),
+    name_pattern=r"road|street|cent(er|re) ?line",
+)  # fmt: skip
 
 
 def find_layer(layers: Iterable[VectorLayer], role: LayerRole) -> VectorLayer | None:

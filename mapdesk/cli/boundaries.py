@@ -1,0 +1,131 @@
+"""``mapdesk boundaries check``: gaps, overlaps and misrouting risks in the service boundaries.
+
+Reads the PSAP, police, fire and EMS polygons, the municipal boundaries and
+the address points from the data files; writes the findings and misrouting
+candidates to a GeoPackage; prints (and with ``--report``, writes as JSON)
+what it found. Exit status 0 when clean, 1 with findings, 2 when the input
+cannot be read or the options do not fit it.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any, TextIO
+
+from mapdesk.cli.common import number_between
+
+#: Exit status when the check found something.
+EXIT_FINDINGS = 1
+#: The layers written to the output GeoPackage.
+FINDINGS_LAYER = "boundary_findings"
+CANDIDATES_LAYER = "misrouting_candidates"
+#: Service boundary roles, their options and what they hold.
+_SERVICES = (
+    ("psap", "--psap", "PSAP polygons"),
+    ("police", "--police", "police boundaries"),
+    ("fire", "--fire", "fire boundaries"),
+    ("ems", "--ems", "EMS boundaries"),
+)
+
+
+def add_boundary_commands(commands: Any) -> None:
+    """The ``boundaries`` command and its kinds, on the main parser's subcommands."""
+    boundaries = commands.add_parser(
+        "boundaries", help="PSAP and police/fire/EMS boundaries: gaps, overlaps, misrouting"
+    )
+    kinds = boundaries.add_subparsers(dest="boundaries_kind", metavar="KIND", required=True)
+    check = kinds.add_parser(
+        "check",
+        help="gaps and overlaps, fit to the municipalities, misrouting candidates",
+        description="Exit status: 0 clean, 1 with findings, 2 when the input cannot be read.",
+    )
+    check.add_argument("data", nargs="+", help="data files (a GeoPackage with the layers)")
+    check.add_argument("-o", "--output", required=True, help="the GeoPackage to write")
+    check.add_argument("--report", help="also write the findings as JSON to this file")
+    check.add_argument(
+        "--sliver-area",
+        type=number_between("m²", 0.0, 1e9, low_allowed=True),
+        default=None,
+        metavar="M2",
+        help="ignore pieces smaller than this, in square metres (10)",
+    )
+    check.add_argument(
+        "--expected-psap", metavar="CSV", help="a municipality,psap table (default: majority)"
+    )
+    layers = check.add_argument_group("layers (found by their content when not named)")
+    for _, option, what in _SERVICES:
+        layers.add_argument(option, metavar="LAYER", help=f"the {what}")
+    layers.add_argument("--municipalities", metavar="LAYER", help="the municipal boundaries")
+    layers.add_argument("--addresses", metavar="LAYER", help="the address points")
+
+
+def run_boundaries(parsed: argparse.Namespace, out: TextIO) -> int:
+    """Run the check, write the layers and report, print the summary; the exit status."""
+    from mapdesk.cli.analysis_layers import write_report
+    from mapdesk.cli.common import progress
+    from mapdesk.core.analysis.boundaries import boundary_check
+    from mapdesk.core.analysis.boundaries.report import (
+        boundary_report,
+        boundary_summary,
+        candidates_frame,
+        findings_frame,
+    )
+    from mapdesk.export.result_layers import ResultLayer, write_result_layers
+
+    inputs = _inputs(parsed)
+    progress("checking boundaries")
+    check = boundary_check(inputs)
+    layers = [ResultLayer(FINDINGS_LAYER, findings_frame(check), "MultiPolygon")]
+    if inputs.addresses is not None and "psap" in inputs.services:
+        layers.append(ResultLayer(CANDIDATES_LAYER, candidates_frame(check), "Point"))
+    output = Path(parsed.output)
+    write_result_layers(output, layers, [Path(p) for p in parsed.data])
+    write_report(parsed.report, boundary_report(check))
+    out.write(boundary_summary(check))
+    out.write(f"\nWrote {output} ({', '.join(layer.name for layer in layers)})\n")
+    return 0 if check.clean else EXIT_FINDINGS
+
+
+def _inputs(parsed: argparse.Namespace) -> Any:
+    from mapdesk.cli.analysis_layers import analysis_crs, frame_of, open_data, pick_layer
+    from mapdesk.core.analysis.boundaries import DEFAULT_SLIVER_M2, BoundaryInputs
+    from mapdesk.core.analysis.roles import ADDRESS_ROLE, ZONE_ROLES
+    from mapdesk.core.analysis.service_areas import service_areas
+    from mapdesk.core.errors import MapdeskError
+
+    project = open_data(parsed.data)
+    roles = {role.key: role for role in ZONE_ROLES}
+    found = {
+        key: layer
+        for key, option, _ in _SERVICES
+        if (layer := pick_layer(project, getattr(parsed, key), roles[key], option))
+    }
+    if not found:
+        raise MapdeskError(
+            "No PSAP, police, fire or EMS layer found: name one with --psap, --police, "
+            f"--fire or --ems (the layers are {', '.join(layer.name for layer in project.layers)})"
+        )
+    munis = pick_layer(project, parsed.municipalities, roles["municipality"], "--municipalities")
+    addresses = pick_layer(project, parsed.addresses, ADDRESS_ROLE, "--addresses")
+    crs = analysis_crs(next(iter(found.values())))
+    if parsed.expected_psap and ("psap" not in found or munis is None):
+        raise MapdeskError("--expected-psap needs both a PSAP layer and a municipal layer")
+    table, table_name = _table(parsed.expected_psap)
+    return BoundaryInputs(
+        crs=crs,
+        services={k: service_areas(frame_of(layer), layer.name, crs) for k, layer in found.items()},
+        municipalities=service_areas(frame_of(munis), munis.name, crs) if munis else None,
+        addresses=(addresses.name, frame_of(addresses)) if addresses else None,
+        sliver_m2=DEFAULT_SLIVER_M2 if parsed.sliver_area is None else parsed.sliver_area,
+        expected_table=table,
+        table_name=table_name,
+    )
+
+
+def _table(path: str | None) -> tuple[Any, str]:
+    if path is None:
+        return (), "the table"
+    from mapdesk.io.psap_table import read_psap_table
+
+    return read_psap_table(Path(path)), Path(path).name
