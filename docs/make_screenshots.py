@@ -548,6 +548,64 @@ def heatmap_shot(window: object) -> None:
     panel.hide()
 
 
+#: The radio coverage maps: image name, extra options, title.
+_RADIO_MAPS = (
+    ("radio-coverage", [], "Radio coverage: the demo's towers at their own ranges"),
+    (
+        "radio-coverage-4km",
+        ["--range-km", "4"],
+        "What-if: every tower reaches 4 km",
+    ),
+)
+
+
+def radio_coverage_shots() -> None:
+    """``mapdesk radio-coverage`` on the demo (as is, and the 4 km what-if), printed by
+    mapdesk's own map export: coverage circles, towers, what lies outside in red."""
+    from mapdesk.cli import main as cli_main
+    from mapdesk.core.project import Project
+    from mapdesk.core.style import LayerStyle
+    from mapdesk.core.style_library import LIBRARY
+    from mapdesk.core.symbology import categorize
+
+    folder = Path(tempfile.mkdtemp(prefix="mapdesk-radio-"))
+    demo = demo_path()
+    for name, options, title in _RADIO_MAPS:
+        result = folder / f"{name}.gpkg"
+        if cli_main(["radio-coverage", str(demo), "-o", str(result), *options]) != 0:
+            raise SystemExit(f"radio-coverage failed for {name}")
+        project = Project()
+        layers = (
+            (demo, "municipal_boundaries", "Municipal boundaries", LIBRARY["Municipal boundaries"]),
+            (demo, "road_centerlines", "Roads", LayerStyle("#ffffff", "#b0b0b0", stroke_width=0.6)),
+            (result, "radio_coverage_areas", "Coverage areas",
+             LayerStyle("#911eb4", "#911eb4", fill_opacity=0.10, stroke_width=1.2)),
+            (result, "uncovered_roads", "Uncovered road",
+             LayerStyle("#d7191c", "#d7191c", stroke_width=2.2)),
+            (result, "uncovered_addresses", "Uncovered address",
+             LayerStyle("#d7191c", "#7a0000", marker_size=3.5)),
+            (demo, "radio_towers", "Radio towers",
+             LIBRARY["Radio towers"].with_changes(stroke_color="#4b0f5e")),
+        )  # fmt: skip
+        for path, layer_name, shown, style in layers:
+            layer = project.add_layer(path, layer=layer_name)
+            layer.name, layer.style = shown, style
+        towers = project.layers.by_name("Radio towers")
+        towers.symbology = categorize(  # a planned tower (no circle) drawn apart
+            towers.data, "status", towers.style, colors={"active": "#911eb4", "planned": "#ffffff"}
+        )
+        towns = project.layers.by_name("Municipal boundaries").extent
+        assert towns is not None
+        pad = 1500.0
+        extent = (towns[0] - pad, towns[1] - pad, towns[2] + pad, towns[3] + pad)
+        target = IMAGES / f"{name}.png"
+        layout = MapLayoutOptions(
+            title=title, dpi=80, extent=extent, units="metric", source="mapdesk radio-coverage"
+        )
+        export_map(project, target, layout)
+        print(target.relative_to(REPO))
+
+
 def use_default_layout(folder: str) -> None:
     """Read and write settings in ``folder``: the shots show the default window
     layout, never the layout this user last left mapdesk in."""
@@ -592,7 +650,7 @@ def nena_errors_shot(project: object) -> None:
 
 
 #: Shots made outside the main window (after it closes).
-_OUTSIDE_SHOTS = ("render", "web_map_page", "qgis", "nena_errors")
+_OUTSIDE_SHOTS = ("render", "web_map_page", "qgis", "nena_errors", "radio_coverage")
 
 
 def main(only: list[str]) -> int:
@@ -646,6 +704,8 @@ def main(only: list[str]) -> int:
         qgis_shot(open_demo_project())
     if not only or "nena_errors" in only:
         nena_errors_shot(open_demo_project())
+    if not only or "radio_coverage" in only:
+        radio_coverage_shots()
     app.processEvents()
     settings.cleanup()
     return 0

@@ -135,11 +135,17 @@ def _inputs(parsed: argparse.Namespace) -> Any:
 
 
 def _towers(project: Any, parsed: argparse.Namespace) -> Any:
-    from mapdesk.cli.analysis_layers import frame_of, require_layer
+    """The tower sites; None when signal rasters are given and the data has no towers."""
+    from mapdesk.cli.analysis_layers import frame_of, pick_layer, require_layer
     from mapdesk.core.analysis.radio import RangeRule, tower_sites
     from mapdesk.core.analysis.roles import TOWER_ROLE
 
-    layer = require_layer(project, parsed.towers, TOWER_ROLE, "--towers", "radio towers")
+    if parsed.signal:
+        layer = pick_layer(project, parsed.towers, TOWER_ROLE, "--towers")
+        if layer is None:
+            return None
+    else:
+        layer = require_layer(project, parsed.towers, TOWER_ROLE, "--towers", "radio towers")
     rule = RangeRule(
         field=parsed.range_field,
         unit=parsed.range_unit,

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pyogrio
 import pytest
 import shapely
@@ -188,3 +189,30 @@ def test_boundaries_unreadable_input_exit_2(
         capsys, "boundaries", "check", str(roads_only), "-o", str(tmp_path / "q.gpkg")
     )
     assert status == 2 and "No PSAP, police, fire or EMS layer found" in err
+
+
+def test_radio_coverage_from_a_signal_raster(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Data without towers: the raster alone covers (the north half of the planted towns)."""
+    rasterio = pytest.importorskip("rasterio")
+    from rasterio.transform import from_origin
+
+    data, out, report = planted(tmp_path / "data.gpkg"), tmp_path / "r.gpkg", tmp_path / "r.json"
+    raster = tmp_path / "dbm.tif"
+    values = np.full((10, 10), -110.0, dtype=np.float32)
+    values[:5, :] = -70.0  # rows 0-4: the north half, y 500-1000
+    with rasterio.open(
+        raster, "w", driver="GTiff", width=10, height=10, count=1, dtype="float32",
+        crs="EPSG:26984", transform=from_origin(880_000.0, 91_000.0, 100, 100),
+    ) as grid:  # fmt: skip
+        grid.write(values, 1)
+    args = ["radio-coverage", str(data), "-o", str(out), "--report", str(report)]
+    status, text, err = run(capsys, *args, "--signal", str(raster), "--threshold", "-95")
+    assert status == 0, err
+    figures = json.loads(report.read_text(encoding="utf-8"))
+    assert figures["towers"] == [] and figures["signal_rasters"][0]["cells_covered"] == 50
+    north, south = figures["psaps"]
+    assert (north["addresses"], north["addresses_outside"]) == (2, 1)  # 1 Line Rd at y 495
+    assert (south["addresses"], south["addresses_outside"]) == (2, 2)
+    assert "Signal raster dbm.tif: cells at or above -95" in text
