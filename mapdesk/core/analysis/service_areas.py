@@ -15,6 +15,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import shapely
 from pyproj import CRS
 
@@ -121,6 +122,12 @@ def _keys(frame: gpd.GeoDataFrame, rows: npt.NDArray[np.intp]) -> tuple[frozense
 def _name_columns(frame: gpd.GeoDataFrame) -> list[str]:
     present = {str(c).lower(): str(c) for c in frame.columns if c != frame.geometry.name}
     return [present[n.lower()] for n in dict.fromkeys(NAME_FIELDS) if n.lower() in present]
+
+
+def records(frame: gpd.GeoDataFrame, rows: npt.NDArray[np.intp]) -> list[dict[str, Any]]:
+    """The attributes of ``rows`` of ``frame``, one dict per row (no geometry)."""
+    table = pd.DataFrame(frame.drop(columns=frame.geometry.name)).take(rows)
+    return [{str(k): v for k, v in record.items()} for record in table.to_dict("records")]
 
 
 def text_of(value: object) -> str:

@@ -20,7 +20,7 @@ import numpy.typing as npt
 import shapely
 
 from mapdesk.core.analysis.boundaries.findings import Findings
-from mapdesk.core.analysis.service_areas import ServiceAreas
+from mapdesk.core.analysis.service_areas import ServiceAreas, records
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.nena_address import full_address
 
@@ -93,8 +93,11 @@ def expected_psaps(
 
 def _shares(municipalities: ServiceAreas, psaps: ServiceAreas) -> npt.NDArray[np.float64]:
     """[municipality, psap]: the share of the municipality's area inside the PSAP."""
-    munis = municipalities.geometries[:, np.newaxis]
-    shared = shapely.area(shapely.intersection(munis, psaps.geometries[np.newaxis, :]))
+    shared = np.zeros((len(municipalities), len(psaps)))
+    tree = shapely.STRtree(psaps.geometries)
+    muni_rows, psap_rows = tree.query(municipalities.geometries, predicate="intersects")
+    pieces = shapely.intersection(municipalities.geometries[muni_rows], psaps.geometries[psap_rows])
+    shared[muni_rows, psap_rows] = shapely.area(pieces)
     whole = shapely.area(municipalities.geometries)[:, np.newaxis]
     share: npt.NDArray[np.float64] = np.divide(
         shared, whole, out=np.zeros(shared.shape), where=whole > 0
@@ -120,19 +123,19 @@ def check_municipality_splits(
     findings: Findings,
 ) -> None:
     """Ground of each municipality inside a PSAP other than its expected one."""
+    tree = shapely.STRtree(psaps.geometries)
     for wanted in expected:
         if wanted.psap_row is None:
             continue
         muni = municipalities.geometries[wanted.municipality_row]
-        for row in range(len(psaps)):
+        who = municipalities.label(wanted.municipality_row)
+        for row in np.sort(tree.query(muni, predicate="intersects")).tolist():
             if row == wanted.psap_row:
                 continue
-            inside = shapely.intersection(muni, psaps.geometries[row])
-            who = municipalities.label(wanted.municipality_row)
             findings.add(
                 "municipality_split",
                 psaps.layer,
-                inside,
+                shapely.intersection(muni, psaps.geometries[row]),
                 (who, psaps.label(row), psaps.label(wanted.psap_row)),
                 f"{{area}} of {who} is in {psaps.label(row)}, not its expected PSAP "
                 f"{psaps.label(wanted.psap_row)}: calls from there go to the wrong PSAP",
@@ -152,28 +155,22 @@ def misrouting_candidates(
     points = shapely.point_on_surface(shapes[located])
     muni_of = _first_containing(municipalities, points)
     psaps_of = _all_containing(psaps, points)
-    by_muni = {e.municipality_row: e for e in expected}
-    candidates = []
-    checked = 0
-    for i, muni in enumerate(muni_of):
-        wanted = by_muni.get(int(muni)) if muni >= 0 else None
-        if wanted is None or wanted.psap_row is None:
-            continue
-        checked += 1
-        if psaps_of[i] == [wanted.psap_row]:
-            continue
-        row = int(located[i])
-        candidates.append(
-            MisroutingCandidate(
-                _plain(addresses.index[row]),
-                full_address(addresses.iloc[row].to_dict()),
-                municipalities.names[int(muni)],
-                "; ".join(psaps.names[p] for p in psaps_of[i]) or None,
-                psaps.names[wanted.psap_row],
-                points[i],
-            )
+    by_muni = {e.municipality_row: e.psap_row for e in expected if e.psap_row is not None}
+    checked = [(i, by_muni[int(m)]) for i, m in enumerate(muni_of) if int(m) in by_muni]
+    found = [(i, psap) for i, psap in checked if psaps_of[i] != [psap]]
+    attributes = records(addresses, located[[i for i, _ in found]])
+    candidates = [
+        MisroutingCandidate(
+            _plain(addresses.index[located[i]]),
+            full_address(record),
+            municipalities.names[int(muni_of[i])],
+            "; ".join(psaps.names[p] for p in psaps_of[i]) or None,
+            psaps.names[psap],
+            points[i],
         )
-    return candidates, len(shapes) - checked
+        for (i, psap), record in zip(found, attributes, strict=True)
+    ]
+    return candidates, len(shapes) - len(checked)
 
 
 def _first_containing(areas: ServiceAreas, points: npt.NDArray[np.object_]) -> Rows:

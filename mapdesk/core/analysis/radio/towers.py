@@ -12,7 +12,7 @@ counted as in service and said so in the notes.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -125,16 +125,13 @@ def tower_sites(
     sites: list[TowerSite] = []
     notes: list[str] = []
     for row in range(len(frame)):
-        fid = frame.index[row]
-        fid = fid.item() if isinstance(fid, np.generic) else fid
-        site_id = _first_text(frame, row, _ID_FIELDS)
-        name = _first_text(frame, row, _NAME_FIELDS)
         status = text_of(frame[status_column].iloc[row]) if status_column else ""
-        state = tower_state(status)
-        used = state == "in service" or (state == "planned" and include_planned)
-        who = f"{layer} fid {fid}" + (f" ({site_id or name})" if site_id or name else "")
-        range_m = _range_m(frame[column].iloc[row] if column else None, rule, who, used)
-        site = TowerSite(fid, site_id, name, status, state, range_m, used, lon[row], lat[row])
+        site = _site(frame, row, status, (lon[row], lat[row]), include_planned)
+        who = f"{layer} fid {site.fid}" + (
+            f" ({site.site_id or site.name})" if site.site_id or site.name else ""
+        )
+        raw = frame[column].iloc[row] if column else None
+        site = replace(site, range_m=_range_m(raw, rule, who, site.used))
         if math.isnan(site.lon):
             notes.append(f"{who} has no location: left out")
             continue
@@ -144,6 +141,30 @@ def tower_sites(
             )
         sites.append(site)
     return TowerSites(layer, tuple(sites), tuple(notes), include_planned)
+
+
+def _site(
+    frame: gpd.GeoDataFrame,
+    row: int,
+    status: str,
+    where: tuple[float, float],
+    include_planned: bool,
+) -> TowerSite:
+    """The tower of ``row``, its range not read yet (NaN)."""
+    fid = frame.index[row]
+    state = tower_state(status)
+    used = state == "in service" or (state == "planned" and include_planned)
+    return TowerSite(
+        fid=fid.item() if isinstance(fid, np.generic) else fid,
+        site_id=_first_text(frame, row, _ID_FIELDS),
+        name=_first_text(frame, row, _NAME_FIELDS),
+        status=status,
+        state=state,
+        range_m=math.nan,
+        used=used,
+        lon=where[0],
+        lat=where[1],
+    )
 
 
 _KNOWN_STATUSES = RETIRED_STATUSES | PLANNED_STATUSES | IN_SERVICE_STATUSES

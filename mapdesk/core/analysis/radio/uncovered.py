@@ -19,7 +19,7 @@ import pandas as pd
 import shapely
 
 from mapdesk.core.analysis.geodesy import geodesic_lengths
-from mapdesk.core.analysis.service_areas import ServiceAreas, text_of
+from mapdesk.core.analysis.service_areas import ServiceAreas, records, text_of
 from mapdesk.core.nena_address import full_address
 
 Geometries = npt.NDArray[np.object_]
@@ -84,7 +84,7 @@ def uncovered_addresses(
     table = pd.DataFrame(
         {
             "source_fid": frame.index.to_numpy()[rows],
-            "address": [full_address(frame.iloc[r].to_dict()) for r in rows],
+            "address": [full_address(record) for record in records(frame, rows)],
             "nguid": _texts(frame, rows, ("NGUID",)),
             "psap": [names[i] for i in outside],
         }
@@ -186,7 +186,7 @@ def _piece_frame(
     table = pd.DataFrame(
         {
             "source_fid": frame.index.to_numpy()[source],
-            "road": [_road_name(frame.iloc[r].to_dict()) for r in source],
+            "road": [_road_name(record) for record in records(frame, source)],
             "psap": [psap[i] for i in keep],
             "length_m": geodesic_lengths(lines[keep], frame.crs),
         }
