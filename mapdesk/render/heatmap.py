@@ -38,6 +38,7 @@ from shapely import GeometryType
 from mapdesk.core.heatmap import ColorRamp, Heatmap, point_weights, radius_in_pixels
 from mapdesk.core.view import ViewState, map_scale
 from mapdesk.render.density import DensityGrid, kernel_density
+from mapdesk.render.geometry import plain_point_xy
 from mapdesk.render.settings import LayerSnapshot, MapSettings
 from mapdesk.render.symbols import qcolor
 
@@ -156,12 +157,12 @@ def _points_near(
 def heat_points(geometries: npt.NDArray[np.object_]) -> HeatPoints:
     """Every point and multipoint part of ``geometries`` (others are not counted)."""
     kinds = shapely.get_type_id(geometries)
-    if (kinds == GeometryType.POINT).all():
-        # Twice as fast as get_coordinates on a million points.
-        xy = np.column_stack([shapely.get_x(geometries), shapely.get_y(geometries)])
+    xy = plain_point_xy(geometries, kinds)
+    if xy is not None:
         feature = np.arange(len(geometries), dtype=np.intp)
     else:
         rows = np.flatnonzero((kinds == GeometryType.POINT) | (kinds == GeometryType.MULTIPOINT))
+        # Empty points have no coordinates: get_coordinates skips them.
         xy, index = shapely.get_coordinates(geometries[rows], return_index=True)
         feature = rows[index].astype(np.intp)
     finite = np.isfinite(xy).all(axis=1)  # empty points, points pyproj could not place

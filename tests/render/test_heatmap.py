@@ -147,6 +147,14 @@ def test_every_multipoint_part_counts_with_its_feature_s_weight(
     assert alpha[20, 50] == 128  # the point of weight 1: half
 
 
+def test_an_empty_point_counts_nothing(make_layer, settings_for, pixels) -> None:
+    # A report with no location, as a GeoPackage keeps it (POINT EMPTY).
+    layer = make_layer([Point(), Point(50.5, 49.5)])
+    alpha = _alpha(pixels, render_map(_heat_settings(settings_for, layer, Heatmap(10, "px", GREY))))
+    assert alpha[50, 50] == 255 and alpha[50, 55] == pytest.approx(255 * 0.75**2, abs=2)
+    assert alpha[:, :39].max() == 0
+
+
 def test_a_fixed_maximum_keeps_colours_from_view_to_view(make_layer, settings_for, pixels) -> None:
     layer = make_layer([Point(50, 50)])
     heatmap = Heatmap(5, "px", GREY, maximum=4.0)
