@@ -3,8 +3,10 @@
 QGIS writes the renderer as attributes (``radius``, ``radius_unit``,
 ``max_value``, ``weight_expression``, ``quality``) and the ramp as a
 ``<colorramp type="gradient">`` with ``color1``, ``color2`` and the stops
-between (``"0.25;r,g,b,a:0.5;r,g,b,a"``). The vocabulary here is also what
-``mapdesk.export.qgis_symbols`` writes, so the two directions agree.
+between (``"0.25;r,g,b,a:0.5;r,g,b,a"``; QGIS 3.24 and later add each
+stop's colour spec and hue direction: ``"0.25;r,g,b,a;rgb;ccw"``). The
+vocabulary here is also what ``mapdesk.export.qgis_symbols`` writes, so the
+two directions agree.
 """
 
 from __future__ import annotations
@@ -88,13 +90,21 @@ def _ramp(element: ET.Element | None, lost: list[str]) -> ColorRamp:
         lost.append(f"its '{element.get('type')}' colour ramp is drawn as {default.name}")
         return default
     stops = [(0.0, hex_color(props["color1"]))]
+    specs = {props.get("spec", "rgb")}
     for stop in filter(None, props.get("stops", "").split(":")):
-        position, color = stop.split(";", 1)
-        stops.append((float(position), hex_color(color)))
+        # QGIS 3.22 writes "offset;colour", 3.24 and later add the colour
+        # spec and hue direction the blend to this stop takes.
+        parts = stop.split(";")
+        if len(parts) not in (2, 4):
+            continue  # as QGIS does
+        stops.append((float(parts[0]), hex_color(parts[1])))
+        specs.update(parts[2:3])
     stops.append((1.0, hex_color(props.get("color2", props["color1"]))))
     stops.sort(key=lambda stop: stop[0])  # QGIS sorts them too
     if props.get("discrete", "0") == "1":
         lost.append("its stepped colour ramp is drawn as a smooth one")
+    if specs & {"hsv", "hsl"}:
+        lost.append("its colour ramp blends in HSV/HSL, which mapdesk draws blended in RGB")
     found = ColorRamp(QGIS_RAMP_NAME, tuple(stops))
     same = [r for r in HEAT_RAMPS.values() if r.stops == found.stops]
     return same[0] if same else found

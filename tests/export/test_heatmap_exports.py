@@ -204,10 +204,16 @@ QGIS_HEATMAP = """<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
    <Option value="189,0,38,255" type="QString" name="color2"/>
    <Option value="0" type="QString" name="discrete"/>
    <Option value="gradient" type="QString" name="rampType"/>
-   <Option value="0.25;254,204,92,255:0.6;240,59,32,200" type="QString" name="stops"/>
+   <Option value="{stops}" type="QString" name="stops"/>
   </Option>
   <prop k="color1" v="255,255,178,0"/><prop k="color2" v="189,0,38,255"/>
  </colorramp></renderer-v2></maplayer></projectlayers></qgis>"""
+
+
+#: Gradient stops as QGIS 3.22 writes them (offset;colour) and as 3.24 and later
+#: do (offset;colour;colour spec;hue direction).
+QGIS_322_STOPS = "0.25;254,204,92,255:0.6;240,59,32,200"
+QGIS_328_STOPS = "0.25;254,204,92,255;rgb;ccw:0.6;240,59,32,200;rgb;ccw"
 
 
 @pytest.fixture
@@ -222,14 +228,15 @@ def calls_gpkg(tmp_path: Path) -> Path:
 
 
 def _open(tmp_path: Path, **attributes: str) -> tuple[Heatmap | object, tuple[str, ...]]:
-    values = {"unit": "0", "maximum": "0", "weight": "w", **attributes}
+    values = {"unit": "0", "maximum": "0", "weight": "w", "stops": QGIS_322_STOPS, **attributes}
     (tmp_path / "calls.qgs").write_text(QGIS_HEATMAP.format(**values), encoding="utf-8")
     opened = open_qgis_project(tmp_path / "calls.qgs")
     return opened.project.layers.by_name("Calls").symbology, opened.warnings
 
 
-def test_mapdesk_reads_the_heatmap_qgis_wrote(calls_gpkg: Path, tmp_path: Path) -> None:
-    symbology, warnings = _open(tmp_path)
+@pytest.mark.parametrize("stops", [QGIS_322_STOPS, QGIS_328_STOPS])
+def test_mapdesk_reads_the_heatmap_qgis_wrote(calls_gpkg: Path, tmp_path: Path, stops: str) -> None:
+    symbology, warnings = _open(tmp_path, stops=stops)
     assert warnings == ()
     assert symbology == Heatmap(
         12.5,
@@ -257,6 +264,7 @@ def test_mapdesk_reads_the_heatmap_qgis_wrote(calls_gpkg: Path, tmp_path: Path) 
         ({"weight": "&quot;w&quot;"}, (12.5, "mm", None, "w"), None),  # quoted: "w"
         ({"weight": "w * 2"}, (12.5, "mm", None, None), "every point counts 1"),
         ({"weight": "log(w)"}, (12.5, "mm", None, None), "every point counts 1"),
+        ({"stops": "0.5;254,204,92,255;hsv;cw"}, (12.5, "mm", None, "w"), "blends in HSV"),
     ],
 )
 def test_qgis_units_and_weights_are_read_or_said_to_be_changed(
