@@ -17,6 +17,7 @@ from mapdesk.core.heatmap import HEAT_RAMPS, ColorRamp, Heatmap
 from mapdesk.core.view import ViewState
 from mapdesk.render import MapSettings, render_map
 from mapdesk.render.density import cell_size, kernel_density, quartic
+from mapdesk.render.draw import RenderError
 from mapdesk.render.heatmap import colorize, prepare_heatmap
 from mapdesk.render.painting import paint_map
 from mapdesk.render.settings import LayerSnapshot
@@ -153,6 +154,18 @@ def test_an_empty_point_counts_nothing(make_layer, settings_for, pixels) -> None
     alpha = _alpha(pixels, render_map(_heat_settings(settings_for, layer, Heatmap(10, "px", GREY))))
     assert alpha[50, 50] == 255 and alpha[50, 55] == pytest.approx(255 * 0.75**2, abs=2)
     assert alpha[:, :39].max() == 0
+
+
+def test_a_weight_field_removed_since_is_named_when_the_heatmap_cannot_draw(
+    make_layer, settings_for
+) -> None:
+    # A virtual field the heatmap was weighted by, removed later.
+    layer = make_layer([Point(50, 50)])
+    layer.replace_data(layer.data.assign(calls=[3.0]))
+    settings = _heat_settings(settings_for, layer, Heatmap(5, "px", weight_field="calls"))
+    layer.replace_data(layer.data.drop(columns=["calls"]))
+    with pytest.raises(RenderError, match='weighs points by the field "calls", which the layer'):
+        render_map(settings)
 
 
 def test_a_fixed_maximum_keeps_colours_from_view_to_view(make_layer, settings_for, pixels) -> None:
