@@ -318,6 +318,9 @@ def test_snapping_options_choose_the_layers_and_the_tolerance(
     # ... beside Congress St (a road), snapped onto it.
     target = controller.snap(X, Y + 4 * resolution)
     assert target is not None and target.layer_name == "Roads"
+    roads = window.project.layers.by_name("Roads")
+    roads.display_filter.show_only(roads.data.index, [], "test: no road drawn")
+    assert controller.snap(X, Y + 4 * resolution) is None  # nothing hidden is snapped to
 
 
 def test_moving_in_a_map_crs_unlike_the_layers_keeps_shape_and_heights(

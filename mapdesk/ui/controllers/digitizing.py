@@ -21,7 +21,7 @@ from mapdesk.core.crs import same_crs, transformer
 from mapdesk.core.display_filter import among_shown
 from mapdesk.core.editing.clipboard import reprojected_keeping_z
 from mapdesk.core.editing.reshape import ReshapeError, reshaped
-from mapdesk.core.editing.snapping import SnapSettings, SnapTarget, snap_point
+from mapdesk.core.editing.snapping import SnapLayer, SnapSettings, SnapTarget, snap_point
 from mapdesk.core.editing.tracking import tracked_values
 from mapdesk.core.editing.validity import fixed_geometry
 from mapdesk.core.editing.vertices import (
@@ -131,8 +131,8 @@ class DigitizingController(WindowController):
             return None
         crs = self._project.crs
         wanted = self.snapping.layer_ids
-        layers = [
-            (layer.name, layer.projected(crs))
+        layers: list[SnapLayer] = [
+            (layer.name, layer.projected(crs), layer.shown_rows())
             for layer in self._project.layers
             if layer.visible and (wanted is None or layer.id in wanted) and layer.feature_count
         ]
