@@ -268,7 +268,8 @@ class DigitizingController(WindowController):
 
     # --- Split Features -------------------------------------------------------------------
     def split(self, _kind: FeatureKind, points: list[MapPoint]) -> list[Any]:
-        """Cut the selected features (or all) the drawn line crosses; the new fids."""
+        """Cut the selected features (or all the map shows) the drawn line crosses; the
+        new fids."""
         layer = self._editing()
         if layer is None or layer.edit_session is None:
             return []
@@ -277,8 +278,8 @@ class DigitizingController(WindowController):
         if selected:
             candidates = selected
         else:
-            hits = layer.data.geometry.intersects(line).to_numpy()
-            candidates = layer.data.index[hits].tolist()
+            hits = np.flatnonzero(layer.data.geometry.intersects(line).to_numpy())
+            candidates = layer.data.index[among_shown(hits, layer.shown_rows())].tolist()
         new = layer.edit_session.split_features(line, candidates)
         if new:
             self._status.showMessage(f"{len(new)} new features split off in {layer.name}", 5000)
@@ -288,7 +289,8 @@ class DigitizingController(WindowController):
 
     # --- Reshape Features ------------------------------------------------------------------
     def reshape(self, _kind: FeatureKind, points: list[MapPoint]) -> list[Any]:
-        """Reshape the selected features (or those the line meets); the fids reshaped."""
+        """Reshape the selected features (or those the map shows that the line meets);
+        the fids reshaped."""
         layer = self._editing()
         if layer is None or layer.edit_session is None:
             return []
@@ -298,8 +300,8 @@ class DigitizingController(WindowController):
         nudged = (points[0][0] + GRAB_PX * self._canvas.view.resolution, points[0][1])
         tolerance = float(start.distance(self._to_layer(layer, shapely.Point(nudged))))
         selected = layer.selection.fids.tolist()
-        near = layer.data.geometry.distance(line).to_numpy() <= tolerance
-        candidates = selected or layer.data.index[near].tolist()
+        near = np.flatnonzero(layer.data.geometry.distance(line).to_numpy() <= tolerance)
+        candidates = selected or layer.data.index[among_shown(near, layer.shown_rows())].tolist()
         shapes = {}
         for fid in candidates:
             try:
