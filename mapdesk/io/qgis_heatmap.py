@@ -65,6 +65,17 @@ def read_heatmap(renderer: ET.Element, lost: list[str]) -> Heatmap:
 _EXPRESSION_SIGNS = frozenset("()*/+|'\"<>=")
 
 
+def weight_expression(field: str | None) -> str:
+    """A weight field as QGIS's ``weight_expression``: its name as it is (QGIS
+    looks the text up as a field first), quoted when ``_weight_field`` would
+    otherwise read it back as an expression (``"calls/day"``)."""
+    if field is None:
+        return ""
+    if _EXPRESSION_SIGNS.intersection(field) or field != field.strip():
+        return '"' + field.replace('"', '""') + '"'
+    return field
+
+
 def _weight_field(expression: str, lost: list[str]) -> str | None:
     """The weight's field. QGIS looks the text up as a field name first (spaces and
     all), else runs it as an expression, which mapdesk cannot: every point then

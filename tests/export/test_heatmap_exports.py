@@ -288,6 +288,22 @@ def test_a_weight_field_with_a_space_is_a_field_as_in_qgis(tmp_path: Path) -> No
     assert isinstance(symbology, Heatmap) and symbology.weight_field == "days open"
 
 
+def test_a_weight_field_named_like_an_expression_comes_back_from_qgis(tmp_path: Path) -> None:
+    # QGIS finds "calls/day" as a field; unquoted, reading it back took it
+    # for an expression and dropped the weight.
+    data = tmp_path / "calls.gpkg"
+    gpd.GeoDataFrame(
+        {"calls/day": [1.0, 2.5]}, geometry=[Point(0, 0), Point(5, 5)], crs="EPSG:26919"
+    ).to_file(data, layer="calls", driver="GPKG")
+    project = Project(crs="EPSG:26919")
+    layer = project.add_layer(data)
+    layer.symbology = Heatmap(weight_field="calls/day")
+    export_qgis_project(project, tmp_path / "weighted.qgs")
+    back = open_qgis_project(tmp_path / "weighted.qgs")
+    assert back.warnings == ()
+    assert back.project.layers[0].symbology == Heatmap(weight_field="calls/day")
+
+
 def test_a_weight_field_the_data_lacks_keeps_the_layer_and_says_so(
     calls_gpkg: Path, tmp_path: Path
 ) -> None:
