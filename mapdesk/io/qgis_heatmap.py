@@ -14,6 +14,8 @@ from __future__ import annotations
 import math
 import xml.etree.ElementTree as ET
 
+from pyproj import CRS
+
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.heatmap import DEFAULT_HEAT_RAMP, HEAT_RAMPS, ColorRamp, Heatmap
 from mapdesk.io.qgis_xml import hex_color, option_props
@@ -25,7 +27,7 @@ _UNITS_READ: dict[str, tuple[str, float]] = {
     "0": ("mm", 1.0),  # millimetres
     "2": ("px", 1.0),  # pixels
     "7": ("m", 1.0),  # metres on the ground
-    "1": ("m", 1.0),  # map units: metres in the projected CRSs mapdesk maps in
+    "1": ("m", 1.0),  # map units: of the project's CRS (see _metres_per_map_unit)
     "4": ("mm", 25.4 / 72),  # points
     "5": ("mm", 25.4),  # inches
 }
@@ -33,8 +35,11 @@ _UNITS_READ: dict[str, tuple[str, float]] = {
 QGIS_RAMP_NAME = "From QGIS"
 
 
-def read_heatmap(renderer: ET.Element, lost: list[str]) -> Heatmap:
+def read_heatmap(renderer: ET.Element, lost: list[str], map_crs: CRS | None = None) -> Heatmap:
     """A ``heatmapRenderer`` as a Heatmap; what it cannot keep is appended to ``lost``.
+
+    ``map_crs`` is the QGIS project's CRS, whose units a radius in map units
+    is measured in (a projected CRS's feet become metres).
 
     Raises
     ------
@@ -46,7 +51,7 @@ def read_heatmap(renderer: ET.Element, lost: list[str]) -> Heatmap:
     if code not in _UNITS_READ:
         lost.append(f"the heatmap radius unit (QGIS unit {code}) is read as millimetres")
     if code == "1":
-        lost.append("the heatmap radius in map units is read as metres")
+        factor = _metres_per_map_unit(map_crs, lost)
     radius = float(renderer.get("radius", "10")) * factor
     maximum = float(renderer.get("max_value", "0") or 0)
     try:
@@ -59,6 +64,16 @@ def read_heatmap(renderer: ET.Element, lost: list[str]) -> Heatmap:
         )
     except MapdeskError as exc:
         raise ValueError(str(exc)) from exc
+
+
+def _metres_per_map_unit(map_crs: CRS | None, lost: list[str]) -> float:
+    """Metres in one unit of a projected ``map_crs``; else 1, and ``lost`` says so."""
+    if map_crs is not None and map_crs.is_projected and map_crs.axis_info:
+        factor = map_crs.axis_info[0].unit_conversion_factor
+        if factor and math.isfinite(factor) and factor > 0:
+            return float(factor)
+    lost.append("the heatmap radius in map units is read as metres")
+    return 1.0
 
 
 #: Characters that make a weight an expression rather than a field name.

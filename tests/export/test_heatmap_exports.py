@@ -191,7 +191,7 @@ def test_heatmaps_come_back_from_a_qgis_project_as_they_went(
 
 #: A layer as QGIS 3.22 writes a heatmap (saved by QGIS itself, trimmed).
 QGIS_HEATMAP = """<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
-<qgis version="3.22.16"><layer-tree-group>
+<qgis version="3.22.16">{project_crs}<layer-tree-group>
 <layer-tree-layer id="pts" checked="Qt::Checked"/></layer-tree-group><projectlayers>
 <maplayer type="vector" geometry="Point"><id>pts</id><layername>Calls</layername>
 <datasource>./calls.gpkg|layername=calls</datasource><provider>ogr</provider>
@@ -228,7 +228,14 @@ def calls_gpkg(tmp_path: Path) -> Path:
 
 
 def _open(tmp_path: Path, **attributes: str) -> tuple[Heatmap | object, tuple[str, ...]]:
-    values = {"unit": "0", "maximum": "0", "weight": "w", "stops": QGIS_322_STOPS, **attributes}
+    values = {
+        "unit": "0",
+        "maximum": "0",
+        "weight": "w",
+        "stops": QGIS_322_STOPS,
+        "project_crs": "",
+        **attributes,
+    }
     (tmp_path / "calls.qgs").write_text(QGIS_HEATMAP.format(**values), encoding="utf-8")
     opened = open_qgis_project(tmp_path / "calls.qgs")
     return opened.project.layers.by_name("Calls").symbology, opened.warnings
@@ -277,6 +284,17 @@ def test_qgis_units_and_weights_are_read_or_said_to_be_changed(
     assert (note is None) == (warnings == ()), warnings
     if note:
         assert note in " ".join(warnings)
+
+
+def test_a_radius_in_map_units_of_a_feet_project_is_read_in_metres(
+    calls_gpkg: Path, tmp_path: Path
+) -> None:
+    # The city's projects are in Maine West US feet: 500 map units are 500 ft.
+    feet = "<projectCrs><spatialrefsys><authid>EPSG:26847</authid></spatialrefsys></projectCrs>"
+    symbology, warnings = _open(tmp_path, unit="1", project_crs=feet)
+    assert isinstance(symbology, Heatmap) and symbology.radius_unit == "m"
+    assert symbology.radius == pytest.approx(12.5 * 1200 / 3937)
+    assert not [w for w in warnings if "map units" in w]
 
 
 def test_a_weight_field_with_a_space_is_a_field_as_in_qgis(tmp_path: Path) -> None:
