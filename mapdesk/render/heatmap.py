@@ -17,7 +17,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import numpy as np
@@ -172,14 +172,21 @@ def heat_points(geometries: npt.NDArray[np.object_]) -> HeatPoints:
 
 
 _CACHE: OrderedDict[int, tuple[weakref.ref[Any], Any, HeatPoints]] = OrderedDict()
-_CACHE_LOCK = threading.Lock()
+# Re-entrant: an owner's weak-reference callback takes it, and a garbage
+# collection may free an owner in a thread that already holds it.
+_CACHE_LOCK = threading.RLock()
 #: Layers (projections) whose points are kept.
 _CACHE_KEPT = 8
 
 
 def cached_heat_points(owner: object, geometries: npt.NDArray[np.object_]) -> HeatPoints:
     """``heat_points(geometries)``, kept while ``owner`` (the layer's projection) lives,
-    so a pan or zoom only culls and transforms."""
+    so a pan or zoom only culls and transforms.
+
+    The entry goes with its owner: every edit gives the layer a new
+    projection, and the old one's points and geometries (hundreds of MB for
+    a million points) must not wait for seven more edits to be let go.
+    """
     key = id(owner)
     with _CACHE_LOCK:
         entry = _CACHE.get(key)
@@ -188,10 +195,17 @@ def cached_heat_points(owner: object, geometries: npt.NDArray[np.object_]) -> He
             return entry[2]
     points = heat_points(geometries)
     with _CACHE_LOCK:
-        _CACHE[key] = (weakref.ref(owner), geometries, points)
+        _CACHE[key] = (weakref.ref(owner, partial(_forget, key)), geometries, points)
         while len(_CACHE) > _CACHE_KEPT:
             _CACHE.popitem(last=False)
     return points
+
+
+def _forget(key: int, ref: weakref.ref[Any]) -> None:
+    with _CACHE_LOCK:
+        entry = _CACHE.get(key)
+        if entry is not None and entry[0] is ref:
+            del _CACHE[key]
 
 
 def colorize(values: FloatArray, maximum: float, ramp: ColorRamp) -> npt.NDArray[np.uint32]:

@@ -168,6 +168,24 @@ def test_a_weight_field_removed_since_is_named_when_the_heatmap_cannot_draw(
         render_map(settings)
 
 
+def test_the_points_of_an_edited_layer_s_old_projection_are_let_go(
+    make_layer, settings_for
+) -> None:
+    """Each edit gives the layer a new projection: the points kept for the old
+    one (and its geometries) must go with it, not pile up 8 deep."""
+    import gc
+
+    from mapdesk.render import heatmap
+
+    layer = make_layer([Point(50, 50), Point(60, 50)])
+    render_map(_heat_settings(settings_for, layer, Heatmap(5, "px")))
+    for step in range(3):
+        layer.replace_data(layer.data.assign(fid=step))  # an edit: a new projection
+        render_map(settings_for(layer))
+    gc.collect()
+    assert all(owner() is not None for owner, _, _ in heatmap._CACHE.values())
+
+
 def test_a_fixed_maximum_keeps_colours_from_view_to_view(make_layer, settings_for, pixels) -> None:
     layer = make_layer([Point(50, 50)])
     heatmap = Heatmap(5, "px", GREY, maximum=4.0)
