@@ -248,9 +248,21 @@ def check_heatmap(
 
 
 def point_weights(heatmap: Heatmap, frame: pd.DataFrame) -> npt.NDArray[np.float64] | None:
-    """Each feature's weight (NULL: 0, it adds nothing); None when every point counts 1."""
+    """Each feature's weight (NULL: 0, it adds nothing); None when every point counts 1.
+
+    Raises
+    ------
+    MapdeskError
+        If the frame has lost the weight field since the heatmap was chosen
+        (a virtual field removed).
+    """
     if heatmap.weight_field is None:
         return None
+    if heatmap.weight_field not in frame.columns:
+        raise MapdeskError(
+            f'The heatmap weighs points by the field "{heatmap.weight_field}", '
+            "which the layer lacks"
+        )
     values = pd.to_numeric(frame[heatmap.weight_field], errors="coerce")
     weights = values.to_numpy(dtype=np.float64, na_value=np.nan)
     return np.where(np.isfinite(weights), weights, 0.0)

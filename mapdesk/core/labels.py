@@ -127,6 +127,9 @@ def label_anchors(geometries: Any) -> tuple[FloatArray, FloatArray]:
     anchors = shapely.point_on_surface(geoms)
     if lines.any():
         anchors[lines] = shapely.line_interpolate_point(geoms[lines], 0.5, normalized=True)
+    # Empty geometries have empty anchors, whose x recent GEOS refuses; a
+    # missing one reads as NaN.
+    anchors[shapely.is_empty(anchors)] = None
     return shapely.get_x(anchors), shapely.get_y(anchors)
 
 

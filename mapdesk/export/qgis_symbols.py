@@ -14,7 +14,7 @@ from typing import Any
 from mapdesk.core.heatmap import ColorRamp, Heatmap
 from mapdesk.core.style import LayerStyle
 from mapdesk.core.symbology import Categorized, Graduated, SingleSymbol, Symbology
-from mapdesk.io.qgis_heatmap import RADIUS_UNIT_CODES
+from mapdesk.io.qgis_heatmap import RADIUS_UNIT_CODES, weight_expression
 from mapdesk.io.qgis_project_symbols import MARKER_NAMES, METHOD_IDS, SYMBOL_TYPES
 from mapdesk.io.qgis_xml import rgba
 
@@ -211,7 +211,7 @@ def heatmap_element(heatmap: Heatmap, common: dict[str, str]) -> ET.Element:
             "radius_map_unit_scale": "3x:0,0,0,0,0,0",
             "max_value": number(heatmap.maximum or 0.0),
             "quality": "1",
-            "weight_expression": heatmap.weight_field or "",
+            "weight_expression": weight_expression(heatmap.weight_field),
         },
     )
     ramp = ET.SubElement(renderer, "colorramp", {"type": "gradient", "name": "[source]"})

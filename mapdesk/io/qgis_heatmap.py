@@ -3,14 +3,18 @@
 QGIS writes the renderer as attributes (``radius``, ``radius_unit``,
 ``max_value``, ``weight_expression``, ``quality``) and the ramp as a
 ``<colorramp type="gradient">`` with ``color1``, ``color2`` and the stops
-between (``"0.25;r,g,b,a:0.5;r,g,b,a"``). The vocabulary here is also what
-``mapdesk.export.qgis_symbols`` writes, so the two directions agree.
+between (``"0.25;r,g,b,a:0.5;r,g,b,a"``; QGIS 3.24 and later add each
+stop's colour spec and hue direction: ``"0.25;r,g,b,a;rgb;ccw"``). The
+vocabulary here is also what ``mapdesk.export.qgis_symbols`` writes, so the
+two directions agree.
 """
 
 from __future__ import annotations
 
 import math
 import xml.etree.ElementTree as ET
+
+from pyproj import CRS
 
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.heatmap import DEFAULT_HEAT_RAMP, HEAT_RAMPS, ColorRamp, Heatmap
@@ -23,7 +27,7 @@ _UNITS_READ: dict[str, tuple[str, float]] = {
     "0": ("mm", 1.0),  # millimetres
     "2": ("px", 1.0),  # pixels
     "7": ("m", 1.0),  # metres on the ground
-    "1": ("m", 1.0),  # map units: metres in the projected CRSs mapdesk maps in
+    "1": ("m", 1.0),  # map units: of the project's CRS (see _metres_per_map_unit)
     "4": ("mm", 25.4 / 72),  # points
     "5": ("mm", 25.4),  # inches
 }
@@ -31,8 +35,11 @@ _UNITS_READ: dict[str, tuple[str, float]] = {
 QGIS_RAMP_NAME = "From QGIS"
 
 
-def read_heatmap(renderer: ET.Element, lost: list[str]) -> Heatmap:
+def read_heatmap(renderer: ET.Element, lost: list[str], map_crs: CRS | None = None) -> Heatmap:
     """A ``heatmapRenderer`` as a Heatmap; what it cannot keep is appended to ``lost``.
+
+    ``map_crs`` is the QGIS project's CRS, whose units a radius in map units
+    is measured in (a projected CRS's feet become metres).
 
     Raises
     ------
@@ -44,7 +51,7 @@ def read_heatmap(renderer: ET.Element, lost: list[str]) -> Heatmap:
     if code not in _UNITS_READ:
         lost.append(f"the heatmap radius unit (QGIS unit {code}) is read as millimetres")
     if code == "1":
-        lost.append("the heatmap radius in map units is read as metres")
+        factor = _metres_per_map_unit(map_crs, lost)
     radius = float(renderer.get("radius", "10")) * factor
     maximum = float(renderer.get("max_value", "0") or 0)
     try:
@@ -59,8 +66,29 @@ def read_heatmap(renderer: ET.Element, lost: list[str]) -> Heatmap:
         raise ValueError(str(exc)) from exc
 
 
+def _metres_per_map_unit(map_crs: CRS | None, lost: list[str]) -> float:
+    """Metres in one unit of a projected ``map_crs``; else 1, and ``lost`` says so."""
+    if map_crs is not None and map_crs.is_projected and map_crs.axis_info:
+        factor = map_crs.axis_info[0].unit_conversion_factor
+        if factor and math.isfinite(factor) and factor > 0:
+            return float(factor)
+    lost.append("the heatmap radius in map units is read as metres")
+    return 1.0
+
+
 #: Characters that make a weight an expression rather than a field name.
 _EXPRESSION_SIGNS = frozenset("()*/+|'\"<>=")
+
+
+def weight_expression(field: str | None) -> str:
+    """A weight field as QGIS's ``weight_expression``: its name as it is (QGIS
+    looks the text up as a field first), quoted when ``_weight_field`` would
+    otherwise read it back as an expression (``"calls/day"``)."""
+    if field is None:
+        return ""
+    if _EXPRESSION_SIGNS.intersection(field) or field != field.strip():
+        return '"' + field.replace('"', '""') + '"'
+    return field
 
 
 def _weight_field(expression: str, lost: list[str]) -> str | None:
@@ -88,13 +116,21 @@ def _ramp(element: ET.Element | None, lost: list[str]) -> ColorRamp:
         lost.append(f"its '{element.get('type')}' colour ramp is drawn as {default.name}")
         return default
     stops = [(0.0, hex_color(props["color1"]))]
+    specs = {props.get("spec", "rgb")}
     for stop in filter(None, props.get("stops", "").split(":")):
-        position, color = stop.split(";", 1)
-        stops.append((float(position), hex_color(color)))
+        # QGIS 3.22 writes "offset;colour", 3.24 and later add the colour
+        # spec and hue direction the blend to this stop takes.
+        parts = stop.split(";")
+        if len(parts) not in (2, 4):
+            continue  # as QGIS does
+        stops.append((float(parts[0]), hex_color(parts[1])))
+        specs.update(parts[2:3])
     stops.append((1.0, hex_color(props.get("color2", props["color1"]))))
     stops.sort(key=lambda stop: stop[0])  # QGIS sorts them too
     if props.get("discrete", "0") == "1":
         lost.append("its stepped colour ramp is drawn as a smooth one")
+    if specs & {"hsv", "hsl"}:
+        lost.append("its colour ramp blends in HSV/HSL, which mapdesk draws blended in RGB")
     found = ColorRamp(QGIS_RAMP_NAME, tuple(stops))
     same = [r for r in HEAT_RAMPS.values() if r.stops == found.stops]
     return same[0] if same else found

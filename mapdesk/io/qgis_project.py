@@ -128,7 +128,7 @@ def read_qgis_project(path: str | os.PathLike[str]) -> QgisProjectFile:
     root = _project_root(source)
     warnings: list[str] = []
     crs = _crs(root.find("projectCrs/spatialrefsys"), warnings, "the project")
-    layers = _layers(root, source.parent, warnings)
+    layers = _layers(root, source.parent, warnings, crs)
     background = _background(root)
     return QgisProjectFile(source, crs, _extent(root), tuple(layers), tuple(warnings), background)
 
@@ -291,18 +291,22 @@ def _tree_layers(root: ET.Element) -> list[tuple[str, bool]]:
     return found
 
 
-def _layers(root: ET.Element, base: Path, warnings: list[str]) -> list[QgisLayer]:
+def _layers(
+    root: ET.Element, base: Path, warnings: list[str], map_crs: CRS | None
+) -> list[QgisLayer]:
     elements = {e.findtext("id", ""): e for e in root.findall("projectlayers/maplayer")}
     order = _tree_layers(root) or [(i, True) for i in elements]
     layers = []
     for layer_id, visible in order:
         element = elements.get(layer_id)
         if element is not None:
-            layers.append(_layer(element, visible, base, warnings))
+            layers.append(_layer(element, visible, base, warnings, map_crs))
     return layers
 
 
-def _layer(element: ET.Element, visible: bool, base: Path, warnings: list[str]) -> QgisLayer:
+def _layer(
+    element: ET.Element, visible: bool, base: Path, warnings: list[str], map_crs: CRS | None
+) -> QgisLayer:
     name = element.findtext("layername") or element.findtext("id") or "layer"
     provider = (element.findtext("provider") or "").strip()
     datasource = element.findtext("datasource") or ""
@@ -312,7 +316,7 @@ def _layer(element: ET.Element, visible: bool, base: Path, warnings: list[str]) 
     if provider != "ogr":
         return _problem(layer, f"its data comes from QGIS's '{provider}' provider, not a file")
     path, sublayer, index, notes = parse_ogr_source(datasource, base)
-    read = read_renderer(element.find("renderer-v2"))
+    read = read_renderer(element.find("renderer-v2"), map_crs)
     warnings.extend(f"Layer '{name}': {note}" for note in (*notes, *read.warnings))
     return replace(
         layer,

@@ -16,6 +16,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any
 
+from pyproj import CRS
+
 from mapdesk.core.style import LayerStyle, MarkerShape
 from mapdesk.core.symbology import (
     Categorized,
@@ -146,13 +148,14 @@ def symbol_style(symbol: ET.Element, lost: list[str]) -> LayerStyle | None:
     return LayerStyle(**values)
 
 
-def read_renderer(renderer: ET.Element | None) -> ReadStyle:
+def read_renderer(renderer: ET.Element | None, map_crs: CRS | None = None) -> ReadStyle:
     """A layer's ``renderer-v2`` as a mapdesk style and symbology.
 
     Single symbols, categories, graduated ranges and heatmaps are read; any
     other renderer (rule-based, clusters...) gives the default style and a
     warning saying so. Category values stay text here: they get the type
-    of their field when the layer's data is read.
+    of their field when the layer's data is read. ``map_crs`` (the project's)
+    gives a heatmap radius in map units its length.
     """
     if renderer is None:
         return ReadStyle(None, SingleSymbol(), ("it has no renderer; the default style is used",))
@@ -169,7 +172,8 @@ def read_renderer(renderer: ET.Element | None) -> ReadStyle:
             return _graduated(renderer, symbols, lost)
         if kind == "heatmapRenderer":
             # No symbol: the layer keeps its default point symbol beneath.
-            return ReadStyle(None, read_heatmap(renderer, lost), tuple(dict.fromkeys(lost)))
+            heatmap = read_heatmap(renderer, lost, map_crs)
+            return ReadStyle(None, heatmap, tuple(dict.fromkeys(lost)))
     except (KeyError, ValueError, TypeError) as exc:
         return ReadStyle(None, SingleSymbol(), (f"its {kind} style is damaged ({exc})",))
     return ReadStyle(

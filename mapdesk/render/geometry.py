@@ -424,12 +424,30 @@ def _map_polygon_paths(polygons: GeomArray) -> MapPaths:
     return _map_paths(flipped, ring_starts, feature_starts)
 
 
+def plain_point_xy(
+    geometries: GeomArray, kinds: npt.NDArray[np.int32] | None = None
+) -> FloatArray | None:
+    """(n, 2) x and y of ``geometries`` when every one is a non-empty point, else None.
+
+    Twice as fast as ``get_coordinates`` on a million points. An empty point
+    (how a GeoPackage keeps a feature with no location) gives None: recent
+    GEOS (3.14, bundled with shapely 2.2) refuses its x rather than answer
+    NaN, so the caller takes the ``get_coordinates`` way, which skips it.
+    """
+    kinds = shapely.get_type_id(geometries) if kinds is None else kinds
+    if not (kinds == GeometryType.POINT).all():
+        return None
+    try:
+        return np.column_stack([shapely.get_x(geometries), shapely.get_y(geometries)])
+    except shapely.errors.GEOSException:
+        return None
+
+
 def _point_coordinates(parts: GeomArray, kinds: npt.NDArray[np.int32]) -> FloatArray:
     """(n, 2) coordinates of every point and multipoint part."""
-    if (kinds == GeometryType.POINT).all():
-        # Twice as fast as get_coordinates on a million points. Empty points
-        # give NaN, which unique_pixels drops.
-        return np.column_stack([shapely.get_x(parts), shapely.get_y(parts)])
+    plain = plain_point_xy(parts, kinds)
+    if plain is not None:
+        return plain
     points = _of_kind(kinds, _POINT_TYPES)
     # Empty points have no coordinates, so get_coordinates skips them.
     coords: FloatArray = shapely.get_coordinates(parts if points.all() else parts[points])

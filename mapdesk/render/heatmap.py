@@ -17,7 +17,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import numpy as np
@@ -38,6 +38,7 @@ from shapely import GeometryType
 from mapdesk.core.heatmap import ColorRamp, Heatmap, point_weights, radius_in_pixels
 from mapdesk.core.view import ViewState, map_scale
 from mapdesk.render.density import DensityGrid, kernel_density
+from mapdesk.render.geometry import plain_point_xy
 from mapdesk.render.settings import LayerSnapshot, MapSettings
 from mapdesk.render.symbols import qcolor
 
@@ -156,12 +157,12 @@ def _points_near(
 def heat_points(geometries: npt.NDArray[np.object_]) -> HeatPoints:
     """Every point and multipoint part of ``geometries`` (others are not counted)."""
     kinds = shapely.get_type_id(geometries)
-    if (kinds == GeometryType.POINT).all():
-        # Twice as fast as get_coordinates on a million points.
-        xy = np.column_stack([shapely.get_x(geometries), shapely.get_y(geometries)])
+    xy = plain_point_xy(geometries, kinds)
+    if xy is not None:
         feature = np.arange(len(geometries), dtype=np.intp)
     else:
         rows = np.flatnonzero((kinds == GeometryType.POINT) | (kinds == GeometryType.MULTIPOINT))
+        # Empty points have no coordinates: get_coordinates skips them.
         xy, index = shapely.get_coordinates(geometries[rows], return_index=True)
         feature = rows[index].astype(np.intp)
     finite = np.isfinite(xy).all(axis=1)  # empty points, points pyproj could not place
@@ -171,14 +172,21 @@ def heat_points(geometries: npt.NDArray[np.object_]) -> HeatPoints:
 
 
 _CACHE: OrderedDict[int, tuple[weakref.ref[Any], Any, HeatPoints]] = OrderedDict()
-_CACHE_LOCK = threading.Lock()
+# Re-entrant: an owner's weak-reference callback takes it, and a garbage
+# collection may free an owner in a thread that already holds it.
+_CACHE_LOCK = threading.RLock()
 #: Layers (projections) whose points are kept.
 _CACHE_KEPT = 8
 
 
 def cached_heat_points(owner: object, geometries: npt.NDArray[np.object_]) -> HeatPoints:
     """``heat_points(geometries)``, kept while ``owner`` (the layer's projection) lives,
-    so a pan or zoom only culls and transforms."""
+    so a pan or zoom only culls and transforms.
+
+    The entry goes with its owner: every edit gives the layer a new
+    projection, and the old one's points and geometries (hundreds of MB for
+    a million points) must not wait for seven more edits to be let go.
+    """
     key = id(owner)
     with _CACHE_LOCK:
         entry = _CACHE.get(key)
@@ -187,10 +195,17 @@ def cached_heat_points(owner: object, geometries: npt.NDArray[np.object_]) -> He
             return entry[2]
     points = heat_points(geometries)
     with _CACHE_LOCK:
-        _CACHE[key] = (weakref.ref(owner), geometries, points)
+        _CACHE[key] = (weakref.ref(owner, partial(_forget, key)), geometries, points)
         while len(_CACHE) > _CACHE_KEPT:
             _CACHE.popitem(last=False)
     return points
+
+
+def _forget(key: int, ref: weakref.ref[Any]) -> None:
+    with _CACHE_LOCK:
+        entry = _CACHE.get(key)
+        if entry is not None and entry[0] is ref:
+            del _CACHE[key]
 
 
 def colorize(values: FloatArray, maximum: float, ramp: ColorRamp) -> npt.NDArray[np.uint32]:

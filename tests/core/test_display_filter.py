@@ -13,6 +13,7 @@ from shapely.geometry import Point, box
 
 from mapdesk import Project
 from mapdesk.core.display_filter import among_shown
+from mapdesk.core.editing.snapping import SnapSettings, snap_point
 from mapdesk.core.identify import identify_at
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.selecting import rows_clicked, rows_in_area
@@ -107,6 +108,18 @@ def test_an_area_selects_only_shown_features() -> None:
     layer.display_filter.show_only(layer.data.index, [1, 3], "test")
     assert rows_in_area(layer, layer.crs, area).tolist() == [1, 3]
     assert rows_in_area(layer, layer.crs, shapely.Point(0, 0).buffer(1)).tolist() == []
+
+
+def test_snapping_skips_hidden_features() -> None:
+    # Dragging a report onto a spot must not snap to a report the map hides.
+    layer = _reports()
+    projected = layer.projected(layer.crs)
+    assert snap_point([("FixIt", projected)], 10.5, 0, 1, SnapSettings()) is not None
+    layer.display_filter.show_only(layer.data.index, [0, 2], "test")
+    shown = [("FixIt", projected, layer.shown_rows())]
+    assert snap_point(shown, 10.5, 0, 1, SnapSettings()) is None  # fid 11 hidden
+    target = snap_point(shown, 19.5, 0, 1, SnapSettings())
+    assert target is not None and (target.x, target.y) == (20, 0)  # fid 12 shown
 
 
 def test_the_project_file_does_not_keep_the_filter(tmp_path: Path) -> None:

@@ -99,6 +99,12 @@ def test_expressions_give_what_qgis_gives(fixit, text, expected):
             assert mine == theirs, f"{text}: {got} != {expected}"
 
 
+def test_x_and_y_of_a_report_with_no_location_are_null():
+    # A GeoPackage keeps it as POINT EMPTY, whose x recent GEOS refuses.
+    frame = gpd.GeoDataFrame(geometry=[Point(), Point(1, 2)], crs=26919)
+    assert values("$x", frame) == [None, 1.0] and values("$y", frame) == [None, 2.0]
+
+
 def test_integer_overflow_is_null_not_a_wrapped_number():
     ids = pd.DataFrame({"objectid": [2, 3]})
     assert values("objectid * 9223372036854775807", ids) == [None, None]

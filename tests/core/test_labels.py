@@ -36,6 +36,13 @@ def test_anchors_points_at_the_point_lines_in_the_middle_polygons_inside():
     assert 0 < x[2] < 4 and 0 < y[2] < 4
 
 
+def test_an_empty_geometry_has_no_anchor_rather_than_failing():
+    # A GeoPackage keeps a point with no location as POINT EMPTY.
+    x, y = label_anchors([Point(), Point(1, 2), LineString()])
+    assert np.isnan(x[[0, 2]]).all() and np.isnan(y[[0, 2]]).all()
+    assert (x[1], y[1]) == (1, 2)
+
+
 def test_scale_range():
     streets = LabelSettings("name", min_scale=12_000)
     assert streets.visible_at(5_000) and not streets.visible_at(50_000)

@@ -191,7 +191,7 @@ def test_heatmaps_come_back_from_a_qgis_project_as_they_went(
 
 #: A layer as QGIS 3.22 writes a heatmap (saved by QGIS itself, trimmed).
 QGIS_HEATMAP = """<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
-<qgis version="3.22.16"><layer-tree-group>
+<qgis version="3.22.16">{project_crs}<layer-tree-group>
 <layer-tree-layer id="pts" checked="Qt::Checked"/></layer-tree-group><projectlayers>
 <maplayer type="vector" geometry="Point"><id>pts</id><layername>Calls</layername>
 <datasource>./calls.gpkg|layername=calls</datasource><provider>ogr</provider>
@@ -204,10 +204,16 @@ QGIS_HEATMAP = """<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
    <Option value="189,0,38,255" type="QString" name="color2"/>
    <Option value="0" type="QString" name="discrete"/>
    <Option value="gradient" type="QString" name="rampType"/>
-   <Option value="0.25;254,204,92,255:0.6;240,59,32,200" type="QString" name="stops"/>
+   <Option value="{stops}" type="QString" name="stops"/>
   </Option>
   <prop k="color1" v="255,255,178,0"/><prop k="color2" v="189,0,38,255"/>
  </colorramp></renderer-v2></maplayer></projectlayers></qgis>"""
+
+
+#: Gradient stops as QGIS 3.22 writes them (offset;colour) and as 3.24 and later
+#: do (offset;colour;colour spec;hue direction).
+QGIS_322_STOPS = "0.25;254,204,92,255:0.6;240,59,32,200"
+QGIS_328_STOPS = "0.25;254,204,92,255;rgb;ccw:0.6;240,59,32,200;rgb;ccw"
 
 
 @pytest.fixture
@@ -222,14 +228,22 @@ def calls_gpkg(tmp_path: Path) -> Path:
 
 
 def _open(tmp_path: Path, **attributes: str) -> tuple[Heatmap | object, tuple[str, ...]]:
-    values = {"unit": "0", "maximum": "0", "weight": "w", **attributes}
+    values = {
+        "unit": "0",
+        "maximum": "0",
+        "weight": "w",
+        "stops": QGIS_322_STOPS,
+        "project_crs": "",
+        **attributes,
+    }
     (tmp_path / "calls.qgs").write_text(QGIS_HEATMAP.format(**values), encoding="utf-8")
     opened = open_qgis_project(tmp_path / "calls.qgs")
     return opened.project.layers.by_name("Calls").symbology, opened.warnings
 
 
-def test_mapdesk_reads_the_heatmap_qgis_wrote(calls_gpkg: Path, tmp_path: Path) -> None:
-    symbology, warnings = _open(tmp_path)
+@pytest.mark.parametrize("stops", [QGIS_322_STOPS, QGIS_328_STOPS])
+def test_mapdesk_reads_the_heatmap_qgis_wrote(calls_gpkg: Path, tmp_path: Path, stops: str) -> None:
+    symbology, warnings = _open(tmp_path, stops=stops)
     assert warnings == ()
     assert symbology == Heatmap(
         12.5,
@@ -257,6 +271,7 @@ def test_mapdesk_reads_the_heatmap_qgis_wrote(calls_gpkg: Path, tmp_path: Path) 
         ({"weight": "&quot;w&quot;"}, (12.5, "mm", None, "w"), None),  # quoted: "w"
         ({"weight": "w * 2"}, (12.5, "mm", None, None), "every point counts 1"),
         ({"weight": "log(w)"}, (12.5, "mm", None, None), "every point counts 1"),
+        ({"stops": "0.5;254,204,92,255;hsv;cw"}, (12.5, "mm", None, "w"), "blends in HSV"),
     ],
 )
 def test_qgis_units_and_weights_are_read_or_said_to_be_changed(
@@ -271,6 +286,17 @@ def test_qgis_units_and_weights_are_read_or_said_to_be_changed(
         assert note in " ".join(warnings)
 
 
+def test_a_radius_in_map_units_of_a_feet_project_is_read_in_metres(
+    calls_gpkg: Path, tmp_path: Path
+) -> None:
+    # The city's projects are in Maine West US feet: 500 map units are 500 ft.
+    feet = "<projectCrs><spatialrefsys><authid>EPSG:26847</authid></spatialrefsys></projectCrs>"
+    symbology, warnings = _open(tmp_path, unit="1", project_crs=feet)
+    assert isinstance(symbology, Heatmap) and symbology.radius_unit == "m"
+    assert symbology.radius == pytest.approx(12.5 * 1200 / 3937)
+    assert not [w for w in warnings if "map units" in w]
+
+
 def test_a_weight_field_with_a_space_is_a_field_as_in_qgis(tmp_path: Path) -> None:
     gpd.GeoDataFrame(
         {"days open": [1.0, 2.5]}, geometry=[Point(0, 0), Point(5, 5)], crs="EPSG:26919"
@@ -278,6 +304,22 @@ def test_a_weight_field_with_a_space_is_a_field_as_in_qgis(tmp_path: Path) -> No
     symbology, warnings = _open(tmp_path, weight="days open")
     assert warnings == ()
     assert isinstance(symbology, Heatmap) and symbology.weight_field == "days open"
+
+
+def test_a_weight_field_named_like_an_expression_comes_back_from_qgis(tmp_path: Path) -> None:
+    # QGIS finds "calls/day" as a field; unquoted, reading it back took it
+    # for an expression and dropped the weight.
+    data = tmp_path / "calls.gpkg"
+    gpd.GeoDataFrame(
+        {"calls/day": [1.0, 2.5]}, geometry=[Point(0, 0), Point(5, 5)], crs="EPSG:26919"
+    ).to_file(data, layer="calls", driver="GPKG")
+    project = Project(crs="EPSG:26919")
+    layer = project.add_layer(data)
+    layer.symbology = Heatmap(weight_field="calls/day")
+    export_qgis_project(project, tmp_path / "weighted.qgs")
+    back = open_qgis_project(tmp_path / "weighted.qgs")
+    assert back.warnings == ()
+    assert back.project.layers[0].symbology == Heatmap(weight_field="calls/day")
 
 
 def test_a_weight_field_the_data_lacks_keeps_the_layer_and_says_so(

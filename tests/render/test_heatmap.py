@@ -17,6 +17,7 @@ from mapdesk.core.heatmap import HEAT_RAMPS, ColorRamp, Heatmap
 from mapdesk.core.view import ViewState
 from mapdesk.render import MapSettings, render_map
 from mapdesk.render.density import cell_size, kernel_density, quartic
+from mapdesk.render.draw import RenderError
 from mapdesk.render.heatmap import colorize, prepare_heatmap
 from mapdesk.render.painting import paint_map
 from mapdesk.render.settings import LayerSnapshot
@@ -145,6 +146,44 @@ def test_every_multipoint_part_counts_with_its_feature_s_weight(
     alpha = _alpha(pixels, render_map(_heat_settings(settings_for, layer, heatmap)))
     assert alpha[50, 30] == alpha[50, 70] == 255  # both parts weigh 2: the maximum
     assert alpha[20, 50] == 128  # the point of weight 1: half
+
+
+def test_an_empty_point_counts_nothing(make_layer, settings_for, pixels) -> None:
+    # A report with no location, as a GeoPackage keeps it (POINT EMPTY).
+    layer = make_layer([Point(), Point(50.5, 49.5)])
+    alpha = _alpha(pixels, render_map(_heat_settings(settings_for, layer, Heatmap(10, "px", GREY))))
+    assert alpha[50, 50] == 255 and alpha[50, 55] == pytest.approx(255 * 0.75**2, abs=2)
+    assert alpha[:, :39].max() == 0
+
+
+def test_a_weight_field_removed_since_is_named_when_the_heatmap_cannot_draw(
+    make_layer, settings_for
+) -> None:
+    # A virtual field the heatmap was weighted by, removed later.
+    layer = make_layer([Point(50, 50)])
+    layer.replace_data(layer.data.assign(calls=[3.0]))
+    settings = _heat_settings(settings_for, layer, Heatmap(5, "px", weight_field="calls"))
+    layer.replace_data(layer.data.drop(columns=["calls"]))
+    with pytest.raises(RenderError, match='weighs points by the field "calls", which the layer'):
+        render_map(settings)
+
+
+def test_the_points_of_an_edited_layer_s_old_projection_are_let_go(
+    make_layer, settings_for
+) -> None:
+    """Each edit gives the layer a new projection: the points kept for the old
+    one (and its geometries) must go with it, not pile up 8 deep."""
+    import gc
+
+    from mapdesk.render import heatmap
+
+    layer = make_layer([Point(50, 50), Point(60, 50)])
+    render_map(_heat_settings(settings_for, layer, Heatmap(5, "px")))
+    for step in range(3):
+        layer.replace_data(layer.data.assign(fid=step))  # an edit: a new projection
+        render_map(settings_for(layer))
+    gc.collect()
+    assert all(owner() is not None for owner, _, _ in heatmap._CACHE.values())
 
 
 def test_a_fixed_maximum_keeps_colours_from_view_to_view(make_layer, settings_for, pixels) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from shapely.geometry import LineString, Point, Polygon, box
 
+from mapdesk.core.style import SELECTION_COLOR
 from mapdesk.core.view import ViewState
 from mapdesk.render import render_map
 
@@ -68,6 +69,16 @@ def test_null_and_empty_geometries_among_valid_ones(pixels, settings_for, make_l
     assert pixels.rgb(image, 70, 80) == pixels.hex_rgb(RED)  # the box's fill
     assert pixels.rgb(image, 30, 49)[0] < 128  # the blue line, on row 49
     assert pixels.rgb(image, 40, 20) == pixels.hex_rgb(WHITE)
+
+
+def test_a_point_layer_with_an_empty_point(pixels, settings_for, make_layer):
+    # A GeoPackage keeps a report with no location as POINT EMPTY; recent GEOS
+    # refuses the x of one, which must not cost the map its every layer.
+    layer = make_layer([Point(), Point(20, 80)], fill_color=RED, marker_size=7)
+    assert pixels.rgb(render_map(settings_for(layer)), 20, 20) == pixels.hex_rgb(RED)
+    layer.selection.apply(layer.data.index)  # the selection's points are read alike
+    selected = render_map(settings_for(layer))
+    assert pixels.rgb(selected, 20, 20) == pixels.hex_rgb(SELECTION_COLOR)
 
 
 def test_a_single_point(pixels, settings_for, make_layer):

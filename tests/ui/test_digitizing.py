@@ -242,6 +242,16 @@ def test_split_features_cuts_the_parcel_the_line_crosses(qtbot: Any, digitizing:
     assert layer.edit_session.undo_stack.texts() == ["Split feature"]
 
 
+def test_split_and_reshape_leave_a_parcel_the_map_hides_alone(qtbot: Any, digitizing: Any) -> None:
+    window = digitizing
+    layer = _layer(window)
+    layer.display_filter.show_only(layer.data.index, [], "test: no parcel drawn")
+    assert window.digitizing.split("line", [(X + 600, Y + 300), (X + 600, Y + 1100)]) == []
+    pocket = [(X + 800, Y + 600), (X + 1100, Y + 600), (X + 1100, Y + 800), (X + 800, Y + 800)]
+    assert window.digitizing.reshape("line", pocket) == []
+    assert len(layer.data) == 1 and layer.edit_session.undo_stack.texts() == []
+
+
 def test_the_feature_form_offers_coded_values_and_defaults(qtbot: Any) -> None:
     from mapdesk.core.errors import MapdeskError
     from mapdesk.ui.dialogs.feature_form import FeatureFormDialog
@@ -318,6 +328,9 @@ def test_snapping_options_choose_the_layers_and_the_tolerance(
     # ... beside Congress St (a road), snapped onto it.
     target = controller.snap(X, Y + 4 * resolution)
     assert target is not None and target.layer_name == "Roads"
+    roads = window.project.layers.by_name("Roads")
+    roads.display_filter.show_only(roads.data.index, [], "test: no road drawn")
+    assert controller.snap(X, Y + 4 * resolution) is None  # nothing hidden is snapped to
 
 
 def test_moving_in_a_map_crs_unlike_the_layers_keeps_shape_and_heights(

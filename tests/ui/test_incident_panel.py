@@ -281,3 +281,31 @@ def test_density_view_follows_styles_chosen_meanwhile(
     assert panel.density_view.isChecked()  # ...ticks the box
     panel.density_view.click()
     assert layer.symbology is mine  # and unticking goes back to the style before it
+
+
+def test_an_edit_keeps_the_filter_the_time_slider_and_what_the_map_shows(
+    qtbot: Any, analysis: tuple[IncidentPanel, Any]
+) -> None:
+    # Triage: the open reports of 2026, a month at a time; closing one in the
+    # attribute table must not send the panel and the map back to every report.
+    panel, controller = analysis
+    layer = controller.layer
+    panel.statuses.set_checked(frozenset({"open", "acknowledged"}))
+    panel.start_date.setDate(QDate(2026, 1, 1))
+    panel.step_unit.setCurrentIndex(panel.step_unit.findData("month"))
+    answer = _wait_for_new_answer(qtbot, controller)
+    panel.time_group.setChecked(True)
+    panel.slider.setValue(len(answer.steps) - 1)
+    before = _shown_fids(layer)
+    assert before  # some open reports that month
+    layer.start_editing()
+    try:
+        layer.change_attribute_value(before[0], "status", "closed")
+        assert _shown_fids(layer) == before  # the map waits for the panel's new count
+        _wait_for_new_answer(qtbot, controller)
+        assert panel.statuses.checked_values() == {"open", "acknowledged"}
+        assert panel.start_date.date() == QDate(2026, 1, 1)
+        assert panel.time_group.isChecked() and panel.slider.value() == len(answer.steps) - 1
+        assert _shown_fids(layer) == before[1:]  # the closed one leaves the map
+    finally:
+        layer.rollback(stop_editing=True)

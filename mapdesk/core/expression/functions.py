@@ -234,6 +234,7 @@ def geometry_value(name: str, frame: Any, fail: Callable[[str], ExpressionError]
         kinds = shapely.get_type_id(geoms)
         points = np.where(kinds == 4, shapely.get_geometry(geoms, 0), geoms)
         points[(kinds != 0) & (kinds != 4)] = None
+        points[missing] = None  # recent GEOS refuses the x of an empty point
         coordinate = shapely.get_x(points) if name == "x" else shapely.get_y(points)
         bad = missing | np.isnan(coordinate)
         return Value(NUMBER, pd.Series(np.nan_to_num(coordinate)), bad)

@@ -21,7 +21,7 @@ from mapdesk.core.crs import same_crs, transformer
 from mapdesk.core.display_filter import among_shown
 from mapdesk.core.editing.clipboard import reprojected_keeping_z
 from mapdesk.core.editing.reshape import ReshapeError, reshaped
-from mapdesk.core.editing.snapping import SnapSettings, SnapTarget, snap_point
+from mapdesk.core.editing.snapping import SnapLayer, SnapSettings, SnapTarget, snap_point
 from mapdesk.core.editing.tracking import tracked_values
 from mapdesk.core.editing.validity import fixed_geometry
 from mapdesk.core.editing.values import kind_text
@@ -132,8 +132,8 @@ class DigitizingController(WindowController):
             return None
         crs = self._project.crs
         wanted = self.snapping.layer_ids
-        layers = [
-            (layer.name, layer.projected(crs))
+        layers: list[SnapLayer] = [
+            (layer.name, layer.projected(crs), layer.shown_rows())
             for layer in self._project.layers
             if layer.visible and (wanted is None or layer.id in wanted) and layer.feature_count
         ]
@@ -270,7 +270,8 @@ class DigitizingController(WindowController):
 
     # --- Split Features -------------------------------------------------------------------
     def split(self, _kind: FeatureKind, points: list[MapPoint]) -> list[Any]:
-        """Cut the selected features (or all) the drawn line crosses; the new fids."""
+        """Cut the selected features (or all the map shows) the drawn line crosses; the
+        new fids."""
         layer = self._editing()
         if layer is None or layer.edit_session is None:
             return []
@@ -279,8 +280,8 @@ class DigitizingController(WindowController):
         if selected:
             candidates = selected
         else:
-            hits = layer.data.geometry.intersects(line).to_numpy()
-            candidates = layer.data.index[hits].tolist()
+            hits = np.flatnonzero(layer.data.geometry.intersects(line).to_numpy())
+            candidates = layer.data.index[among_shown(hits, layer.shown_rows())].tolist()
         new = layer.edit_session.split_features(line, candidates)
         if new:
             self._status.showMessage(f"{len(new)} new features split off in {layer.name}", 5000)
@@ -290,7 +291,8 @@ class DigitizingController(WindowController):
 
     # --- Reshape Features ------------------------------------------------------------------
     def reshape(self, _kind: FeatureKind, points: list[MapPoint]) -> list[Any]:
-        """Reshape the selected features (or those the line meets); the fids reshaped."""
+        """Reshape the selected features (or those the map shows that the line meets);
+        the fids reshaped."""
         layer = self._editing()
         if layer is None or layer.edit_session is None:
             return []
@@ -300,8 +302,8 @@ class DigitizingController(WindowController):
         nudged = (points[0][0] + GRAB_PX * self._canvas.view.resolution, points[0][1])
         tolerance = float(start.distance(self._to_layer(layer, shapely.Point(nudged))))
         selected = layer.selection.fids.tolist()
-        near = layer.data.geometry.distance(line).to_numpy() <= tolerance
-        candidates = selected or layer.data.index[near].tolist()
+        near = np.flatnonzero(layer.data.geometry.distance(line).to_numpy() <= tolerance)
+        candidates = selected or layer.data.index[among_shown(near, layer.shown_rows())].tolist()
         shapes = {}
         for fid in candidates:
             try:

@@ -11,7 +11,9 @@ time slider is on, as QGIS's temporal controller does. The user's selection
 is left alone: stepping through time is looking, not choosing (the panel's
 Select These Reports button makes the shown reports the selection). Unticking
 the box, closing the panel, choosing another layer or removing this one, and
-the layer panel's Show All Features all give the map every report back.
+the layer panel's Show All Features all give the map every report back. An
+edit of the layer keeps the user's ticks, dates and slider: the panel reads
+the data again and the map follows the new answer.
 """
 
 from __future__ import annotations
@@ -228,6 +230,15 @@ class IncidentAnalysisController(WindowController):
         self._layer = layer
         self._density.follow(layer)
         self._answer = None
+        self._read_layer(keep_choices=False)
+
+    def _read_layer(self, keep_choices: bool) -> None:
+        """Read the layer's categories, statuses and dates in a worker, then analyse.
+
+        ``keep_choices``: the same layer's data changed (an edit, a reload):
+        the user's ticks, dates and time slider stay as they are.
+        """
+        layer = self._layer
         self._generation += 1
         if layer is None:
             self._fields = None
@@ -235,30 +246,39 @@ class IncidentAnalysisController(WindowController):
             return
         self._fields = IncidentFields.of(layer.data)
         frame, fields, generation = layer.data, self._fields, self._generation
-        self._panel.summary.setText(f"Reading {layer.name}…")
+        if not keep_choices:
+            self._panel.summary.setText(f"Reading {layer.name}…")
         run_latest(
             self._workers,
             lambda _progress: layer_overview(frame, fields),
-            lambda overview: self._show_overview(generation, overview),
+            lambda overview: self._show_overview(generation, overview, keep_choices),
             lambda exc: self._failed(generation, exc),
             f"Reading the reports of {layer.name}",
         )
 
-    def _show_overview(self, generation: int, overview: LayerOverview) -> None:
+    def _show_overview(
+        self, generation: int, overview: LayerOverview, keep_choices: bool = False
+    ) -> None:
         if generation != self._generation:
             return
         p = self._panel
-        p.categories.set_values(overview.categories)
-        p.statuses.set_values(overview.statuses)
+        unticked = (p.categories.unchecked_values(), p.statuses.unchecked_values())
+        p.categories.set_values(overview.categories, unticked[0] if keep_choices else frozenset())
+        p.statuses.set_values(overview.statuses, unticked[1] if keep_choices else frozenset())
         p.categories.setEnabled(bool(overview.categories))
         if overview.first_day is not None and overview.last_day is not None:
-            p.set_date_range(_qdate(overview.first_day), _qdate(overview.last_day))
+            first, last = _qdate(overview.first_day), _qdate(overview.last_day)
+            p.set_date_range(first, last, keep_chosen=keep_choices)
         self.analyse()
 
     @guarded_slot
     def _on_data_changed(self, layer: VectorLayer) -> None:
         if layer is self._layer:
-            self._choose_layer(layer)  # new values and dates
+            # New values and dates, the user's filter kept. The old answer's
+            # rows are positions in the old data: dropped. The map keeps what
+            # it shows (the display filter hides by fid) until the new answer.
+            self._answer = None
+            self._read_layer(keep_choices=True)
         elif layer is self._polygon():
             self.schedule()
 
@@ -399,10 +419,12 @@ class IncidentAnalysisController(WindowController):
     def _show_on_map(self, current: CurrentReports | None) -> None:
         layer = self._layer
         wanted = self._panel.show_on_map.isChecked() and not self._panel.isHidden()
-        if layer is None or current is None or not wanted:
-            self._map.release()  # every report (or nothing known yet)
-        else:
+        if layer is None or not wanted:
+            self._map.release()  # every report
+        elif current is not None:
             self._map.show(layer, current.rows, current.reason)
+        # else nothing is known of this data yet (it is being read again after
+        # an edit): the map keeps what it shows until the answer comes.
 
     def _on_shown_all(self, layer: VectorLayer) -> None:
         # Show All Features in the layer panel: untick the box, or the next

@@ -48,8 +48,8 @@ class CheckList(QListWidget):
         self.setMaximumHeight(120)
         self.itemChanged.connect(lambda _item: self.checked_changed.emit())
 
-    def set_values(self, values: list[str]) -> None:
-        """Show these values, all ticked (no signal)."""
+    def set_values(self, values: list[str], unticked: frozenset[str] = frozenset()) -> None:
+        """Show these values, ticked but for ``unticked`` (no signal)."""
         self.blockSignals(True)
         try:
             self.clear()
@@ -57,9 +57,17 @@ class CheckList(QListWidget):
                 item = QListWidgetItem(value or "(empty)", self)
                 item.setData(Qt.ItemDataRole.UserRole, value)
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-                item.setCheckState(Qt.CheckState.Checked)
+                ticked = str(value) not in unticked
+                item.setCheckState(Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked)
         finally:
             self.blockSignals(False)
+
+    def unchecked_values(self) -> frozenset[str]:
+        return frozenset(
+            str(self.item(i).data(Qt.ItemDataRole.UserRole))
+            for i in range(self.count())
+            if self.item(i).checkState() != Qt.CheckState.Checked
+        )
 
     def checked_values(self) -> frozenset[str]:
         return frozenset(
@@ -261,13 +269,18 @@ class IncidentPanel(QDockWidget):
         return tab
 
     # --- shown by the controller ---------------------------------------------------
-    def set_date_range(self, first: QDate, last: QDate) -> None:
-        """Limit both date edits to [first, last] and show the whole span (no signals)."""
+    def set_date_range(self, first: QDate, last: QDate, keep_chosen: bool = False) -> None:
+        """Limit both date edits to [first, last] (no signals) and show the whole span,
+        or (``keep_chosen``) the dates chosen, kept inside it; a date at the old
+        limit moves with it, so "to the last report" still means that."""
+        start, end = self.start_date.date(), self.end_date.date()
+        at_first = start <= self.start_date.minimumDate()
+        at_last = end >= self.end_date.maximumDate()
         for edit in (self.start_date, self.end_date):
             edit.blockSignals(True)
             edit.setDateRange(first, last)
-        self.start_date.setDate(first)
-        self.end_date.setDate(last)
+        self.start_date.setDate(start if keep_chosen and not at_first else first)
+        self.end_date.setDate(end if keep_chosen and not at_last else last)
         for edit in (self.start_date, self.end_date):
             edit.blockSignals(False)
 
