@@ -88,12 +88,15 @@ class DisplayFilter:
         changes, so the renderer may cache work on its identity, as it does
         for the selection's rows.
         """
-        if self._hidden is None:
+        # Read once: a worker (print preview) may call this while the UI thread
+        # clears the filter between two reads.
+        hidden = self._hidden
+        if hidden is None:
             return None
         cached = self._rows
         if cached is not None and cached[0] is index:
             return cached[1]
-        shown = np.flatnonzero(~index.isin(self._hidden)).astype(np.intp)
+        shown = np.flatnonzero(~index.isin(hidden)).astype(np.intp)
         shown.flags.writeable = False
         self._rows = (index, shown)
         return shown
