@@ -128,6 +128,7 @@ def run_export_vector(source: str, output: Path, crs: str | None, layer: str | N
         field_types=frame.attrs.get("field_types"),
         layer_name=read.name,
         source=Path(read.origin.path) if read.origin is not None else None,
+        field_rules=frame.attrs.get("field_rules"),
         progress=progress,
         on_plan=_print_notes,
     )

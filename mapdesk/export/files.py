@@ -13,8 +13,9 @@ import contextlib
 import csv
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -25,6 +26,7 @@ from pyproj import CRS
 from mapdesk.core.editing.saving import SaveError
 from mapdesk.core.serialize import write_text_atomically
 from mapdesk.export.formats import ExportError, ExportFormat
+from mapdesk.io.gpkg_domains import add_field_rules
 from mapdesk.io.whole_file import save_whole_file
 
 #: Beside an exported shapefile: original field name -> name in the file.
@@ -42,8 +44,12 @@ def write_main_file(
     target: ExportFormat,
     layer: str,
     options: dict[str, str],
+    field_rules: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> None:
     """Replace ``path`` with ``frame`` in ``target``'s format, atomically.
+
+    ``field_rules`` (a GeoPackage's coded values and ranges, by field name in
+    the file) go into the temporary file before it is read back and renamed.
 
     Raises
     ------
@@ -55,6 +61,7 @@ def write_main_file(
             # A shapefile's layer is its file name (the temporary one, while writing).
             named = None if target.one_geometry_kind else layer
             layer_options = {**_ALWAYS.get(target.suffix, {}), **options}
+            rules = field_rules if target.suffix == ".gpkg" and field_rules else {}
             save_whole_file(
                 path,
                 target.driver,
@@ -63,6 +70,7 @@ def write_main_file(
                 new_file=True,
                 layer_options=layer_options,
                 kept=_KEPT,
+                finish=lambda temp: add_field_rules(temp, layer, rules),
             )
         elif target.suffix == ".parquet":
             _replace_atomically(path, lambda temp: _write_parquet(frame, temp))

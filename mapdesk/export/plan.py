@@ -73,6 +73,9 @@ class ExportPlan:
         Fields left out (KML keeps no field without values).
     read_as_numbers
         Text fields a reader of the file will take for numbers (CSV).
+    field_rules
+        Coded values and ranges written with the fields, by their names in
+        the file (GeoPackage only; see ``check_rules``).
     """
 
     target: ExportFormat
@@ -94,6 +97,7 @@ class ExportPlan:
     layer_options: dict[str, str] = field(default_factory=dict)
     dropped: set[str] = field(default_factory=set)
     read_as_numbers: set[str] = field(default_factory=set)
+    field_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def note(self, field_name: str | None, message: str) -> None:
         self.issues.append(ExportIssue(field_name, message))

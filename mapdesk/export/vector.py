@@ -9,9 +9,10 @@ killed leaves any earlier file as it was and no temporary file behind.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -21,6 +22,7 @@ from pyproj import CRS
 
 from mapdesk.core.crs import crs_label, parse_crs, same_crs
 from mapdesk.export.check import check_export
+from mapdesk.export.check_rules import check_field_rules
 from mapdesk.export.files import write_main_file, write_side_files
 from mapdesk.export.formats import ExportError, ExportFormat, format_for
 from mapdesk.export.plan import ExportPlan, without_m
@@ -49,11 +51,14 @@ def plan_export(
     crs: str | CRS | None = None,
     field_types: dict[str, str] | None = None,
     source: Path | None = None,
+    field_rules: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> tuple[gpd.GeoDataFrame, ExportPlan]:
     """The features in the CRS they will be written in, and the pre-export check.
 
     ``source`` is the file the features were read from (an export never
-    writes over it).
+    writes over it); ``field_rules`` are the coded values, ranges and
+    defaults of its fields (``frame.attrs["field_rules"]``, see
+    ``check_rules``).
 
     Raises
     ------
@@ -76,6 +81,7 @@ def plan_export(
         frame = frame.set_geometry(without_m(frame.geometry.array), crs=frame.crs)
     moved = _in_crs(frame, wanted, path)
     plan = check_export(moved, target, field_types)
+    check_field_rules(plan, moved, field_rules or {})
     if measured:
         plan.note(
             None, f"M values dropped from {measured} features: reprojecting does not carry them"
@@ -145,6 +151,7 @@ def export_vector(
     field_types: dict[str, str] | None = None,
     layer_name: str | None = None,
     source: Path | None = None,
+    field_rules: Mapping[str, Mapping[str, Any]] | None = None,
     progress: Progress = lambda step: None,
     on_plan: Callable[[ExportPlan], None] = lambda plan: None,
 ) -> ExportResult:
@@ -165,6 +172,9 @@ def export_vector(
         when omitted.
     source
         The file the features came from, which the export refuses to replace.
+    field_rules
+        The layer's field rules (``frame.attrs["field_rules"]``): a
+        GeoPackage gets the coded values and ranges its values keep.
     progress
         Told each step, for a status line or a progress dialog.
     on_plan
@@ -177,13 +187,14 @@ def export_vector(
         (the message names the file and why); nothing is changed then.
     """
     progress("checking what the format can hold")
-    moved, plan = plan_export(frame, path, crs, field_types, source)
+    moved, plan = plan_export(frame, path, crs, field_types, source, field_rules)
     on_plan(plan)
     if plan.blocking:
         raise ExportError(f"Cannot export to {path.name}: " + "; ".join(plan.blocking))
     progress(f"writing {len(moved)} features to {path.name}")
     prepared = plan.prepared(moved)
-    write_main_file(prepared, path, plan.target, layer_name or path.stem, plan.layer_options)
+    layer = layer_name or path.stem
+    write_main_file(prepared, path, plan.target, layer, plan.layer_options, plan.field_rules)
     side_files, warnings = write_side_files(path, plan.target, plan.renames, prepared.crs)
     return ExportResult(path, plan, len(prepared), side_files, warnings)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import geopandas as gpd
 from mapdesk.core.editing.changes import EditChanges
 from mapdesk.core.editing.saving import CommitPoint, SaveError
 from mapdesk.io import gpkg_edit, whole_file
+from mapdesk.io.gpkg_domains import add_field_rules
 
 
 def write_layer_edits(
@@ -37,12 +39,27 @@ def write_layer_edits(
     )
 
 
-def save_as_geopackage(path: Path, layer_name: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def save_as_geopackage(
+    path: Path,
+    layer_name: str,
+    frame: gpd.GeoDataFrame,
+    field_rules: Mapping[str, Mapping[str, Any]] | None = None,
+) -> gpd.GeoDataFrame:
     """Write every feature of ``frame`` to a new GeoPackage (atomically); them as read back.
 
     What a user does when the layer's own file cannot take the edits (locked,
-    read-only, a format mapdesk cannot write back).
+    read-only, a format mapdesk cannot write back). The layer's
+    ``field_rules`` (coded values, ranges) go into the new file as they
+    were, before it is renamed into place: the file becomes the layer's, and
+    its edits stay checked against them.
     """
     if path.suffix.lower() != ".gpkg":
         path = path.with_suffix(".gpkg")
-    return whole_file.save_whole_file(path, "GPKG", layer_name, frame, new_file=True)
+    return whole_file.save_whole_file(
+        path,
+        "GPKG",
+        layer_name,
+        frame,
+        new_file=True,
+        finish=lambda temp: add_field_rules(temp, layer_name, field_rules or {}),
+    )

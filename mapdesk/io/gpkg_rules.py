@@ -19,8 +19,10 @@ from mapdesk.io.gpkg_edit import quoted
 
 
 def field_rules(path: Path, table: str) -> dict[str, dict[str, Any]]:
-    """{field: {"default": value, "codes": {code: description}, "range": [min, max]}}.
+    """{field: {"default": value, "codes": {code: description}, "range": [min, max, ...]}}.
 
+    A constrained field's rule also names its constraint (``"constraint"``),
+    so that an export or a Save As writes the codes under the same name.
     Empty when the file cannot be read this way (the layer then has no rules).
     """
     try:
@@ -60,11 +62,11 @@ def _literal(sql: str) -> Any:
 
 
 def _constraints(connection: sqlite3.Connection, table: str) -> dict[str, dict[str, Any]]:
-    low, high = _inclusive_columns(connection)
+    low, high = inclusive_columns(connection)
     try:
         rows = connection.execute(
-            "SELECT d.column_name, c.constraint_type, c.value, c.min, c.max, c.description, "
-            f"c.{low}, c.{high} "
+            "SELECT d.column_name, d.constraint_name, c.constraint_type, c.value, c.min, c.max, "
+            f"c.description, c.{low}, c.{high} "
             "FROM gpkg_data_columns d JOIN gpkg_data_column_constraints c "
             "ON c.constraint_name = d.constraint_name WHERE lower(d.table_name) = lower(?) "
             "ORDER BY c.rowid",
@@ -73,8 +75,8 @@ def _constraints(connection: sqlite3.Connection, table: str) -> dict[str, dict[s
     except sqlite3.Error:  # the optional tables are absent
         return {}
     rules: dict[str, dict[str, Any]] = {}
-    for column, kind, value, low, high, description, low_in, high_in in rows:
-        rule = rules.setdefault(str(column), {})
+    for column, name, kind, value, low, high, description, low_in, high_in in rows:
+        rule = rules.setdefault(str(column), {"constraint": str(name)})
         if kind == "enum" and value is not None:
             rule.setdefault("codes", {})[str(value)] = str(description or value)
         elif kind == "range":
@@ -88,7 +90,7 @@ def _constraints(connection: sqlite3.Connection, table: str) -> dict[str, dict[s
     return rules
 
 
-def _inclusive_columns(connection: sqlite3.Connection) -> tuple[str, str]:
+def inclusive_columns(connection: sqlite3.Connection) -> tuple[str, str]:
     """The inclusive flags' column names: GeoPackage 1.0 spelt them in camel case."""
     columns = {
         str(row[1]) for row in connection.execute("PRAGMA table_info(gpkg_data_column_constraints)")

@@ -59,13 +59,16 @@ def save_whole_file(
     at_commit_point: Callable[[], None] = lambda: None,
     layer_options: dict[str, str] | None = None,
     kept: str = "your edits are kept and the file is unchanged",
+    finish: Callable[[Path], None] = lambda temp: None,
 ) -> gpd.GeoDataFrame:
     """Replace the file at ``path`` with ``frame``; the features as saved (read back).
 
     ``new_file``: the user chose ``path`` in a Save As dialog (and agreed to
     replace any file there): no other layers to keep, no backup to take.
     ``layer_options``: GDAL layer creation options. ``kept``: what a failure
-    message says is safe (an export has no edits to keep).
+    message says is safe (an export has no edits to keep). ``finish``: given
+    the temporary file once GDAL has written it, to add what GDAL cannot (a
+    GeoPackage's field rules) before it is synced, read back and renamed.
 
     Raises
     ------
@@ -81,6 +84,7 @@ def save_whole_file(
     pairs: list[tuple[Path, Path]] = []
     try:
         _write(frame, temp, driver, layer, path.stem, layer_options or {})
+        finish(temp)
         pairs = _member_pairs(temp, path, driver)
         for written, _ in pairs:
             _fsync_file(written)

@@ -14,6 +14,8 @@ import pytest
 from PySide6.QtGui import QImage
 from shapely.geometry import Point
 
+from mapdesk.io.gpkg_rules import field_rules
+
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "data" / "greater_portland_demo.gpkg"
 
@@ -136,6 +138,23 @@ def test_export_vector_announces_changes_and_writes_the_file(tmp_path: Path) -> 
     assert "reprojected from EPSG:4326 WGS 84 to EPSG:26919" in result.stderr
     back = gpd.read_file(tmp_path / "requests.shp")
     assert back.crs.to_epsg() == 26919 and list(back["service_re"]) == ["1001", "1002"]
+
+
+def test_export_vector_keeps_the_network_codes_in_a_geopackage_and_says_a_shapefile_cannot(
+    tmp_path: Path,
+) -> None:
+    kept = mapdesk(
+        "export", "vector", str(DEMO), "--layer", "fibre_spans", "-o", "spans.gpkg", cwd=tmp_path
+    )
+    assert kept.returncode == 0, kept.stderr
+    assert "note:" not in kept.stderr
+    assert list(field_rules(tmp_path / "spans.gpkg", "fibre_spans")) == ["type", "status"]
+    told = mapdesk(
+        "export", "vector", str(DEMO), "--layer", "fibre_spans", "-o", "spans.shp", cwd=tmp_path
+    )
+    assert told.returncode == 0, told.stderr
+    said = "note: ESRI Shapefile has no coded values, ranges or defaults: the rules of 'type'"
+    assert said in told.stderr
 
 
 def test_export_map_writes_a_pdf_of_the_demo(tmp_path: Path) -> None:

@@ -26,7 +26,9 @@ from mapdesk.core.errors import MapdeskError
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.virtual_fields import add_virtual_field
 from mapdesk.io import whole_file
+from mapdesk.io.edit_writer import save_as_geopackage
 from mapdesk.io.gpkg_edit import blob_envelope, gpkg_blob
+from mapdesk.io.gpkg_rules import field_rules
 from mapdesk.io.loader import load_layer
 
 
@@ -375,7 +377,30 @@ def test_defaults_and_coded_values_the_geopackage_declares_are_kept(ruled_gpkg: 
         layer.change_attribute_value(fid, "priority", 9)
     layer.change_attribute_value(fid, "status", "Assigned")
     layer.commit_changes()
-    assert load_layer(str(ruled_gpkg), "hydrants").data.at[fid, "status"] == "Assigned"
+    saved = load_layer(str(ruled_gpkg), "hydrants").data
+    assert saved.at[fid, "status"] == "Assigned"
+    assert saved.attrs["field_rules"] == rules  # a save in place leaves the rules be
+
+
+def test_save_as_geopackage_writes_the_layers_rules_into_the_new_file(
+    ruled_gpkg: Path, tmp_path: Path
+) -> None:
+    layer = load_layer(str(ruled_gpkg), "hydrants")
+    rules = layer.data.attrs["field_rules"]
+    target = tmp_path / "copy.gpkg"
+    saved = save_as_geopackage(target, "hydrants", layer.data, rules)
+    # Read back from the temporary file, before it was renamed into place.
+    assert saved.attrs["field_rules"]["status"]["codes"] == rules["status"]["codes"]
+    copied = field_rules(target, "hydrants")
+    assert copied["status"]["codes"] == rules["status"]["codes"]
+    assert copied["status"]["constraint"] == "statuses"
+    assert copied["priority"]["range"] == [1, 5, True, True]
+    # The layer's edits then stay checked against them (Save As makes it the layer's file).
+    copy = load_layer(str(target), "hydrants")
+    copy.start_editing()
+    with pytest.raises(MapdeskError, match=r'"status" takes one of Open, Closed, Assigned'):
+        copy.change_attribute_value(copy.data.index[0], "status", "Pending")
+    copy.rollback(stop_editing=True)
 
 
 def test_list_fields_of_a_geojson_stay_lists_after_a_save(tmp_path: Path) -> None:

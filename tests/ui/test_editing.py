@@ -8,13 +8,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pyproj import CRS
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
+from shapely.geometry import Point
 
 from mapdesk.core.editing import journal as journal_module
 from mapdesk.core.editing.journal import EditJournal
 from mapdesk.core.layer import VectorLayer
+from mapdesk.io.gpkg_rules import field_rules
 from mapdesk.io.loader import load_layer
+from mapdesk.io.network_gpkg import create_network_layers
 
 from .conftest import _stations, drop_edits, edit_in_window
 
@@ -226,3 +230,20 @@ def test_discarded_recovery_forgets_the_edits(
     assert window.editing.offer_recovery() == 0
     assert EditJournal().pending() == []
     assert "stations" not in [layer.name for layer in window.project.layers]
+
+
+def test_save_as_keeps_the_codes_of_a_network_layer(
+    qtbot: Any, window: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    source = tmp_path / "network.gpkg"
+    create_network_layers(source, CRS.from_epsg(26984))
+    layer = edit_in_window(window, source, "network_nodes")
+    layer.add_feature(Point(892_630, 91_540), {"asset_id": "N-1", "type": "switch"})
+    target = tmp_path / "network-copy.gpkg"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.map_actions.save_edits_as.trigger()
+    qtbot.waitUntil(lambda: not layer.is_modified, timeout=10000)
+    codes = field_rules(target, "network_nodes")["type"]["codes"]
+    assert list(codes)[:2] == ["site", "switch"]
+    assert layer.data.attrs["field_rules"]["type"]["codes"] == codes  # editing goes on with them
+    drop_edits(window)

@@ -10,6 +10,8 @@ from PySide6.QtWidgets import QDialog
 from shapely.geometry import LineString, Point
 
 from mapdesk.core.layer import VectorLayer
+from mapdesk.io.demo import demo_path
+from mapdesk.io.gpkg_rules import field_rules
 from mapdesk.io.loader import load_layer
 from mapdesk.ui.dialogs.export_layer import ExportLayerDialog
 
@@ -137,3 +139,31 @@ def test_a_layer_holding_personal_data_is_exported_with_a_warning(
     qtbot.addWidget(dialog)
     assert change_texts(dialog)[0] == PERSONAL_DATA_WARNING
     assert dialog.export_button.isEnabled()  # a warning, not a refusal
+
+
+def test_a_network_layer_keeps_its_codes_in_a_geopackage_and_a_shapefile_says_so(
+    window: Any, qtbot: Any, dialogs: Any, tmp_path: Path
+) -> None:
+    nodes = load_layer(str(demo_path()), "network_nodes")
+    window.project.add_layer(nodes)
+    window.layer_panel.select_layer(nodes)
+    target = tmp_path / "nodes.gpkg"
+    said = "ESRI Shapefile has no coded values, ranges or defaults: the rules of 'type', 'status'"
+
+    def fill_in(dialog: ExportLayerDialog) -> int:
+        dialog.format.setCurrentIndex(dialog.format.findData(".shp"))
+        qtbot.waitUntil(lambda: any(said in t for t in change_texts(dialog)), timeout=5000)
+        dialog.file_name.setText(str(target))
+        dialog.file_name.editingFinished.emit()
+        qtbot.waitUntil(lambda: dialog.export_button.isEnabled(), timeout=5000)
+        dialog.accept()
+        return int(QDialog.DialogCode.Accepted.value)
+
+    dialogs.handlers["ExportLayerDialog"] = fill_in
+    window.map_actions.export_layer.trigger()
+    qtbot.waitUntil(
+        lambda: "Exported 187 features" in window.status.currentMessage(), timeout=20000
+    )
+    rules = field_rules(target, "network_nodes")
+    assert rules["type"]["codes"] == nodes.data.attrs["field_rules"]["type"]["codes"]
+    assert rules["status"]["constraint"] == "network_status"

@@ -311,11 +311,13 @@ class EditingController(WindowController):
             return
         target = Path(path).with_suffix(".gpkg")
         changes = layer.begin_commit()
+        session = layer.edit_session
+        rules = dict(session.field_rules) if session is not None else {}
         self._status.showMessage(f"Saving {layer.name} as {target.name}…")
         self.update_actions()
         origin = LayerOrigin(str(target), layer.name, "GPKG", "pyogrio")
         self._workers.start(
-            lambda _progress: save_as_geopackage(target, layer.name, changes.frame),
+            lambda _progress: save_as_geopackage(target, layer.name, changes.frame, rules),
             lambda saved: self._saved_as(layer, origin, changes, saved),
             lambda error: self._save_as_failed(layer, error),
             description=f"Saving {layer.name} as {target.name}",

@@ -54,6 +54,7 @@ class ExportController(WindowController):
         name = request.path.name
         self._status.showMessage(f"Exporting {layer.name} to {name}…")
         field_types = layer.data.attrs.get("field_types")
+        field_rules = layer.data.attrs.get("field_rules")
         self._workers.start(
             lambda progress: export_vector(
                 features,
@@ -62,6 +63,7 @@ class ExportController(WindowController):
                 field_types=field_types,
                 layer_name=layer.name,
                 source=source_file(layer),
+                field_rules=field_rules,
                 progress=lambda step: progress(0, step),
             ),
             lambda result: self._exported(layer, result),

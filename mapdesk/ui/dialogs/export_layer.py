@@ -214,10 +214,14 @@ class ExportLayerDialog(QDialog):
         request = self.request()
         features = self.features()
         field_types = self._layer.data.attrs.get("field_types")
+        field_rules = self._layer.data.attrs.get("field_rules")
         source = source_file(self._layer)
 
         def check(_progress: object) -> ExportPlan:
-            return plan_export(features, request.path, request.crs, field_types, source)[1]
+            _features, plan = plan_export(
+                features, request.path, request.crs, field_types, source, field_rules
+            )
+            return plan
 
         run_latest(
             self._workers,
