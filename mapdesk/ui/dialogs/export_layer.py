@@ -200,6 +200,9 @@ class ExportLayerDialog(QDialog):
     # --- the pre-export check ------------------------------------------------------
     def recheck_soon(self) -> None:
         """Check again a moment after the last change (changes in a row check once)."""
+        # A check still running was made for the old choices: its answer must
+        # not turn Export on (or list the old format's changes) meanwhile.
+        self._checking += 1
         self.export_button.setEnabled(False)
         self._recheck_timer.start()
 
