@@ -1,4 +1,4 @@
-"""The ``mapdesk`` command line: headless subcommands (info, render, export).
+"""The ``mapdesk`` command line: headless subcommands (info, render, export, ...).
 
 Without a subcommand, mapdesk starts the desktop app; the launcher in
 ``mapdesk.__main__`` passes that in as ``start_gui`` so this module never
@@ -18,6 +18,7 @@ from typing import Any, NoReturn, TextIO
 
 from mapdesk import __version__
 from mapdesk.cli.common import EXIT_USAGE, fail, project_for
+from mapdesk.cli.coverage import add_coverage_command, run_coverage
 from mapdesk.cli.export import add_export_commands, run_export
 from mapdesk.cli.incidents import add_incident_commands, run_incidents
 from mapdesk.cli.network_commands import add_network_commands, run_network
@@ -27,7 +28,7 @@ from mapdesk.io.sources import LayerInfo
 
 GuiStarter = Callable[[list[str]], int]
 
-SUBCOMMANDS = ("info", "render", "export", "incidents", "network")
+SUBCOMMANDS = ("info", "render", "export", "incidents", "network", "coverage")
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -50,7 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
         "incidents import SRC -o OUT.gpkg [--report R.json]; "
         "network cut-impact NETWORK.gpkg --span ID; "
         "network trace NETWORK.gpkg --node ID [--cut ID ...] [--json]; "
-        "network create OUT.gpkg [--crs EPSG:N]",
+        "network create OUT.gpkg [--crs EPSG:N]; "
+        "coverage ROADS STATIONS --minutes 4,8 [--turnout 1.0] [--addresses ADDR] "
+        "-o OUT.gpkg [--report R.json]",
     )
     parser.add_argument("--version", action="version", version=f"mapdesk {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -65,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_export_commands(commands)
     add_incident_commands(commands)
     add_network_commands(commands)
+    add_coverage_command(commands)
     return parser
 
 
@@ -97,6 +101,8 @@ def main(argv: Sequence[str] | None = None, start_gui: GuiStarter | None = None)
             return run_incidents(parsed)
         if parsed.command == "network":
             return run_network(parsed, sys.stdout)
+        if parsed.command == "coverage":
+            return run_coverage(parsed, sys.stdout)
         return run_render(parsed.paths, Path(parsed.output), parsed.width, parsed.height)
     except MapdeskError as exc:
         return fail(str(exc))
