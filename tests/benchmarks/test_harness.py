@@ -1,7 +1,7 @@
 """Smoke test of the benchmark harness on tiny data, so it cannot silently rot.
 
 It checks the generator and the timing code run end to end and that the JSON
-has exactly the PERFORMANCE.md keys and the heatmap figure; it asserts
+has exactly the PERFORMANCE.md keys and the heatmap and coverage figures; it asserts
 nothing about speed.
 """
 
@@ -28,6 +28,7 @@ SPEC_KEYS = {
     "save_one_edit_s": None,
     "web_export": {"seconds", "bytes"},
     "heatmap": {"points_100k", "points_100k_hidpi"},
+    "coverage_s": {"demo", "segments_50k"},
     "peak_rss_mb": None,
 }
 
@@ -98,6 +99,7 @@ def test_run_produces_exactly_the_performance_keys(
     assert "peak_rss_mb" in table
     assert "web_export.bytes" in table
     assert "heatmap.points_100k" in table
+    assert "coverage_s.segments_50k" in table
 
 
 def test_ratios_and_table_with_qgis_figures() -> None:
