@@ -200,10 +200,16 @@ def _tell(report: dict[str, Any], out: TextIO, output: Path, layers: list[str]) 
     access = report["options"]["access_m"]
     for station in report["stations"]:
         if station["status"] == "off network":
+            distance = station["road_distance_m"]
+            where = (
+                "has no location"
+                if distance is None
+                else f"is {distance:g} m from the nearest road, more than the {access:g} m "
+                "access distance"
+            )
             print(
-                f"mapdesk: warning: station {station['station_id']} ({station['name']}) is "
-                f"{station['road_distance_m']:g} m from the nearest road, more than the "
-                f"{access:g} m access distance: left out",
+                f"mapdesk: warning: station {station['station_id']} ({station['name']}) {where}: "
+                "left out",
                 file=sys.stderr,
             )
     responding = sum(1 for s in report["stations"] if s["status"] == "in service")

@@ -190,6 +190,23 @@ def test_bad_choices_exit_2_with_one_line(
     assert not out.exists()
 
 
+def test_stations_left_out_are_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    town, out = _small_files(tmp_path)
+    stations = gpd.GeoDataFrame(
+        {"station_id": ["E1", "E3", "E4"], "name": ["Central", "Harbor", "Unplaced"]},
+        geometry=[Point(0, 10), Point(500, 700), None],
+        crs="EPSG:26919",
+    )
+    placed = tmp_path / "stations.geojson"
+    stations.to_file(placed)
+    assert main(["coverage", str(town), str(placed), "-o", str(out)]) == 0
+    errors = capsys.readouterr().err
+    assert "station E3 (Harbor) is 500 m from the nearest road, more than the 100 m" in errors
+    assert "station E4 (Unplaced) has no location: left out" in errors
+    status = gpd.read_file(out, layer="coverage_stations")["status"].tolist()
+    assert status == ["in service", "off network", "off network"]
+
+
 def test_unreadable_input_exits_2_naming_the_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -9,6 +9,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from mapdesk.core.errors import MapdeskError
+
 #: Array types of the analysis: per segment, node, station or point.
 Ints = npt.NDArray[np.intp]
 Floats = npt.NDArray[np.float64]
@@ -53,8 +55,6 @@ class CoverageOptions:
     snap_m: float = DEFAULT_SNAP_M
 
     def __post_init__(self) -> None:
-        from mapdesk.core.errors import MapdeskError
-
         if not self.minutes or any(not 0 < m <= 240 for m in self.minutes):
             raise MapdeskError(f"Bands must be between 0 and 240 minutes, got {self.minutes}")
         if sorted(set(self.minutes)) != list(self.minutes):

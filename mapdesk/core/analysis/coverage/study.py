@@ -146,7 +146,10 @@ class CoverageStudy:
     """
 
     def __init__(
-        self, inputs: CoverageInputs, options: CoverageOptions, progress: Progress = print
+        self,
+        inputs: CoverageInputs,
+        options: CoverageOptions,
+        progress: Progress = lambda step: None,
     ) -> None:
         self.options = options
         self.progress = progress
@@ -177,7 +180,8 @@ class CoverageStudy:
         self.progress("drawing the first-due zones")
         zones = self._zones(reach, responding, open_segments, served)
         segment_station, segment_s = self._segment_first_due(reach, responding, open_segments)
-        self.progress("counting the addresses and incidents reached")
+        if self.address_points is not None or self.incident_points is not None:
+            self.progress("counting the addresses and incidents reached")
         return CoverageResult(
             options,
             what_if,
