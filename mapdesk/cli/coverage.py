@@ -89,44 +89,18 @@ def add_coverage_command(commands: Any) -> None:
 def run_coverage(parsed: argparse.Namespace, out: TextIO) -> int:
     """Run the analysis, write the layers (and report), print a summary; the exit status."""
     from mapdesk.cli import coverage_inputs as inputs
-    from mapdesk.core.analysis.coverage import (
-        CoverageInputs,
-        CoverageOptions,
-        CoverageStudy,
-        WhatIf,
-        coverage_layers,
-        coverage_report,
-    )
+    from mapdesk.core.analysis.coverage import WhatIf, coverage_layers, coverage_report
     from mapdesk.export.layer_set import check_layer_set_target
 
     output = check_layer_set_target(Path(parsed.output))  # fails before any reading
-    options = CoverageOptions(
-        minutes=inputs.parse_minutes(parsed.minutes),
-        turnout_s=parsed.turnout * 60,
-        travel_only=parsed.travel_only,
-        access_m=parsed.access,
-        snap_m=parsed.snap,
-    )
+    _check_report_target(parsed.report)
+    options = _options(parsed)  # and bad options before reading, too
     read = _read_inputs(parsed)
-    roads, stations = read["roads"], read["stations"]
+    roads = read["roads"]
     what_if = WhatIf(
-        frozenset(parsed.disable),
-        inputs.rows_of_roads(roads, parsed.close, parsed.close_where),
+        frozenset(parsed.disable), inputs.rows_of_roads(roads, parsed.close, parsed.close_where)
     )
-    psaps = read.get("psap")
-    study = CoverageStudy(
-        CoverageInputs(
-            roads.frame,
-            inputs.stations_matching(stations, parsed.stations_where),
-            _frame(read.get("addresses")),
-            _frame(read.get("incidents")),
-            _frame(psaps),
-            psap_names=_psap_names(psaps.frame) if psaps is not None else None,
-            station_id_field=parsed.station_id,
-        ),
-        options,
-        progress,
-    )
+    study = _study(parsed, read, options)
     result = study.run(what_if)
     baseline = None
     if not what_if.is_baseline:
@@ -140,6 +114,47 @@ def run_coverage(parsed: argparse.Namespace, out: TextIO) -> int:
     _write(layers, output, report, parsed.report, [layer.path for layer in read.values()])
     _tell(report, out, output, list(layers))
     return 0
+
+
+def _options(parsed: argparse.Namespace) -> Any:
+    from mapdesk.cli.coverage_inputs import parse_minutes
+    from mapdesk.core.analysis.coverage import CoverageOptions
+
+    return CoverageOptions(
+        minutes=parse_minutes(parsed.minutes),
+        turnout_s=parsed.turnout * 60,
+        travel_only=parsed.travel_only,
+        access_m=parsed.access,
+        snap_m=parsed.snap,
+    )
+
+
+def _study(parsed: argparse.Namespace, read: dict[str, Any], options: Any) -> Any:
+    """The coverage study of the layers read."""
+    from mapdesk.cli import coverage_inputs as inputs
+    from mapdesk.core.analysis.coverage import CoverageInputs, CoverageStudy
+
+    psaps = read.get("psap")
+    layers = CoverageInputs(
+        read["roads"].frame,
+        inputs.stations_matching(read["stations"], parsed.stations_where),
+        _frame(read.get("addresses")),
+        _frame(read.get("incidents")),
+        _frame(psaps),
+        psap_names=_psap_names(psaps.frame) if psaps is not None else None,
+        station_id_field=parsed.station_id,
+    )
+    return CoverageStudy(layers, options, progress)
+
+
+def _check_report_target(report: str | None) -> None:
+    """A report that could not be written would fail after all the work: say so first."""
+    from mapdesk.core.errors import MapdeskError
+
+    if report and not Path(report).parent.resolve().is_dir():
+        raise MapdeskError(
+            f"Cannot write {report}: the folder {Path(report).parent} does not exist"
+        )
 
 
 def _read_inputs(parsed: argparse.Namespace) -> dict[str, Any]:

@@ -178,6 +178,7 @@ def test_a_what_if_reports_the_change(tmp_path: Path, capsys: pytest.CaptureFixt
         (["--station-id", "callsign"], "callsign"),
         (["--turnout", "-1"], "turnout"),
         (["--access", "0"], "access"),
+        (["--report", "no-such-folder/report.json"], "does not exist"),
     ],
 )
 def test_bad_choices_exit_2_with_one_line(

@@ -148,7 +148,7 @@ class StationReach:
         own = int(self.at.segment[station])
         ahead[own] = back[own] = -np.inf  # its own segment is pieced together below
         pieces = _pieces(ahead, back)
-        return _with_own_segment(pieces, own, self._own_interval(station, travel, ahead, back))
+        return _with_own_segment(pieces, own, self._own_intervals(station, travel))
 
     def _via_nodes(self, k: Ints, t: Floats) -> Floats:
         net, times = self.network, self.node_seconds
@@ -174,9 +174,7 @@ class StationReach:
             direct += np.abs(gap) * w
             drive[station, mask] = np.minimum(drive[station, mask], direct)
 
-    def _own_interval(
-        self, station: int, travel: float, ahead: Floats, back: Floats
-    ) -> list[tuple[float, float]]:
+    def _own_intervals(self, station: int, travel: float) -> list[tuple[float, float]]:
         """Reached intervals of the station's own segment: from the station, and from its ends."""
         net = self.network
         own = int(self.at.segment[station])
