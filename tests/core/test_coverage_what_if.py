@@ -12,6 +12,7 @@ from mapdesk.core.analysis.coverage import (
     CoverageOptions,
     CoverageStudy,
     WhatIf,
+    coverage_layers,
     coverage_report,
 )
 from mapdesk.core.errors import MapdeskError
@@ -119,6 +120,15 @@ def test_fractiles_per_station_and_per_psap() -> None:
     }
     assert report["per_station"]["ST-2"]["bands"]["2"]["reaches"] == 1
     assert first["response_s"]["median"] == pytest.approx(0.6 * KM, abs=0.1)
+
+
+def test_band_fields_are_named_for_their_minutes() -> None:
+    stations = station_layer([Point(0, 0)])
+    result = _study(_two_towns(), stations, point_layer([Point(100, 0)]), minutes=(2.5, 6.0)).run()
+    layers = coverage_layers(result)
+    assert list(layers["first_due_zones"].columns)[-3:] == ["pct_2_5min", "pct_6min", "geometry"]
+    assert {"within_2_5min", "within_6min"} <= set(layers["address_coverage"].columns)
+    assert coverage_report(result)["addresses"]["bands"]["2.5"]["reached"] == 1
 
 
 def test_incidents_get_their_own_fractiles() -> None:
