@@ -6,9 +6,11 @@ Generates the data in DIR when it is missing (``make_data.py``), then times
 mapdesk's real code paths headless: ``mapdesk.io.loader.load_layer`` into a
 ``Project`` in EPSG:26919, ``render_map(MapSettings.from_project(...))`` at
 1920x1080, ``identify_at``; besides the PERFORMANCE.md figures, ``heatmap``
-(100,000 points as a heatmap, ``heatmap.py``) and ``nena_validate_s`` (NENA
-validation of the demo, ``nena.py``). Every figure is the median of ``--runs`` (>= 5 by
-default) after one warm-up, in seconds. ``first_picture`` and ``peak_rss_mb``
+(100,000 points as a heatmap, ``heatmap.py``), ``nena_validate_s`` (NENA
+validation of the demo, ``nena.py``) and ``coverage_s`` (``mapdesk coverage`` on the
+demo and on a 50,000-segment network, ``drive_coverage.py``). Every figure is the
+median of ``--runs`` (>= 5 by default) after one warm-up, in seconds.
+``first_picture`` and ``peak_rss_mb``
 are measured in fresh child processes so nothing is cached.
 
 With ``--qgis`` the same files, views and sizes are rendered by QGIS 3.22
@@ -45,6 +47,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import make_data  # noqa: E402  (a sibling script, found through sys.path above)
+from drive_coverage import coverage_figures  # noqa: E402
 from heatmap import heatmap_figures  # noqa: E402
 from nena import nena_validate_s  # noqa: E402
 from qgis_session import QgisSession, run_qgis_once  # noqa: E402
@@ -100,6 +103,8 @@ TARGETS: list[tuple[tuple[str, ...], str, float, str]] = [
     (("heatmap", "points_100k"), "abs", 0.2, "<= 0.2 s"),
     (("heatmap", "points_100k_hidpi"), "none", 0.0, "-"),
     (("nena_validate_s",), "abs", 5.0, "<= 5 s"),
+    (("coverage_s", "demo"), "abs", 5.0, "<= 5 s"),
+    (("coverage_s", "segments_50k"), "abs", 60.0, "<= 60 s"),
     (("peak_rss_mb",), "abs", 800.0, "<= 800 MB"),
 ]
 
@@ -358,8 +363,9 @@ def measure(
     Returns
     -------
     results, job, theirs
-        ``results`` has the PERFORMANCE.md keys, ``heatmap`` and ``nena_validate_s``;
-        ``job`` holds the files, views (as extents) and clicks QGIS is given; ``theirs`` the
+        ``results`` has the PERFORMANCE.md keys, ``heatmap``, ``nena_validate_s`` and
+        ``coverage_s``; ``job`` holds the files, views (as extents) and clicks QGIS is
+        given; ``theirs`` the
         QGIS render and identify figures timed alongside (None without QGIS).
     """
     paths = dataset_paths(data)
@@ -412,6 +418,12 @@ def measure(
     )
     nena_s = nena_validate_s(runs)
     print(f"  mapdesk nena_validate_s: {nena_s:.3f} s (the demo)", file=sys.stderr)
+    coverage = coverage_figures(data, runs)
+    print(
+        f"  mapdesk coverage_s: demo {coverage['demo']:.2f} s, "
+        f"50k segments {coverage['segments_50k']:.2f} s",
+        file=sys.stderr,
+    )
     command = [sys.executable, str(Path(__file__).resolve()), "--child-first-picture"]
     firsts = run_children([*command, str(paths["points"])], max(children, 1))
     first = statistics.median(f["seconds"] for f in firsts)
@@ -426,6 +438,7 @@ def measure(
         "web_export": web,
         "heatmap": heatmap,
         "nena_validate_s": nena_s,
+        "coverage_s": coverage,
         "peak_rss_mb": rss,
     }
     return ordered(results), job, theirs
@@ -443,6 +456,7 @@ def ordered(results: dict[str, Any]) -> dict[str, Any]:
         "web_export",
         "heatmap",
         "nena_validate_s",
+        "coverage_s",
         "peak_rss_mb",
     ]
     return {key: results[key] for key in keys}

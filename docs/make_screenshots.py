@@ -28,8 +28,11 @@ sys.path.insert(0, str(REPO))
 
 import mapdesk  # noqa: E402, F401  (registers the file reader)
 from mapdesk.core.crs import transform_xy  # noqa: E402
+from mapdesk.core.project import Project  # noqa: E402
 from mapdesk.core.selection import SelectionMode  # noqa: E402
+from mapdesk.core.style import LayerStyle  # noqa: E402
 from mapdesk.core.style_library import fixit_status_symbology  # noqa: E402
+from mapdesk.core.symbology import Categorized, Category  # noqa: E402
 from mapdesk.export.map_layout import MapLayoutOptions, export_map  # noqa: E402
 from mapdesk.io.demo import demo_path, open_demo_project  # noqa: E402
 from mapdesk.render.image import render_to_png  # noqa: E402
@@ -387,13 +390,38 @@ def fixit_import_shot(window: object, project: object) -> None:
     source = Path(tempfile.gettempdir()) / "fixit_crm_export.csv"
     with open(source, "w", encoding="utf-8-sig", newline="") as handle:
         out = csv.writer(handle)
-        out.writerow(["Id", "Report Source", "Category", "Created at local", "Closed at local",
-                      "Status", "Address", "Description", "URL", "Lat", "Lng"])  # fmt: skip
+        out.writerow(
+            [
+                "Id",
+                "Report Source",
+                "Category",
+                "Created at local",
+                "Closed at local",
+                "Status",
+                "Address",
+                "Description",
+                "URL",
+                "Lat",
+                "Lng",
+            ]
+        )
         for _, row in demo.data.iloc[::6].iterrows():
             created = pd.Timestamp(row["requested_datetime"]).strftime("%m/%d/%Y - %I:%M%p")
-            out.writerow([row["service_request_id"], "iPhone", row["service_name"], created, "",
-                          row["status"].title(), row["address"], row["description"], "",
-                          row["lat"], row["long"]])  # fmt: skip
+            out.writerow(
+                [
+                    row["service_request_id"],
+                    "iPhone",
+                    row["service_name"],
+                    created,
+                    "",
+                    row["status"].title(),
+                    row["address"],
+                    row["description"],
+                    "",
+                    row["lat"],
+                    row["long"],
+                ]
+            )
     window.incidents.start(source)  # type: ignore[attr-defined]
     name = f"FixIt reports ({source.name})"
     wait_until(lambda: name in [layer.name for layer in project.layers])  # type: ignore[attr-defined]
@@ -606,6 +634,91 @@ def radio_coverage_shots() -> None:
         print(target.relative_to(REPO))
 
 
+#: Pastel fills for the demo's 13 first-due zones (ColorBrewer Set3, and one more).
+ZONE_COLOURS = (
+    "#8dd3c7",
+    "#ffffb3",
+    "#bebada",
+    "#fb8072",
+    "#80b1d3",
+    "#fdb462",
+    "#b3de69",
+    "#fccde5",
+    "#d9d9d9",
+    "#bc80bd",
+    "#ccebc5",
+    "#ffed6f",
+    "#a6cee3",
+)
+
+
+def coverage_shot() -> None:
+    """``mapdesk coverage`` on the demo's fire stations, printed by Export Map: the first-due
+    zones, the 4- and 8-minute lines, the gaps and the stations."""
+    from mapdesk.cli import main as cli_main
+
+    demo = str(demo_path())
+    with tempfile.TemporaryDirectory(prefix="mapdesk-coverage-shot-") as folder:
+        out = Path(folder) / "coverage.gpkg"
+        args = [
+            "coverage",
+            demo,
+            demo,
+            "--stations-where",
+            "\"type\" = 'Fire'",
+            "--addresses",
+            demo,
+            "--minutes",
+            "4,8",
+            "-o",
+            str(out),
+        ]
+        if cli_main(args) != 0:
+            raise SystemExit("mapdesk coverage failed on the demo")
+        project = Project(crs="EPSG:26984")
+        zones = project.add_layer(out, "first_due_zones")
+        zones.name = "First-due zone"
+        zones.symbology = Categorized(
+            "station_id",
+            tuple(
+                Category(
+                    LayerStyle(
+                        fill_color=colour,
+                        stroke_color="#ffffff",
+                        stroke_width=0.8,
+                        fill_opacity=0.75,
+                    ),
+                    f"{station} {name}",
+                    station,
+                )
+                for station, name, colour in zip(
+                    zones.data["station_id"], zones.data["station_name"], ZONE_COLOURS, strict=False
+                )
+            ),
+        )
+        bands = project.add_layer(out, "coverage_bands")
+        bands.name = "Reached from the alert"
+        wash = LayerStyle(fill_color="#08306b", stroke_color="#08306b", stroke_width=0.0)
+        bands.symbology = Categorized(
+            "minutes",
+            (Category(wash.with_changes(fill_opacity=0.45), "within 4 minutes (darker)", 4.0),),
+            other=None,
+        )
+        gaps = project.add_layer(out, "coverage_gaps")
+        gaps.name = "Gap: over 8 min"
+        gaps.style = LayerStyle(fill_color="#e31a1c", stroke_color="#b30000", stroke_width=0.3)
+        stations = project.add_layer(out, "coverage_stations")
+        stations.name = "Fire station"
+        stations.style = LayerStyle(
+            fill_color="#000000", stroke_color="#ffffff", marker_shape="square", marker_size=8.0
+        )
+        options = MapLayoutOptions(
+            title="Fire first-due zones and 4/8-minute coverage (turnout included)", dpi=100
+        )
+        export_map(project, IMAGES / "coverage-map.png", options)
+    print("docs/images/coverage-map.png")
+
+
 def use_default_layout(folder: str) -> None:
     """Read and write settings in ``folder``: the shots show the default window
     layout, never the layout this user last left mapdesk in."""
@@ -650,7 +763,7 @@ def nena_errors_shot(project: object) -> None:
 
 
 #: Shots made outside the main window (after it closes).
-_OUTSIDE_SHOTS = ("render", "web_map_page", "qgis", "nena_errors", "radio_coverage")
+_OUTSIDE_SHOTS = ("render", "web_map_page", "qgis", "nena_errors", "radio_coverage", "coverage")
 
 
 def main(only: list[str]) -> int:
@@ -706,6 +819,8 @@ def main(only: list[str]) -> int:
         nena_errors_shot(open_demo_project())
     if not only or "radio_coverage" in only:
         radio_coverage_shots()
+    if not only or "coverage" in only:
+        coverage_shot()
     app.processEvents()
     settings.cleanup()
     return 0

@@ -1,4 +1,4 @@
-"""The ``mapdesk`` command line: headless subcommands (info, render, export).
+"""The ``mapdesk`` command line: headless subcommands (info, render, export, ...).
 
 Without a subcommand, mapdesk starts the desktop app; the launcher in
 ``mapdesk.__main__`` passes that in as ``start_gui`` so this module never
@@ -19,6 +19,7 @@ from typing import Any, NoReturn, TextIO
 from mapdesk import __version__
 from mapdesk.cli.boundaries import add_boundary_commands, run_boundaries
 from mapdesk.cli.common import EXIT_USAGE, fail, project_for
+from mapdesk.cli.coverage import add_coverage_command, run_coverage
 from mapdesk.cli.export import add_export_commands, run_export
 from mapdesk.cli.incidents import add_incident_commands, run_incidents
 from mapdesk.cli.nena import add_nena_commands, run_nena
@@ -39,6 +40,7 @@ SUBCOMMANDS = (
     "nena",
     "radio-coverage",
     "boundaries",
+    "coverage",
 )
 
 
@@ -65,7 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
         "network create OUT.gpkg [--crs EPSG:N]; "
         "nena validate DATA.gpkg [--report R.json] [--html R.html] [--errors E.gpkg]; "
         "radio-coverage DATA.gpkg -o OUT.gpkg [--report R.json] [--include-planned]; "
-        "boundaries check DATA.gpkg -o OUT.gpkg [--report R.json] [--sliver-area M2]",
+        "boundaries check DATA.gpkg -o OUT.gpkg [--report R.json] [--sliver-area M2]; "
+        "coverage ROADS STATIONS --minutes 4,8 [--turnout 1.0] [--addresses ADDR] "
+        "-o OUT.gpkg [--report R.json]",
     )
     parser.add_argument("--version", action="version", version=f"mapdesk {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -83,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_nena_commands(commands)
     add_radio_commands(commands)
     add_boundary_commands(commands)
+    add_coverage_command(commands)
     return parser
 
 
@@ -121,6 +126,8 @@ def main(argv: Sequence[str] | None = None, start_gui: GuiStarter | None = None)
             return run_radio(parsed, sys.stdout)
         if parsed.command == "boundaries":
             return run_boundaries(parsed, sys.stdout)
+        if parsed.command == "coverage":
+            return run_coverage(parsed, sys.stdout)
         return run_render(parsed.paths, Path(parsed.output), parsed.width, parsed.height)
     except MapdeskError as exc:
         return fail(str(exc))

@@ -1,7 +1,7 @@
 """Smoke test of the benchmark harness on tiny data, so it cannot silently rot.
 
 It checks the generator and the timing code run end to end and that the JSON
-has exactly the PERFORMANCE.md keys and the heatmap figure; it asserts
+has exactly the PERFORMANCE.md keys and the heatmap and coverage figures; it asserts
 nothing about speed.
 """
 
@@ -29,6 +29,7 @@ SPEC_KEYS = {
     "web_export": {"seconds", "bytes"},
     "heatmap": {"points_100k", "points_100k_hidpi"},
     "nena_validate_s": None,
+    "coverage_s": {"demo", "segments_50k"},
     "peak_rss_mb": None,
 }
 
@@ -100,6 +101,7 @@ def test_run_produces_exactly_the_performance_keys(
     assert "web_export.bytes" in table
     assert "heatmap.points_100k" in table
     assert "nena_validate_s" in table
+    assert "coverage_s.segments_50k" in table
 
 
 def test_ratios_and_table_with_qgis_figures() -> None:

@@ -1,0 +1,190 @@
+"""Areas from reached roads: travel-time areas, first-due zones, the area served, gaps.
+
+A travel-time area is the reached part of the network widened by the access
+tolerance: every point within that distance of a reached road is in it.
+Buffers are polygons with :data:`QUAD_SEGS` sides per quarter circle drawn
+*around* the circle (the radius is enlarged by 1/cos(pi/4n)), so the area
+never falls short of the tolerance and overshoots by at most 2 %.
+
+First-due zones cut the area served (the whole open network widened the
+same way) into one piece per station: points are sampled along every road,
+each labelled with its fastest station, and each point's Voronoi cell goes
+to that station. The zones do not overlap; their edges fall within half the
+sample spacing of where two stations' arrival times cross on the road.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cached_property
+
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from mapdesk.core.analysis.coverage.model import Floats, Geometries, Ints, Mask
+from mapdesk.core.analysis.coverage.network import RoadNetwork
+from mapdesk.core.analysis.coverage.pieces import line_pieces
+from mapdesk.core.analysis.coverage.positions import NetworkPositions
+from mapdesk.core.analysis.coverage.reach import ReachedPieces
+from mapdesk.core.errors import MapdeskError
+
+#: Sides per quarter circle of the round ends of a buffer.
+QUAD_SEGS = 4
+#: Radius enlargement that puts the buffer's sides outside the true circle.
+CIRCUMSCRIBE = 1 / math.cos(math.pi / (4 * QUAD_SEGS))
+#: Distance (metres) between the points sampled along roads for first-due zones.
+SAMPLE_SPACING_M = 40.0
+#: Side (metres) of the tiles whose roads' buffers are dissolved once (see AreaBuilder).
+TILE_M = 600.0
+
+
+class AreaBuilder:
+    """Draws areas from reached pieces of one network with one access tolerance.
+
+    Dissolving thousands of overlapping buffers is the costly step, and every
+    station's bands cover many of the same roads: so the roads are grouped in
+    square tiles (by their middle), each tile's buffers are dissolved once,
+    and an area takes whole tiles where it reaches all of a tile's roads,
+    dissolving only the roads of the tiles it reaches in part.
+    """
+
+    def __init__(self, network: RoadNetwork, access_m: float) -> None:
+        self.network = network
+        self.radius = access_m * CIRCUMSCRIBE
+        middles = shapely.get_coordinates(
+            shapely.line_interpolate_point(network.lines, 0.5, normalized=True)
+        )
+        cells = np.floor(middles / TILE_M).astype(np.int64)
+        _, tile = np.unique(cells, axis=0, return_inverse=True)
+        self.tile: Ints = tile.ravel().astype(np.intp)
+        self.tile_sizes: Ints = np.bincount(self.tile).astype(np.intp)
+        self._tile_areas: dict[int, BaseGeometry] = {}
+
+    @cached_property
+    def segment_buffers(self) -> Geometries:
+        """Every whole segment widened by the tolerance (drawn once, used by every band)."""
+        return np.asarray(shapely.buffer(self.network.lines, self.radius, quad_segs=QUAD_SEGS))
+
+    def reached_area(self, pieces: ReachedPieces) -> BaseGeometry:
+        """The pieces widened by the tolerance, dissolved into one (multi)polygon."""
+        whole = np.unique(pieces.segment[pieces.whole])
+        full = np.flatnonzero(
+            np.bincount(self.tile[whole], minlength=len(self.tile_sizes)) == self.tile_sizes
+        )
+        loose = whole[~np.isin(self.tile[whole], full)]
+        part = ~pieces.whole
+        cut = line_pieces(
+            self.network.lines, pieces.segment[part], pieces.start[part], pieces.stop[part]
+        )
+        buffers = [
+            np.asarray([self._tile_area(int(t)) for t in full], dtype=object),
+            self.segment_buffers[loose],
+            np.asarray(shapely.buffer(cut, self.radius, quad_segs=QUAD_SEGS)),
+        ]
+        return _dissolved(np.concatenate(buffers))
+
+    def _tile_area(self, tile: int) -> BaseGeometry:
+        area = self._tile_areas.get(tile)
+        if area is None:
+            area = shapely.union_all(self.segment_buffers[self.tile == tile])
+            self._tile_areas[tile] = area
+        return area
+
+    def zones(
+        self, samples: Geometries, station: Ints, station_count: int, served: BaseGeometry
+    ) -> list[BaseGeometry]:
+        """Per station, the part of ``served`` nearest to the sampled points it is first due to.
+
+        Parameters
+        ----------
+        samples
+            Points on the network (see :func:`road_samples`).
+        station
+            Per sample, its first-due station (-1: none reaches it).
+        station_count
+            How many stations there are (zones are returned for each).
+        served
+            The area the zones divide.
+        """
+        empty = shapely.Polygon()
+        if not len(samples) or served.is_empty:
+            return [empty] * station_count
+        x0, y0, x1, y1 = served.bounds
+        frame = shapely.box(x0 - self.radius, y0 - self.radius, x1 + self.radius, y1 + self.radius)
+        cells, labels = _voronoi_cells(shapely.get_coordinates(samples), station, frame)
+        zones = []
+        for index in range(station_count):
+            mine = cells[labels == index]
+            zone = shapely.coverage_union_all(mine) if len(mine) else empty
+            zones.append(_polygonal(shapely.intersection(zone, served)))
+        return zones
+
+
+#: Grids (metres) sample points are snapped to before the Voronoi diagram, finest
+#: first: GEOS's triangulation can fail on points a hair apart (where roads cross).
+VORONOI_GRIDS_M = (0.1, 1.0)
+
+
+def _voronoi_cells(xy: Floats, station: Ints, frame: BaseGeometry) -> tuple[Geometries, Ints]:
+    """The Voronoi cell of every distinct sample point, and its station.
+
+    Raises
+    ------
+    MapdeskError
+        When GEOS cannot triangulate the points even on the coarsest grid.
+    """
+    problem: Exception | None = None
+    for grid in VORONOI_GRIDS_M:
+        points, first = np.unique(np.round(xy / grid) * grid, axis=0, return_index=True)
+        # Points on a regular grid (sample spacing along a street grid) are cocircular by
+        # the thousand, where GEOS gives broken cells; a fixed wobble of a few mm breaks that.
+        points = points + np.random.default_rng(0).uniform(-grid, grid, points.shape) / 20
+        try:
+            diagram = shapely.voronoi_polygons(
+                shapely.multipoints(points), extend_to=frame, ordered=True
+            )
+        except shapely.errors.GEOSException as exc:
+            problem = exc
+            continue
+        return np.asarray(shapely.get_parts(diagram)), station[first]
+    raise MapdeskError(f"The first-due zones could not be drawn: {problem}")
+
+
+def road_samples(
+    network: RoadNetwork, open_segments: Mask, spacing_m: float = SAMPLE_SPACING_M
+) -> tuple[NetworkPositions, Geometries]:
+    """Points every ``spacing_m`` along each open segment, both ends included."""
+    segments = np.flatnonzero(open_segments)
+    lengths = network.length_m[segments]
+    counts = np.maximum(2, np.ceil(lengths / spacing_m).astype(np.intp) + 1)
+    segment = np.repeat(segments, counts)
+    # Position within its segment's run of samples, as a fraction 0..1.
+    offsets = np.arange(len(segment)) - np.repeat(np.cumsum(counts) - counts, counts)
+    fraction = offsets / np.repeat(counts - 1, counts)
+    points = shapely.line_interpolate_point(network.lines[segment], fraction, normalized=True)
+    places = NetworkPositions(segment, fraction, np.zeros(len(segment)))
+    return places, np.asarray(points)
+
+
+def gap_area(served: BaseGeometry, reached: BaseGeometry) -> BaseGeometry:
+    """The part of the area served that no station reaches in time."""
+    return _polygonal(shapely.difference(served, reached))
+
+
+def _dissolved(polygons: Geometries) -> BaseGeometry:
+    if not len(polygons):
+        return shapely.Polygon()
+    return _polygonal(shapely.union_all(polygons))
+
+
+def _polygonal(geometry: BaseGeometry) -> BaseGeometry:
+    """Only the polygons of an overlay's result (slivers of lines and points dropped)."""
+    if geometry.geom_type in ("Polygon", "MultiPolygon"):
+        return geometry
+    polygons = [
+        part
+        for part in shapely.get_parts(geometry)
+        if part.geom_type in ("Polygon", "MultiPolygon")
+    ]
+    return shapely.union_all(polygons) if polygons else shapely.Polygon()
