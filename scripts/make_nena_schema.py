@@ -14,9 +14,9 @@ The output is deterministic: NENA's order for layers, fields and coded
 values, fixed indentation, a trailing newline and the yaml's SHA-256, so a
 rerun on the same yaml gives the same bytes.
 
-PyYAML is needed only here, not at run time: install it aside
-(``pip install --target /tmp/pyyaml pyyaml``) and run with
-``PYTHONPATH=/tmp/pyyaml``.
+PyYAML is needed only here (and by the test that checks the shipped file),
+never at run time: the ``dev`` extra installs it, so run this with the
+project's venv (``.venv/bin/python scripts/make_nena_schema.py NENA.yaml``).
 """
 
 from __future__ import annotations
@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         import yaml
     except ImportError:
-        print("PyYAML is needed: pip install --target /tmp/pyyaml pyyaml", file=sys.stderr)
+        print("PyYAML is needed: pip install -e '.[dev]' (or pip install pyyaml)", file=sys.stderr)
         return 2
     raw = args.yaml.read_bytes()
     document = yaml.safe_load(raw)
