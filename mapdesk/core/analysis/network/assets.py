@@ -131,9 +131,9 @@ STATUSES = CodedDomain(
     ),
 )
 
-_COMMON = (
-    AssetField("asset_id", "text", "Asset id"),
-    AssetField("type", "text", "Asset type"),
+_ASSET_ID = AssetField("asset_id", "text", "Asset id")
+#: The fields after ``type`` that nodes and spans share (each layer has its own type codes).
+_SHARED = (
     AssetField("status", "text", "Status", STATUSES),
     AssetField("owner", "text", "Owner"),
     AssetField("install_date", "date", "Installed on"),
@@ -146,9 +146,9 @@ NODE_LAYER = AssetLayer(
     "Point",
     "NN-",
     (
-        _COMMON[0],
+        _ASSET_ID,
         AssetField("type", "text", "Node type", NODE_TYPES),
-        *_COMMON[2:],
+        *_SHARED,
         AssetField("model", "text", "Make and model"),
         AssetField("site_id", "text", "City site or tower id"),
     ),
@@ -160,9 +160,9 @@ SPAN_LAYER = AssetLayer(
     "LineString",
     "FS-",
     (
-        _COMMON[0],
+        _ASSET_ID,
         AssetField("type", "text", "Span type", SPAN_TYPES),
-        *_COMMON[2:],
+        *_SHARED,
         AssetField("strand_count", "integer", "Fibre strands"),
         AssetField("from_node", "text", "From node (asset id)"),
         AssetField("to_node", "text", "To node (asset id)"),
