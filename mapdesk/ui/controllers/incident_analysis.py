@@ -1,24 +1,15 @@
-"""Incident Analysis: fills the panel from a FixIt layer and shows time steps on the map.
+"""Incident Analysis: fills the panel from a FixIt layer.
 
 The analysis (filter, statistics, counts per polygon, duplicates) runs in a
 worker from a snapshot; each request has a generation number and answers to
-older requests are dropped.
-
-While the panel is open and "Show only these reports on the map" is ticked,
-the layer's **display filter** (``core.display_filter``) draws only the
-reports that pass the panel's filter, and only the slider's step when the
-time slider is on, as QGIS's temporal controller does. The user's selection
-is left alone: stepping through time is looking, not choosing (the panel's
-Select These Reports button makes the shown reports the selection). Unticking
-the box, closing the panel, choosing another layer or removing this one, and
-the layer panel's Show All Features all give the map every report back. An
-edit of the layer keeps the user's ticks, dates and slider: the panel reads
-the data again and the map follows the new answer.
+older requests are dropped. The time slider and what the map shows follow
+the answer (``incident_timeline``). An edit of the layer keeps the user's
+ticks, dates and slider: the panel reads the data again and the map follows
+the new answer.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -39,11 +30,8 @@ from mapdesk.core.analysis.incidents import (
     IncidentFields,
     IncidentFilter,
     IncidentStatistics,
-    Rows,
-    TimeStep,
     is_incident_layer,
     is_open311_layer,
-    rows_in_step,
 )
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.project import Project
@@ -51,7 +39,7 @@ from mapdesk.core.view import padded_extent
 from mapdesk.ui.canvas.canvas import MapCanvas
 from mapdesk.ui.controllers.base import WindowController
 from mapdesk.ui.controllers.density_view import DensityView
-from mapdesk.ui.controllers.incident_map import ReportsOnMap
+from mapdesk.ui.controllers.incident_timeline import IncidentTimeline
 from mapdesk.ui.layer_watch import LayerWatcher
 from mapdesk.ui.views.incident_panel import IncidentPanel, fill_table
 from mapdesk.ui.views.status_bar import MapStatusBar
@@ -59,19 +47,8 @@ from mapdesk.ui.workers import WorkerPool, guarded_slot, report_exception, run_l
 
 #: Wait this long after the last change before analysing (typing a date, ticking boxes).
 ANALYSIS_DELAY_MS = 150
-#: Time between steps while playing.
-PLAY_INTERVAL_MS = 800
 #: Counts per polygon start on the first polygon layer with at most this many features.
 MAX_DEFAULT_POLYGONS = 200
-
-
-@dataclass(frozen=True)
-class CurrentReports:
-    """The reports the panel looks at: their rows, why (for the layer panel), the step."""
-
-    rows: Rows
-    reason: str
-    step: TimeStep | None = None
 
 
 def _point_layer(layer: VectorLayer) -> bool:
@@ -120,12 +97,10 @@ class IncidentAnalysisController(WindowController):
         self._fields: IncidentFields | None = None
         self._generation = 0
         self._answer: IncidentAnswer | None = None
-        self._map = ReportsOnMap(project.layers, self._on_shown_all)
+        self.timeline = IncidentTimeline(panel, project.layers, status, self._looked_at)
         self._waiting = False  # an analysis was asked for while the panel was closed
         self._debounce = QTimer(self, singleShot=True, interval=ANALYSIS_DELAY_MS)
         self._debounce.timeout.connect(self.analyse)
-        self._player = QTimer(self, interval=PLAY_INTERVAL_MS)
-        self._player.timeout.connect(self._advance)
         self._watcher = LayerWatcher(project.layers, ["data_changed"], self._on_data_changed)
         for event in ("batch_inserted", "batch_removed", "changed", "moved"):
             self._watcher.connect_list(event, lambda *_a: self.refresh_layers())
@@ -146,11 +121,6 @@ class IncidentAnalysisController(WindowController):
         for spin in (p.distance, p.days):
             spin.valueChanged.connect(lambda _v: self.schedule())
         p.find_duplicates.toggled.connect(lambda _on: self.schedule())
-        p.time_group.toggled.connect(self._on_time_toggled)
-        p.slider.valueChanged.connect(lambda _v: self.show_step())
-        p.play_button.toggled.connect(self._on_play)
-        p.show_on_map.toggled.connect(lambda _on: self.show_on_map())
-        p.select_shown.clicked.connect(self._on_select_shown)
         p.duplicates.currentRowChanged.connect(self.select_duplicate)
         p.visibilityChanged.connect(self._on_visibility)
         p.duplicates.itemClicked.connect(lambda item: self.select_duplicate(p.duplicates.row(item)))
@@ -160,16 +130,15 @@ class IncidentAnalysisController(WindowController):
         if visible and self._waiting:
             self.analyse()
         if not visible and self._panel.isHidden():  # closed, not just covered by another tab
-            self._panel.play_button.setChecked(False)
-        self.show_on_map()
+            self.timeline.stop_playing()
+        self.timeline.show_on_map()
 
     def shutdown(self) -> None:
         """Stop the timers, forget pending answers, give the map every report back
         and let go of the layers."""
-        self._player.stop()
         self._debounce.stop()
         self._generation += 1
-        self._map.close()
+        self.timeline.close()
         self._watcher.close()
         self._density.close()
 
@@ -177,6 +146,9 @@ class IncidentAnalysisController(WindowController):
     def layer(self) -> VectorLayer | None:
         """The FixIt layer being analysed."""
         return self._layer
+
+    def _looked_at(self) -> tuple[VectorLayer | None, IncidentAnswer | None]:
+        return self._layer, self._answer
 
     @property
     def answer(self) -> IncidentAnswer | None:
@@ -224,9 +196,9 @@ class IncidentAnalysisController(WindowController):
         _fill_combo(self._panel.label_combo, names, names.index(preferred) if preferred else 0)
 
     def _choose_layer(self, layer: VectorLayer | None) -> None:
-        self._set_time_slider(False)
+        self.timeline.set_slider_on(False)
         if layer is not self._layer:
-            self._map.release()  # the old layer (or one removed) draws every report again
+            self.timeline.release()  # the old layer (or one removed) draws every report again
         self._layer = layer
         self._density.follow(layer)
         self._answer = None
@@ -356,7 +328,7 @@ class IncidentAnalysisController(WindowController):
         self._show_counts(answer.counts)
         self._show_duplicates(answer.duplicates)
         p.set_steps(len(answer.steps))
-        self.show_step()
+        self.timeline.show_step()
 
     def _show_counts(self, counts: list[PolygonCount]) -> None:
         rows = [(c.label, c.count, c.open_count) for c in counts]
@@ -378,89 +350,6 @@ class IncidentAnalysisController(WindowController):
         finally:
             panel_list.blockSignals(False)
 
-    # --- time slider -------------------------------------------------------------
-    def _set_time_slider(self, on: bool) -> None:
-        self._panel.time_group.setChecked(on)  # toggled -> _on_time_toggled
-
-    @guarded_slot
-    def _on_time_toggled(self, on: bool) -> None:
-        if not on:
-            self._panel.play_button.setChecked(False)
-            self._panel.step_label.clear()
-        self.show_step()
-
-    def show_step(self) -> None:
-        """Say what the slider's step holds (when the slider is on) and show it on the map."""
-        p = self._panel
-        current = self.current_reports()
-        if p.time_group.isChecked() and self._answer is not None:
-            if current is None or current.step is None:
-                p.step_label.setText("No reports to step through.")
-            else:
-                p.step_label.setText(f"{current.step.label}: {len(current.rows):,} reports")
-        self._show_on_map(current)
-
-    def current_reports(self) -> CurrentReports | None:
-        """The reports the panel looks at: those passing its filter, only the slider's
-        step when the slider is on. None before an analysis of the layer's data."""
-        answer, layer = self._answer, self._layer
-        if answer is None or layer is None or not _fits(answer, layer):
-            return None
-        if not (self._panel.time_group.isChecked() and answer.steps):
-            return CurrentReports(answer.rows, "Incident Analysis filter")
-        step = answer.steps[min(self._panel.slider.value(), len(answer.steps) - 1)]
-        rows = rows_in_step(answer.dates, step, answer.rows)
-        return CurrentReports(rows, f"Incident Analysis time slider: {step.label}", step)
-
-    def show_on_map(self) -> None:
-        """Draw only the current reports while the panel is open and its box ticked."""
-        self._show_on_map(self.current_reports())
-
-    def _show_on_map(self, current: CurrentReports | None) -> None:
-        layer = self._layer
-        wanted = self._panel.show_on_map.isChecked() and not self._panel.isHidden()
-        if layer is None or not wanted:
-            self._map.release()  # every report
-        elif current is not None:
-            self._map.show(layer, current.rows, current.reason)
-        # else nothing is known of this data yet (it is being read again after
-        # an edit): the map keeps what it shows until the answer comes.
-
-    def _on_shown_all(self, layer: VectorLayer) -> None:
-        # Show All Features in the layer panel: untick the box, or the next
-        # step would put the filter straight back.
-        self._panel.show_on_map.setChecked(False)
-        self._status.showMessage(f"{layer.name}: every report is drawn again", 5000)
-
-    @guarded_slot
-    def _on_select_shown(self) -> None:
-        layer, current = self._layer, self.current_reports()
-        if layer is None or current is None:
-            return
-        layer.selection.apply(layer.data.index.to_numpy()[current.rows])
-        when = f" of {current.step.label}" if current.step is not None else ""
-        self._status.showMessage(f"Selected the {len(current.rows):,} reports{when}", 5000)
-
-    @guarded_slot
-    def _on_play(self, playing: bool) -> None:
-        self._panel.play_button.setText("Pause" if playing else "Play")
-        if not playing:
-            self._player.stop()
-            return
-        if not self._panel.time_group.isChecked():
-            self._set_time_slider(True)
-        if self._panel.slider.value() >= self._panel.slider.maximum():
-            self._panel.slider.setValue(0)  # play again from the start
-        self._player.start()
-
-    @guarded_slot
-    def _advance(self) -> None:
-        slider = self._panel.slider
-        if slider.value() >= slider.maximum():
-            self._panel.play_button.setChecked(False)
-            return
-        slider.setValue(slider.value() + 1)
-
     # --- duplicates ---------------------------------------------------------------
     @guarded_slot
     def select_duplicate(self, row: int) -> None:
@@ -470,7 +359,7 @@ class IncidentAnalysisController(WindowController):
             return
         # The group's reports pass the panel's filter but may lie outside the
         # slider's step: the whole filter is shown, so they are on the map.
-        self._set_time_slider(False)
+        self.timeline.set_slider_on(False)
         group = answer.duplicates[row]
         layer.selection.apply(np.asarray(group.fids))
         rows = np.asarray(group.rows, dtype=np.intp)
@@ -479,11 +368,6 @@ class IncidentAnalysisController(WindowController):
             extent = (float(bounds[0]), float(bounds[1]), float(bounds[2]), float(bounds[3]))
             self._canvas.zoom_to_extent(padded_extent(extent, self._project.min_view_span))
         self._status.showMessage(f"Selected {len(group.rows)} likely duplicate reports", 5000)
-
-
-def _fits(answer: IncidentAnswer, layer: VectorLayer) -> bool:
-    """True when ``answer``'s row positions still describe the layer (no rows added or removed)."""
-    return len(answer.dates) == layer.feature_count
 
 
 def _fill_combo(combo: Any, names: list[str], current: int) -> None:
