@@ -654,7 +654,7 @@ ZONE_COLOURS = (
 
 def coverage_shot() -> None:
     """``mapdesk coverage`` on the demo's fire stations, printed by Export Map: the first-due
-    zones, the 4- and 8-minute lines, the gaps and the stations."""
+    zones filling the PSAP, the 4- and 8-minute areas over them, the gaps and the stations."""
     from mapdesk.cli import main as cli_main
 
     demo = str(demo_path())
@@ -667,6 +667,8 @@ def coverage_shot() -> None:
             "--stations-where",
             "\"type\" = 'Fire'",
             "--addresses",
+            demo,
+            "--psap",
             demo,
             "--minutes",
             "4,8",
@@ -701,7 +703,10 @@ def coverage_shot() -> None:
         wash = LayerStyle(fill_color="#08306b", stroke_color="#08306b", stroke_width=0.0)
         bands.symbology = Categorized(
             "minutes",
-            (Category(wash.with_changes(fill_opacity=0.45), "within 4 minutes (darker)", 4.0),),
+            (
+                Category(wash.with_changes(fill_opacity=0.45), "within 4 minutes (darker)", 4.0),
+                Category(wash.with_changes(fill_opacity=0.2), "within 8 minutes", 8.0),
+            ),
             other=None,
         )
         gaps = project.add_layer(out, "coverage_gaps")

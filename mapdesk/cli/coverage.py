@@ -45,7 +45,11 @@ def add_coverage_command(commands: Any) -> None:
     cover.add_argument("--addresses-layer", metavar="NAME", help="the address layer in ADDR")
     cover.add_argument("--incidents", metavar="FILE", help="incident points to count")
     cover.add_argument("--incidents-layer", metavar="NAME", help="the incident layer in FILE")
-    cover.add_argument("--psap", metavar="FILE", help="PSAP polygons to count per")
+    cover.add_argument(
+        "--psap",
+        metavar="FILE",
+        help="PSAP polygons to count per and for the first-due zones to fill",
+    )
     cover.add_argument("--psap-layer", metavar="NAME", help="the PSAP layer in FILE")
     cover.add_argument(
         "--stations-where", metavar="EXPR", help="""only these stations, e.g. "type" = 'Fire'"""

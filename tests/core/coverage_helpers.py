@@ -135,3 +135,16 @@ def distance_to_pieces(points: np.ndarray, lines: np.ndarray, pieces: list) -> n
     if not geoms:
         return np.full(len(points), np.inf)
     return np.asarray(shapely.distance(shapely.union_all(geoms), points))
+
+
+def result_reach(result):  # type: ignore[no-untyped-def]
+    """The drive times of a coverage result's responding stations (a StationReach)."""
+    from mapdesk.core.analysis.coverage.reach import StationReach
+
+    responding = result.responding
+    return StationReach.compute(
+        result.network,
+        result.open_segments,
+        result.station_positions.take(responding),
+        result.stations.turnout_s[responding],
+    )

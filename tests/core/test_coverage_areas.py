@@ -1,4 +1,4 @@
-"""Travel-time areas, first-due zones and gaps hold the addresses they should."""
+"""Travel-time areas and gaps hold the addresses they should (zones: test_coverage_zones)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,11 @@ from shapely.geometry import LineString, Point
 
 from mapdesk.core.analysis.coverage import CoverageInputs, CoverageOptions, CoverageStudy
 from mapdesk.core.analysis.coverage.areas import CIRCUMSCRIBE
-from mapdesk.core.analysis.coverage.reach import StationReach
 from tests.core.coverage_helpers import (
     distance_to_pieces,
-    grid_lines,
     point_layer,
     random_roads,
+    result_reach,
     road_layer,
     station_layer,
 )
@@ -31,13 +30,7 @@ def _run(roads, stations, addresses, **options):  # type: ignore[no-untyped-def]
 
 def _station_arrival(result):  # type: ignore[no-untyped-def]
     """Each responding station's arrival at each address (stations x addresses)."""
-    responding = result.responding
-    reach = StationReach.compute(
-        result.network,
-        result.open_segments,
-        result.station_positions.take(responding),
-        result.stations.turnout_s[responding],
-    )
+    reach = result_reach(result)
     return reach, reach.arrival_s(result.addresses.positions)
 
 
@@ -110,28 +103,6 @@ def test_band_areas_hold_every_reached_address_and_none_beyond_the_access_distan
         assert not inside[near_reached > ACCESS * CIRCUMSCRIBE + 1e-6].any()
     overall = result.overall[6.0]
     assert shapely.contains(overall, xy_points)[result.addresses.within(6.0)].all()
-
-
-def test_first_due_zones_do_not_overlap_and_split_the_served_area() -> None:
-    roads = road_layer(grid_lines(6, 6, 200.0))
-    stations = station_layer(
-        [Point(100, 0), Point(1000, 300), Point(0, 900), Point(700, 1000)],
-        turnout_s=[0, 30, 60, 90],
-    )
-    result = _run(roads, stations, None)
-    zones = list(result.zones)
-    assert all(not zone.is_empty for zone in zones)
-    for i, a in enumerate(zones):
-        for b in zones[i + 1 :]:
-            assert a.intersection(b).area < 1e-6 * a.area
-    assert shapely.union_all(zones).area == pytest.approx(result.served.area, rel=1e-6)
-    # Each road's middle (where its first-due station is decided) is in that station's zone.
-    middles = shapely.line_interpolate_point(result.network.lines, 0.5, normalized=True)
-    for segment, middle in enumerate(middles):
-        assert result.zones[result.segment_station[segment]].buffer(0.01).contains(middle)
-    # A station's zone holds its own place.
-    for row, point in enumerate(stations.geometry):
-        assert result.zones[row].contains(point)
 
 
 def test_gaps_are_the_served_area_no_station_reaches_in_time() -> None:

@@ -52,7 +52,7 @@ def test_disabling_a_station_hands_its_area_to_the_next_fastest() -> None:
     assert after.status == ("in service", "disabled")
     assert after.addresses.best_s[1] == pytest.approx(60 + 2.5 * KM)
     assert after.addresses.within(2.0).tolist() == [True, False]
-    assert after.zones[1].is_empty and after.zones[0].area == pytest.approx(after.served.area)
+    assert after.zones[1].is_empty and after.zones[0].area == pytest.approx(after.zone_extent.area)
     report = coverage_report(after, baseline=before)
     assert report["what_if"] == {"disabled_stations": ["ST-2"], "closed_roads": []}
     assert report["addresses"]["bands"]["2"] == {"reached": 1, "percent": 50.0}

@@ -1,4 +1,4 @@
-"""Areas from reached roads: travel-time areas, first-due zones, the area served, gaps.
+"""Areas from reached roads: travel-time areas, the area served, gaps.
 
 A travel-time area is the reached part of the network widened by the access
 tolerance: every point within that distance of a reached road is in it.
@@ -6,11 +6,9 @@ Buffers are polygons with :data:`QUAD_SEGS` sides per quarter circle drawn
 *around* the circle (the radius is enlarged by 1/cos(pi/4n)), so the area
 never falls short of the tolerance and overshoots by at most 2 %.
 
-First-due zones cut the area served (the whole open network widened the
-same way) into one piece per station: points are sampled along every road,
-each labelled with its fastest station, and each point's Voronoi cell goes
-to that station. The zones do not overlap; their edges fall within half the
-sample spacing of where two stations' arrival times cross on the road.
+The area served is the whole open network widened the same way; the
+first-due zones (:mod:`.zones`) are drawn from the points sampled along its
+roads (:func:`road_samples`).
 """
 
 from __future__ import annotations
@@ -22,12 +20,11 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from mapdesk.core.analysis.coverage.model import Floats, Geometries, Ints, Mask
+from mapdesk.core.analysis.coverage.model import Geometries, Ints, Mask
 from mapdesk.core.analysis.coverage.network import RoadNetwork
 from mapdesk.core.analysis.coverage.pieces import line_pieces
 from mapdesk.core.analysis.coverage.positions import NetworkPositions
 from mapdesk.core.analysis.coverage.reach import ReachedPieces
-from mapdesk.core.errors import MapdeskError
 
 #: Sides per quarter circle of the round ends of a buffer.
 QUAD_SEGS = 4
@@ -91,65 +88,6 @@ class AreaBuilder:
             self._tile_areas[tile] = area
         return area
 
-    def zones(
-        self, samples: Geometries, station: Ints, station_count: int, served: BaseGeometry
-    ) -> list[BaseGeometry]:
-        """Per station, the part of ``served`` nearest to the sampled points it is first due to.
-
-        Parameters
-        ----------
-        samples
-            Points on the network (see :func:`road_samples`).
-        station
-            Per sample, its first-due station (-1: none reaches it).
-        station_count
-            How many stations there are (zones are returned for each).
-        served
-            The area the zones divide.
-        """
-        empty = shapely.Polygon()
-        if not len(samples) or served.is_empty:
-            return [empty] * station_count
-        x0, y0, x1, y1 = served.bounds
-        frame = shapely.box(x0 - self.radius, y0 - self.radius, x1 + self.radius, y1 + self.radius)
-        cells, labels = _voronoi_cells(shapely.get_coordinates(samples), station, frame)
-        zones = []
-        for index in range(station_count):
-            mine = cells[labels == index]
-            zone = shapely.coverage_union_all(mine) if len(mine) else empty
-            zones.append(_polygonal(shapely.intersection(zone, served)))
-        return zones
-
-
-#: Grids (metres) sample points are snapped to before the Voronoi diagram, finest
-#: first: GEOS's triangulation can fail on points a hair apart (where roads cross).
-VORONOI_GRIDS_M = (0.1, 1.0)
-
-
-def _voronoi_cells(xy: Floats, station: Ints, frame: BaseGeometry) -> tuple[Geometries, Ints]:
-    """The Voronoi cell of every distinct sample point, and its station.
-
-    Raises
-    ------
-    MapdeskError
-        When GEOS cannot triangulate the points even on the coarsest grid.
-    """
-    problem: Exception | None = None
-    for grid in VORONOI_GRIDS_M:
-        points, first = np.unique(np.round(xy / grid) * grid, axis=0, return_index=True)
-        # Points on a regular grid (sample spacing along a street grid) are cocircular by
-        # the thousand, where GEOS gives broken cells; a fixed wobble of a few mm breaks that.
-        points = points + np.random.default_rng(0).uniform(-grid, grid, points.shape) / 20
-        try:
-            diagram = shapely.voronoi_polygons(
-                shapely.multipoints(points), extend_to=frame, ordered=True
-            )
-        except shapely.errors.GEOSException as exc:
-            problem = exc
-            continue
-        return np.asarray(shapely.get_parts(diagram)), station[first]
-    raise MapdeskError(f"The first-due zones could not be drawn: {problem}")
-
 
 def road_samples(
     network: RoadNetwork, open_segments: Mask, spacing_m: float = SAMPLE_SPACING_M
@@ -169,16 +107,16 @@ def road_samples(
 
 def gap_area(served: BaseGeometry, reached: BaseGeometry) -> BaseGeometry:
     """The part of the area served that no station reaches in time."""
-    return _polygonal(shapely.difference(served, reached))
+    return polygonal(shapely.difference(served, reached))
 
 
 def _dissolved(polygons: Geometries) -> BaseGeometry:
     if not len(polygons):
         return shapely.Polygon()
-    return _polygonal(shapely.union_all(polygons))
+    return polygonal(shapely.union_all(polygons))
 
 
-def _polygonal(geometry: BaseGeometry) -> BaseGeometry:
+def polygonal(geometry: BaseGeometry) -> BaseGeometry:
     """Only the polygons of an overlay's result (slivers of lines and points dropped)."""
     if geometry.geom_type in ("Polygon", "MultiPolygon"):
         return geometry

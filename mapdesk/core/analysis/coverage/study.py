@@ -31,6 +31,7 @@ from mapdesk.core.analysis.coverage.network import RoadNetwork, build_road_netwo
 from mapdesk.core.analysis.coverage.positions import NetworkPositions, place_on_network
 from mapdesk.core.analysis.coverage.reach import ReachedPieces, StationReach
 from mapdesk.core.analysis.coverage.stations import StationTable, station_table
+from mapdesk.core.analysis.coverage.zones import first_due_zones, psap_area, zone_extent
 from mapdesk.core.errors import MapdeskError
 
 Progress = Callable[[str], None]
@@ -47,7 +48,9 @@ class CoverageInputs:
     addresses, incidents
         Points whose fractile coverage is reported (optional).
     psaps
-        PSAP polygons the fractiles are also given per (optional).
+        PSAP polygons the fractiles are also given per, and the first-due
+        zones fill (optional: without them the zones fill the network's own
+        outline, see :mod:`.zones`).
     road_labels
         A name per road feature for messages (its NGUID, or fid).
     psap_names
@@ -92,6 +95,13 @@ class CoverageResult:
         Per band, where some station arrives within it.
     zones
         Per station of the table, its first-due zone (empty unless responding).
+    zone_extent
+        The area the zones tile: the PSAP area with the area served, or the
+        area served closed by :data:`~.zones.FILL_M`.
+    served
+        The open roads widened by the access tolerance.
+    gap
+        The part of ``served`` no station reaches within the largest band.
     segment_station, segment_s
         Per network segment, the first-due station at its middle (-1: none
         or closed) and its arrival seconds.
@@ -108,6 +118,7 @@ class CoverageResult:
     bands: tuple[BandArea, ...]
     overall: dict[float, BaseGeometry]
     zones: tuple[BaseGeometry, ...]
+    zone_extent: BaseGeometry
     served: BaseGeometry
     gap: BaseGeometry
     segment_station: Ints
@@ -162,6 +173,7 @@ class CoverageStudy:
         self.incident_points = _optional_geometries(inputs.incidents, crs, "incident")
         self.psap_polygons = _optional_geometries(inputs.psaps, crs, "PSAP")
         self.psap_names = tuple(inputs.psap_names or ())
+        self.psap_area = psap_area(self.psap_polygons)
         self.areas = AreaBuilder(self.network, options.access_m)
 
     def run(self, what_if: WhatIf | None = None) -> CoverageResult:
@@ -178,7 +190,8 @@ class CoverageStudy:
         self.progress("drawing the travel-time areas")
         bands, overall, served = self._areas(reach, responding, open_segments)
         self.progress("drawing the first-due zones")
-        zones = self._zones(reach, responding, open_segments, served)
+        extent = zone_extent(served, self.psap_area)
+        zones = self._zones(reach, responding, open_segments, extent)
         segment_station, segment_s = self._segment_first_due(reach, responding, open_segments)
         if self.address_points is not None or self.incident_points is not None:
             self.progress("counting the addresses and incidents reached")
@@ -194,6 +207,7 @@ class CoverageStudy:
             bands=bands,
             overall=overall,
             zones=zones,
+            zone_extent=extent,
             served=served,
             gap=gap_area(served, overall[options.minutes[-1]]),
             segment_station=segment_station,
@@ -248,11 +262,11 @@ class CoverageStudy:
         reach: StationReach,
         responding: Ints,
         open_segments: Mask,
-        served: BaseGeometry,
+        extent: BaseGeometry,
     ) -> tuple[BaseGeometry, ...]:
         places, points = road_samples(self.network, open_segments)
         fastest, _ = reach.fastest(places)
-        zones = self.areas.zones(points, fastest, len(responding), served)
+        zones = first_due_zones(points, fastest, len(responding), extent)
         by_row = [shapely.Polygon()] * len(self.stations.ids)
         for index, row in enumerate(responding):
             by_row[row] = zones[index]
