@@ -724,6 +724,41 @@ def coverage_shot() -> None:
     print("docs/images/coverage-map.png")
 
 
+def nena_panel_shot(window: object, project: object) -> None:
+    """Analysis ▸ Validate NENA Data… on the demo, the prefilled choices accepted: the
+    NENA Validation panel with an error selected, the map zoomed to its road, the error
+    layer drawn over the roads."""
+    from mapdesk.core.analysis.nena import ValidationOptions
+    from mapdesk.ui.dialogs.nena_validation import NenaValidationDialog
+    from mapdesk.ui.models.nena_findings import FINDING_ROLE
+
+    validation = window.nena_validation  # type: ignore[attr-defined]
+    layers = list(project.layers)  # type: ignore[attr-defined]
+    proposed = validation.proposed_layers(layers)
+    dialog = NenaValidationDialog(layers, proposed, ValidationOptions(), window)  # type: ignore[arg-type]
+    validation.run(dialog.request())
+    wait_until(lambda: validation.result is not None)
+    panel = window.nena_panel  # type: ignore[attr-defined]
+    window.resizeDocks([panel], [480], Qt.Orientation.Horizontal)  # type: ignore[attr-defined]
+    panel.hide_empty.setChecked(True)
+    spans = project.layers.by_name("Fibre spans")  # type: ignore[attr-defined]
+    spans.visible = False  # the city's fibre is not what this shot is about
+    index = panel.select_finding(*NENA_SHOT_ERROR)
+    validation._locator.zoom_to(index.data(FINDING_ROLE))
+    panel.tree.setFocus()
+    wait_for_map(window)
+    save(window, "nena-panel.png")  # type: ignore[arg-type]
+    panel.hide()
+    spans.visible = True
+    for layer in project.layers:  # type: ignore[attr-defined]
+        layer.selection.clear()
+
+
+#: The error the NENA panel shot selects: the Casco Bay Bridge, mostly over the river
+#: between Portland and South Portland, so outside the provisioning area.
+NENA_SHOT_ERROR = ("road.outside_provisioning", 2)
+
+
 def use_default_layout(folder: str) -> None:
     """Read and write settings in ``folder``: the shots show the default window
     layout, never the layout this user last left mapdesk in."""
@@ -804,6 +839,7 @@ def main(only: list[str]) -> int:
         "dossier": lambda: dossier_shot(window),
         "incident_panel": lambda: incident_panel_shot(window),
         "heatmap": lambda: heatmap_shot(window),
+        "nena_panel": lambda: nena_panel_shot(window, project),
     }
     unknown = sorted(set(only) - set(shots) - set(_OUTSIDE_SHOTS))
     if unknown:

@@ -28,6 +28,8 @@ from mapdesk.ui.controllers.map_files import MapFilesController
 from mapdesk.ui.controllers.map_view import MapViewController
 from mapdesk.ui.controllers.measure import MeasureController
 from mapdesk.ui.controllers.nearest_asset import NearestAssetController
+from mapdesk.ui.controllers.nena_validation import NenaValidationController
+from mapdesk.ui.controllers.nena_validation import add_panel as add_nena_panel
 from mapdesk.ui.controllers.network_layers import NetworkLayersController
 from mapdesk.ui.controllers.network_trace import TraceController
 from mapdesk.ui.controllers.project_files import ProjectController
@@ -46,6 +48,7 @@ from mapdesk.ui.views.incident_panel import IncidentPanel
 from mapdesk.ui.views.layer_panel import LayerPanel
 from mapdesk.ui.views.legend_panel import LegendPanel
 from mapdesk.ui.views.measure_panel import MeasurePanel
+from mapdesk.ui.views.nena_panel import NenaValidationPanel
 from mapdesk.ui.views.status_bar import MapStatusBar
 from mapdesk.ui.views.undo_history import UndoHistoryPanel
 from mapdesk.ui.workers import WorkerPool, guarded_slot
@@ -126,6 +129,8 @@ class MainWindow(QMainWindow):
         self.incident_panel.hide()  # Analysis ▸ Incident Analysis, or View ▸ Panels
         self.cut_impact_panel = CutImpactPanel(self)
         add_cut_impact_panel(self, self.cut_impact_panel)
+        self.nena_panel = NenaValidationPanel(self)
+        add_nena_panel(self, self.nena_panel)
         self.undo_history = UndoHistoryPanel(self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.undo_history)
         self.undo_history.hide()  # View ▸ Panels ▸ Undo History
@@ -166,6 +171,9 @@ class MainWindow(QMainWindow):
         )
         self.network_trace = TraceController(
             self.cut_impact.dock, p, self.canvas, a, self.workers, self.status, self
+        )
+        self.nena_validation = NenaValidationController(
+            self.nena_panel, p, self.canvas, self.identify, self.workers, self.status, self
         )
         self.repair = RepairController(self.layer_panel, p, a, self.workers, self.status, self)
         self.bookmarks = BookmarksController(
@@ -261,6 +269,7 @@ class MainWindow(QMainWindow):
                 self.cut_impact_panel.toggleViewAction(),
                 self.dossier_panel.toggleViewAction(),
                 self.incident_panel.toggleViewAction(),
+                self.nena_panel.toggleViewAction(),
             ]
         )
         analysis = bar.addMenu("&Analysis")
@@ -271,6 +280,8 @@ class MainWindow(QMainWindow):
         analysis.addActions([self.dossier.action, self.nearest_asset.action])
         analysis.addSeparator()
         analysis.addActions([a.trace_network, a.trace_with_cuts, a.cut_impact, a.check_network])
+        analysis.addSeparator()
+        analysis.addAction(self.nena_validation.action)
         bar.addMenu("&Help").addAction(a.about)
 
     def _toolbar(self, title: str, name: str) -> QToolBar:

@@ -169,6 +169,22 @@ def window(qtbot: Any, small_project: Project) -> Iterator[Any]:
 
 
 @pytest.fixture
+def window_on(qtbot: Any) -> Iterator[Callable[[Project, str], Any]]:
+    """``window_on(project, name)``: the main window on any project, shown offscreen after
+    its first render; every window opened is closed after the test."""
+    opened: list[Iterator[Any]] = []
+
+    def open_window(project: Project, name: str = "Test project") -> Any:
+        shown = _shown_window(qtbot, project, name)
+        opened.append(shown)
+        return next(shown)
+
+    yield open_window
+    for shown in opened:
+        next(shown, None)
+
+
+@pytest.fixture
 def demo_project() -> Project:
     """The Greater Portland demo; the test *fails* when its GeoPackage is missing.
 

@@ -3,9 +3,11 @@ and highlights them on the map."""
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtWidgets import QWidget
 
 from mapdesk.core.identify import IdentifyHit, identify_at
+from mapdesk.core.layer import VectorLayer
 from mapdesk.core.project import Project
 from mapdesk.ui.canvas.canvas import MapCanvas
 from mapdesk.ui.canvas.units import format_map_xy
@@ -51,3 +53,15 @@ class IdentifyController(WindowController):
         self._panel.show()
         self._panel.raise_()
         return hits
+
+    def show_feature(self, layer: VectorLayer, row: int) -> IdentifyHit:
+        """List one feature (at position ``row`` of ``layer``) as an identify click would:
+        its attributes in the panel, its outline on the map."""
+        fid = layer.fids(np.asarray([row], dtype=np.intp))[0]
+        hit = IdentifyHit(layer.id, layer.name, row, fid, layer.attributes(row))
+        self.last_hits = [hit]
+        self._panel.show_hits([hit])
+        self._canvas.set_highlight([layer.projected(self._project.crs).geometries[row]])
+        self._panel.show()
+        self._panel.raise_()
+        return hit
