@@ -217,7 +217,8 @@ class SelectionController(WindowController):
             text = f"{count:,} feature{'' if count == 1 else 's'} selected on {current.name}"
         elif selected:
             total = sum(count for _, count in selected)
-            text = f"{total:,} features selected on {len(selected)} layer(s)"
+            layers = f"{len(selected)} layer{'' if len(selected) == 1 else 's'}"
+            text = f"{total:,} feature{'' if total == 1 else 's'} selected on {layers}"
         else:
             text = ""
         self._status.show_selection(text, details)
