@@ -13,6 +13,7 @@ from mapdesk.ui.actions import MapActions, create_actions
 from mapdesk.ui.canvas.canvas import MapCanvas
 from mapdesk.ui.controllers.attribute_table import AttributeTableController
 from mapdesk.ui.controllers.bookmarks import BookmarksController
+from mapdesk.ui.controllers.coverage import CoverageController
 from mapdesk.ui.controllers.cut_impact import CutImpactController
 from mapdesk.ui.controllers.cut_impact import add_panel as add_cut_impact_panel
 from mapdesk.ui.controllers.digitizing import DigitizingController
@@ -39,6 +40,7 @@ from mapdesk.ui.icons import icon
 from mapdesk.ui.models.layer_tree import LayerTreeModel
 from mapdesk.ui.views.attribute_table import AttributeTableDock
 from mapdesk.ui.views.bookmarks_panel import BookmarksPanel
+from mapdesk.ui.views.coverage_panel import CoveragePanel
 from mapdesk.ui.views.cut_impact_panel import CutImpactPanel
 from mapdesk.ui.views.dossier_panel import DossierPanel
 from mapdesk.ui.views.identify_panel import IdentifyPanel
@@ -126,6 +128,9 @@ class MainWindow(QMainWindow):
         self.incident_panel.hide()  # Analysis ▸ Incident Analysis, or View ▸ Panels
         self.cut_impact_panel = CutImpactPanel(self)
         add_cut_impact_panel(self, self.cut_impact_panel)
+        self.coverage_panel = CoveragePanel(self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.coverage_panel)
+        self.coverage_panel.hide()  # shown by Analysis ▸ Drive-Time Coverage
         self.undo_history = UndoHistoryPanel(self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.undo_history)
         self.undo_history.hide()  # View ▸ Panels ▸ Undo History
@@ -163,6 +168,9 @@ class MainWindow(QMainWindow):
         self.incidents = IncidentImportController(p, a, self.workers, self.status, self)
         self.cut_impact = CutImpactController(
             self.cut_impact_panel, p, self.canvas, a, self.workers, self.status, self
+        )
+        self.coverage = CoverageController(
+            self.coverage_panel, p, self.canvas, self.workers, self.status, self
         )
         self.network_trace = TraceController(
             self.cut_impact.dock, p, self.canvas, a, self.workers, self.status, self
@@ -261,6 +269,7 @@ class MainWindow(QMainWindow):
                 self.cut_impact_panel.toggleViewAction(),
                 self.dossier_panel.toggleViewAction(),
                 self.incident_panel.toggleViewAction(),
+                self.coverage_panel.toggleViewAction(),
             ]
         )
         analysis = bar.addMenu("&Analysis")
@@ -271,6 +280,8 @@ class MainWindow(QMainWindow):
         analysis.addActions([self.dossier.action, self.nearest_asset.action])
         analysis.addSeparator()
         analysis.addActions([a.trace_network, a.trace_with_cuts, a.cut_impact, a.check_network])
+        analysis.addSeparator()
+        analysis.addAction(self.coverage.action)
         bar.addMenu("&Help").addAction(a.about)
 
     def _toolbar(self, title: str, name: str) -> QToolBar:
