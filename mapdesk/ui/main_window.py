@@ -389,6 +389,7 @@ class MainWindow(QMainWindow):
         self.selection.shutdown()
         self.network_trace.shutdown()
         self.incident_analysis.shutdown()
+        self.coverage.shutdown()
         self.editing.shutdown()
         self.undo_history.close_panel()
         self.legend_panel.close_panel()

@@ -242,6 +242,12 @@ class CoverageController(WindowController):
         self._panel.raise_()
         self._status.showMessage(f"{_TITLE}: {_headline(run.report)}", 15000)
 
+    def shutdown(self) -> None:
+        """Stop a run going on and stop following the road layer's selection."""
+        self.cancel()
+        if self._study is not None:
+            self._study.layers.roads.selection_changed.disconnect(self._on_road_selection)
+
     def _watch_roads(self, kept: _Study) -> None:
         if self._study is not None:
             self._study.layers.roads.selection_changed.disconnect(self._on_road_selection)
