@@ -759,6 +759,48 @@ def nena_panel_shot(window: object, project: object) -> None:
 NENA_SHOT_ERROR = ("road.outside_provisioning", 2)
 
 
+def coverage_panel_shot(window: object, project: object) -> None:
+    """Analysis ▸ Drive-Time Coverage on the demo's fire stations: first-due zones, the
+    4/8-minute areas, gaps and stations on the map, the Coverage panel's fractiles beside it;
+    then the what-if of Engine 7 out of service, compared with the baseline."""
+    from mapdesk.ui.dialogs.coverage import CoverageDialog
+
+    noisy = ("FixIt incidents", "Radio towers", "Fire / police / EMS stations", "City sites")
+    noisy += ("Fibre spans",)  # the demo's own stations and assets: the coverage's are drawn
+    hidden = [x for x in project.layers if x.visible and x.name in noisy]  # type: ignore[attr-defined]
+    for layer in hidden:
+        layer.visible = False
+    for panel in (window.identify_panel, window.bookmarks_panel):  # type: ignore[attr-defined]
+        panel.hide()
+    dialog = CoverageDialog(list(project.layers), window)  # type: ignore[arg-type, attr-defined]
+    controller = window.coverage  # type: ignore[attr-defined]
+    controller.start(dialog.build_request())
+    wait_until(lambda: controller.last_run is not None)
+    panel = window.coverage_panel  # type: ignore[attr-defined]
+    window.resizeDocks([panel], [470], Qt.Orientation.Horizontal)  # type: ignore[attr-defined]
+    window.canvas.zoom_to_extent(project.layer_extent(controller.results.layers["first_due_zones"]))  # type: ignore[attr-defined]
+    wait_for_map(window)
+    save(window, "coverage-panel.png")  # type: ignore[arg-type]
+    # What-if: Engine 7 East Deering out of service, compared with the baseline.
+    baseline = controller.last_run
+    stations = panel.stations
+    for row in range(stations.count()):
+        item = stations.item(row)
+        if item.data(Qt.ItemDataRole.UserRole) == "ST-F06":
+            item.setCheckState(Qt.CheckState.Unchecked)
+    controller.recompute()
+    wait_until(lambda: controller.last_run is not baseline)
+    panel.compare.setChecked(True)
+    window.canvas.zoom_to_extent((891_000.0, 93_000.0, 897_000.0, 99_000.0))  # type: ignore[attr-defined]
+    wait_for_map(window)
+    save(window, "coverage-what-if.png")  # type: ignore[arg-type]
+    panel.compare.setChecked(False)
+    controller.results.remove()
+    panel.hide()
+    for layer in hidden:
+        layer.visible = True
+
+
 def use_default_layout(folder: str) -> None:
     """Read and write settings in ``folder``: the shots show the default window
     layout, never the layout this user last left mapdesk in."""
@@ -840,6 +882,7 @@ def main(only: list[str]) -> int:
         "incident_panel": lambda: incident_panel_shot(window),
         "heatmap": lambda: heatmap_shot(window),
         "nena_panel": lambda: nena_panel_shot(window, project),
+        "coverage_panel": lambda: coverage_panel_shot(window, project),
     }
     unknown = sorted(set(only) - set(shots) - set(_OUTSIDE_SHOTS))
     if unknown:

@@ -10,7 +10,6 @@ what-if, and the report then also gives the figures without it.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -94,6 +93,7 @@ def run_coverage(parsed: argparse.Namespace, out: TextIO) -> int:
     """Run the analysis, write the layers (and report), print a summary; the exit status."""
     from mapdesk.cli import coverage_inputs as inputs
     from mapdesk.core.analysis.coverage import WhatIf, coverage_layers, coverage_report
+    from mapdesk.core.analysis.coverage.layer_inputs import address_labels
     from mapdesk.export.layer_set import check_layer_set_target
 
     output = check_layer_set_target(Path(parsed.output))  # fails before any reading
@@ -113,7 +113,7 @@ def run_coverage(parsed: argparse.Namespace, out: TextIO) -> int:
     report = coverage_report(result, baseline)
     report["inputs"] = {role: layer.label for role, layer in read.items()}
     addresses = read.get("addresses")
-    labels = _address_labels(addresses.frame) if addresses is not None else None
+    labels = address_labels(addresses.frame) if addresses is not None else None
     layers = coverage_layers(result, roads.frame.crs, labels)
     _write(layers, output, report, parsed.report, [layer.path for layer in read.values()])
     _tell(report, out, output, list(layers))
@@ -121,11 +121,11 @@ def run_coverage(parsed: argparse.Namespace, out: TextIO) -> int:
 
 
 def _options(parsed: argparse.Namespace) -> Any:
-    from mapdesk.cli.coverage_inputs import parse_minutes
     from mapdesk.core.analysis.coverage import CoverageOptions
+    from mapdesk.core.analysis.coverage.model import parse_minutes
 
     return CoverageOptions(
-        minutes=parse_minutes(parsed.minutes),
+        minutes=parse_minutes(parsed.minutes, "--minutes"),
         turnout_s=parsed.turnout * 60,
         travel_only=parsed.travel_only,
         access_m=parsed.access,
@@ -137,6 +137,7 @@ def _study(parsed: argparse.Namespace, read: dict[str, Any], options: Any) -> An
     """The coverage study of the layers read."""
     from mapdesk.cli import coverage_inputs as inputs
     from mapdesk.core.analysis.coverage import CoverageInputs, CoverageStudy
+    from mapdesk.core.analysis.coverage.layer_inputs import psap_names
 
     psaps = read.get("psap")
     layers = CoverageInputs(
@@ -145,7 +146,7 @@ def _study(parsed: argparse.Namespace, read: dict[str, Any], options: Any) -> An
         _frame(read.get("addresses")),
         _frame(read.get("incidents")),
         _frame(psaps),
-        psap_names=_psap_names(psaps.frame) if psaps is not None else None,
+        psap_names=psap_names(psaps.frame) if psaps is not None else None,
         station_id_field=parsed.station_id,
     )
     return CoverageStudy(layers, options, progress)
@@ -183,18 +184,6 @@ def _frame(layer: Any) -> Any:
     return None if layer is None else layer.frame
 
 
-def _psap_names(frame: Any) -> list[str]:
-    from mapdesk.core.analysis.coverage.model import feature_labels
-
-    return list(feature_labels(frame, ("DsplayName", "PSAP_Name", "name", "Agency_ID")))
-
-
-def _address_labels(frame: Any) -> list[str]:
-    from mapdesk.core.analysis.coverage.model import feature_labels
-
-    return list(feature_labels(frame, ("FullAddr", "Full_Addr", "address", "NGUID")))
-
-
 def _write(
     layers: dict[str, Any],
     output: Path,
@@ -202,14 +191,12 @@ def _write(
     report_path: str | None,
     sources: list[Path],
 ) -> None:
-    from mapdesk.core.serialize import write_text_atomically
-    from mapdesk.export.layer_set import write_layer_set
+    from mapdesk.export.coverage_files import write_coverage_files
 
     progress(f"writing {output.name}")
-    write_layer_set(layers, output, sources)
-    if report_path:
-        text = json.dumps(report, indent=2, ensure_ascii=False)
-        write_text_atomically(Path(report_path), text + "\n")
+    write_coverage_files(
+        layers, output, report, Path(report_path) if report_path else None, sources
+    )
 
 
 def _tell(report: dict[str, Any], out: TextIO, output: Path, layers: list[str]) -> None:

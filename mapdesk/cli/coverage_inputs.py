@@ -113,23 +113,6 @@ def _guess(path: str, role: Role) -> str | None:
     )
 
 
-def parse_minutes(text: str) -> tuple[float, ...]:
-    """``"4,8"`` as (4.0, 8.0), sorted, each once.
-
-    Raises
-    ------
-    MapdeskError
-        For anything but positive numbers of minutes.
-    """
-    try:
-        values = [float(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise MapdeskError(f"--minutes '{text}' is not a list of minutes like 4,8") from None
-    if not values or any(not 0 < v <= 240 for v in values):
-        raise MapdeskError(f"--minutes '{text}': each band must be more than 0 and at most 240")
-    return tuple(sorted(set(values)))
-
-
 def rows_of_roads(roads: InputLayer, ids: Sequence[str], where: str | None) -> frozenset[int]:
     """Rows of the road features to close: by id (NGUID or fid) and by a filter expression.
 

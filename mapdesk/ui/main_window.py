@@ -13,6 +13,7 @@ from mapdesk.ui.actions import MapActions, create_actions
 from mapdesk.ui.canvas.canvas import MapCanvas
 from mapdesk.ui.controllers.attribute_table import AttributeTableController
 from mapdesk.ui.controllers.bookmarks import BookmarksController
+from mapdesk.ui.controllers.coverage import CoverageController
 from mapdesk.ui.controllers.cut_impact import CutImpactController
 from mapdesk.ui.controllers.cut_impact import add_panel as add_cut_impact_panel
 from mapdesk.ui.controllers.digitizing import DigitizingController
@@ -41,6 +42,7 @@ from mapdesk.ui.icons import icon
 from mapdesk.ui.models.layer_tree import LayerTreeModel
 from mapdesk.ui.views.attribute_table import AttributeTableDock
 from mapdesk.ui.views.bookmarks_panel import BookmarksPanel
+from mapdesk.ui.views.coverage_panel import CoveragePanel
 from mapdesk.ui.views.cut_impact_panel import CutImpactPanel
 from mapdesk.ui.views.dossier_panel import DossierPanel
 from mapdesk.ui.views.identify_panel import IdentifyPanel
@@ -131,6 +133,9 @@ class MainWindow(QMainWindow):
         add_cut_impact_panel(self, self.cut_impact_panel)
         self.nena_panel = NenaValidationPanel(self)
         add_nena_panel(self, self.nena_panel)
+        self.coverage_panel = CoveragePanel(self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.coverage_panel)
+        self.coverage_panel.hide()  # shown by Analysis ▸ Drive-Time Coverage
         self.undo_history = UndoHistoryPanel(self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.undo_history)
         self.undo_history.hide()  # View ▸ Panels ▸ Undo History
@@ -168,6 +173,9 @@ class MainWindow(QMainWindow):
         self.incidents = IncidentImportController(p, a, self.workers, self.status, self)
         self.cut_impact = CutImpactController(
             self.cut_impact_panel, p, self.canvas, a, self.workers, self.status, self
+        )
+        self.coverage = CoverageController(
+            self.coverage_panel, p, self.canvas, self.workers, self.status, self
         )
         self.network_trace = TraceController(
             self.cut_impact.dock, p, self.canvas, a, self.workers, self.status, self
@@ -270,6 +278,7 @@ class MainWindow(QMainWindow):
                 self.dossier_panel.toggleViewAction(),
                 self.incident_panel.toggleViewAction(),
                 self.nena_panel.toggleViewAction(),
+                self.coverage_panel.toggleViewAction(),
             ]
         )
         analysis = bar.addMenu("&Analysis")
@@ -282,6 +291,7 @@ class MainWindow(QMainWindow):
         analysis.addActions([a.trace_network, a.trace_with_cuts, a.cut_impact, a.check_network])
         analysis.addSeparator()
         analysis.addAction(self.nena_validation.action)
+        analysis.addAction(self.coverage.action)
         bar.addMenu("&Help").addAction(a.about)
 
     def _toolbar(self, title: str, name: str) -> QToolBar:
@@ -389,6 +399,7 @@ class MainWindow(QMainWindow):
         self.selection.shutdown()
         self.network_trace.shutdown()
         self.incident_analysis.shutdown()
+        self.coverage.shutdown()
         self.editing.shutdown()
         self.undo_history.close_panel()
         self.legend_panel.close_panel()

@@ -19,13 +19,19 @@ from mapdesk.core.analysis.coverage.model import (
 )
 from mapdesk.core.analysis.coverage.network import RoadNetwork, build_road_network
 from mapdesk.core.analysis.coverage.report import coverage_report
-from mapdesk.core.analysis.coverage.study import CoverageInputs, CoverageResult, CoverageStudy
+from mapdesk.core.analysis.coverage.study import (
+    CoverageCancelled,
+    CoverageInputs,
+    CoverageResult,
+    CoverageStudy,
+)
 
 __all__ = [
     "DEFAULT_ACCESS_M",
     "DEFAULT_SNAP_M",
     "DEFAULT_TURNOUT_S",
     "CountedWarning",
+    "CoverageCancelled",
     "CoverageInputs",
     "CoverageOptions",
     "CoverageResult",

@@ -59,7 +59,7 @@ def coverage_layers(
     }
     if result.addresses is not None and result.address_points is not None:
         addresses = _addresses(result, result.addresses, result.address_points, address_labels)
-        largest = _band_field("within", result.options.minutes[-1])
+        largest = band_field("within", result.options.minutes[-1])
         layers[GAP_ADDRESSES] = addresses[~addresses[largest]].reset_index(drop=True)
         layers[ADDRESSES] = addresses
     layers[STATIONS] = _stations(result)
@@ -91,11 +91,11 @@ def _zones(result: CoverageResult) -> pd.DataFrame:
             mine = addresses.first_due == row
             record["addresses"] = int(np.count_nonzero(mine))
             for m in minutes:
-                record[_band_field("pct", m)] = _percent(addresses.within(m)[mine])
+                record[band_field("pct", m)] = _percent(addresses.within(m)[mine])
         records.append(record)
     columns = ["station_id", "station_name", "turnout_s", "area_km2", "road_km"]
     if addresses is not None:
-        columns += ["addresses", *(_band_field("pct", m) for m in minutes)]
+        columns += ["addresses", *(band_field("pct", m) for m in minutes)]
     return _frame(records, columns, [result.zones[row] for row in rows])
 
 
@@ -187,12 +187,12 @@ def _addresses(
         }
     )
     for m in result.options.minutes:
-        frame[_band_field("within", m)] = coverage.within(m)
+        frame[band_field("within", m)] = coverage.within(m)
     frame["geometry"] = points
     return frame
 
 
-def _band_field(prefix: str, minutes: float) -> str:
+def band_field(prefix: str, minutes: float) -> str:
     """A band's field name: ``pct_4min``, ``within_5_5min`` (a dot would need quoting)."""
     return f"{prefix}_{band_key(minutes).replace('.', '_')}min"
 

@@ -67,6 +67,23 @@ class CoverageOptions:
             raise MapdeskError(f"The road-end tolerance {self.snap_m} m is outside 0-100 m")
 
 
+def parse_minutes(text: str, what: str = "Bands") -> tuple[float, ...]:
+    """``"4,8"`` as (4.0, 8.0), sorted, each once; ``what`` names the input in messages.
+
+    Raises
+    ------
+    MapdeskError
+        For anything but positive numbers of minutes.
+    """
+    try:
+        values = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise MapdeskError(f"{what} '{text}' is not a list of minutes like 4,8") from None
+    if not values or any(not 0 < v <= 240 for v in values):
+        raise MapdeskError(f"{what} '{text}': each band must be more than 0 and at most 240")
+    return tuple(sorted(set(values)))
+
+
 @dataclass(frozen=True)
 class WhatIf:
     """A scenario: stations out of service and roads closed.

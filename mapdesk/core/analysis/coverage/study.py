@@ -35,6 +35,12 @@ from mapdesk.core.analysis.coverage.zones import first_due_zones, psap_area, zon
 from mapdesk.core.errors import MapdeskError
 
 Progress = Callable[[str], None]
+#: Asked between steps (and per station while drawing); True stops the work.
+IsCancelled = Callable[[], bool]
+
+
+class CoverageCancelled(MapdeskError):
+    """A study stopped because ``is_cancelled`` said so: nothing it computed is returned."""
 
 
 @dataclass(frozen=True)
@@ -148,6 +154,9 @@ class CoverageStudy:
         Bands, turnout, tolerances.
     progress
         Told each step (a status line, or the CLI's stderr).
+    is_cancelled
+        Asked before each step and per station while drawing (the GUI's
+        Cancel); a True answer raises :class:`CoverageCancelled`.
 
     Raises
     ------
@@ -161,11 +170,14 @@ class CoverageStudy:
         inputs: CoverageInputs,
         options: CoverageOptions,
         progress: Progress = lambda step: None,
+        is_cancelled: IsCancelled = lambda: False,
     ) -> None:
         self.options = options
         self.progress = progress
-        progress(f"building the road network of {len(inputs.roads):,} features")
+        self.is_cancelled = is_cancelled
+        self._step(f"building the road network of {len(inputs.roads):,} features")
         self.network = build_road_network(inputs.roads, options.snap_m, inputs.road_labels)
+        self._check()
         crs = self.network.crs
         self.stations = station_table(inputs.stations, options.turnout_s, inputs.station_id_field)
         self.station_points = _geometries_in(inputs.stations, crs, "station")
@@ -185,16 +197,17 @@ class CoverageStudy:
         at = place_on_network(network, self.station_points, open_segments, options.access_m)
         status, responding = self._status(at, disabled)
         turnout = self.stations.turnout_s[responding] * (0.0 if options.travel_only else 1.0)
-        self.progress(f"finding drive times from {len(responding)} stations")
+        self._step(f"finding drive times from {len(responding)} stations")
         reach = StationReach.compute(network, open_segments, at.take(responding), turnout)
-        self.progress("drawing the travel-time areas")
+        self._step("drawing the travel-time areas")
         bands, overall, served = self._areas(reach, responding, open_segments)
-        self.progress("drawing the first-due zones")
+        self._step("drawing the first-due zones")
         extent = zone_extent(served, self.psap_area)
         zones = self._zones(reach, responding, open_segments, extent)
+        self._check()
         segment_station, segment_s = self._segment_first_due(reach, responding, open_segments)
         if self.address_points is not None or self.incident_points is not None:
-            self.progress("counting the addresses and incidents reached")
+            self._step("counting the addresses and incidents reached")
         return CoverageResult(
             options=options,
             what_if=what_if,
@@ -221,6 +234,14 @@ class CoverageStudy:
             psap_polygons=self.psap_polygons,
         )
 
+    def _check(self) -> None:
+        if self.is_cancelled():
+            raise CoverageCancelled("The coverage study was cancelled")
+
+    def _step(self, message: str) -> None:
+        self._check()
+        self.progress(message)
+
     def _closed(self, what_if: WhatIf) -> frozenset[int]:
         count = len(self.network.labels)
         outside = sorted(row for row in what_if.closed_roads if not 0 <= row < count)
@@ -243,6 +264,7 @@ class CoverageStudy:
         reached: dict[float, list[ReachedPieces]] = {m: [] for m in self.options.minutes}
         lengths = self.network.length_m
         for index, row in enumerate(responding):
+            self._check()
             for minutes in self.options.minutes:
                 pieces = reach.reached(index, minutes * 60)
                 road_m = float(np.sum(lengths[pieces.segment] * pieces.length_m))
