@@ -14,10 +14,7 @@ existing GeoPackage gets them in one transaction (io.gpkg_layers).
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import secrets
 import sqlite3
 from collections.abc import Sequence
 from contextlib import closing
@@ -34,8 +31,7 @@ from mapdesk.core.crs import crs_label
 from mapdesk.core.errors import MapdeskError
 from mapdesk.io.gpkg_domains import write_field_rules
 from mapdesk.io.gpkg_edit import quoted
-from mapdesk.io.gpkg_layers import add_empty_layers
-from mapdesk.io.gpkg_target import check_layer_target, gdal_crs_text
+from mapdesk.io.gpkg_target import check_layer_target, gdal_crs_text, write_new_layers
 
 GEOMETRY_COLUMN = "geom"
 _ARROW_TYPES: dict[str, pa.DataType] = {
@@ -96,26 +92,14 @@ def create_nena_layers(
     schema = load_schema()
     specs = _specs(schema, layers)
     check_layer_target(path, [spec.name for spec in specs], "NENA layers")
-    temp = path.with_name(f".{path.stem}.mapdesk-new-{secrets.token_hex(4)}.gpkg")
-    try:
+
+    def write(temp: Path) -> None:
         for spec in specs:
             _write_empty(temp, spec, crs, country)
         _declare_lengths_and_defaults(temp, specs, country)
-        if path.exists():
-            add_empty_layers(
-                temp, path, [s.name for s in specs], replace, lambda c: _domains(c, schema, specs)
-            )
-        else:
-            with closing(sqlite3.connect(temp)) as connection, connection:
-                _domains(connection, schema, specs)
-            with open(temp, "rb+") as handle:
-                os.fsync(handle.fileno())
-            os.replace(temp, path)
-    except OSError as exc:
-        raise MapdeskError(f"Cannot write {path}: {exc.strerror or exc}") from exc
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
+
+    tables = [spec.name for spec in specs]
+    write_new_layers(path, tables, write, lambda c: _domains(c, schema, specs), replace)
     return [spec.name for spec in specs]
 
 

@@ -154,6 +154,9 @@ def import_into_nena(
 ) -> NenaImportResult:
     """Write ``source``'s features into the NENA layer of ``request.target``.
 
+    ``progress`` is told each step; an exception it raises (a Cancel) stops the
+    import with the target as it was, up to the moment the new file replaces it.
+
     Raises
     ------
     ImportValuesError
@@ -183,7 +186,7 @@ def import_into_nena(
         raise ImportValuesError(conformed.problems, request.target.name)
     features = _features(source, conformed, spec, crs)
     progress(f"writing {len(features):,} feature(s) to {request.target.name}")
-    _write(request, spec, features, crs, append=existing is not None)
+    _write(request, spec, features, crs, existing is not None, progress)
     return NenaImportResult(
         request.target, spec.name, len(features), conformed.generated, crs, conformed.notes
     )
@@ -259,6 +262,7 @@ def _write(
     features: gpd.GeoDataFrame,
     crs: CRS,
     append: bool,
+    progress: Callable[[str], None],
 ) -> None:
     target = request.target
     temp = target.with_name(f".{target.stem}.mapdesk-import-{secrets.token_hex(4)}.gpkg")
@@ -282,6 +286,7 @@ def _write(
         )  # fmt: skip
         with open(temp, "rb+") as handle:
             os.fsync(handle.fileno())
+        progress(f"replacing {target.name}")  # the last moment a cancel leaves it as it was
         os.replace(temp, target)
     except OSError as exc:
         raise MapdeskError(f"Cannot write {target}: {exc.strerror or exc}") from exc

@@ -11,12 +11,8 @@ them in one transaction (io.gpkg_layers).
 
 from __future__ import annotations
 
-import contextlib
-import os
-import secrets
 import sqlite3
 from collections.abc import Sequence
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,8 +28,7 @@ from mapdesk.core.analysis.network.assets import (
 from mapdesk.core.crs import crs_label
 from mapdesk.core.errors import MapdeskError
 from mapdesk.io.gpkg_domains import write_coded_domains
-from mapdesk.io.gpkg_layers import add_empty_layers
-from mapdesk.io.gpkg_target import check_layer_target, gdal_crs_text
+from mapdesk.io.gpkg_target import check_layer_target, gdal_crs_text, write_new_layers
 
 _ARROW_TYPES: dict[FieldKind, pa.DataType] = {
     "text": pa.string(),
@@ -82,24 +77,13 @@ def create_network_layers(
         is then as it was.
     """
     _check_request(path, (nodes, spans))
-    temp = path.with_name(f".{path.stem}.mapdesk-new-{secrets.token_hex(4)}.gpkg")
     models = {nodes: ASSET_LAYERS["node"], spans: ASSET_LAYERS["span"]}
-    try:
+
+    def write(temp: Path) -> None:
         for table, model in models.items():
             _write_empty(temp, table, model, crs)
-        if path.exists():
-            add_empty_layers(temp, path, list(models), replace, lambda c: _domains(c, models))
-        else:
-            with closing(sqlite3.connect(temp)) as connection, connection:
-                _domains(connection, models)
-            with open(temp, "rb+") as handle:
-                os.fsync(handle.fileno())
-            os.replace(temp, path)
-    except OSError as exc:
-        raise MapdeskError(f"Cannot write {path}: {exc.strerror or exc}") from exc
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
+
+    write_new_layers(path, list(models), write, lambda c: _domains(c, models), replace)
     return NetworkTables(path, nodes, spans)
 
 
