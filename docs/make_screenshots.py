@@ -507,6 +507,33 @@ def network_assets_shot(window: object, project: object) -> None:
     spans.rollback(stop_editing=True)
 
 
+def nena_layers_shot(window: object, project: object) -> None:
+    """Import into NENA Layer… on the demo's address points: the mapping table prefilled
+    (Zip -> Post_Code by a known rename), and the New NENA Layers dialog."""
+    from mapdesk.ui.dialogs.nena_import import NenaImportDialog
+    from mapdesk.ui.dialogs.new_nena_layers import NewNenaLayersDialog
+
+    folder = Path(tempfile.gettempdir())
+    layers = list(project.layers)  # type: ignore[attr-defined]
+    dialog = NenaImportDialog(layers, folder / "nena.gpkg", window)  # type: ignore[arg-type]
+    dialog.source.setCurrentText("Address points")
+    dialog.agency.setText("portlandmaine.gov")
+    dialog.fix_codes.setChecked(True)
+    dialog.resize(640, 720)
+    dialog.show()
+    box = dialog.source_box("Post_Code")
+    if box is not None:
+        dialog.table.scrollToItem(dialog.table.item(dialog.table.indexAt(box.pos()).row(), 0))
+    spin(300)
+    save(dialog, "nena-import.png")
+    dialog.close()
+    new = NewNenaLayersDialog(folder / "nena.gpkg", project.crs, window)  # type: ignore[arg-type, attr-defined]
+    new.show()
+    spin(200)
+    save(new, "nena-new-layers.png")
+    new.close()
+
+
 def dossier_shot(window: object) -> None:
     """The Location Dossier at Portland City Hall (389 Congress St)."""
     window.identify_panel.hide()  # type: ignore[attr-defined]
@@ -878,6 +905,7 @@ def main(only: list[str]) -> int:
         "cut_impact": lambda: cut_impact_shot(window, project),
         "network_trace": lambda: network_trace_shot(window, project),
         "network_assets": lambda: network_assets_shot(window, project),
+        "nena_layers": lambda: nena_layers_shot(window, project),
         "dossier": lambda: dossier_shot(window),
         "incident_panel": lambda: incident_panel_shot(window),
         "heatmap": lambda: heatmap_shot(window),

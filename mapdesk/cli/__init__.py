@@ -66,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
         "network trace NETWORK.gpkg --node ID [--cut ID ...] [--json]; "
         "network create OUT.gpkg [--crs EPSG:N]; "
         "nena validate DATA.gpkg [--report R.json] [--html R.html] [--errors E.gpkg]; "
+        "nena create OUT.gpkg [--layers L1,L2] [--crs EPSG:N]; "
+        "nena import SRC --layer NENALAYER -o OUT.gpkg --agency ID [--mapping M.json]; "
         "radio-coverage DATA.gpkg -o OUT.gpkg [--report R.json] [--include-planned]; "
         "boundaries check DATA.gpkg -o OUT.gpkg [--report R.json] [--sliver-area M2]; "
         "coverage ROADS STATIONS --minutes 4,8 [--turnout 1.0] [--addresses ADDR] "

@@ -1,5 +1,7 @@
 """``mapdesk nena validate``: NENA NG9-1-1 GIS data checked headless, for scheduled jobs.
 
+(``nena create`` and ``nena import`` are in cli.nena_layers.)
+
 Exit status: 0 when nothing was found, 1 when the data has errors, 2 when the
 input cannot be read (or an option is wrong). The analysis modules are
 imported only when the command runs, not for every ``mapdesk`` start.
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from mapdesk.cli.common import progress
+from mapdesk.cli.nena_layers import add_nena_layer_commands, run_create, run_import
 
 #: Exit status when the data has errors.
 EXIT_ERRORS = 1
@@ -20,7 +23,9 @@ EXIT_ERRORS = 1
 
 def add_nena_commands(commands: Any) -> None:
     """The ``nena`` command and its kinds, on the main parser's subcommands."""
-    nena = commands.add_parser("nena", help="NENA NG9-1-1 GIS data: validate it")
+    nena = commands.add_parser(
+        "nena", help="NENA NG9-1-1 GIS data: validate it, create NENA layers, import into them"
+    )
     kinds = nena.add_subparsers(dest="nena_kind", metavar="KIND", required=True)
     check = kinds.add_parser(
         "validate",
@@ -58,6 +63,7 @@ def add_nena_commands(commands: Any) -> None:
         help="the per-feature field listing rule ids not to report (QA_Except)",
     )
     check.add_argument("--country", choices=("US", "CA"), default="US", help="US (default) or CA")
+    add_nena_layer_commands(kinds)
 
 
 def _metres(text: str) -> float:
@@ -72,6 +78,10 @@ def _metres(text: str) -> float:
 
 def run_nena(parsed: argparse.Namespace, out: TextIO) -> int:
     """Run the ``nena`` kind asked for; the exit status."""
+    if parsed.nena_kind == "create":
+        return run_create(parsed, out)
+    if parsed.nena_kind == "import":
+        return run_import(parsed, out)
     return run_validate(parsed, out)
 
 

@@ -11,12 +11,8 @@ them in one transaction (io.gpkg_layers).
 
 from __future__ import annotations
 
-import contextlib
-import os
-import secrets
 import sqlite3
 from collections.abc import Sequence
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +28,7 @@ from mapdesk.core.analysis.network.assets import (
 from mapdesk.core.crs import crs_label
 from mapdesk.core.errors import MapdeskError
 from mapdesk.io.gpkg_domains import write_coded_domains
-from mapdesk.io.gpkg_layers import add_empty_layers
+from mapdesk.io.gpkg_target import check_layer_target, gdal_crs_text, write_new_layers
 
 _ARROW_TYPES: dict[FieldKind, pa.DataType] = {
     "text": pa.string(),
@@ -81,48 +77,18 @@ def create_network_layers(
         is then as it was.
     """
     _check_request(path, (nodes, spans))
-    temp = path.with_name(f".{path.stem}.mapdesk-new-{secrets.token_hex(4)}.gpkg")
     models = {nodes: ASSET_LAYERS["node"], spans: ASSET_LAYERS["span"]}
-    try:
+
+    def write(temp: Path) -> None:
         for table, model in models.items():
             _write_empty(temp, table, model, crs)
-        if path.exists():
-            add_empty_layers(temp, path, list(models), replace, lambda c: _domains(c, models))
-        else:
-            with closing(sqlite3.connect(temp)) as connection, connection:
-                _domains(connection, models)
-            with open(temp, "rb+") as handle:
-                os.fsync(handle.fileno())
-            os.replace(temp, path)
-    except OSError as exc:
-        raise MapdeskError(f"Cannot write {path}: {exc.strerror or exc}") from exc
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
+
+    write_new_layers(path, list(models), write, lambda c: _domains(c, models), replace)
     return NetworkTables(path, nodes, spans)
 
 
 def _check_request(path: Path, names: Sequence[str]) -> None:
-    if path.suffix.lower() != ".gpkg":
-        raise MapdeskError(f"{path.name}: network layers are written to a GeoPackage (.gpkg)")
-    if not path.parent.is_dir():
-        raise MapdeskError(f"Cannot write {path}: the folder {path.parent} does not exist")
-    if path.is_dir():
-        raise MapdeskError(f"{path.name} is a folder, not a GeoPackage: choose a file name")
-    # The layers are written beside the file first (and SQLite keeps its journal
-    # there): a folder that cannot be written stops it, whatever the file allows.
-    if not os.access(path.parent, os.W_OK | os.X_OK):
-        raise MapdeskError(
-            f"Cannot write in the folder {path.parent}: it is read-only (or not yours); "
-            "nothing was changed. Choose another folder"
-        )
-    for name in names:
-        if (
-            not name.strip()
-            or name != name.strip()
-            or name.lower().startswith(("gpkg_", "rtree_", "sqlite_"))
-        ):
-            raise MapdeskError(f"{name!r} cannot name a GeoPackage layer: choose another name")
+    check_layer_target(path, names, "network layers")
     if names[0].lower() == names[1].lower():
         raise MapdeskError(f"The node and span layers need two names, not {names[0]} twice")
 
@@ -140,18 +106,12 @@ def _write_empty(path: Path, table: str, model: AssetLayer, crs: CRS) -> None:
             driver="GPKG",
             geometry_name=_GEOMETRY,
             geometry_type=model.geometry_type,
-            crs=_crs_text(crs),
+            crs=gdal_crs_text(crs),
             append=path.exists(),
             layer_options={"SPATIAL_INDEX": "YES"},
         )
     except Exception as exc:
         raise MapdeskError(f"Cannot write the {table} layer in {crs_label(crs)}: {exc}") from exc
-
-
-def _crs_text(crs: CRS) -> str:
-    """``EPSG:26919`` when the CRS has a code (GDAL then records the code), else its WKT."""
-    authority = crs.to_authority(min_confidence=100)
-    return f"{authority[0]}:{authority[1]}" if authority else crs.to_wkt()
 
 
 def _domains(connection: sqlite3.Connection, models: dict[str, AssetLayer]) -> None:

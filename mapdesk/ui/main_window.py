@@ -29,6 +29,7 @@ from mapdesk.ui.controllers.map_files import MapFilesController
 from mapdesk.ui.controllers.map_view import MapViewController
 from mapdesk.ui.controllers.measure import MeasureController
 from mapdesk.ui.controllers.nearest_asset import NearestAssetController
+from mapdesk.ui.controllers.nena_layers import NenaLayersController
 from mapdesk.ui.controllers.nena_validation import NenaValidationController
 from mapdesk.ui.controllers.nena_validation import add_panel as add_nena_panel
 from mapdesk.ui.controllers.network_layers import NetworkLayersController
@@ -193,6 +194,9 @@ class MainWindow(QMainWindow):
         self.network_layers = NetworkLayersController(
             p, self.layer_panel, self.editing, self.workers, self.status, self
         )
+        self.nena_layers = NenaLayersController(
+            p, self.layer_panel, self.workers, self.status, self
+        )
         self.project_files = ProjectController(
             p, self.canvas, self.workers, self.status, self, name
         )
@@ -239,9 +243,11 @@ class MainWindow(QMainWindow):
         layer = bar.addMenu("&Layer")
         layer.addAction(a.add_layer)
         layer.addAction(a.import_incidents)
+        layer.addAction(self.nena_layers.import_action)
         create = layer.addMenu("Create &Layer")
         create.setObjectName("createLayerMenu")
         create.addAction(self.network_layers.action)
+        create.addAction(self.nena_layers.create_action)
         layer.addSeparator()
         layer.addActions([a.toggle_editing, a.save_edits, a.save_edits_as, a.rollback_edits])
         layer.addSeparator()

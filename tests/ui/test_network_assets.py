@@ -128,7 +128,7 @@ def test_new_network_layers_are_added_in_edit_mode_with_the_network_styles(
     qtbot: Any, window: Any, dialogs: Any, tmp_path: Path
 ) -> None:
     menu = window.findChild(type(window.menuBar().actions()[0].menu()), "createLayerMenu")
-    assert [a.text() for a in menu.actions()] == ["New &Network Layers…"]
+    assert "New &Network Layers…" in [a.text() for a in menu.actions()]
     answer = lambda dialog: _check_defaults(dialog, tmp_path)  # noqa: E731
     nodes, spans = _create(window, qtbot, dialogs, tmp_path / "plant.gpkg", answer)
     assert nodes.origin is not None and Path(nodes.origin.path).name == "plant.gpkg"

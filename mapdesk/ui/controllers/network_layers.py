@@ -14,24 +14,21 @@ from pathlib import Path
 
 from pyproj import CRS
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QWidget
 
 from mapdesk.core.analysis.network.assets import ASSET_LAYERS, network_crs
-from mapdesk.core.errors import MapdeskError
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.project import Project
 from mapdesk.core.style_library import LIBRARY
-from mapdesk.io.gpkg_layers import layer_names
 from mapdesk.io.loader import load_layer
 from mapdesk.io.network_gpkg import create_network_layers
 from mapdesk.ui.controllers.base import WindowController
 from mapdesk.ui.controllers.editing import EditingController
+from mapdesk.ui.controllers.layer_targets import ask_to_replace
 from mapdesk.ui.dialogs.new_network_layers import NetworkLayersRequest, NewNetworkLayersDialog
 from mapdesk.ui.views.layer_panel import LayerPanel
 from mapdesk.ui.views.status_bar import MapStatusBar
 from mapdesk.ui.workers import Worker, WorkerPool, guarded_slot, report_exception
-
-Button = QMessageBox.StandardButton
 
 
 class NetworkLayersController(WindowController):
@@ -83,39 +80,13 @@ class NetworkLayersController(WindowController):
 
     def _replacing(self, request: NetworkLayersRequest) -> bool | None:
         """Whether layers of those names are to be replaced; None: the user said no."""
-        if not request.path.exists():
-            return False
-        existing = {name.lower(): name for name in layer_names(request.path)}
-        taken = [
-            existing[n.lower()] for n in (request.nodes, request.spans) if n.lower() in existing
-        ]
-        if not taken:
-            return False
-        shown = self._open_in_project(request.path, taken)
-        if shown:
-            raise MapdeskError(
-                f"{request.path.name} already has {', '.join(taken)}, open in this project as "
-                f"{', '.join(shown)}: remove that layer first, or choose other names"
-            )
-        answer = QMessageBox.question(
+        return ask_to_replace(
+            self._project,
             self.parent_widget(),
             "New Network Layers",
-            f"{request.path.name} already has {' and '.join(taken)}. Replace "
-            f"{'it' if len(taken) == 1 else 'them'}? Its features are deleted from the file.",
-            Button.Yes | Button.No,
-            Button.No,
+            request.path,
+            (request.nodes, request.spans),
         )
-        return True if answer == Button.Yes else None
-
-    def _open_in_project(self, path: Path, tables: list[str]) -> list[str]:
-        wanted = {table.lower() for table in tables}
-        return [
-            layer.name
-            for layer in self._project.layers
-            if layer.origin is not None
-            and (layer.origin.layer or "").lower() in wanted
-            and _same_file(Path(layer.origin.path), path)
-        ]
 
     def start(self, request: NetworkLayersRequest, replace_layers: bool = False) -> Worker:
         """Write and read back the layers in a worker; add them when done."""
@@ -155,10 +126,3 @@ class NetworkLayersController(WindowController):
     def _failed(self, error: BaseException) -> None:
         self._status.end_task()
         report_exception(error, self.parent_widget())
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve()
-    except OSError:
-        return False

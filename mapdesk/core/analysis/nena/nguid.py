@@ -65,9 +65,20 @@ def make_nguid(indicator: str, local_id: object, agency: str) -> str:
         raise ValueError(f"layer indicator {indicator!r} must be letters and digits")
     if not _LOCAL_ID_ONLY.fullmatch(local):
         raise ValueError(f"local id {local!r} must be non-empty, without ':' or spaces")
-    if not _AGENCY_ONLY.fullmatch(agency) or len(agency) > 253:
-        raise ValueError(f"agency {agency!r} must be a domain name such as psap.example.gov")
+    problem = agency_problem(agency)
+    if problem is not None:
+        raise ValueError(problem)
     return str(Nguid(indicator, local, agency))
+
+
+def agency_problem(agency: str) -> str | None:
+    """Why ``agency`` cannot be a DiscrpAgID or an NGUID's agency; None when it can.
+
+    NENA identifies an agency by a domain name it controls (``psap.example.gov``).
+    """
+    if not _AGENCY_ONLY.fullmatch(agency) or len(agency) > 253:
+        return f"agency {agency!r} must be a domain name such as psap.example.gov"
+    return None
 
 
 def nguid_problem(text: str, indicator: str | None) -> str | None:
