@@ -17,9 +17,6 @@ from mapdesk.cli.common import number_between
 
 #: Exit status when the check found something.
 EXIT_FINDINGS = 1
-#: The layers written to the output GeoPackage.
-FINDINGS_LAYER = "boundary_findings"
-CANDIDATES_LAYER = "misrouting_candidates"
 #: Service boundary roles, their options and what they hold.
 _SERVICES = (
     ("psap", "--psap", "PSAP polygons"),
@@ -62,34 +59,26 @@ def add_boundary_commands(commands: Any) -> None:
 
 def run_boundaries(parsed: argparse.Namespace, out: TextIO) -> int:
     """Run the check, write the layers and report, print the summary; the exit status."""
-    from mapdesk.cli.analysis_layers import write_report
     from mapdesk.cli.common import progress
     from mapdesk.core.analysis.boundaries import boundary_check
-    from mapdesk.core.analysis.boundaries.report import (
-        boundary_report,
-        boundary_summary,
-        candidates_frame,
-        findings_frame,
-    )
-    from mapdesk.export.result_layers import ResultLayer, write_result_layers
+    from mapdesk.core.analysis.boundaries.report import boundary_summary
+    from mapdesk.export.analysis_results import write_boundary_results
 
     inputs = _inputs(parsed)
     progress("checking boundaries")
     check = boundary_check(inputs)
-    layers = [ResultLayer(FINDINGS_LAYER, findings_frame(check), "MultiPolygon")]
-    if inputs.addresses is not None and "psap" in inputs.services:
-        layers.append(ResultLayer(CANDIDATES_LAYER, candidates_frame(check), "Point"))
     output = Path(parsed.output)
-    write_result_layers(output, layers, [Path(p) for p in parsed.data])
-    write_report(parsed.report, boundary_report(check))
+    report = Path(parsed.report) if parsed.report else None
+    layers = write_boundary_results(check, output, report, [Path(p) for p in parsed.data])
     out.write(boundary_summary(check))
     out.write(f"\nWrote {output} ({', '.join(layer.name for layer in layers)})\n")
     return 0 if check.clean else EXIT_FINDINGS
 
 
 def _inputs(parsed: argparse.Namespace) -> Any:
-    from mapdesk.cli.analysis_layers import analysis_crs, frame_of, open_data, pick_layer
+    from mapdesk.cli.analysis_layers import open_data, pick_layer
     from mapdesk.core.analysis.boundaries import DEFAULT_SLIVER_M2, BoundaryInputs
+    from mapdesk.core.analysis.input_layers import analysis_crs, frame_of
     from mapdesk.core.analysis.roles import ADDRESS_ROLE, ZONE_ROLES
     from mapdesk.core.analysis.service_areas import service_areas
     from mapdesk.core.errors import MapdeskError

@@ -17,10 +17,6 @@ from mapdesk.cli.common import number_between
 
 #: A tower range on the command line: kilometres, more than 0, at most 500.
 _range_km = number_between("km", 0.0, 500.0)
-#: The layers written to the output GeoPackage.
-AREAS_LAYER = "radio_coverage_areas"
-ADDRESSES_LAYER = "uncovered_addresses"
-ROADS_LAYER = "uncovered_roads"
 
 
 def add_radio_commands(commands: Any) -> None:
@@ -69,24 +65,18 @@ def add_radio_commands(commands: Any) -> None:
 
 def run_radio(parsed: argparse.Namespace, out: TextIO) -> int:
     """Run the analysis, write the layers and report, print the summary; the exit status."""
-    from mapdesk.cli.analysis_layers import write_report
     from mapdesk.cli.common import progress
     from mapdesk.core.analysis.radio import radio_coverage
-    from mapdesk.core.analysis.radio.report import radio_report, radio_summary
-    from mapdesk.export.result_layers import ResultLayer, write_result_layers
+    from mapdesk.core.analysis.radio.report import radio_summary
+    from mapdesk.export.analysis_results import write_radio_results
 
     _check_options(parsed)
     inputs = _inputs(parsed)
     progress("measuring coverage")
     result = radio_coverage(inputs)
-    layers = [ResultLayer(AREAS_LAYER, result.areas, "MultiPolygon")]
-    if result.uncovered_addresses is not None:
-        layers.append(ResultLayer(ADDRESSES_LAYER, result.uncovered_addresses, "Point"))
-    if result.uncovered_roads is not None:
-        layers.append(ResultLayer(ROADS_LAYER, result.uncovered_roads, "MultiLineString"))
     output = Path(parsed.output)
-    write_result_layers(output, layers, [Path(p) for p in parsed.data])
-    write_report(parsed.report, radio_report(result))
+    report = Path(parsed.report) if parsed.report else None
+    layers = write_radio_results(result, output, report, [Path(p) for p in parsed.data])
     out.write(radio_summary(result))
     out.write(f"\nWrote {output} ({', '.join(layer.name for layer in layers)})\n")
     return 0
@@ -104,13 +94,8 @@ def _check_options(parsed: argparse.Namespace) -> None:
 
 
 def _inputs(parsed: argparse.Namespace) -> Any:
-    from mapdesk.cli.analysis_layers import (
-        analysis_crs,
-        frame_of,
-        open_data,
-        pick_layer,
-        require_layer,
-    )
+    from mapdesk.cli.analysis_layers import open_data, pick_layer, require_layer
+    from mapdesk.core.analysis.input_layers import analysis_crs, frame_of
     from mapdesk.core.analysis.radio import RadioInputs
     from mapdesk.core.analysis.roles import ADDRESS_ROLE, ROAD_ROLE, ZONE_ROLES
     from mapdesk.core.analysis.service_areas import service_areas
@@ -136,7 +121,8 @@ def _inputs(parsed: argparse.Namespace) -> Any:
 
 def _towers(project: Any, parsed: argparse.Namespace) -> Any:
     """The tower sites; None when signal rasters are given and the data has no towers."""
-    from mapdesk.cli.analysis_layers import frame_of, pick_layer, require_layer
+    from mapdesk.cli.analysis_layers import pick_layer, require_layer
+    from mapdesk.core.analysis.input_layers import frame_of
     from mapdesk.core.analysis.radio import RangeRule, tower_sites
     from mapdesk.core.analysis.roles import TOWER_ROLE
 
@@ -164,15 +150,10 @@ def _signals(parsed: argparse.Namespace, measured: list[Any], crs: Any) -> list[
     if not parsed.signal:
         return []
     from mapdesk.cli.common import progress
+    from mapdesk.core.analysis.input_layers import measured_bounds
     from mapdesk.io.signal_raster import read_signal_area
 
-    extents = [layer.projected(crs).extent for layer in measured]
-    bounds = (
-        min(e[0] for e in extents),
-        min(e[1] for e in extents),
-        max(e[2] for e in extents),
-        max(e[3] for e in extents),
-    )
+    bounds = measured_bounds(measured, crs)
     areas = []
     for raster in parsed.signal:
         progress(f"reading {Path(raster).name}")
