@@ -77,11 +77,9 @@ def run_boundaries(parsed: argparse.Namespace, out: TextIO) -> int:
 
 def _inputs(parsed: argparse.Namespace) -> Any:
     from mapdesk.cli.analysis_layers import open_data, pick_layer
-    from mapdesk.core.analysis.boundaries import DEFAULT_SLIVER_M2, BoundaryInputs
-    from mapdesk.core.analysis.input_layers import analysis_crs, frame_of
     from mapdesk.core.analysis.roles import ADDRESS_ROLE, ZONE_ROLES
-    from mapdesk.core.analysis.service_areas import service_areas
     from mapdesk.core.errors import MapdeskError
+    from mapdesk.io.analysis_inputs import read_boundary_inputs
 
     project = open_data(parsed.data)
     roles = {role.key: role for role in ZONE_ROLES}
@@ -96,25 +94,12 @@ def _inputs(parsed: argparse.Namespace) -> Any:
             f"--fire or --ems (the layers are {', '.join(layer.name for layer in project.layers)})"
         )
     munis = pick_layer(project, parsed.municipalities, roles["municipality"], "--municipalities")
-    addresses = pick_layer(project, parsed.addresses, ADDRESS_ROLE, "--addresses")
-    crs = analysis_crs(next(iter(found.values())))
     if parsed.expected_psap and ("psap" not in found or munis is None):
         raise MapdeskError("--expected-psap needs both a PSAP layer and a municipal layer")
-    table, table_name = _table(parsed.expected_psap)
-    return BoundaryInputs(
-        crs=crs,
-        services={k: service_areas(frame_of(layer), layer.name, crs) for k, layer in found.items()},
-        municipalities=service_areas(frame_of(munis), munis.name, crs) if munis else None,
-        addresses=(addresses.name, frame_of(addresses)) if addresses else None,
-        sliver_m2=DEFAULT_SLIVER_M2 if parsed.sliver_area is None else parsed.sliver_area,
-        expected_table=table,
-        table_name=table_name,
+    return read_boundary_inputs(
+        found,
+        municipalities=munis,
+        addresses=pick_layer(project, parsed.addresses, ADDRESS_ROLE, "--addresses"),
+        sliver_m2=parsed.sliver_area,
+        expected_table=Path(parsed.expected_psap) if parsed.expected_psap else None,
     )
-
-
-def _table(path: str | None) -> tuple[Any, str]:
-    if path is None:
-        return (), "the table"
-    from mapdesk.io.psap_table import read_psap_table
-
-    return read_psap_table(Path(path)), Path(path).name
