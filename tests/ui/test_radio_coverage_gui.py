@@ -91,10 +91,17 @@ def test_menu_run_adds_styled_layers_and_the_core_figures(
     psap = expected.psaps[0]
     assert panel.isVisible() and panel.export_button.isEnabled()
     assert panel.texts()[:2] == [
-        "All data | 330 of 10,218 (3.23 %) | 54.43 of 855.99 km (6.36 %)",
-        f"{psap.name} | {psap.addresses_outside:,} of {psap.addresses:,} (3.23 %) | "
-        f"{psap.road_outside_m / 1000:,.2f} of {psap.road_m / 1000:,.2f} km (6.37 %)",
+        "All data | 330 (3.23 %) | 54.43 km (6.36 %)",
+        f"{psap.name} | {psap.addresses_outside:,} (3.23 %) | "
+        f"{psap.road_outside_m / 1000:,.2f} km (6.37 %)",
     ]
+    assert (
+        panel.tree.topLevelItem(0)
+        .toolTip(1)
+        .startswith(
+            "All data: 330 of 10,218 addresses outside (3.23 %); 54.43 of 855.99 km of road"
+        )
+    )
     assert "Towers in use: 7 of 8" in panel.summary.text()
 
 
@@ -159,3 +166,22 @@ def test_export_writes_what_the_cli_writes(
     gui, ours = (json.loads((tmp_path / f"{n}.json").read_text()) for n in ("gui", "cli"))
     gui.pop("layers"), ours.pop("layers")  # the project's layer names, the file's names
     assert gui == ours
+
+
+def test_dialog_asks_for_a_raster_that_exists_and_a_range_for_the_what_if(
+    demo_window: Any, tmp_path: Path
+) -> None:
+    dialog = RadioCoverageDialog(list(demo_window.project.layers), demo_window)
+    dialog.every_tower.setChecked(True)
+    assert "range every tower" in dialog.problem_text()  # the default range is "none"
+    dialog.every_tower.setChecked(False)
+    dialog.towers.setCurrentText(NO_LAYER)
+    assert "tower layer or a predicted-signal raster" in dialog.problem_text()
+    missing = tmp_path / "predicted.tif"
+    dialog.raster.edit.setText(str(missing))
+    assert dialog.problem_text() == f"There is no file {missing}."
+    missing.write_bytes(b"")
+    assert dialog.problem_text() == ""
+    request = dialog.request()
+    assert request.layers.towers is None
+    assert (request.rasters.paths, request.rasters.threshold) == ((missing,), -95.0)

@@ -16,7 +16,7 @@ from typing import Any
 from PySide6.QtWidgets import QDialog, QWidget
 
 from mapdesk.core.analysis.radio import RadioCoverage, Tally, radio_coverage
-from mapdesk.core.analysis.radio.report import coverage_lines, share_text
+from mapdesk.core.analysis.radio.report import coverage_lines, share_text, tally_line
 from mapdesk.core.project import Project
 from mapdesk.core.style import LayerStyle
 from mapdesk.export.analysis_results import (
@@ -132,7 +132,9 @@ class RadioCoverageController(AnalysisRun):
             rows.append((outside, None))
         for tally, key in rows:
             outside_any = tally.addresses_outside > 0 or tally.road_outside_m > 0
-            panel.add_row(_cells(tally), key=key, color=PROBLEM if outside_any else FINE)
+            item = panel.add_row(_cells(tally), key=key, color=PROBLEM if outside_any else FINE)
+            for column in range(len(HEADERS)):
+                item.setToolTip(column, tally_line(tally) + (" (click to zoom)" if key else ""))
         panel.set_notes(result.notes)
         panel.finish()
 
@@ -153,14 +155,17 @@ class RadioCoverageController(AnalysisRun):
 
 
 def _cells(tally: Tally) -> list[str]:
-    """A tally's row: its name, "N of M (p %)" addresses, "a of b km (p %)" road."""
-    share = share_text(tally.addresses_outside_pct)
+    """A tally's row: its name, the addresses and the road length outside, with their share.
+
+    Short enough for a narrow panel; the totals are in the row's tooltip.
+    """
     addresses = (
-        f"{tally.addresses_outside:,} of {tally.addresses:,}{share}" if tally.addresses else "–"
+        f"{tally.addresses_outside:,}{share_text(tally.addresses_outside_pct)}"
+        if tally.addresses
+        else "–"
     )
     road = (
-        f"{tally.road_outside_m / 1000:,.2f} of {tally.road_m / 1000:,.2f} km"
-        f"{share_text(tally.road_outside_pct)}"
+        f"{tally.road_outside_m / 1000:,.2f} km{share_text(tally.road_outside_pct)}"
         if tally.road_m > 0
         else "–"
     )

@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
 #: Rows about what is wrong (uncovered, a finding) and about what is fine.
 PROBLEM = QColor("#b00020")
 FINE = QColor("#1b5e20")
+#: The widest a column but the last is made to fit its contents.
+MAX_COLUMN_PX = 190
 
 
 class AnalysisResultPanel(QDockWidget):
@@ -58,7 +60,7 @@ class AnalysisResultPanel(QDockWidget):
         self.tree.setObjectName(f"{name}Tree")
         self.tree.setHeaderLabels(list(headers))
         self.tree.setAlternatingRowColors(True)
-        self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.tree.header().setStretchLastSection(True)
         self.tree.itemClicked.connect(self._activated)
         self.tree.itemActivated.connect(self._activated)
@@ -117,8 +119,16 @@ class AnalysisResultPanel(QDockWidget):
         self.notes.setVisible(bool(notes))
 
     def finish(self) -> None:
-        """Rows added: expand them, allow Export…, show the panel on top."""
+        """Rows added: expand them, fit the columns, allow Export…, show the panel on top.
+
+        Each column but the last fits its contents up to :data:`MAX_COLUMN_PX`, so
+        a long address or PSAP name never pushes the last column out of a
+        narrow panel (the full text is in the tooltip; the columns can be dragged).
+        """
         self.tree.expandAll()
+        for column in range(self.tree.columnCount() - 1):
+            self.tree.resizeColumnToContents(column)
+            self.tree.setColumnWidth(column, min(self.tree.columnWidth(column), MAX_COLUMN_PX))
         self.export_button.setEnabled(True)
         self.show()
         self.raise_()

@@ -79,7 +79,7 @@ def radio_summary(result: RadioCoverage) -> str:
     ):
         rows.append(result.outside_psaps)
     lines.append("")
-    lines += [_tally_line(tally) for tally in rows]
+    lines += [tally_line(tally) for tally in rows]
     lines += [f"Note: {note}" for note in result.notes]
     return "\n".join(lines) + "\n"
 
@@ -111,7 +111,8 @@ def towers_line(towers: TowerSites) -> str:
     return line
 
 
-def _tally_line(tally: Tally) -> str:
+def tally_line(tally: Tally) -> str:
+    """One area's line of a summary: its name, the addresses and road length outside."""
     parts = []
     if tally.addresses or tally.road_m == 0:
         share = share_text(tally.addresses_outside_pct)
