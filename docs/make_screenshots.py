@@ -560,7 +560,7 @@ def incident_panel_shot(window: object) -> None:
     controller.now = pd.Timestamp("2026-11-01T12:00Z")  # the demo's last day, not today
     panel.show()
     panel.raise_()
-    window.resizeDocks([panel], [470], Qt.Orientation.Horizontal)  # type: ignore[attr-defined]
+    window.resizeDocks([panel], [520], Qt.Orientation.Horizontal)  # type: ignore[attr-defined]
     panel.polygon_combo.setCurrentText("Police boundaries")
     panel.step_unit.setCurrentIndex(panel.step_unit.findData("month"))
     controller.analyse()
@@ -659,6 +659,75 @@ def radio_coverage_shots() -> None:
         )
         export_map(project, target, layout)
         print(target.relative_to(REPO))
+
+
+def _only_visible(project: object, names: tuple[str, ...]) -> list[object]:
+    """Show only the layers called ``names`` (and results added later); the ones hidden."""
+    hidden = [x for x in project.layers if x.visible and x.name not in names]  # type: ignore[attr-defined]
+    for layer in hidden:
+        layer.visible = False
+    return hidden
+
+
+def radio_coverage_gui_shot(window: object, project: object) -> None:
+    """Analysis ▸ Radio Coverage… with every tower at 4 km: the coverage circles, what lies
+    outside in red, the per-PSAP shares in the Radio Coverage panel."""
+    from mapdesk.ui.dialogs.radio_coverage import RadioCoverageDialog
+
+    backdrop = ("Radio towers", "Road centrelines", "Municipal boundaries", "PSAP boundary")
+    hidden = _only_visible(project, backdrop)
+    dialog = RadioCoverageDialog(list(project.layers), window)  # type: ignore[attr-defined]
+    dialog.default_range.setValue(4.0)
+    dialog.every_tower.setChecked(True)
+    controller = window.radio_coverage  # type: ignore[attr-defined]
+    controller.run(dialog.request())
+    wait_until(lambda: controller.result is not None)
+    panel = window.radio_panel  # type: ignore[attr-defined]
+    window.resizeDocks([panel], [520], Qt.Orientation.Horizontal)  # type: ignore[attr-defined]
+    towns = project.layers.by_name("Municipal boundaries").extent  # type: ignore[attr-defined]
+    window.canvas.zoom_to_extent(towns)  # type: ignore[attr-defined]
+    wait_for_map(window)
+    save(window, "radio-coverage-gui.png")  # type: ignore[arg-type]
+    panel.hide()
+    for layer in controller.layers:
+        project.remove_layer(layer)  # type: ignore[attr-defined]
+    for layer in hidden:
+        layer.visible = True  # type: ignore[attr-defined]
+
+
+def boundary_qa_gui_shot(window: object, project: object) -> None:
+    """Analysis ▸ Boundary QA… on a PSAP layer with a planted error: a neighbouring PSAP's
+    polygon over Munjoy Hill, drawn 25 m past the hole cut for it. The overlap ring (clicked
+    in the list), the split of Portland, the candidate addresses."""
+    import geopandas as gpd
+
+    from mapdesk.core.layer import VectorLayer
+    from mapdesk.ui.dialogs.boundary_qa import BoundaryQaDialog
+
+    psap = project.layers.by_name("PSAP boundary")  # type: ignore[attr-defined]
+    munjoy = shapely.box(893_350.0, 91_950.0, 894_150.0, 92_650.0)
+    planted = psap.data.iloc[[0, 0]].reset_index(drop=True)
+    planted.index = [1, 2]
+    planted.loc[2, "DsplayName"] = "Neighbouring PSAP (planted)"
+    shapes = [psap.data.geometry.iloc[0].difference(munjoy), munjoy.buffer(25.0, join_style=2)]
+    planted = gpd.GeoDataFrame(planted, geometry=shapes, crs=psap.data.crs)
+    edited = project.add_layer(VectorLayer(planted, "PSAP boundary (edited)"))  # type: ignore[attr-defined]
+    hidden = _only_visible(project, ("Road centrelines", "Municipal boundaries", edited.name))
+    controller = window.boundary_qa  # type: ignore[attr-defined]
+    controller.run(BoundaryQaDialog(list(project.layers), window).request())  # type: ignore[attr-defined]
+    wait_until(lambda: controller.check is not None)
+    panel = window.boundary_panel  # type: ignore[attr-defined]
+    window.resizeDocks([panel], [520], Qt.Orientation.Horizontal)  # type: ignore[attr-defined]
+    controller.zoom_to_row(("finding", 0))  # the overlap ring, as a click on its row does
+    window.canvas.zoom_by(0.6)  # type: ignore[attr-defined]
+    panel.tree.setCurrentItem(panel.item_with_key(("finding", 0)))
+    wait_for_map(window)
+    save(window, "boundary-qa-gui.png")  # type: ignore[arg-type]
+    panel.hide()
+    for layer in [*controller.layers, edited]:
+        project.remove_layer(layer)  # type: ignore[attr-defined]
+    for layer in hidden:
+        layer.visible = True  # type: ignore[attr-defined]
 
 
 #: Pastel fills for the demo's 13 first-due zones (ColorBrewer Set3, and one more).
@@ -911,6 +980,8 @@ def main(only: list[str]) -> int:
         "heatmap": lambda: heatmap_shot(window),
         "nena_panel": lambda: nena_panel_shot(window, project),
         "coverage_panel": lambda: coverage_panel_shot(window, project),
+        "radio_coverage_gui": lambda: radio_coverage_gui_shot(window, project),
+        "boundary_qa_gui": lambda: boundary_qa_gui_shot(window, project),
     }
     unknown = sorted(set(only) - set(shots) - set(_OUTSIDE_SHOTS))
     if unknown:

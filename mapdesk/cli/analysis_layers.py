@@ -9,20 +9,13 @@ are); otherwise :mod:`~mapdesk.core.analysis.roles` finds it by its content
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
-
-import geopandas as gpd
-from pyproj import CRS
 
 from mapdesk.cli.common import progress, project_for
-from mapdesk.core.analysis.metric import metric_crs
 from mapdesk.core.analysis.roles import LayerRole, find_layer
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.project import Project
-from mapdesk.core.serialize import write_text_atomically
 
 
 def open_data(paths: list[str]) -> Project:
@@ -77,29 +70,6 @@ def require_layer(
             f"No layer of {what} found: name it with {option} (the layers are {_names(project)})"
         )
     return found
-
-
-def frame_of(layer: VectorLayer) -> gpd.GeoDataFrame:
-    """The layer's features (fid as index), refusing a layer without a CRS."""
-    if layer.crs is None:
-        raise MapdeskError(f"Layer {layer.name} has no CRS: set it before the analysis")
-    return layer.data
-
-
-def analysis_crs(layer: VectorLayer) -> CRS:
-    """A metric CRS for ``layer``'s area: its own when in metres, else a UTM zone."""
-    extent = layer.extent
-    if extent is None:
-        raise MapdeskError(f"Layer {layer.name} has no features with a location")
-    x, y = (extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2
-    return metric_crs(layer.crs, x, y)
-
-
-def write_report(path: str | None, report: dict[str, Any]) -> None:
-    """Write ``report`` as JSON to ``path`` (nothing when None)."""
-    if path:
-        text = json.dumps(report, indent=2, ensure_ascii=False)
-        write_text_atomically(Path(path), text + "\n")
 
 
 def _names(project: Project) -> str:

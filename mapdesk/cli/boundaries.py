@@ -17,9 +17,6 @@ from mapdesk.cli.common import number_between
 
 #: Exit status when the check found something.
 EXIT_FINDINGS = 1
-#: The layers written to the output GeoPackage.
-FINDINGS_LAYER = "boundary_findings"
-CANDIDATES_LAYER = "misrouting_candidates"
 #: Service boundary roles, their options and what they hold.
 _SERVICES = (
     ("psap", "--psap", "PSAP polygons"),
@@ -62,37 +59,27 @@ def add_boundary_commands(commands: Any) -> None:
 
 def run_boundaries(parsed: argparse.Namespace, out: TextIO) -> int:
     """Run the check, write the layers and report, print the summary; the exit status."""
-    from mapdesk.cli.analysis_layers import write_report
     from mapdesk.cli.common import progress
     from mapdesk.core.analysis.boundaries import boundary_check
-    from mapdesk.core.analysis.boundaries.report import (
-        boundary_report,
-        boundary_summary,
-        candidates_frame,
-        findings_frame,
-    )
-    from mapdesk.export.result_layers import ResultLayer, write_result_layers
+    from mapdesk.core.analysis.boundaries.report import boundary_summary
+    from mapdesk.export.analysis_results import write_boundary_results
 
     inputs = _inputs(parsed)
     progress("checking boundaries")
     check = boundary_check(inputs)
-    layers = [ResultLayer(FINDINGS_LAYER, findings_frame(check), "MultiPolygon")]
-    if inputs.addresses is not None and "psap" in inputs.services:
-        layers.append(ResultLayer(CANDIDATES_LAYER, candidates_frame(check), "Point"))
     output = Path(parsed.output)
-    write_result_layers(output, layers, [Path(p) for p in parsed.data])
-    write_report(parsed.report, boundary_report(check))
+    report = Path(parsed.report) if parsed.report else None
+    layers = write_boundary_results(check, output, report, [Path(p) for p in parsed.data])
     out.write(boundary_summary(check))
     out.write(f"\nWrote {output} ({', '.join(layer.name for layer in layers)})\n")
     return 0 if check.clean else EXIT_FINDINGS
 
 
 def _inputs(parsed: argparse.Namespace) -> Any:
-    from mapdesk.cli.analysis_layers import analysis_crs, frame_of, open_data, pick_layer
-    from mapdesk.core.analysis.boundaries import DEFAULT_SLIVER_M2, BoundaryInputs
+    from mapdesk.cli.analysis_layers import open_data, pick_layer
     from mapdesk.core.analysis.roles import ADDRESS_ROLE, ZONE_ROLES
-    from mapdesk.core.analysis.service_areas import service_areas
     from mapdesk.core.errors import MapdeskError
+    from mapdesk.io.analysis_inputs import read_boundary_inputs
 
     project = open_data(parsed.data)
     roles = {role.key: role for role in ZONE_ROLES}
@@ -107,25 +94,12 @@ def _inputs(parsed: argparse.Namespace) -> Any:
             f"--fire or --ems (the layers are {', '.join(layer.name for layer in project.layers)})"
         )
     munis = pick_layer(project, parsed.municipalities, roles["municipality"], "--municipalities")
-    addresses = pick_layer(project, parsed.addresses, ADDRESS_ROLE, "--addresses")
-    crs = analysis_crs(next(iter(found.values())))
     if parsed.expected_psap and ("psap" not in found or munis is None):
         raise MapdeskError("--expected-psap needs both a PSAP layer and a municipal layer")
-    table, table_name = _table(parsed.expected_psap)
-    return BoundaryInputs(
-        crs=crs,
-        services={k: service_areas(frame_of(layer), layer.name, crs) for k, layer in found.items()},
-        municipalities=service_areas(frame_of(munis), munis.name, crs) if munis else None,
-        addresses=(addresses.name, frame_of(addresses)) if addresses else None,
-        sliver_m2=DEFAULT_SLIVER_M2 if parsed.sliver_area is None else parsed.sliver_area,
-        expected_table=table,
-        table_name=table_name,
+    return read_boundary_inputs(
+        found,
+        municipalities=munis,
+        addresses=pick_layer(project, parsed.addresses, ADDRESS_ROLE, "--addresses"),
+        sliver_m2=parsed.sliver_area,
+        expected_table=Path(parsed.expected_psap) if parsed.expected_psap else None,
     )
-
-
-def _table(path: str | None) -> tuple[Any, str]:
-    if path is None:
-        return (), "the table"
-    from mapdesk.io.psap_table import read_psap_table
-
-    return read_psap_table(Path(path)), Path(path).name

@@ -17,10 +17,6 @@ from mapdesk.cli.common import number_between
 
 #: A tower range on the command line: kilometres, more than 0, at most 500.
 _range_km = number_between("km", 0.0, 500.0)
-#: The layers written to the output GeoPackage.
-AREAS_LAYER = "radio_coverage_areas"
-ADDRESSES_LAYER = "uncovered_addresses"
-ROADS_LAYER = "uncovered_roads"
 
 
 def add_radio_commands(commands: Any) -> None:
@@ -69,24 +65,18 @@ def add_radio_commands(commands: Any) -> None:
 
 def run_radio(parsed: argparse.Namespace, out: TextIO) -> int:
     """Run the analysis, write the layers and report, print the summary; the exit status."""
-    from mapdesk.cli.analysis_layers import write_report
     from mapdesk.cli.common import progress
     from mapdesk.core.analysis.radio import radio_coverage
-    from mapdesk.core.analysis.radio.report import radio_report, radio_summary
-    from mapdesk.export.result_layers import ResultLayer, write_result_layers
+    from mapdesk.core.analysis.radio.report import radio_summary
+    from mapdesk.export.analysis_results import write_radio_results
 
     _check_options(parsed)
     inputs = _inputs(parsed)
     progress("measuring coverage")
     result = radio_coverage(inputs)
-    layers = [ResultLayer(AREAS_LAYER, result.areas, "MultiPolygon")]
-    if result.uncovered_addresses is not None:
-        layers.append(ResultLayer(ADDRESSES_LAYER, result.uncovered_addresses, "Point"))
-    if result.uncovered_roads is not None:
-        layers.append(ResultLayer(ROADS_LAYER, result.uncovered_roads, "MultiLineString"))
     output = Path(parsed.output)
-    write_result_layers(output, layers, [Path(p) for p in parsed.data])
-    write_report(parsed.report, radio_report(result))
+    report = Path(parsed.report) if parsed.report else None
+    layers = write_radio_results(result, output, report, [Path(p) for p in parsed.data])
     out.write(radio_summary(result))
     out.write(f"\nWrote {output} ({', '.join(layer.name for layer in layers)})\n")
     return 0
@@ -104,77 +94,43 @@ def _check_options(parsed: argparse.Namespace) -> None:
 
 
 def _inputs(parsed: argparse.Namespace) -> Any:
-    from mapdesk.cli.analysis_layers import (
-        analysis_crs,
-        frame_of,
-        open_data,
-        pick_layer,
-        require_layer,
-    )
-    from mapdesk.core.analysis.radio import RadioInputs
+    from mapdesk.cli.analysis_layers import open_data, pick_layer, require_layer
+    from mapdesk.cli.common import progress
+    from mapdesk.core.analysis.radio import RangeRule
     from mapdesk.core.analysis.roles import ADDRESS_ROLE, ROAD_ROLE, ZONE_ROLES
-    from mapdesk.core.analysis.service_areas import service_areas
+    from mapdesk.io.analysis_inputs import RadioLayers, SignalRasters, read_radio_inputs
 
     project = open_data(parsed.data)
     psap_role = next(role for role in ZONE_ROLES if role.key == "psap")
-    psap = pick_layer(project, parsed.psap, psap_role, "--psap")
     addresses = pick_layer(project, parsed.addresses, ADDRESS_ROLE, "--addresses")
     roads = pick_layer(project, parsed.roads, ROAD_ROLE, "--roads")
-    measured = [layer for layer in (psap, addresses, roads) if layer is not None]
     if addresses is None and roads is None:  # the message lists the layers there are
         require_layer(project, None, ADDRESS_ROLE, "--addresses", "address points or roads")
-    crs = analysis_crs(measured[0])
-    return RadioInputs(
-        crs=crs,
+    layers = RadioLayers(
         towers=None if parsed.no_towers else _towers(project, parsed),
-        signals=tuple(_signals(parsed, measured, crs)),
-        psaps=service_areas(frame_of(psap), psap.name, crs) if psap else None,
-        addresses=(addresses.name, frame_of(addresses)) if addresses else None,
-        roads=(roads.name, frame_of(roads)) if roads else None,
+        psap=pick_layer(project, parsed.psap, psap_role, "--psap"),
+        addresses=addresses,
+        roads=roads,
     )
-
-
-def _towers(project: Any, parsed: argparse.Namespace) -> Any:
-    """The tower sites; None when signal rasters are given and the data has no towers."""
-    from mapdesk.cli.analysis_layers import frame_of, pick_layer, require_layer
-    from mapdesk.core.analysis.radio import RangeRule, tower_sites
-    from mapdesk.core.analysis.roles import TOWER_ROLE
-
-    if parsed.signal:
-        layer = pick_layer(project, parsed.towers, TOWER_ROLE, "--towers")
-        if layer is None:
-            return None
-    else:
-        layer = require_layer(project, parsed.towers, TOWER_ROLE, "--towers", "radio towers")
     rule = RangeRule(
         field=parsed.range_field,
         unit=parsed.range_unit,
         default_m=_metres(parsed.default_range_km),
         override_m=_metres(parsed.range_km),
     )
-    return tower_sites(frame_of(layer), layer.name, rule, parsed.include_planned)
+    rasters = SignalRasters(tuple(Path(p) for p in parsed.signal), parsed.threshold, parsed.band)
+    return read_radio_inputs(layers, rule, parsed.include_planned, rasters, progress)
+
+
+def _towers(project: Any, parsed: argparse.Namespace) -> Any:
+    """The tower layer; None when signal rasters are given and the data has no towers."""
+    from mapdesk.cli.analysis_layers import pick_layer, require_layer
+    from mapdesk.core.analysis.roles import TOWER_ROLE
+
+    if parsed.signal:
+        return pick_layer(project, parsed.towers, TOWER_ROLE, "--towers")
+    return require_layer(project, parsed.towers, TOWER_ROLE, "--towers", "radio towers")
 
 
 def _metres(km: float | None) -> float | None:
     return None if km is None else km * 1000.0
-
-
-def _signals(parsed: argparse.Namespace, measured: list[Any], crs: Any) -> list[Any]:
-    """Each raster's covered area, read over the data measured only."""
-    if not parsed.signal:
-        return []
-    from mapdesk.cli.common import progress
-    from mapdesk.io.signal_raster import read_signal_area
-
-    extents = [layer.projected(crs).extent for layer in measured]
-    bounds = (
-        min(e[0] for e in extents),
-        min(e[1] for e in extents),
-        max(e[2] for e in extents),
-        max(e[3] for e in extents),
-    )
-    areas = []
-    for raster in parsed.signal:
-        progress(f"reading {Path(raster).name}")
-        areas.append(read_signal_area(Path(raster), parsed.threshold, parsed.band, bounds, crs))
-    return areas

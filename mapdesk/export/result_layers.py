@@ -12,15 +12,18 @@ refused before any work: an analysis never overwrites a user's data.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pyogrio
 
+from mapdesk.core.serialize import write_text_atomically
 from mapdesk.export.formats import ExportError
 
 _KEPT = "nothing was written and any earlier file of that name is unchanged"
@@ -72,6 +75,17 @@ def write_result_layers(
     finally:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
+
+
+def write_report(path: Path | None, report: dict[str, Any]) -> None:
+    """Write an analysis's figures as indented UTF-8 JSON to ``path`` (nothing when None)."""
+    if path is None:
+        return
+    text = json.dumps(report, indent=2, ensure_ascii=False)
+    try:
+        write_text_atomically(path, text + "\n")
+    except OSError as exc:
+        raise ExportError(f"Cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def _check_target(path: Path, names: Sequence[str], inputs: Sequence[Path]) -> None:

@@ -13,6 +13,7 @@ from mapdesk.ui.actions import MapActions, create_actions
 from mapdesk.ui.canvas.canvas import MapCanvas
 from mapdesk.ui.controllers.attribute_table import AttributeTableController
 from mapdesk.ui.controllers.bookmarks import BookmarksController
+from mapdesk.ui.controllers.boundary_qa import BoundaryQaController, boundary_panel
 from mapdesk.ui.controllers.coverage import CoverageController
 from mapdesk.ui.controllers.cut_impact import CutImpactController
 from mapdesk.ui.controllers.cut_impact import add_panel as add_cut_impact_panel
@@ -35,12 +36,14 @@ from mapdesk.ui.controllers.nena_validation import add_panel as add_nena_panel
 from mapdesk.ui.controllers.network_layers import NetworkLayersController
 from mapdesk.ui.controllers.network_trace import TraceController
 from mapdesk.ui.controllers.project_files import ProjectController
+from mapdesk.ui.controllers.radio_coverage import RadioCoverageController, radio_panel
 from mapdesk.ui.controllers.repair import RepairController
 from mapdesk.ui.controllers.selection import SelectionController
 from mapdesk.ui.controllers.styles import StyleController
 from mapdesk.ui.dialogs.about import show_about
 from mapdesk.ui.icons import icon
 from mapdesk.ui.models.layer_tree import LayerTreeModel
+from mapdesk.ui.views.analysis_result_panel import add_panel as add_result_panel
 from mapdesk.ui.views.attribute_table import AttributeTableDock
 from mapdesk.ui.views.bookmarks_panel import BookmarksPanel
 from mapdesk.ui.views.coverage_panel import CoveragePanel
@@ -137,6 +140,10 @@ class MainWindow(QMainWindow):
         self.coverage_panel = CoveragePanel(self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.coverage_panel)
         self.coverage_panel.hide()  # shown by Analysis ▸ Drive-Time Coverage
+        self.radio_panel = radio_panel(self)
+        add_result_panel(self, self.radio_panel)
+        self.boundary_panel = boundary_panel(self)
+        add_result_panel(self, self.boundary_panel)
         self.undo_history = UndoHistoryPanel(self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.undo_history)
         self.undo_history.hide()  # View ▸ Panels ▸ Undo History
@@ -183,6 +190,12 @@ class MainWindow(QMainWindow):
         )
         self.nena_validation = NenaValidationController(
             self.nena_panel, p, self.canvas, self.identify, self.workers, self.status, self
+        )
+        self.radio_coverage = RadioCoverageController(
+            self.radio_panel, p, self.canvas, self.workers, self.status, self
+        )
+        self.boundary_qa = BoundaryQaController(
+            self.boundary_panel, p, self.canvas, self.workers, self.status, self
         )
         self.repair = RepairController(self.layer_panel, p, a, self.workers, self.status, self)
         self.bookmarks = BookmarksController(
@@ -287,6 +300,9 @@ class MainWindow(QMainWindow):
                 self.coverage_panel.toggleViewAction(),
             ]
         )
+        panels.addActions(
+            [self.radio_panel.toggleViewAction(), self.boundary_panel.toggleViewAction()]
+        )
         analysis = bar.addMenu("&Analysis")
         analysis.setObjectName("analysisMenu")
         incident_analysis = self.incident_panel.toggleViewAction()
@@ -298,6 +314,7 @@ class MainWindow(QMainWindow):
         analysis.addSeparator()
         analysis.addAction(self.nena_validation.action)
         analysis.addAction(self.coverage.action)
+        analysis.addActions([self.radio_coverage.action, self.boundary_qa.action])
         bar.addMenu("&Help").addAction(a.about)
 
     def _toolbar(self, title: str, name: str) -> QToolBar:

@@ -116,8 +116,8 @@ def _expected(check: BoundaryCheck) -> list[dict[str, Any]]:
     ]
 
 
-def boundary_summary(check: BoundaryCheck) -> str:
-    """A few lines for a person: counts per kind, each finding, the candidates."""
+def count_lines(check: BoundaryCheck) -> list[str]:
+    """The counts of a summary: findings per kind, candidates, slivers ignored."""
     counts = finding_counts(check)
     lines = [
         "Findings: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()),
@@ -127,6 +127,12 @@ def boundary_summary(check: BoundaryCheck) -> str:
     if slivers:
         tolerance = format_area(check.inputs.sliver_m2)
         lines.append(f"Slivers under {tolerance} ignored: {slivers}")
+    return lines
+
+
+def boundary_summary(check: BoundaryCheck) -> str:
+    """A few lines for a person: counts per kind, each finding, the candidates."""
+    lines = count_lines(check)
     if check.findings.found:
         lines.append("")
         lines += [f"  {f.kind} ({f.layer}): {f.message}" for f in check.findings.found]

@@ -72,24 +72,31 @@ def _pct(value: float | None) -> float | None:
 
 def radio_summary(result: RadioCoverage) -> str:
     """A few lines for a person: the coverage used, then one line per area."""
-    inputs = result.inputs
-    lines = []
-    if inputs.towers is not None:
-        lines.append(_towers_line(inputs.towers))
-    for signal in inputs.signals:
-        lines.append(f"Signal raster {signal.source}: cells at or above {signal.threshold:g}")
+    lines = coverage_lines(result)
     rows = [result.overall, *result.psaps]
     if result.outside_psaps is not None and (
         result.outside_psaps.addresses or result.outside_psaps.road_m
     ):
         rows.append(result.outside_psaps)
     lines.append("")
-    lines += [_tally_line(tally) for tally in rows]
+    lines += [tally_line(tally) for tally in rows]
     lines += [f"Note: {note}" for note in result.notes]
     return "\n".join(lines) + "\n"
 
 
-def _towers_line(towers: TowerSites) -> str:
+def coverage_lines(result: RadioCoverage) -> list[str]:
+    """What covered: the towers in use and left out, and each signal raster's threshold."""
+    inputs = result.inputs
+    lines = [towers_line(inputs.towers)] if inputs.towers is not None else []
+    lines += [
+        f"Signal raster {signal.source}: cells at or above {signal.threshold:g}"
+        for signal in inputs.signals
+    ]
+    return lines
+
+
+def towers_line(towers: TowerSites) -> str:
+    """The towers line of a summary: how many are in use, which are left out and why."""
     used = towers.used
     planned = sum(1 for s in used if s.state == "planned")
     line = f"Towers in use: {len(used)} of {len(towers.sites)}"
@@ -104,18 +111,20 @@ def _towers_line(towers: TowerSites) -> str:
     return line
 
 
-def _tally_line(tally: Tally) -> str:
+def tally_line(tally: Tally) -> str:
+    """One area's line of a summary: its name, the addresses and road length outside."""
     parts = []
     if tally.addresses or tally.road_m == 0:
-        share = _share(tally.addresses_outside_pct)
+        share = share_text(tally.addresses_outside_pct)
         parts.append(f"{tally.addresses_outside:,} of {tally.addresses:,} addresses outside{share}")
     if tally.road_m > 0:
         parts.append(
             f"{tally.road_outside_m / 1000:,.2f} of {tally.road_m / 1000:,.2f} km of road "
-            f"outside{_share(tally.road_outside_pct)}"
+            f"outside{share_text(tally.road_outside_pct)}"
         )
     return f"{tally.name}: " + "; ".join(parts)
 
 
-def _share(pct: float | None) -> str:
+def share_text(pct: float | None) -> str:
+    """The share after a figure (`` (3.23 %)``); nothing when there is nothing to divide by."""
     return "" if pct is None else f" ({pct:.2f} %)"

@@ -1,0 +1,187 @@
+"""Analysis ▸ Radio Coverage… on the demo: the same figures and files as the core and the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pyogrio
+import pytest
+from PySide6.QtWidgets import QDialog, QMenu, QPushButton
+
+from mapdesk.cli import main as cli_main
+from mapdesk.core.analysis.radio import RangeRule, radio_coverage
+from mapdesk.io.analysis_inputs import RadioLayers, read_radio_inputs
+from mapdesk.io.demo import demo_path
+from mapdesk.ui.controllers.radio_coverage import LAYER_NAMES
+from mapdesk.ui.dialogs.layer_choice import NO_LAYER
+from mapdesk.ui.dialogs.radio_coverage import RadioCoverageDialog, RadioCoverageRequest
+
+from .analysis_helpers import click_row, wait_for
+
+AREAS, ROADS, ADDRESSES = LAYER_NAMES.values()
+
+
+def _request(window: Any, km: float) -> RadioCoverageRequest:
+    """The demo's layers as the dialog finds them, every tower at ``km``."""
+    dialog = RadioCoverageDialog(list(window.project.layers), window)
+    dialog.default_range.setValue(km)
+    dialog.every_tower.setChecked(True)
+    return dialog.request()
+
+
+def _run(qtbot: Any, window: Any, km: float) -> Any:
+    controller = window.radio_coverage
+    before = controller.result
+    controller.run(_request(window, km))
+    wait_for(qtbot, window, lambda: controller.result is not before)
+    return controller.result
+
+
+def test_dialog_finds_the_demo_layers_and_needs_something_to_measure(demo_window: Any) -> None:
+    dialog = RadioCoverageDialog(list(demo_window.project.layers), demo_window)
+    chosen = [c.currentText() for c in (dialog.towers, dialog.addresses, dialog.roads, dialog.psap)]
+    assert chosen == ["Radio towers", "Address points", "Road centrelines", "PSAP boundary"]
+    assert dialog.range_field.currentText() == "coverage_km"
+    assert dialog.problem_text() == ""
+    dialog.addresses.setCurrentText(NO_LAYER)
+    dialog.roads.setCurrentText(NO_LAYER)
+    assert "address points or road centrelines" in dialog.problem_text()
+    buttons = [b for b in dialog.findChildren(QPushButton) if b.text() == "OK"]
+    assert buttons and not buttons[0].isEnabled()
+
+
+def test_menu_run_adds_styled_layers_and_the_core_figures(
+    qtbot: Any, demo_window: Any, dialogs: Any
+) -> None:
+    """The 4 km what-if: 330 addresses outside, as the core counts on the same layers."""
+
+    def accept(dialog: RadioCoverageDialog) -> int:
+        dialog.default_range.setValue(4.0)
+        dialog.every_tower.setChecked(True)
+        return int(QDialog.DialogCode.Accepted.value)
+
+    dialogs.handlers["RadioCoverageDialog"] = accept
+    controller = demo_window.radio_coverage
+    assert controller.action in demo_window.findChild(QMenu, "analysisMenu").actions()
+    controller.action.trigger()
+    wait_for(qtbot, demo_window, lambda: controller.result is not None)
+    layers = demo_window.project.layers
+    expected = radio_coverage(
+        read_radio_inputs(
+            RadioLayers(
+                layers.by_name("Radio towers"),
+                layers.by_name("PSAP boundary"),
+                layers.by_name("Address points"),
+                layers.by_name("Road centrelines"),
+            ),
+            RangeRule(override_m=4000.0),
+        )
+    )
+    assert expected.overall.addresses_outside == 330
+    assert layers.by_name(ADDRESSES).feature_count == 330
+    assert layers.by_name(ROADS).feature_count == len(expected.uncovered_roads)
+    assert layers.by_name(AREAS).feature_count == 7  # the towers in service
+    assert [x.name for x in list(layers)[:3]] == [ADDRESSES, ROADS, AREAS]  # addresses on top
+    assert layers.by_name(AREAS).style.fill_opacity < 0.3  # a soft fill: the map reads through
+    assert layers.by_name(ADDRESSES).style.fill_color == "#d7191c"
+    assert layers.by_name(ROADS).style.stroke_color == "#d7191c"
+    panel = demo_window.radio_panel
+    psap = expected.psaps[0]
+    assert panel.isVisible() and panel.export_button.isEnabled()
+    assert panel.texts()[:2] == [
+        "All data | 330 (3.23 %) | 54.43 km (6.36 %)",
+        f"{psap.name} | {psap.addresses_outside:,} (3.23 %) | "
+        f"{psap.road_outside_m / 1000:,.2f} km (6.37 %)",
+    ]
+    assert (
+        panel.tree.topLevelItem(0)
+        .toolTip(1)
+        .startswith(
+            "All data: 330 of 10,218 addresses outside (3.23 %); 54.43 of 855.99 km of road"
+        )
+    )
+    assert "Towers in use: 7 of 8" in panel.summary.text()
+
+
+def test_cancel_adds_nothing(qtbot: Any, demo_window: Any) -> None:
+    before = list(demo_window.project.layers)
+    controller = demo_window.radio_coverage
+    controller.run(_request(demo_window, 4.0))
+    assert demo_window.status.cancel_button.isVisibleTo(demo_window.status)
+    demo_window.status.cancel_button.click()
+    qtbot.waitUntil(lambda: demo_window.workers.active_count == 0, timeout=60000)
+    qtbot.wait(100)  # any result already queued would arrive now
+    assert list(demo_window.project.layers) == before
+    assert controller.result is None and not demo_window.radio_panel.isVisible()
+    assert "cancelled" in demo_window.status.currentMessage()
+
+
+def test_a_second_run_replaces_the_first(qtbot: Any, demo_window: Any) -> None:
+    _run(qtbot, demo_window, 4.0)
+    first = list(demo_window.radio_coverage.layers)
+    result = _run(qtbot, demo_window, 3.0)
+    layers = demo_window.project.layers
+    assert not any(layer in layers for layer in first)
+    names = [layer.name for layer in layers]
+    assert names.count(AREAS) == names.count(ADDRESSES) == 1
+    assert layers.by_name(ADDRESSES).feature_count == result.overall.addresses_outside > 330
+
+
+def test_clicking_the_psap_row_zooms_to_it(qtbot: Any, demo_window: Any) -> None:
+    result = _run(qtbot, demo_window, 4.0)
+    demo_window.canvas.zoom_to_extent((892_000.0, 91_000.0, 892_500.0, 91_500.0))
+    click_row(qtbot, demo_window.radio_panel, ("psap", result.psaps[0].fid))
+    psap = demo_window.project.layers.by_name("PSAP boundary").extent
+    view = demo_window.canvas.view.extent
+    assert view[0] <= psap[0] and view[2] >= psap[2] and view[1] <= psap[1] and view[3] >= psap[3]
+    assert view[2] - view[0] < 3 * (psap[2] - psap[0])
+
+
+def test_export_writes_what_the_cli_writes(
+    qtbot: Any, demo_window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _run(qtbot, demo_window, 4.0)
+    target = tmp_path / "gui.gpkg"
+    monkeypatch.setattr(
+        "PySide6.QtWidgets.QFileDialog.getSaveFileName", lambda *_a, **_k: (str(target), "")
+    )
+    demo_window.radio_panel.export_button.click()
+    wait_for(qtbot, demo_window, lambda: (tmp_path / "gui.json").exists())
+    cli = tmp_path / "cli.gpkg"
+    args = ["radio-coverage", str(demo_path()), "-o", str(cli), "--range-km", "4"]
+    assert cli_main([*args, "--report", str(tmp_path / "cli.json")]) == 0
+    for path in (target, cli):
+        assert [row[0] for row in pyogrio.list_layers(path)] == [
+            "radio_coverage_areas",
+            "uncovered_addresses",
+            "uncovered_roads",
+        ]
+    for name in ("uncovered_addresses", "uncovered_roads"):
+        assert (
+            pyogrio.read_info(target, layer=name)["features"]
+            == (pyogrio.read_info(cli, layer=name)["features"])
+        )
+    gui, ours = (json.loads((tmp_path / f"{n}.json").read_text()) for n in ("gui", "cli"))
+    gui.pop("layers"), ours.pop("layers")  # the project's layer names, the file's names
+    assert gui == ours
+
+
+def test_dialog_asks_for_a_raster_that_exists_and_a_range_for_the_what_if(
+    demo_window: Any, tmp_path: Path
+) -> None:
+    dialog = RadioCoverageDialog(list(demo_window.project.layers), demo_window)
+    dialog.every_tower.setChecked(True)
+    assert "range every tower" in dialog.problem_text()  # the default range is "none"
+    dialog.every_tower.setChecked(False)
+    dialog.towers.setCurrentText(NO_LAYER)
+    assert "tower layer or a predicted-signal raster" in dialog.problem_text()
+    missing = tmp_path / "predicted.tif"
+    dialog.raster.edit.setText(str(missing))
+    assert dialog.problem_text() == f"There is no file {missing}."
+    missing.write_bytes(b"")
+    assert dialog.problem_text() == ""
+    request = dialog.request()
+    assert request.layers.towers is None
+    assert (request.rasters.paths, request.rasters.threshold) == ((missing,), -95.0)
