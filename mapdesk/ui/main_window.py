@@ -42,6 +42,7 @@ from mapdesk.ui.controllers.selection import SelectionController
 from mapdesk.ui.controllers.styles import StyleController
 from mapdesk.ui.dialogs.about import show_about
 from mapdesk.ui.icons import icon
+from mapdesk.ui.menus import build_menu_bar
 from mapdesk.ui.models.layer_tree import LayerTreeModel
 from mapdesk.ui.views.analysis_result_panel import add_panel as add_result_panel
 from mapdesk.ui.views.attribute_table import AttributeTableDock
@@ -95,7 +96,7 @@ class MainWindow(QMainWindow):
         self.workers = WorkerPool(self)
         self._build_widgets(renderer)
         self._build_controllers(name)
-        self._build_menus()
+        build_menu_bar(self)
         self._build_toolbars()
         self.map_actions.add_layer.triggered.connect(self.layer_loader.add_layer_dialog)
         self.map_actions.quit.triggered.connect(self.close)
@@ -220,102 +221,6 @@ class MainWindow(QMainWindow):
         a.open_project.triggered.connect(self.project_files.open_dialog)
         a.save_project.triggered.connect(self.project_files.save)
         a.save_project_as.triggered.connect(self.project_files.save_as)
-
-    def _build_menus(self) -> None:
-        a, bar = self.map_actions, self.menuBar()
-        project = bar.addMenu("&Project")
-        project.addAction(a.open_project)
-        recent = project.addMenu("Open &Recent")
-        recent.setObjectName("recentProjectsMenu")
-        recent.aboutToShow.connect(lambda: self.project_files.fill_recent_menu(recent))
-        project.addActions([a.save_project, a.save_project_as])
-        project.addSeparator()
-        project.addAction(a.set_project_crs)
-        project.addSeparator()
-        exports = project.addMenu("Import/E&xport")
-        exports.setObjectName("importExportMenu")
-        exports.addActions([a.export_map_layout, a.export_web_map, a.export_qgis_project])
-        project.addSeparator()
-        project.addAction(a.quit)
-        edit = bar.addMenu("&Edit")  # second, as in QGIS
-        edit.addActions([a.undo, a.redo])
-        edit.addSeparator()
-        edit.addActions([a.copy_features, a.paste_features])
-        edit.addSeparator()
-        edit.addActions([a.add_feature, a.vertex_tool, a.move_feature])
-        edit.addActions([a.split_features, a.reshape_features, a.merge_features])
-        edit.addAction(a.delete_selected)
-        edit.addActions([a.toggle_snapping, a.snapping_options])
-        edit.addSeparator()
-        select = edit.addMenu("&Select")
-        select.addActions([a.select, a.select_polygon, a.select_radius])
-        select.addSeparator()
-        select.addActions([a.select_by_expression, a.select_by_location])
-        select.addSeparator()
-        select.addActions([a.select_all, a.invert_selection, a.deselect_all])
-        layer = bar.addMenu("&Layer")
-        layer.addAction(a.add_layer)
-        layer.addAction(a.import_incidents)
-        layer.addAction(self.nena_layers.import_action)
-        create = layer.addMenu("Create &Layer")
-        create.setObjectName("createLayerMenu")
-        create.addAction(self.network_layers.action)
-        create.addAction(self.nena_layers.create_action)
-        layer.addSeparator()
-        layer.addActions([a.toggle_editing, a.save_edits, a.save_edits_as, a.rollback_edits])
-        layer.addSeparator()
-        layer.addAction(a.export_layer)
-        layer.addSeparator()
-        layer.addActions([a.remove_layer, a.layer_properties, a.set_layer_crs])
-        layer.addSeparator()
-        layer.addActions([a.layer_style, a.save_style, a.load_style])
-        layer.addSeparator()
-        layer.addAction(a.open_attribute_table)
-
-        view = bar.addMenu("&View")
-        view.addActions([a.pan, a.zoom_in, a.zoom_out])
-        view.addSeparator()
-        view.addActions([a.zoom_full, a.zoom_to_layer, a.zoom_to_selection])
-        view.addSeparator()
-        view.addActions([a.new_bookmark, self.bookmarks_panel.toggleViewAction()])
-        view.addSeparator()
-        view.addAction(a.identify)
-        view.addAction(self.dossier.action)
-        view.addActions([a.measure_line, a.measure_area])
-        view.addSeparator()
-        panels = view.addMenu("&Panels")
-        panels.addActions(
-            [
-                self.layer_panel.toggleViewAction(),
-                self.legend_panel.toggleViewAction(),
-                self.identify_panel.toggleViewAction(),
-                self.measure_panel.toggleViewAction(),
-                self.attribute_table.toggleViewAction(),
-                self.undo_history.toggleViewAction(),
-                self.bookmarks_panel.toggleViewAction(),
-                self.cut_impact_panel.toggleViewAction(),
-                self.dossier_panel.toggleViewAction(),
-                self.incident_panel.toggleViewAction(),
-                self.nena_panel.toggleViewAction(),
-                self.coverage_panel.toggleViewAction(),
-            ]
-        )
-        panels.addActions(
-            [self.radio_panel.toggleViewAction(), self.boundary_panel.toggleViewAction()]
-        )
-        analysis = bar.addMenu("&Analysis")
-        analysis.setObjectName("analysisMenu")
-        incident_analysis = self.incident_panel.toggleViewAction()
-        incident_analysis.setText("&Incident Analysis")
-        analysis.addAction(incident_analysis)
-        analysis.addActions([self.dossier.action, self.nearest_asset.action])
-        analysis.addSeparator()
-        analysis.addActions([a.trace_network, a.trace_with_cuts, a.cut_impact, a.check_network])
-        analysis.addSeparator()
-        analysis.addAction(self.nena_validation.action)
-        analysis.addAction(self.coverage.action)
-        analysis.addActions([self.radio_coverage.action, self.boundary_qa.action])
-        bar.addMenu("&Help").addAction(a.about)
 
     def _toolbar(self, title: str, name: str) -> QToolBar:
         toolbar = self.addToolBar(title)
