@@ -165,9 +165,12 @@ def _check_report_target(report: str | None) -> None:
 def _read_inputs(parsed: argparse.Namespace) -> dict[str, Any]:
     from mapdesk.cli import coverage_inputs as inputs
 
+    listings: inputs.Listings = {}  # each file is listed once, whatever it plays
     read = {
-        "roads": inputs.read_input(parsed.roads, parsed.roads_layer, inputs.ROADS),
-        "stations": inputs.read_input(parsed.stations, parsed.stations_layer, inputs.STATIONS),
+        "roads": inputs.read_input(parsed.roads, parsed.roads_layer, inputs.ROADS, listings),
+        "stations": inputs.read_input(
+            parsed.stations, parsed.stations_layer, inputs.STATIONS, listings
+        ),
     }
     optional = (
         ("addresses", parsed.addresses, parsed.addresses_layer, inputs.ADDRESSES),
@@ -176,7 +179,7 @@ def _read_inputs(parsed: argparse.Namespace) -> dict[str, Any]:
     )
     for role, path, layer, kind in optional:
         if path:
-            read[role] = inputs.read_input(path, layer, kind)
+            read[role] = inputs.read_input(path, layer, kind, listings)
     return read
 
 

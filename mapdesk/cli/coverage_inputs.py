@@ -11,11 +11,18 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 
 from mapdesk.cli.common import progress
 from mapdesk.core.errors import LayerNotFoundError, MapdeskError
+
+if TYPE_CHECKING:
+    from mapdesk.io.sources import LayerInfo
+
+#: Each file's layers, listed once per command.
+Listings = dict[str, list["LayerInfo"]]
 
 
 @dataclass(frozen=True)
@@ -70,8 +77,14 @@ class InputLayer:
         return f"{self.path}:{self.layer}"
 
 
-def read_input(path: str, layer: str | None, role: Role) -> InputLayer:
+def read_input(
+    path: str, layer: str | None, role: Role, listings: Listings | None = None
+) -> InputLayer:
     """The layer playing ``role`` in ``path`` (named, or found as the module says).
+
+    ``listings`` keeps each file's layer list for the command's other inputs:
+    listing a GeoPackage opens every layer, and a command often reads five
+    roles from the same file.
 
     Raises
     ------
@@ -81,7 +94,9 @@ def read_input(path: str, layer: str | None, role: Role) -> InputLayer:
     """
     from mapdesk.io.registry import read_layer
 
-    chosen = layer if layer is not None else _guess(path, role)
+    chosen = (
+        layer if layer is not None else _guess(path, role, {} if listings is None else listings)
+    )
     progress(f"reading the {role.what} layer {Path(path).name}" + (f":{chosen}" if chosen else ""))
     try:
         read = read_layer(path, chosen)
@@ -92,11 +107,13 @@ def read_input(path: str, layer: str | None, role: Role) -> InputLayer:
     return InputLayer(read.frame, Path(path), read.source.layer or Path(path).stem)
 
 
-def _guess(path: str, role: Role) -> str | None:
+def _guess(path: str, role: Role, listings: Listings) -> str | None:
     """The layer to read for ``role`` when none is named; None for a one-layer file."""
     from mapdesk.io.registry import list_layers
 
-    infos = list_layers(path)
+    if path not in listings:
+        listings[path] = list_layers(path)
+    infos = listings[path]
     if len(infos) <= 1:
         return None
     by_name = {info.name.lower(): info.name for info in infos}
