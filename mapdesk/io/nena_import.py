@@ -207,6 +207,15 @@ def _check_source(
             f"{name} has {', '.join(wrong)} geometries; {spec.name} holds "
             f"{spec.geometry.lower()}s only: choose the NENA layer that matches"
         )
+    if spec.geometry == "POINT":
+        parts = shapely.get_num_geometries(source.geometry.to_numpy())
+        several = [row for row, count in enumerate(parts, start=1) if count > 1]
+        if several:
+            raise MapdeskError(
+                f"{name} row {several[0]} has a MultiPoint of {parts[several[0] - 1]} points "
+                f"({len(several):,} such row(s)); {spec.name} holds one point per feature: "
+                "split them into single points first"
+            )
 
 
 def _existing_layer(target: Path, layer: str) -> str | None:
@@ -241,12 +250,15 @@ def _features(
     geometry = source.geometry
     if source.crs is not None:
         geometry = geometry.to_crs(crs)
-    values = geometry.to_numpy()
-    if spec.geometry != "POINT":
+    values = geometry.to_numpy().copy()
+    values[shapely.is_empty(values)] = None  # no geometry, as GeoPackage readers expect
+    if spec.geometry == "POINT":
+        multi = shapely.get_type_id(values) == 4  # single-part, as _check_source made sure
+        values[multi] = shapely.get_geometry(values[multi], 0)
+    else:
         single = shapely.get_type_id(values) == (1 if spec.geometry == "POLYLINE" else 3)
         values[single] = [_multi(g) for g in values[single]]
-    if spec.has_z:
-        values = shapely.force_3d(values)
+    values = shapely.force_3d(values) if spec.has_z else shapely.force_2d(values)
     frame = conformed.frame.reset_index(drop=True)
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(values, crs=crs), crs=crs)
 

@@ -17,7 +17,7 @@ import geopandas as gpd
 import pyogrio
 import pytest
 from pyproj import CRS
-from shapely.geometry import LineString, Point
+from shapely.geometry import LineString, MultiPoint, Point
 
 from mapdesk.core.analysis.nena import ValidationOptions, load_schema, nguid_problem, validate_nena
 from mapdesk.core.analysis.nena.field_mapping import suggest_mapping
@@ -324,3 +324,33 @@ def test_a_target_locked_by_another_program_is_refused_and_left_as_it_was(
         other.execute("ROLLBACK")
     assert len(gpd.read_file(target, layer="RoadCenterLine")) == 0
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+# --- geometries the NENA layer's type cannot hold as they are ---------------------------------
+def test_an_empty_line_is_imported_without_geometry_not_a_crash(tmp_path: Path) -> None:
+    frame = gpd.GeoDataFrame(
+        {"STREET": ["Congress", "Forest"]},
+        geometry=[LineString(), LineString([(X, Y), (X + 100, Y)])],
+        crs=26984,
+    )
+    target = tmp_path / "nena.gpkg"
+    assert import_into_nena(frame, "roads", _request(target, frame)).count == 2
+    written = gpd.read_file(target, layer="RoadCenterLine")
+    assert written.geometry.isna().tolist() == [True, False]
+
+
+def test_single_part_multipoints_become_points_and_multi_part_ones_are_named(
+    tmp_path: Path,
+) -> None:
+    spec = SCHEMA.layer("SiteStructureAddressPoint")
+    target = tmp_path / "nena.gpkg"
+    frame = gpd.GeoDataFrame(
+        {"Add_Number": [12, 14]}, geometry=[MultiPoint([(X, Y)]), Point(X, Y + 10)], crs=26984
+    )
+    request = NenaImportRequest(target, spec.name, suggest_mapping(["Add_Number"], spec), AGENCY)
+    import_into_nena(frame, "sites", request)
+    assert pyogrio.read_info(target, layer=spec.name)["geometry_type"] == "Point Z"
+    assert set(gpd.read_file(target, layer=spec.name).geom_type) == {"Point"}
+    frame.loc[1, "geometry"] = MultiPoint([(X, Y), (X + 5, Y)])
+    with pytest.raises(MapdeskError, match=r"sites row 2 has a MultiPoint of 2 points"):
+        import_into_nena(frame, "sites", request)
