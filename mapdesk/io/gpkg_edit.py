@@ -67,7 +67,7 @@ def commit_edits(
     except sqlite3.Error as exc:
         raise _save_error(path, exc, None) from exc
     with closing(connection):
-        _install_functions(connection)
+        install_rtree_functions(connection)
         fid: Any = None
         try:
             connection.execute("PRAGMA synchronous=FULL")
@@ -205,16 +205,17 @@ def _datetime_text(stamp: pd.Timestamp) -> str:
 def _touch_contents(
     connection: sqlite3.Connection, table: FeatureTable, changes: EditChanges
 ) -> None:
-    """last_change now, and the layer's extent grown to cover new geometries."""
+    written = [*changes.added, *changes.changed]
+    touch_layer(connection, table.name, changes.frame.geometry.loc[list(written)].array)
+
+
+def touch_layer(connection: sqlite3.Connection, table: str, geometries: Any) -> None:
+    """last_change now, and the layer's extent grown to cover ``geometries`` (nulls skipped)."""
     connection.execute(
         "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
         "WHERE lower(table_name) = lower(?)",
-        (table.name,),
+        (table,),
     )
-    written = [*changes.added, *changes.changed]
-    if not written:
-        return
-    geometries = changes.frame.geometry.loc[list(written)].array
     present = [g for g in geometries if g is not None and not g.is_empty]
     if not present:
         return
@@ -223,8 +224,36 @@ def _touch_contents(
         "UPDATE gpkg_contents SET min_x = min(coalesce(min_x, ?), ?), "
         "min_y = min(coalesce(min_y, ?), ?), max_x = max(coalesce(max_x, ?), ?), "
         "max_y = max(coalesce(max_y, ?), ?) WHERE lower(table_name) = lower(?)",
-        (xmin, xmin, ymin, ymin, xmax, xmax, ymax, ymax, table.name),
+        (xmin, xmin, ymin, ymin, xmax, xmax, ymax, ymax, table),
     )
+
+
+def append_features(
+    connection: sqlite3.Connection, path: Path, layer: str, frame: Any
+) -> FeatureTable:
+    """Insert the features of GeoDataFrame ``frame`` into ``layer``, in the caller's transaction.
+
+    Columns the layer does not have are not written; the layer gives the fids.
+    The geometries must already be in the layer's CRS and geometry type.
+    """
+    install_rtree_functions(connection)
+    table = feature_table(connection, layer, path)
+    geometry = frame.geometry.name
+    columns = [str(c) for c in frame.columns if c != geometry and c in table.columns]
+    names = ", ".join(quoted(c) for c in [table.geometry, *columns])
+    statement = (
+        f"INSERT INTO {quoted(table.name)} ({names}) VALUES ({', '.join('?' * (len(columns) + 1))})"
+    )
+    cells = [frame.geometry.array, *(frame[c].to_numpy(dtype=object) for c in columns)]
+    connection.executemany(
+        statement,
+        (
+            [_sql_value(row[0], True, table), *(_sql_value(v, False, table) for v in row[1:])]
+            for row in zip(*cells, strict=True)
+        ),
+    )
+    touch_layer(connection, table.name, frame.geometry.array)
+    return table
 
 
 # --- GeoPackage geometry blobs -------------------------------------------------------
@@ -267,7 +296,7 @@ def blob_envelope(blob: Any) -> tuple[float, float, float, float] | None:
     return None if any(math.isnan(v) for v in (xmin, ymin)) else (xmin, xmax, ymin, ymax)
 
 
-def _install_functions(connection: sqlite3.Connection) -> None:
+def install_rtree_functions(connection: sqlite3.Connection) -> None:
     """The SpatiaLite functions GDAL's R-tree triggers call, over GeoPackage blobs."""
 
     def part(index: int) -> Any:

@@ -54,6 +54,10 @@ def layer_names(path: Path) -> list[str]:
         with closing(sqlite3.connect(uri, uri=True)) as connection:
             rows = connection.execute("SELECT table_name FROM gpkg_contents").fetchall()
     except sqlite3.Error as exc:
+        if write_failure(exc) == "locked":
+            raise DataSourceError(
+                f"{path.name} is locked by another program: try again once it is closed"
+            ) from exc
         raise DataSourceError(f"{path.name} is not a GeoPackage mapdesk can read ({exc})") from exc
     return [str(row[0]) for row in rows]
 
@@ -93,28 +97,49 @@ def add_empty_layers(
     with closing(sqlite3.connect(source)) as reading:
         definitions = [_definition(reading, table) for table in tables]
         support = _support_ddl(reading)
+
+    def add(connection: sqlite3.Connection) -> None:
+        _require_geopackage(connection, target)
+        _make_room(connection, target, [d.table for d in definitions], replace)
+        _require_free_titles(connection, target, definitions)
+        for name in _OPTIONAL:
+            if name in support and not _exists(connection, name):
+                connection.execute(support[name])
+        for definition in definitions:
+            _add(connection, definition)
+        finish(connection)
+
+    write_in_transaction(target, add)
+
+
+def write_in_transaction(target: Path, work: Callable[[sqlite3.Connection], None]) -> None:
+    """Run ``work`` on the GeoPackage ``target`` in one SQLite transaction: all of it or none.
+
+    Written in place, never by a copy renamed over it: a program that has the
+    file open (QGIS keeps recent commits in its ``-wal`` file) keeps what it
+    wrote, and a read-only file stays read-only.
+
+    Raises
+    ------
+    MapdeskError
+        When ``target`` is locked (past the busy timeout), read-only or the disk is
+        full, or what ``work`` raises; ``target`` is then unchanged.
+    """
     try:
         connection = sqlite3.connect(target, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     except sqlite3.Error as exc:
-        raise _write_error(target, exc) from exc
+        raise write_error(target, exc) from exc
     with closing(connection):
         try:
+            connection.execute("PRAGMA synchronous=FULL")
             connection.execute("BEGIN IMMEDIATE")
-            _require_geopackage(connection, target)
-            _make_room(connection, target, [d.table for d in definitions], replace)
-            _require_free_titles(connection, target, definitions)
-            for name in _OPTIONAL:
-                if name in support and not _exists(connection, name):
-                    connection.execute(support[name])
-            for definition in definitions:
-                _add(connection, definition)
-            finish(connection)
+            work(connection)
             connection.execute("COMMIT")
         except BaseException as exc:
             if connection.in_transaction:
                 connection.execute("ROLLBACK")
             if isinstance(exc, sqlite3.Error):
-                raise _write_error(target, exc) from exc
+                raise write_error(target, exc) from exc
             raise
 
 
@@ -330,7 +355,8 @@ def _insert(connection: sqlite3.Connection, table: str, values: dict[str, Any]) 
     )
 
 
-def _write_error(path: Path, exc: sqlite3.Error) -> MapdeskError:
+def write_error(path: Path, exc: sqlite3.Error) -> MapdeskError:
+    """The message for an SQLite error met writing ``path`` (locked, read-only, full...)."""
     if "not a database" in str(exc).lower():
         return DataSourceError(f"{path.name} is not a GeoPackage: {_NOTHING_CHANGED}")
     messages = {

@@ -17,7 +17,7 @@ from pathlib import Path
 from pyproj import CRS
 
 from mapdesk.core.errors import MapdeskError
-from mapdesk.io.gpkg_layers import add_empty_layers
+from mapdesk.io.gpkg_layers import add_empty_layers, write_error
 
 
 def check_layer_target(path: Path, names: Sequence[str], what: str) -> None:
@@ -98,6 +98,8 @@ def write_new_layers(
             os.replace(temp, path)
     except OSError as exc:
         raise MapdeskError(f"Cannot write {path}: {exc.strerror or exc}") from exc
+    except sqlite3.Error as exc:
+        raise write_error(path, exc) from exc
     finally:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()

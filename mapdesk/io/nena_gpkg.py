@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -65,6 +65,7 @@ def create_nena_layers(
     layers: Sequence[str],
     replace: bool = False,
     country: str = "US",
+    fill: Callable[[sqlite3.Connection], None] = lambda _connection: None,
 ) -> list[str]:
     """Write the empty NENA ``layers`` into the GeoPackage at ``path``; their table names.
 
@@ -80,6 +81,9 @@ def create_nena_layers(
         Replace layers of those names already in the file (the user agreed).
     country
         ``US`` or ``CA``: NENA drops a few fields per country.
+    fill
+        Writes features into the new layers, in the transaction that adds them
+        (an import): they land with the layers or not at all.
 
     Raises
     ------
@@ -99,7 +103,12 @@ def create_nena_layers(
         _declare_lengths_and_defaults(temp, specs, country)
 
     tables = [spec.name for spec in specs]
-    write_new_layers(path, tables, write, lambda c: _domains(c, schema, specs), replace)
+
+    def finish(connection: sqlite3.Connection) -> None:
+        _domains(connection, schema, specs)
+        fill(connection)
+
+    write_new_layers(path, tables, write, finish, replace)
     return [spec.name for spec in specs]
 
 

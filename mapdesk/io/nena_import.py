@@ -3,11 +3,12 @@
 The source is only read. Its features are conformed (core.analysis.nena.conform:
 mapped, typed, checked against NENA's domains, NGUIDs made where missing or
 malformed, DateUpdate and DiscrpAgID stamped), reprojected into the target
-layer's CRS and written. The target is written atomically: a copy of it (or a
-new file) gets the features, is flushed to disk and renamed over it, so the
-GeoPackage is either the one before or the one after. Its other layers are
-kept; the NENA layer, if already there, is added to (its NGUIDs stay unique),
-or replaced when the user asks.
+layer's CRS and written. The target is written in place in one SQLite
+transaction (the layer, when new, and its features), so the GeoPackage is
+either the one before or the one after; never by a copy renamed over it, which
+would lose another program's commits still in its ``-wal`` file and overwrite
+a read-only file. Its other layers are kept; the NENA layer, if already there,
+is added to (its NGUIDs stay unique), or replaced when the user asks.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-import shutil
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,9 +34,10 @@ from mapdesk.core.analysis.nena.layer_roles import geometry_family
 from mapdesk.core.analysis.nena.schema import LayerSpec, load_schema
 from mapdesk.core.crs import crs_label
 from mapdesk.core.errors import MapdeskError
-from mapdesk.io.gpkg_layers import layer_names
+from mapdesk.io.gpkg_edit import append_features, feature_table
+from mapdesk.io.gpkg_layers import layer_names, write_in_transaction
 from mapdesk.io.gpkg_target import check_layer_target
-from mapdesk.io.nena_gpkg import GEOMETRY_COLUMN, create_nena_layers
+from mapdesk.io.nena_gpkg import create_nena_layers
 from mapdesk.io.registry import read_layer
 
 #: How many bad values an error message lists (the count says how many more).
@@ -185,7 +187,6 @@ def import_into_nena(
     if conformed.problems:
         raise ImportValuesError(conformed.problems, request.target.name)
     features = _features(source, conformed, spec, crs)
-    progress(f"writing {len(features):,} feature(s) to {request.target.name}")
     _write(request, spec, features, crs, existing is not None, progress)
     return NenaImportResult(
         request.target, spec.name, len(features), conformed.generated, crs, conformed.notes
@@ -206,6 +207,15 @@ def _check_source(
             f"{name} has {', '.join(wrong)} geometries; {spec.name} holds "
             f"{spec.geometry.lower()}s only: choose the NENA layer that matches"
         )
+    if spec.geometry == "POINT":
+        parts = shapely.get_num_geometries(source.geometry.to_numpy())
+        several = [row for row, count in enumerate(parts, start=1) if count > 1]
+        if several:
+            raise MapdeskError(
+                f"{name} row {several[0]} has a MultiPoint of {parts[several[0] - 1]} points "
+                f"({len(several):,} such row(s)); {spec.name} holds one point per feature: "
+                "split them into single points first"
+            )
 
 
 def _existing_layer(target: Path, layer: str) -> str | None:
@@ -240,12 +250,15 @@ def _features(
     geometry = source.geometry
     if source.crs is not None:
         geometry = geometry.to_crs(crs)
-    values = geometry.to_numpy()
-    if spec.geometry != "POINT":
+    values = geometry.to_numpy().copy()
+    values[shapely.is_empty(values)] = None  # no geometry, as GeoPackage readers expect
+    if spec.geometry == "POINT":
+        multi = shapely.get_type_id(values) == 4  # single-part, as _check_source made sure
+        values[multi] = shapely.get_geometry(values[multi], 0)
+    else:
         single = shapely.get_type_id(values) == (1 if spec.geometry == "POLYLINE" else 3)
         values[single] = [_multi(g) for g in values[single]]
-    if spec.has_z:
-        values = shapely.force_3d(values)
+    values = shapely.force_3d(values) if spec.has_z else shapely.force_2d(values)
     frame = conformed.frame.reset_index(drop=True)
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(values, crs=crs), crs=crs)
 
@@ -264,34 +277,30 @@ def _write(
     append: bool,
     progress: Callable[[str], None],
 ) -> None:
+    """Write the features in one transaction on the target, with the layer when it is new.
+
+    In place (io.gpkg_layers.write_in_transaction), never a copy renamed over
+    the file: another program's recent commits in ``-wal`` stay, a read-only
+    file stays unwritten, and a Cancel up to the commit rolls everything back.
+    """
     target = request.target
-    temp = target.with_name(f".{target.stem}.mapdesk-import-{secrets.token_hex(4)}.gpkg")
-    try:
-        if target.exists():
-            shutil.copyfile(target, temp)
-        if not append:
-            create_nena_layers(temp, crs, [spec.name], replace=True, country=request.country)
-        table = _existing_layer(temp, spec.name) or spec.name
-        kept = set(pyogrio.read_info(temp, layer=table)["fields"])
-        missing = [c for c in request.mapping.fields if c not in kept]
+
+    def fill(connection: sqlite3.Connection) -> None:
+        table = feature_table(connection, spec.name, target)
+        missing = [c for c in request.mapping.fields if c not in table.columns]
         if missing:
             raise MapdeskError(
-                f"{table} in {target.name} has no field {', '.join(missing)}: import with "
+                f"{table.name} in {target.name} has no field {', '.join(missing)}: import with "
                 "replace to write the whole NENA layer, or change the mapping"
             )
-        columns = [c for c in features.columns if c in kept or c == features.geometry.name]
-        pyogrio.write_dataframe(
-            features[columns].rename_geometry(GEOMETRY_COLUMN), temp, layer=table,
-            driver="GPKG", append=True,
-        )  # fmt: skip
-        with open(temp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        progress(f"replacing {target.name}")  # the last moment a cancel leaves it as it was
-        os.replace(temp, target)
-    except OSError as exc:
-        raise MapdeskError(f"Cannot write {target}: {exc.strerror or exc}") from exc
+        progress(f"writing {len(features):,} feature(s) to {target.name}")
+        append_features(connection, target, table.name, features)
+        progress(f"committing to {target.name}")  # the last moment a cancel leaves it as it was
+
+    try:
+        if append:
+            write_in_transaction(target, fill)
+        else:
+            create_nena_layers(target, crs, [spec.name], True, request.country, fill)
     except pyogrio.errors.DataSourceError as exc:
         raise MapdeskError(f"Cannot write {spec.name} in {crs_label(crs)}: {exc}") from exc
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()

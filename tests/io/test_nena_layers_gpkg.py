@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
+import sqlite3
 import subprocess
+import sys
+import tempfile
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,7 +17,7 @@ import geopandas as gpd
 import pyogrio
 import pytest
 from pyproj import CRS
-from shapely.geometry import LineString, Point
+from shapely.geometry import LineString, MultiPoint, Point
 
 from mapdesk.core.analysis.nena import ValidationOptions, load_schema, nguid_problem, validate_nena
 from mapdesk.core.analysis.nena.field_mapping import suggest_mapping
@@ -224,3 +229,128 @@ def test_a_mapping_file_round_trips(tmp_path: Path) -> None:
     assert read_mapping(tmp_path / "roads.json", "RoadCenterLine") == mapping
     with pytest.raises(MapdeskError, match=r"roads\.json is for the NENA layer RoadCenterLine"):
         read_mapping(tmp_path / "roads.json", "PsapPolygon")
+
+
+# --- the target is written in place, in one transaction (RELIABILITY.md) ---------------------
+def test_a_target_another_program_has_open_in_wal_mode_keeps_its_data(
+    county_roads: Path, tmp_path: Path
+) -> None:
+    """QGIS keeps a GeoPackage it shows in WAL mode: recent commits live in ``-wal``.
+
+    Copying the file and renaming the copy over it lost them, and the old ``-wal``
+    was then applied to the new file: a malformed database.
+    """
+    target = tmp_path / "nena.gpkg"
+    create_nena_layers(target, MAINE_WEST, ["PsapPolygon"])
+    other = sqlite3.connect(target)
+    try:
+        other.execute("PRAGMA journal_mode=WAL")
+        other.execute("PRAGMA wal_autocheckpoint=0")  # the commit stays in the -wal file
+        other.execute("CREATE TABLE notes (note TEXT)")
+        other.execute("INSERT INTO notes VALUES ('edited in QGIS')")
+        other.commit()
+        frame, name = read_source(county_roads, "roads")
+        import_into_nena(frame, name, _request(target, frame, fix_codes=True))
+        assert other.execute("SELECT note FROM notes").fetchall() == [("edited in QGIS",)]
+    finally:
+        other.close()
+    with closing(sqlite3.connect(target)) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert connection.execute("SELECT note FROM notes").fetchall() == [("edited in QGIS",)]
+    assert len(gpd.read_file(target, layer="RoadCenterLine")) == 3
+    assert "PsapPolygon" in pyogrio.list_layers(target)[:, 0]
+
+
+_IMPORT_AS_NOBODY = """
+import json, os, sys
+from pathlib import Path
+from mapdesk.core.analysis.nena.field_mapping import suggest_mapping
+from mapdesk.core.analysis.nena import load_schema
+from mapdesk.core.errors import MapdeskError
+from mapdesk.io.nena_import import NenaImportRequest, import_into_nena, read_source
+frame, name = read_source(Path(sys.argv[1]), "roads")
+mapping = suggest_mapping(list(frame.columns), load_schema().layer("RoadCenterLine"))
+if os.geteuid() == 0:
+    os.setuid(65534)  # nobody: root writes anywhere
+said = []
+for replace in (False, True):
+    request = NenaImportRequest(Path(sys.argv[2]), "RoadCenterLine", mapping,
+                                "portlandmaine.gov", replace=replace, fix_codes=True)
+    try:
+        import_into_nena(frame, name, request)
+        said.append(None)
+    except MapdeskError as exc:
+        said.append(str(exc))
+print(json.dumps(said))
+"""
+
+
+def test_a_read_only_target_is_refused_and_left_as_it_was(county_roads: Path) -> None:
+    """A file the user may not write is not replaced by a copy, though its folder allows it."""
+    # Not under tmp_path: run as root, the script drops to "nobody", who must reach it.
+    folder = Path(tempfile.mkdtemp(prefix="mapdesk-read-only-"))
+    try:
+        folder.chmod(0o777)
+        source = folder / "county_roads.gpkg"
+        shutil.copyfile(county_roads, source)
+        source.chmod(0o644)
+        target = folder / "nena.gpkg"
+        create_nena_layers(target, MAINE_WEST, ["RoadCenterLine"])
+        target.chmod(0o444)
+        before = _sha(target)
+        script = [sys.executable, "-c", _IMPORT_AS_NOBODY, str(source), str(target)]
+        run = subprocess.run(script, capture_output=True, text=True)
+        said = json.loads(run.stdout or "null")
+        assert _sha(target) == before
+        assert target.stat().st_mode & 0o777 == 0o444
+        assert sorted(p.name for p in folder.iterdir()) == ["county_roads.gpkg", "nena.gpkg"]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    assert said is not None, run.stderr
+    assert all(message and "nena.gpkg is read-only" in message for message in said), said
+
+
+def test_a_target_locked_by_another_program_is_refused_and_left_as_it_was(
+    county_roads: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "nena.gpkg"
+    create_nena_layers(target, MAINE_WEST, ["RoadCenterLine"])
+    monkeypatch.setattr("mapdesk.io.gpkg_layers.BUSY_TIMEOUT_S", 0.2)
+    frame, name = read_source(county_roads, "roads")
+    with closing(sqlite3.connect(target, isolation_level=None)) as other:
+        other.execute("BEGIN EXCLUSIVE")
+        with pytest.raises(MapdeskError, match=r"nena\.gpkg is locked by another program"):
+            import_into_nena(frame, name, _request(target, frame, fix_codes=True))
+        other.execute("ROLLBACK")
+    assert len(gpd.read_file(target, layer="RoadCenterLine")) == 0
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+# --- geometries the NENA layer's type cannot hold as they are ---------------------------------
+def test_an_empty_line_is_imported_without_geometry_not_a_crash(tmp_path: Path) -> None:
+    frame = gpd.GeoDataFrame(
+        {"STREET": ["Congress", "Forest"]},
+        geometry=[LineString(), LineString([(X, Y), (X + 100, Y)])],
+        crs=26984,
+    )
+    target = tmp_path / "nena.gpkg"
+    assert import_into_nena(frame, "roads", _request(target, frame)).count == 2
+    written = gpd.read_file(target, layer="RoadCenterLine")
+    assert written.geometry.isna().tolist() == [True, False]
+
+
+def test_single_part_multipoints_become_points_and_multi_part_ones_are_named(
+    tmp_path: Path,
+) -> None:
+    spec = SCHEMA.layer("SiteStructureAddressPoint")
+    target = tmp_path / "nena.gpkg"
+    frame = gpd.GeoDataFrame(
+        {"Add_Number": [12, 14]}, geometry=[MultiPoint([(X, Y)]), Point(X, Y + 10)], crs=26984
+    )
+    request = NenaImportRequest(target, spec.name, suggest_mapping(["Add_Number"], spec), AGENCY)
+    import_into_nena(frame, "sites", request)
+    assert pyogrio.read_info(target, layer=spec.name)["geometry_type"] == "Point Z"
+    assert set(gpd.read_file(target, layer=spec.name).geom_type) == {"Point"}
+    frame.loc[1, "geometry"] = MultiPoint([(X, Y), (X + 5, Y)])
+    with pytest.raises(MapdeskError, match=r"sites row 2 has a MultiPoint of 2 points"):
+        import_into_nena(frame, "sites", request)
