@@ -133,3 +133,41 @@ def test_importing_again_replaces_the_stale_layer_in_the_project(
         qtbot.waitUntil(lambda: controller.last_import is not None, timeout=15000)
         shown = [layer for layer in window.project.layers if layer.name == "RoadCenterLine"]
         assert len(shown) == 1 and shown[0].feature_count == expected
+
+
+def test_cancel_after_the_import_is_written_lets_the_layer_arrive(
+    qtbot: Any, window: Any, dialogs: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """Cancel pressed while the written layer is read back cannot undo the import: the
+    project must show what the file now holds, and the status bar must not say otherwise."""
+    import threading
+
+    from mapdesk.ui.controllers import nena_layers
+
+    target, reading, go_on = tmp_path / "nena.gpkg", threading.Event(), threading.Event()
+    real_load = nena_layers.load_layer
+
+    def slow_load(*args: Any, **kwargs: Any) -> Any:
+        reading.set()
+        go_on.wait(10)
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(nena_layers, "load_layer", slow_load)
+
+    def accept(dialog: Any) -> int:
+        dialog.source.setCurrentText("Roads")
+        dialog.target.file_name.setText(str(target))
+        dialog.agency.setText("portlandmaine.gov")
+        dialog.accept()
+        return int(dialog.result())
+
+    dialogs.handlers["NenaImportDialog"] = accept
+    controller = window.nena_layers
+    controller.import_action.trigger()
+    qtbot.waitUntil(reading.is_set, timeout=15000)
+    controller.cancel()
+    assert "already written" in window.status.currentMessage()
+    go_on.set()
+    qtbot.waitUntil(lambda: controller.last_import is not None, timeout=15000)
+    assert [x.name for x in window.project.layers].count("RoadCenterLine") == 1
+    assert len(gpd.read_file(target, layer="RoadCenterLine")) == 2

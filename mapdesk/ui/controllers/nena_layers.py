@@ -9,6 +9,7 @@ file only when the user asks.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from pyproj import CRS
@@ -70,6 +71,7 @@ class NenaLayersController(WindowController):
         self.last_layers: list[VectorLayer] | None = None
         self.last_import: NenaImportResult | None = None
         self._running: Worker | None = None
+        self._committed = threading.Event()  # set once the running import is in the file
         status.cancel_requested.connect(self.cancel)
 
     def _action(self, text: str, name: str, tip: str, slot: object) -> QAction:
@@ -146,11 +148,13 @@ class NenaLayersController(WindowController):
             )
         what = f"{source.name} → {request.layer}"
         self._status.show_task(f"Importing {what}…")
+        committed = self._committed = threading.Event()
 
         def work(progress: ProgressCallback) -> tuple[NenaImportResult, VectorLayer]:
             result = import_into_nena(
                 source.data, source.name, request, progress=lambda text: progress(-1, text)
             )
+            committed.set()  # from here the file has the features: Cancel no longer undoes
             return result, load_layer(str(result.target), result.layer)
 
         self._running = self._workers.start(
@@ -163,6 +167,13 @@ class NenaLayersController(WindowController):
 
     def cancel(self) -> None:
         """Stop the import running now (the status bar's Cancel); the file stays as it was."""
+        if self._running is not None and self._committed.is_set():
+            # Too late to undo: the features are in the file. Let the worker
+            # finish, so the project shows what the file now holds.
+            self._status.showMessage(
+                "The import was already written to the GeoPackage; adding the layer…", 8000
+            )
+            return
         if self._running is not None:
             self._running.cancel()
             self._running = None
