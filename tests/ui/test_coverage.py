@@ -301,3 +301,28 @@ def test_recompute_after_another_project_was_opened_says_so(
     qtbot.wait(200)
     assert list(demo_window.project.layers) == []
     assert "no longer in the project" in messages.texts()[0]
+
+
+def test_save_project_with_the_coverage_layers_asks_and_saves_without_them(
+    qtbot: Any, demo_window: Any, messages: Any, tmp_path: Path
+) -> None:
+    """The result layers exist only in memory: Save Project used to fail on the first
+    of them ('export it to a file'), even after the panel's Export."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from mapdesk.core.project import Project
+
+    _run(qtbot, demo_window)
+    target = tmp_path / "study.mapdesk"
+    demo_window.project.path = target
+    messages.answer = QMessageBox.StandardButton.Cancel
+    demo_window.project_files.save()
+    assert not target.exists()
+    kind, _title, text = messages.shown[-1]
+    assert kind == "question" and "8 layers" in text and "Coverage: stations" in text
+    messages.answer = QMessageBox.StandardButton.Save
+    demo_window.project_files.save()
+    assert [kind for kind, _t, _x in messages.shown] == ["question", "question"]
+    reopened = Project.open(target)
+    names = [layer.name for layer in reopened.layers]
+    assert "Road centrelines" in names and not any(n.startswith("Coverage:") for n in names)
