@@ -206,9 +206,14 @@ class Project:
         project.add_layers(target)
         return project
 
-    def save(self, path: str | Path) -> None:
-        """Write the project file atomically (layers are referenced, not copied)."""
+    def save(self, path: str | Path, leave_out_memory: bool = False) -> None:
+        """Write the project file atomically (layers are referenced, not copied).
+
+        ``leave_out_memory``: save without the layers that exist only in memory
+        (as QGIS saves a project with temporary scratch layers); otherwise such
+        a layer is an error.
+        """
         from mapdesk.core.serialize import write_project
 
-        write_project(self, Path(path))
+        write_project(self, Path(path), leave_out_memory)
         self.path = Path(path)

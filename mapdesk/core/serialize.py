@@ -36,15 +36,20 @@ if TYPE_CHECKING:  # only for annotations: project.py imports this module lazily
     from mapdesk.core.project import Project
 
 
-def project_to_document(project: Project, base: Path) -> Document:
-    """The JSON-ready description of a project, paths relative to ``base``."""
+def project_to_document(project: Project, base: Path, leave_out_memory: bool = False) -> Document:
+    """The JSON-ready description of a project, paths relative to ``base``.
+
+    ``leave_out_memory``: omit the layers that exist only in memory (analysis
+    results) instead of refusing to describe the project.
+    """
+    layers = [x for x in project.layers if not (leave_out_memory and x.origin is None)]
     return {
         "format": FORMAT_NAME,
         "version": CURRENT_VERSION,
         "crs": project.crs.to_wkt() if project.crs is not None else None,
         "background": project.background,
         "view": asdict(project.view) if project.view is not None else None,
-        "layers": [_layer_entry(layer, base) for layer in project.layers],
+        "layers": [_layer_entry(layer, base) for layer in layers],
         "bookmarks": [bookmark.to_dict() for bookmark in project.bookmarks],
     }
 
@@ -87,9 +92,9 @@ def _relative(path: str, base: Path) -> str:
         return path
 
 
-def write_project(project: Project, path: Path) -> None:
+def write_project(project: Project, path: Path, leave_out_memory: bool = False) -> None:
     """Write atomically: temp file in the same folder, fsync, rename, fsync dir."""
-    document = project_to_document(project, path.parent.resolve())
+    document = project_to_document(project, path.parent.resolve(), leave_out_memory)
     back_up(path, [path])  # the version being replaced, in the user's backup folder
     try:
         write_text_atomically(path, json.dumps(document, indent=2, default=json_value))

@@ -22,7 +22,7 @@ from mapdesk.core.analysis.coverage import (
 )
 from mapdesk.core.analysis.coverage import study as study_module
 from mapdesk.core.analysis.coverage.layer_inputs import psap_names
-from mapdesk.core.analysis.coverage.layers import GAPS, OVERALL, ROADS, STATIONS, ZONES
+from mapdesk.core.analysis.coverage.layers import ADDRESSES, GAPS, OVERALL, ROADS, STATIONS, ZONES
 from mapdesk.ui.dialogs.coverage import CoverageDialog
 
 TIMEOUT = 60000
@@ -250,3 +250,79 @@ def test_export_writes_what_the_cli_writes(qtbot: Any, demo_window: Any, tmp_pat
         assert gui_report[key] == cli_report[key], key
     assert gui_report["addresses"]["bands"] == run.report["addresses"]["bands"]
     assert set(gui_report["inputs"]) == {"roads", "stations", "addresses", "incidents", "psap"}
+
+
+def test_a_what_if_after_the_addresses_were_edited_describes_the_study(
+    qtbot: Any, demo_window: Any, messages: Any
+) -> None:
+    """The study counts the addresses as they were when it was built; an address
+    deleted since must not leave the what-if one label short (it crashed)."""
+    baseline = _run(qtbot, demo_window)
+    labels = list(demo_window.coverage.results.layers[ADDRESSES].data["address"])
+    addresses = demo_window.project.layers.by_name("Address points")
+    addresses.start_editing()
+    addresses.delete_feature(addresses.data.index[0])
+    controller, panel = demo_window.coverage, demo_window.coverage_panel
+    _tick(panel, "ST-F06", False)
+    panel.recompute.click()
+    qtbot.waitUntil(
+        lambda: controller.last_run is not baseline or bool(messages.texts()), timeout=TIMEOUT
+    )
+    assert messages.texts() == []
+    assert list(controller.results.layers[ADDRESSES].data["address"]) == labels
+
+
+def test_a_run_that_ends_after_another_project_was_opened_adds_nothing(
+    qtbot: Any, demo_window: Any
+) -> None:
+    from mapdesk.core.project import Project
+
+    dialog = CoverageDialog(list(demo_window.project.layers), demo_window)
+    controller = demo_window.coverage
+    controller.start(dialog.build_request())
+    demo_window.project.replace_contents(Project())  # Project ▸ Open, while it runs
+    assert demo_window.workers.wait(TIMEOUT)
+    qtbot.wait(200)
+    assert list(demo_window.project.layers) == []
+    assert controller.last_run is None
+    assert "nothing was added" in demo_window.status.currentMessage()
+    assert not demo_window.status.cancel_button.isVisible()
+
+
+def test_recompute_after_another_project_was_opened_says_so(
+    qtbot: Any, demo_window: Any, messages: Any
+) -> None:
+    from mapdesk.core.project import Project
+
+    _run(qtbot, demo_window)
+    demo_window.project.replace_contents(Project())
+    demo_window.coverage_panel.recompute.click()  # no road closed: it ran on the old study
+    assert demo_window.workers.wait(TIMEOUT)
+    qtbot.wait(200)
+    assert list(demo_window.project.layers) == []
+    assert "no longer in the project" in messages.texts()[0]
+
+
+def test_save_project_with_the_coverage_layers_asks_and_saves_without_them(
+    qtbot: Any, demo_window: Any, messages: Any, tmp_path: Path
+) -> None:
+    """The result layers exist only in memory: Save Project used to fail on the first
+    of them ('export it to a file'), even after the panel's Export."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from mapdesk.core.project import Project
+
+    _run(qtbot, demo_window)
+    target = tmp_path / "study.mapdesk"
+    demo_window.project.path = target
+    messages.answer = QMessageBox.StandardButton.Cancel
+    demo_window.project_files.save()
+    assert not target.exists()
+    kind, _title, text = messages.shown[-1]
+    assert kind == "question" and "8 layers" in text and "Coverage: stations" in text
+    messages.answer = QMessageBox.StandardButton.Save
+    demo_window.project_files.save()
+    assert [kind for kind, _t, _x in messages.shown] == ["question", "question"]
+    reopened = Project.open(target)
+    names = [layer.name for layer in reopened.layers]
+    assert "Road centrelines" in names and not any(n.startswith("Coverage:") for n in names)

@@ -223,3 +223,19 @@ def test_an_error_with_no_place_only_says_so(qtbot: Any, planted_window: Any, di
     )
     assert planted_window.canvas.view.extent == before
     assert "no place on the map" in planted_window.status.currentMessage()
+
+
+def test_a_validation_that_ends_after_another_project_was_opened_adds_nothing(
+    qtbot: Any, planted_window: Any, dialogs: Any
+) -> None:
+    """The errors of the project validated must not land in the project opened meanwhile."""
+    _accept(dialogs)
+    controller = planted_window.nena_validation
+    controller.action.trigger()
+    planted_window.project.replace_contents(Project())  # Project ▸ Open, while it runs
+    assert planted_window.workers.wait(60000)
+    qtbot.wait(200)
+    assert list(planted_window.project.layers) == []
+    assert controller.result is None and not controller.running
+    assert "nothing was added" in planted_window.status.currentMessage()
+    assert not planted_window.status.cancel_button.isVisible()

@@ -10,6 +10,7 @@ cancelled run adds nothing and leaves the previous layers as they were.
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,7 +28,11 @@ from mapdesk.core.analysis.coverage import (
     coverage_layers,
     coverage_report,
 )
-from mapdesk.core.analysis.coverage.layer_inputs import StudyLayers, selected_rows
+from mapdesk.core.analysis.coverage.layer_inputs import (
+    StudyLayers,
+    address_labels,
+    selected_rows,
+)
 from mapdesk.core.analysis.coverage.layers import ZONES
 from mapdesk.core.analysis.coverage.styles import ResultLook, result_looks
 from mapdesk.core.errors import MapdeskError
@@ -59,28 +64,48 @@ class CoverageRun:
 
 @dataclass(frozen=True)
 class _Study:
-    """The study kept for what-ifs, and what it was built from."""
+    """The study kept for what-ifs, and what it was built from.
+
+    Everything a what-if needs from the layers is taken when the study is
+    built (the address labels, the roads' CRS, the layers' names): the user
+    may edit or remove a layer afterwards, and a what-if must describe the
+    study, not today's layers (an address deleted since would leave one
+    label short).
+    """
 
     study: CoverageStudy
     layers: StudyLayers
     roads_version: int
+    crs: Any
+    address_labels: list[str] | None
+    inputs_described: dict[str, str]
 
 
 def run_what_if(
-    study: CoverageStudy, layers: StudyLayers, what_if: WhatIf, baseline: CoverageResult | None
+    kept: _Study,
+    what_if: WhatIf,
+    baseline: CoverageResult | None,
+    progress: ProgressCallback,
+    is_cancelled: Callable[[], bool],
 ) -> CoverageRun:
-    """Run ``what_if`` on ``study`` (and the baseline when not known yet); its layers and
-    reports as ``mapdesk coverage`` writes them."""
+    """Run ``what_if`` on the kept study (and the baseline when not known yet); its layers
+    and reports as ``mapdesk coverage`` writes them.
+
+    The run reports to its own ``progress`` and stops on its own ``is_cancelled``:
+    a what-if cancelled by a newer one may still be running on the same study.
+    """
+    study = copy.copy(kept.study)
+    study.progress, study.is_cancelled = _told(progress), is_cancelled
     result = study.run(what_if)
     if baseline is None:
         baseline = result if what_if.is_baseline else study.run()
     report = coverage_report(result, None if what_if.is_baseline else baseline)
-    report["inputs"] = layers.described()
+    report["inputs"] = dict(kept.inputs_described)
     baseline_report = report if result is baseline else coverage_report(baseline)
-    frames = coverage_layers(result, layers.roads.data.crs, layers.address_labels())
+    frames = coverage_layers(result, kept.crs, kept.address_labels)
     table = study.stations
     stations = list(zip(table.ids, table.names, strict=True))
-    looks = result_looks(stations, study.options.minutes, layers.station_type)
+    looks = result_looks(stations, study.options.minutes, kept.layers.station_type)
     return CoverageRun(result, baseline, frames, looks, report, baseline_report)
 
 
@@ -139,12 +164,14 @@ class CoverageController(WindowController):
         self.cancel()
         inputs, layers = request.layers.inputs(), request.layers
         what_if = WhatIf(request.disabled, request.closed_roads)
-        version = layers.roads.data_version
+        version, described = layers.roads.data_version, layers.described()
         stop = threading.Event()
 
         def work(progress: ProgressCallback) -> tuple[_Study, CoverageRun]:
             study = CoverageStudy(inputs, request.options, _told(progress), stop.is_set)
-            return _Study(study, layers, version), run_what_if(study, layers, what_if, None)
+            labels = address_labels(inputs.addresses) if inputs.addresses is not None else None
+            kept = _Study(study, layers, version, inputs.roads.crs, labels, described)
+            return kept, run_what_if(kept, what_if, None, progress, stop.is_set)
 
         return self._start(work, lambda answer: self._show(*answer), stop)
 
@@ -162,23 +189,33 @@ class CoverageController(WindowController):
             raise MapdeskError("Run Analysis ▸ Drive-Time Coverage… first.")
         if not self._panel.in_service():
             raise MapdeskError("Keep at least one station in service to recompute.")
+        self._check_roads_open(kept)
         what_if = WhatIf(self._panel.disabled_stations(), self._closed_roads(kept))
         self.cancel()
         stop = threading.Event()
-        study, baseline = kept.study, last.baseline
+        baseline = last.baseline
 
         def work(progress: ProgressCallback) -> CoverageRun:
-            study.progress, study.is_cancelled = _told(progress), stop.is_set
-            return run_what_if(study, kept.layers, what_if, baseline)
+            return run_what_if(kept, what_if, baseline, progress, stop.is_set)
 
         return self._start(work, lambda run: self._show(kept, run), stop)
+
+    def _roads_open(self, kept: _Study) -> bool:
+        """Whether the study's road layer is still in the project (not removed, no other
+        project opened since)."""
+        return any(kept.layers.roads is layer for layer in self._project.layers)
+
+    def _check_roads_open(self, kept: _Study) -> None:
+        if not self._roads_open(kept):
+            raise MapdeskError(
+                f"'{kept.layers.roads.name}' is no longer in the project (removed, or another "
+                "project was opened): run Drive-Time Coverage again."
+            )
 
     def _closed_roads(self, kept: _Study) -> frozenset[int]:
         if not self._panel.close_roads.isChecked():
             return frozenset()
         roads = kept.layers.roads
-        if not any(roads is layer for layer in self._project.layers):
-            raise MapdeskError(f"'{roads.name}' was removed: run the coverage again.")
         if roads.data_version != kept.roads_version:
             raise MapdeskError(
                 f"'{roads.name}' was edited since the coverage was built: run Drive-Time "
@@ -226,6 +263,13 @@ class CoverageController(WindowController):
 
     # --- showing -----------------------------------------------------------------------
     def _show(self, kept: _Study, run: CoverageRun) -> None:
+        if not self._roads_open(kept):  # removed, or another project opened, while it ran
+            self._status.showMessage(
+                f"{_TITLE}: '{kept.layers.roads.name}' left the project while the coverage "
+                "ran; nothing was added",
+                15000,
+            )
+            return
         new_study = self._study is not kept
         if new_study:
             self._watch_roads(kept)

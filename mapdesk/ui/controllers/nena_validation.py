@@ -172,6 +172,13 @@ class NenaValidationController(WindowController):
         if result.cancelled:  # stopped between checks after Cancel: nothing to show
             self._end()
             return
+        gone = [name for name, x in run.layers.layers.items() if not self._in_project(x)]
+        if gone:  # removed, or another project opened, while it ran: not this project's errors
+            self._end(
+                f"NENA validation: '{gone[0]}' left the project while it was validated; "
+                "nothing was added"
+            )
+            return
         self._last, self.result = run, result
         self._locator.layers = run.layers.layers
         previous = [self.error_layer] if self.error_layer is not None else []
@@ -181,6 +188,9 @@ class NenaValidationController(WindowController):
         self._panel.raise_()
         total = len(result.findings)
         self._end(f"NENA validation: {total:,} error{'s' if total != 1 else ''} found")
+
+    def _in_project(self, layer: VectorLayer) -> bool:
+        return any(layer is present for present in self._project.layers)
 
     def _source_name(self) -> str:
         path = self._project.path

@@ -165,7 +165,9 @@ class ProjectController(WindowController):
         if self._project.path is None:
             self.save_as()
             return
-        self._project.save(self._project.path)
+        if not self._may_leave_out_memory_layers():
+            return
+        self._project.save(self._project.path, leave_out_memory=True)
         remember_project(Path(self._project.path))
         self._status.showMessage(f"Saved {self._project.path}", 5000)
 
@@ -176,15 +178,44 @@ class ProjectController(WindowController):
         path, _ = QFileDialog.getSaveFileName(
             self._parent, "Save Project As", start, PROJECT_FILTER
         )
-        if not path:
+        if not path or not self._may_leave_out_memory_layers():
             return
         target = Path(path)
         if target.suffix.lower() != PROJECT_SUFFIX:
             target = target.with_name(target.name + PROJECT_SUFFIX)
-        self._project.save(target)
+        self._project.save(target, leave_out_memory=True)
         remember_project(target)
         self._status.showMessage(f"Saved {target}", 5000)
         self._set_name(target.stem)
+
+    def _may_leave_out_memory_layers(self) -> bool:
+        """Ask before saving without the layers that exist only in memory.
+
+        Analysis results (drive-time coverage, NENA errors...) are in-memory
+        layers; like QGIS with scratch layers, the project is saved without
+        them once the user knows which ones and how to keep them.
+        """
+        memory = [layer.name for layer in self._project.layers if layer.origin is None]
+        if not memory:
+            return True
+        listed = "\n".join(f"• {name}" for name in memory[:12])
+        more = f"\n… and {len(memory) - 12} more" if len(memory) > 12 else ""
+        many = len(memory) > 1
+        answer = QMessageBox.question(
+            self._parent,
+            "Save Project",
+            f"{len(memory)} layer{'s' if many else ''} of this map exist{'' if many else 's'} "
+            f"only in memory and will not be in the saved project:\n\n{listed}{more}\n\n"
+            "To keep their features, export them to a file first (Layer ▸ Save Features "
+            "As…, or the Coverage panel's Export) and add that file. Save the project "
+            "without them?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer != QMessageBox.StandardButton.Save:
+            self._status.showMessage("The project was not saved", 5000)
+            return False
+        return True
 
     def fill_recent_menu(self, menu: QMenu) -> None:
         """Project ▸ Open Recent: the last projects, most recent first (filled on show)."""
