@@ -72,6 +72,9 @@ CREATE TABLE public.address_points (address_id integer PRIMARY KEY, geom geometr
 INSERT INTO public.address_points
 SELECT n, ST_SetSRID(ST_MakePoint(n, n * 2), 26984) FROM generate_series(1, {BIG_ROWS}) AS n;
 
+CREATE TABLE public.planned_sites (site_id integer PRIMARY KEY, label text,
+                                   geom geometry(Point, 26984));
+
 GRANT USAGE ON SCHEMA utilities TO {ANALYST};
 GRANT SELECT ON ALL TABLES IN SCHEMA public, utilities TO {ANALYST};
 ANALYZE;

@@ -71,6 +71,13 @@ def test_a_table_with_two_geometry_columns_needs_a_choice(
     assert frame.geometry.iloc[0].geom_type == "Polygon"
 
 
+def test_an_empty_table_loads_as_an_empty_layer(city_uri: Any, analyst_password: str) -> None:
+    read = read_layer(city_uri("public.planned_sites"))
+    assert len(read.frame) == 0
+    assert read.frame.crs.to_epsg() == 26984
+    assert "label" in read.frame.columns
+
+
 def test_a_missing_table_lists_the_ones_there(city_uri: Any, analyst_password: str) -> None:
     with pytest.raises(LayerNotFoundError, match=r"no table public.parcel .*public.parcels"):
         read_layer(city_uri("public.parcel"))

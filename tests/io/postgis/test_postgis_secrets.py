@@ -142,3 +142,17 @@ def test_a_port_with_nothing_listening_fails_fast_and_clearly() -> None:
         port = probe.getsockname()[1]
         with pytest.raises(DataSourceError, match=rf"127\.0\.0\.1:{port}/city: .*refused"):
             list_layers(f"postgresql://{ANALYST}:pw@127.0.0.1:{port}/city")
+
+
+def test_exports_of_a_project_with_a_postgis_layer_hold_no_password(
+    city_uri: Any, postgis_server: ThrowAwayServer, tmp_path: Path
+) -> None:
+    from mapdesk.export.qgis import export_qgis_project
+
+    secret = postgis_server.password
+    project = Project()
+    project.add_layer(with_password(city_uri("utilities.hydrants"), secret))
+    result = export_qgis_project(project, tmp_path / "shared.qgs")
+    assert result.layers == ()
+    assert "PostGIS layers are not written to QGIS projects yet" in result.warnings[0]
+    assert secret not in (tmp_path / "shared.qgs").read_text(encoding="utf-8")
