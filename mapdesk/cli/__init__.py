@@ -26,6 +26,7 @@ from mapdesk.cli.nena import add_nena_commands, run_nena
 from mapdesk.cli.network_commands import add_network_commands, run_network
 from mapdesk.cli.radio import add_radio_commands, run_radio
 from mapdesk.core.crs import crs_label
+from mapdesk.core.data_uri import is_uri, without_password
 from mapdesk.core.errors import MapdeskError
 from mapdesk.io.sources import LayerInfo
 
@@ -76,7 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mapdesk {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     info = commands.add_parser("info", help="print layers, driver, CRS, count, extent, fields")
-    info.add_argument("path", help="a data file (GeoPackage, Shapefile, zip, GeoJSON, ...)")
+    info.add_argument(
+        "path",
+        help="a data file (GeoPackage, Shapefile, zip, GeoJSON, ...) or a PostGIS "
+        "postgresql://user@host/db[?table=schema.name] address",
+    )
     info.add_argument("--json", action="store_true", help="machine-readable output")
     render = commands.add_parser("render", help="draw layers (or the demo) to a PNG, headless")
     render.add_argument("paths", nargs="*", help="data files or a .mapdesk project; none = demo")
@@ -115,7 +120,7 @@ def main(argv: Sequence[str] | None = None, start_gui: GuiStarter | None = None)
     _quiet_library_chatter()
     try:
         if parsed.command == "info":
-            return run_info(Path(parsed.path), as_json=parsed.json)
+            return run_info(_data_source(parsed.path), as_json=parsed.json)
         if parsed.command == "export":
             return run_export(parsed)
         if parsed.command == "incidents":
@@ -156,17 +161,23 @@ def _wants_subcommand(args: list[str]) -> bool:
 
 
 # --- info --------------------------------------------------------------------
-def run_info(path: Path, as_json: bool = False, out: TextIO | None = None) -> int:
-    """Print what a data file holds."""
+def _data_source(text: str) -> Path | str:
+    """A file path, or a ``postgresql://`` address kept as text (a Path would mangle it)."""
+    return text if is_uri(text) else Path(text)
+
+
+def run_info(path: Path | str, as_json: bool = False, out: TextIO | None = None) -> int:
+    """Print what a data file or PostGIS database/table holds."""
     from mapdesk.io.registry import describe
 
     stream = out or sys.stdout
     infos = describe(path)
+    shown = without_password(path) if isinstance(path, str) and is_uri(path) else str(path)
     if as_json:
-        json.dump({"path": str(path), "layers": [_info_dict(i) for i in infos]}, stream, indent=2)
+        json.dump({"path": shown, "layers": [_info_dict(i) for i in infos]}, stream, indent=2)
         stream.write("\n")
     else:
-        stream.write(_info_text(path, infos))
+        stream.write(_info_text(shown, infos))
     return 0
 
 
@@ -183,7 +194,7 @@ def _info_dict(info: LayerInfo) -> dict[str, Any]:
     }
 
 
-def _info_text(path: Path, infos: list[LayerInfo]) -> str:
+def _info_text(path: str, infos: list[LayerInfo]) -> str:
     lines = [f"{path}: {len(infos)} layer{'s' if len(infos) != 1 else ''}"]
     for info in infos:
         count = "unknown" if info.feature_count is None else f"{info.feature_count:,}"

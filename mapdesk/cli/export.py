@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mapdesk.cli.common import progress, project_for
+from mapdesk.core.data_uri import is_uri, without_password
 
 if TYPE_CHECKING:
     from mapdesk.export.plan import ExportPlan
@@ -28,7 +29,9 @@ def add_export_commands(commands: Any) -> None:
     vector = kinds.add_parser(
         "vector", help="one layer to GeoPackage, Shapefile, GeoJSON, KML, FlatGeobuf, ..."
     )
-    vector.add_argument("source", help="the data file holding the layer")
+    vector.add_argument(
+        "source", help="the data file holding the layer, or a postgresql:// table address"
+    )
     vector.add_argument(
         "-o", "--output", required=True, help="the file to write; its extension picks the format"
     )
@@ -108,6 +111,11 @@ def run_export(parsed: argparse.Namespace) -> int:
     return run_export_vector(parsed.source, Path(parsed.output), parsed.crs, parsed.layer)
 
 
+def _source_file(path: str | None) -> Path | None:
+    """The file a layer was read from (a database layer has none to protect)."""
+    return Path(path) if path is not None and not is_uri(path) else None
+
+
 def run_export_vector(source: str, output: Path, crs: str | None, layer: str | None) -> int:
     """Export one layer; the pre-export check's notes and the steps go to stderr."""
     from mapdesk.core.crs import parse_crs
@@ -118,7 +126,7 @@ def run_export_vector(source: str, output: Path, crs: str | None, layer: str | N
     format_for(output)  # a bad extension or CRS fails before any reading
     if crs is not None:
         parse_crs(crs)
-    progress(f"reading {source}")
+    progress(f"reading {without_password(source) if is_uri(source) else source}")
     read = load_layer(source, layer)
     frame = read.data
     result = export_vector(
@@ -127,7 +135,7 @@ def run_export_vector(source: str, output: Path, crs: str | None, layer: str | N
         crs=crs,
         field_types=frame.attrs.get("field_types"),
         layer_name=read.name,
-        source=Path(read.origin.path) if read.origin is not None else None,
+        source=_source_file(read.origin.path if read.origin is not None else None),
         field_rules=frame.attrs.get("field_rules"),
         progress=progress,
         on_plan=_print_notes,

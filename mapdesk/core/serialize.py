@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from mapdesk.core.backups import back_up
 from mapdesk.core.bookmarks import Bookmark
+from mapdesk.core.data_uri import is_uri, without_password
 from mapdesk.core.errors import MapdeskError, ProjectFileError
 from mapdesk.core.labels import LabelSettings
 from mapdesk.core.style import LayerStyle
@@ -86,6 +87,8 @@ def _layer_entry(layer: Any, base: Path) -> Document:
 
 
 def _relative(path: str, base: Path) -> str:
+    if is_uri(path):  # a database layer: its address, never a password
+        return without_password(path)
     try:
         return os.path.relpath(path, base)
     except ValueError:  # another drive on Windows
@@ -229,8 +232,11 @@ def _restore_layer(project: Project, entry: Document, base: Path, path: Path) ->
     apply_entry(layer, entry, path)
 
 
-def entry_source(entry: Document, base: Path) -> Path:
-    """The data file a layer entry points at (relative paths from the project's folder)."""
+def entry_source(entry: Document, base: Path) -> Path | str:
+    """The data file a layer entry points at (relative paths from the project's folder),
+    or the address of a database layer as saved."""
+    if is_uri(entry["path"]):
+        return str(entry["path"])
     source = Path(entry["path"])
     return source if source.is_absolute() else base / source
 
@@ -255,7 +261,7 @@ def apply_entry(layer: Any, entry: Document, path: Path) -> None:
         layer.set_crs(entry["crs"])
 
 
-def unavailable_layer(entry: Document, source: Path, reason: str) -> Any:
+def unavailable_layer(entry: Document, source: Path | str, reason: str) -> Any:
     """A layer with no features standing in for one whose file cannot be read.
 
     It keeps the project's entry (``saved_entry``), so saving the project
@@ -269,7 +275,8 @@ def unavailable_layer(entry: Document, source: Path, reason: str) -> Any:
     frame = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=crs))
     origin = LayerOrigin(str(source), entry.get("layer"), "", "")
     style = LayerStyle(**entry["style"]) if entry.get("style") else None
-    layer = VectorLayer(frame, entry.get("name") or source.stem, origin=origin, style=style)
+    fallback = entry.get("layer") or "layer" if isinstance(source, str) else source.stem
+    layer = VectorLayer(frame, entry.get("name") or fallback, origin=origin, style=style)
     layer.visible = bool(entry.get("visible", True))
     layer.opacity = float(entry.get("opacity", 1.0))
     layer.sensitive = bool(entry.get("sensitive", False))

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from pyproj import CRS
 
+from mapdesk.core.data_uri import is_uri
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.project import Project
@@ -253,6 +254,8 @@ def datasource(layer: VectorLayer, base: Path) -> tuple[str, str | None]:
     origin = layer.origin
     if origin is None:
         return "", "it exists only in memory; export it to a file (GeoPackage) first"
+    if is_uri(origin.path):
+        return "", "PostGIS layers are not written to QGIS projects yet; export it to GeoPackage"
     if origin.reader in _NOT_OGR:
         kind = _NOT_OGR[origin.reader]
         return "", f"QGIS cannot open this {kind} file as mapdesk reads it; export it to GeoPackage"

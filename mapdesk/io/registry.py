@@ -2,7 +2,8 @@
 
 The reader is chosen by the file's kind: CSV and GeoParquet have their own
 readers, zips are opened member by member through ``/vsizip/``, and every other
-file goes to GDAL (see :mod:`mapdesk.io.ogr`). Whatever happens inside, a
+file goes to GDAL (see :mod:`mapdesk.io.ogr`). ``postgresql://`` addresses are
+PostGIS tables (see :mod:`mapdesk.io.postgis`). Whatever happens inside, a
 failure leaves here as a :class:`~mapdesk.core.errors.MapdeskError` whose
 message starts with the file's name.
 """
@@ -23,6 +24,7 @@ from mapdesk.io import csv_reader, geoparquet, messages, ogr, zipped
 from mapdesk.io.csv_layout import CsvLayout, detect_csv_layout
 from mapdesk.io.frames import finish
 from mapdesk.io.paths import check_local_path, file_kind, is_supported_path, supported_file_filter
+from mapdesk.io.postgis.uri import is_postgis_uri
 from mapdesk.io.recovery import recover_interrupted_save
 from mapdesk.io.sources import LayerInfo, LayerRead, Source
 
@@ -76,6 +78,10 @@ def describe(path: str | os.PathLike[str]) -> list[LayerInfo]:
 
 
 def _infos(path: str | os.PathLike[str], full: bool) -> list[LayerInfo]:
+    if is_postgis_uri(path):
+        from mapdesk.io.postgis import layers  # psycopg only when a database is used
+
+        return layers.describe(str(path)) if full else layers.list_layers(str(path))
     local = check_local_path(path)
     try:
         return _INFOS[file_kind(local)](local, full)
@@ -190,6 +196,10 @@ def read_layer(
     MapdeskError
         For every other failure, naming the file and the problem.
     """
+    if is_postgis_uri(path):
+        from mapdesk.io.postgis import layers
+
+        return layers.read_layer(str(path), layer)
     local = check_local_path(path)
     try:
         # A save that a crash cut short is finished or undone before reading.

@@ -1,0 +1,152 @@
+"""PostGIS tables as layers: what :mod:`mapdesk.io.registry` calls for ``postgresql://``.
+
+Each call opens one session, does its reading, and closes it; the session is
+read-only, so a layer loaded for viewing can never change the database. Any
+failure leaves as a :class:`~mapdesk.core.errors.MapdeskError` that names the
+server, database and table, and never a password.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg import sql
+
+from mapdesk.core.errors import MapdeskError
+from mapdesk.io.frames import finish
+from mapdesk.io.postgis import catalog, reader
+from mapdesk.io.postgis.connection import connect, failure
+from mapdesk.io.postgis.uri import PostgisUri, TableName
+from mapdesk.io.sources import LayerInfo, LayerRead, Source
+
+DRIVER = "PostgreSQL"
+READER = "psycopg"
+
+_T = TypeVar("_T")
+
+
+@contextmanager
+def _session(uri: PostgisUri) -> Iterator[psycopg.Connection[Any]]:
+    conn = connect(uri.connection, uri.password)
+    try:
+        conn.read_only = True
+        yield conn
+    finally:
+        conn.close()
+
+
+def _run(uri: PostgisUri, work: Callable[[psycopg.Connection[Any]], _T]) -> _T:
+    """``work`` on a read-only session, every database error made a clean message."""
+    try:
+        with _session(uri) as conn:
+            return work(conn)
+    except MapdeskError:
+        raise
+    except psycopg.Error as exc:
+        raise failure(uri.connection, exc, uri.password) from None
+
+
+def layer_uri(uri: PostgisUri, table: catalog.SpatialTable, several: bool) -> PostgisUri:
+    """The URI of one layer; the geometry column is named only when a table has several."""
+    return uri.with_table(table.table, table.geometry_column if several else None)
+
+
+def list_layers(text: str) -> list[LayerInfo]:
+    """The spatial tables of the database (or the one table) the URI names, with estimates."""
+    uri = PostgisUri.parse(text)
+    return _run(uri, lambda conn: _infos(conn, uri, full=False))
+
+
+def describe(text: str) -> list[LayerInfo]:
+    """As :func:`list_layers`, with exact counts and extents when the URI names a table."""
+    uri = PostgisUri.parse(text)
+    return _run(uri, lambda conn: _infos(conn, uri, full=uri.table is not None))
+
+
+def _infos(conn: psycopg.Connection[Any], uri: PostgisUri, full: bool) -> list[LayerInfo]:
+    tables = (
+        [reader.find_table(conn, uri)] if uri.table is not None else catalog.spatial_tables(conn)
+    )
+    per_table: dict[str, int] = {}
+    for table in catalog.spatial_tables(conn):
+        per_table[str(table.table)] = per_table.get(str(table.table), 0) + 1
+    infos = []
+    for table in tables:
+        several = per_table.get(str(table.table), 1) > 1
+        name = str(table.table) + (f" ({table.geometry_column})" if several else "")
+        plan = reader.plan_read(conn, table)
+        info = LayerInfo(
+            name=name,
+            driver=DRIVER,
+            geometry_type=table.geometry_type,
+            feature_count=table.estimated_rows,
+            crs=plan.crs,
+            extent=None,
+            fields=tuple((c.name, c.field_type) for c in plan.fields),
+        )
+        infos.append(_measured(conn, table, info) if full else info)
+    return infos
+
+
+def _measured(
+    conn: psycopg.Connection[Any], table: catalog.SpatialTable, info: LayerInfo
+) -> LayerInfo:
+    """``info`` with the exact feature count and the extent (reads the whole table)."""
+    counted = sql.SQL("SELECT count(*), ST_Extent({g})::text FROM {t}").format(
+        g=sql.Identifier(table.geometry_column), t=reader.table_identifier(table.table)
+    )
+    with conn.cursor() as cursor:
+        row = cursor.execute(counted).fetchone()
+    count = int(row[0]) if row else 0
+    return replace(info, feature_count=count, extent=_box(row[1] if row else None))
+
+
+def _box(text: Any) -> tuple[float, float, float, float] | None:
+    """``BOX(xmin ymin,xmax ymax)`` as four floats; None for an empty table."""
+    if not text:
+        return None
+    inner = str(text)[str(text).index("(") + 1 : -1].replace(",", " ").split()
+    xmin, ymin, xmax, ymax = (float(v) for v in inner)
+    return (xmin, ymin, xmax, ymax)
+
+
+def read_layer(text: str, layer: str | None = None) -> LayerRead:
+    """Read the table the URI names (or ``layer``, a name from :func:`list_layers`).
+
+    Raises
+    ------
+    LayerNotFoundError
+        When the table is not there or is ambiguous (the message lists the choices).
+    DataSourceError
+        When the server cannot be reached, refuses the login or the query.
+    """
+    uri = _chosen(PostgisUri.parse(text), layer)
+    return _run(uri, lambda conn: _read(conn, uri))
+
+
+def _read(conn: psycopg.Connection[Any], uri: PostgisUri) -> LayerRead:
+    table = reader.find_table(conn, uri)
+    plan = reader.plan_read(conn, table)
+    frame = reader.read_frame(conn, plan)
+    shown = str(table.table)
+    frame, notes = finish(frame, shown, list(plan.notes), no_prj=False)
+    exact = uri.with_table(table.table, uri.geometry)
+    source = Source(exact.format(), shown, DRIVER, READER)
+    return LayerRead(frame, source, notes)
+
+
+def _chosen(uri: PostgisUri, layer: str | None) -> PostgisUri:
+    """The URI with ``layer`` (``schema.table`` or ``schema.table (column)``) applied."""
+    if layer is None:
+        return uri
+    name, _, column = layer.partition(" (")
+    table = TableName.parse(name)
+    if uri.table is not None and str(uri.table) not in (str(table), table.name):
+        raise MapdeskError(
+            f"{uri.format()}: names table {uri.table}, not {layer}; use one or the other"
+        )
+    return uri.with_table(table, column.removesuffix(")") or uri.geometry)
