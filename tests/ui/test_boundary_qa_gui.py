@@ -4,6 +4,7 @@ zoomable, replaced on a re-run, nothing added when cancelled."""
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from mapdesk.core.analysis.boundaries import boundary_check
 from mapdesk.core.analysis.boundaries.report import finding_counts
 from mapdesk.core.layer import VectorLayer
 from mapdesk.io.analysis_inputs import read_boundary_inputs
+from mapdesk.ui.controllers import boundary_qa as boundary_module
 from mapdesk.ui.controllers.boundary_qa import LAYER_NAMES
 from mapdesk.ui.dialogs.boundary_qa import BoundaryQaDialog, BoundaryQaRequest
 
@@ -168,3 +170,24 @@ def test_export_writes_the_layers_and_report(
     assert report["counts"]["overlap"] == 1
     assert report["counts"]["misrouting"] == len(check.candidates)
     assert report["layers"]["psap"] == "PSAP boundary (edited)"
+
+
+def test_a_check_reads_the_layers_as_they_were_at_ok(
+    qtbot: Any, demo_window: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The neighbouring PSAP deleted while the check waits to read it is still checked."""
+    planted = plant_neighbour_psap(demo_window)
+    gate = threading.Event()
+    original = boundary_module.read_boundary_inputs
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        assert gate.wait(30)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(boundary_module, "read_boundary_inputs", held)
+    controller = demo_window.boundary_qa
+    controller.run(_request(demo_window))
+    planted.replace_data(planted.data.iloc[[0]])  # the downtown polygon gone
+    gate.set()
+    wait_for(qtbot, demo_window, lambda: controller.check is not None)
+    assert finding_counts(controller.check)["overlap"] == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from mapdesk.cli import main as cli_main
 from mapdesk.core.analysis.radio import RangeRule, radio_coverage
 from mapdesk.io.analysis_inputs import RadioLayers, read_radio_inputs
 from mapdesk.io.demo import demo_path
+from mapdesk.ui.controllers import radio_coverage as radio_module
 from mapdesk.ui.controllers.radio_coverage import LAYER_NAMES
 from mapdesk.ui.dialogs.layer_choice import NO_LAYER
 from mapdesk.ui.dialogs.radio_coverage import RadioCoverageDialog, RadioCoverageRequest
@@ -185,3 +187,33 @@ def test_dialog_asks_for_a_raster_that_exists_and_a_range_for_the_what_if(
     request = dialog.request()
     assert request.layers.towers is None
     assert (request.rasters.paths, request.rasters.threshold) == ((missing,), -95.0)
+
+
+def _held_at(monkeypatch: pytest.MonkeyPatch, name: str) -> threading.Event:
+    """Hold the worker before it calls ``name`` of the controller's module until the event."""
+    gate = threading.Event()
+    original = getattr(radio_module, name)
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        assert gate.wait(30)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(radio_module, name, held)
+    return gate
+
+
+def test_a_run_measures_the_layers_as_they_were_at_ok(
+    qtbot: Any, demo_window: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Addresses deleted while the run waits to read them are still counted: the run
+    measures one moment (OK), not a mix of before and after the user's edits."""
+    gate = _held_at(monkeypatch, "read_radio_inputs")
+    addresses = demo_window.project.layers.by_name("Address points")
+    controller = demo_window.radio_coverage
+    controller.run(_request(demo_window, 4.0))
+    addresses.start_editing()
+    assert addresses.delete_features(list(addresses.data.index[:100])) == 100
+    gate.set()
+    wait_for(qtbot, demo_window, lambda: controller.result is not None)
+    assert controller.result.overall.addresses == 10_218
+    assert controller.result.overall.addresses_outside == 330

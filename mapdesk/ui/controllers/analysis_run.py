@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import shapely
@@ -226,6 +226,28 @@ class AnalysisRun(WindowController):
             f"{path.name} exists. Replace it with this report?",
         )
         return answer == QMessageBox.StandardButton.Yes
+
+
+@overload
+def snapshot(layer: VectorLayer) -> VectorLayer: ...
+
+
+@overload
+def snapshot(layer: None) -> None: ...
+
+
+def snapshot(layer: VectorLayer | None) -> VectorLayer | None:
+    """``layer``'s features as they are now, for a worker to read (None stays None).
+
+    Taken in the UI thread when the run starts, so the run measures every
+    layer as it was at OK, not some before and some after an edit the user
+    makes while it runs (the worker reads the layers one after the other,
+    a raster in between). An edit swaps in a new frame and never changes one
+    in place, so the frame is shared, not copied.
+    """
+    if layer is None:
+        return None
+    return VectorLayer(layer.data, layer.name, origin=layer.origin)
 
 
 def _same(a: Path, b: Path) -> bool:

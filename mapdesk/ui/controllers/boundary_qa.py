@@ -31,7 +31,7 @@ from mapdesk.export.analysis_results import (
 )
 from mapdesk.io.analysis_inputs import read_boundary_inputs
 from mapdesk.ui.canvas.canvas import MapCanvas
-from mapdesk.ui.controllers.analysis_run import AnalysisRun
+from mapdesk.ui.controllers.analysis_run import AnalysisRun, snapshot
 from mapdesk.ui.dialogs.boundary_qa import BoundaryQaDialog, BoundaryQaRequest
 from mapdesk.ui.views.analysis_result_panel import FINE, PROBLEM, AnalysisResultPanel
 from mapdesk.ui.views.status_bar import MapStatusBar
@@ -105,12 +105,15 @@ class BoundaryQaController(AnalysisRun):
     def run(self, request: BoundaryQaRequest) -> Worker:
         """Check in a worker; the result replaces the last one when it comes."""
 
+        services = {key: snapshot(layer) for key, layer in request.services.items()}
+        municipalities, addresses = snapshot(request.municipalities), snapshot(request.addresses)
+
         def work(progress: ProgressCallback) -> BoundaryCheck:
             progress(5, "reading the layers")
             inputs = read_boundary_inputs(
-                request.services,
-                request.municipalities,
-                request.addresses,
+                services,
+                municipalities,
+                addresses,
                 request.sliver_m2,
                 request.expected_table,
             )

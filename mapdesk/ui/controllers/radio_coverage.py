@@ -26,9 +26,9 @@ from mapdesk.export.analysis_results import (
     radio_layers,
     write_radio_results,
 )
-from mapdesk.io.analysis_inputs import read_radio_inputs
+from mapdesk.io.analysis_inputs import RadioLayers, read_radio_inputs
 from mapdesk.ui.canvas.canvas import MapCanvas
-from mapdesk.ui.controllers.analysis_run import AnalysisRun
+from mapdesk.ui.controllers.analysis_run import AnalysisRun, snapshot
 from mapdesk.ui.dialogs.radio_coverage import RadioCoverageDialog, RadioCoverageRequest
 from mapdesk.ui.views.analysis_result_panel import FINE, PROBLEM, AnalysisResultPanel
 from mapdesk.ui.views.status_bar import MapStatusBar
@@ -91,10 +91,18 @@ class RadioCoverageController(AnalysisRun):
     def run(self, request: RadioCoverageRequest) -> Worker:
         """Measure in a worker; the result replaces the last one when it comes."""
 
+        chosen = request.layers
+        layers = RadioLayers(
+            snapshot(chosen.towers),
+            snapshot(chosen.psap),
+            snapshot(chosen.addresses),
+            snapshot(chosen.roads),
+        )
+
         def work(progress: ProgressCallback) -> RadioCoverage:
             progress(5, "reading the layers")
             inputs = read_radio_inputs(
-                request.layers,
+                layers,
                 request.rule,
                 request.include_planned,
                 request.rasters,
