@@ -217,3 +217,27 @@ def test_a_run_measures_the_layers_as_they_were_at_ok(
     wait_for(qtbot, demo_window, lambda: controller.result is not None)
     assert controller.result.overall.addresses == 10_218
     assert controller.result.overall.addresses_outside == 330
+
+
+def test_an_export_failing_during_a_run_leaves_the_run_cancellable(
+    qtbot: Any, demo_window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, messages: Any
+) -> None:
+    first = _run(qtbot, demo_window, 4.0)
+    gate = _held_at(monkeypatch, "radio_coverage")
+    controller, status = demo_window.radio_coverage, demo_window.status
+    controller.run(_request(demo_window, 3.0))
+    theirs = tmp_path / "theirs.gpkg"  # someone's data: the export is refused
+    pyogrio.write_dataframe(
+        demo_window.project.layers.by_name("Radio towers").data, theirs, layer="towers"
+    )
+    controller.export(theirs, tmp_path / "theirs.json")
+    qtbot.waitUntil(lambda: bool(messages.texts()), timeout=10000)
+    assert "holds other layers (towers)" in messages.texts()[0]
+    assert status.cancel_button.isVisibleTo(status)  # the run still shows, and can be stopped
+    assert status.task_label.text().startswith("Radio Coverage")
+    status.cancel_button.click()
+    gate.set()
+    qtbot.waitUntil(lambda: demo_window.workers.active_count == 0, timeout=60000)
+    qtbot.wait(100)  # a result not dropped would arrive now
+    assert controller.result is first
+    assert "cancelled" in status.currentMessage()

@@ -64,6 +64,8 @@ class AnalysisRun(WindowController):
         self._project, self._canvas = project, canvas
         self._workers, self._status = workers, status
         self._running: Worker | None = None
+        #: The run's last progress (percent, step): shown again after an export.
+        self._step: tuple[int, str] = (0, "")
         self._writer: FileWriter | None = None
         self._sources: tuple[Path, ...] = ()
         self.layers: list[VectorLayer] = []
@@ -89,24 +91,39 @@ class AnalysisRun(WindowController):
         """Run ``work`` in a worker with progress and Cancel; ``show`` its result."""
         if self._running is not None:
             self._running.cancel()  # a new run supersedes one still running
-        self._status.show_task(f"{self.title}…", 0, cancellable=True)
+        self._show_progress(0, "")
 
         def finished(result: Any) -> None:
             self._running = None
             self._status.end_task()
             show(result)
 
+        def failed(error: BaseException) -> None:
+            self._running = None
+            self._status.end_task()
+            report_exception(error, self.parent_widget())
+
         worker = self._workers.start(
             work,
             guarded_slot(finished),
-            self._failed,
+            failed,
             description=self.title,
-            progress=lambda percent, step: self._status.show_task(
-                f"{self.title}: {step}…", percent, cancellable=True
-            ),
+            progress=self._show_progress,
         )
         self._running = worker
         return worker
+
+    def _show_progress(self, percent: int, step: str) -> None:
+        self._step = (percent, step)
+        text = f"{self.title}: {step}…" if step else f"{self.title}…"
+        self._status.show_task(text, percent, cancellable=True)
+
+    def _task_over(self) -> None:
+        """An export ended: the status bar shows the run still going on, if any, with Cancel."""
+        if self._running is None:
+            self._status.end_task()
+        else:
+            self._show_progress(*self._step)
 
     def cancel(self) -> None:
         """Stop the run (the status bar's Cancel): nothing is added, earlier results stay."""
@@ -116,11 +133,6 @@ class AnalysisRun(WindowController):
         self._running = None
         self._status.end_task()
         self._status.showMessage(f"{self.title} cancelled; nothing was added", 8000)
-
-    def _failed(self, error: BaseException) -> None:
-        self._running = None
-        self._status.end_task()
-        report_exception(error, self.parent_widget())
 
     # --- result layers -----------------------------------------------------------------
     def replace_layers(
@@ -209,15 +221,19 @@ class AnalysisRun(WindowController):
         self._status.show_task(f"Exporting {target.name}…", cancellable=False)
 
         def written(_result: object) -> None:
-            self._status.end_task()
+            self._task_over()
             self._status.showMessage(f"Wrote {target.name} and {report.name}", 10000)
+
+        def failed(error: BaseException) -> None:
+            self._task_over()
+            report_exception(error, self.parent_widget())
 
         def work(_progress: ProgressCallback) -> object:
             if any(_same(report, source) for source in sources):
                 raise ExportError(f"{report.name} is an input of the analysis: choose another name")
             return writer(target, report, sources)
 
-        return self._workers.start(work, written, self._failed, description=f"Exporting {target}")
+        return self._workers.start(work, written, failed, description=f"Exporting {target}")
 
     def _may_replace(self, path: Path) -> bool:
         answer = QMessageBox.question(
