@@ -41,6 +41,15 @@ def _run(qtbot: Any, window: Any, km: float) -> Any:
     return controller.result
 
 
+def _export(qtbot: Any, window: Any, monkeypatch: pytest.MonkeyPatch, target: Path) -> None:
+    """Export… to ``target`` (chosen in the file dialog); wait for its report."""
+    monkeypatch.setattr(
+        "PySide6.QtWidgets.QFileDialog.getSaveFileName", lambda *_a, **_k: (str(target), "")
+    )
+    window.radio_panel.export_button.click()
+    wait_for(qtbot, window, lambda: target.with_suffix(".json").exists())
+
+
 def test_dialog_finds_the_demo_layers_and_needs_something_to_measure(demo_window: Any) -> None:
     dialog = RadioCoverageDialog(list(demo_window.project.layers), demo_window)
     chosen = [c.currentText() for c in (dialog.towers, dialog.addresses, dialog.roads, dialog.psap)]
@@ -146,11 +155,7 @@ def test_export_writes_what_the_cli_writes(
 ) -> None:
     _run(qtbot, demo_window, 4.0)
     target = tmp_path / "gui.gpkg"
-    monkeypatch.setattr(
-        "PySide6.QtWidgets.QFileDialog.getSaveFileName", lambda *_a, **_k: (str(target), "")
-    )
-    demo_window.radio_panel.export_button.click()
-    wait_for(qtbot, demo_window, lambda: (tmp_path / "gui.json").exists())
+    _export(qtbot, demo_window, monkeypatch, target)
     cli = tmp_path / "cli.gpkg"
     args = ["radio-coverage", str(demo_path()), "-o", str(cli), "--range-km", "4"]
     assert cli_main([*args, "--report", str(tmp_path / "cli.json")]) == 0
@@ -241,3 +246,24 @@ def test_an_export_failing_during_a_run_leaves_the_run_cancellable(
     qtbot.wait(100)  # a result not dropped would arrive now
     assert controller.result is first
     assert "cancelled" in status.currentMessage()
+
+
+def test_export_never_replaces_a_file_open_in_the_project(
+    qtbot: Any, demo_window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, messages: Any
+) -> None:
+    """Last week's export, opened and being annotated, is not written over by this week's."""
+    _run(qtbot, demo_window, 4.0)
+    target = tmp_path / "radio.gpkg"
+    _export(qtbot, demo_window, monkeypatch, target)
+    opened = demo_window.project.add_layers(target)
+    _run(qtbot, demo_window, 3.0)
+    before = target.read_bytes()
+    demo_window.radio_panel.export_button.click()
+    wait_for(
+        qtbot, demo_window, lambda: bool(messages.texts("warning")) or target.read_bytes() != before
+    )
+    assert messages.texts() == [  # refused before asking to replace the report
+        f"radio.gpkg holds layer '{opened[0].name}' of the project: writing the result "
+        "would replace it under that layer; choose another name"
+    ]
+    assert target.read_bytes() == before

@@ -208,6 +208,7 @@ class AnalysisRun(WindowController):
         if target.suffix.lower() != ".gpkg":
             target = target.with_name(f"{target.name}.gpkg")
         report = target.with_suffix(".json")
+        self._refuse_project_files(target, report)
         if report.exists() and not self._may_replace(report):
             return
         self.export(target, report)
@@ -217,6 +218,7 @@ class AnalysisRun(WindowController):
         writer = self._writer
         if writer is None:
             return None
+        self._refuse_project_files(target, report)
         sources = self._sources
         self._status.show_task(f"Exporting {target.name}…", cancellable=False)
 
@@ -234,6 +236,22 @@ class AnalysisRun(WindowController):
             return writer(target, report, sources)
 
         return self._workers.start(work, written, failed, description=f"Exporting {target}")
+
+    def _refuse_project_files(self, *paths: Path) -> None:
+        """Refuse to write over the file of a layer in the project (an input or not).
+
+        Last week's export opened to annotate, or a GeoJSON layer named like
+        the report: replacing it would pull the file from under the layer,
+        and saving that layer's edits would then write into the new file.
+        """
+        for layer in self._project.layers:
+            origin = layer.origin
+            held = next((p for p in paths if origin and _same(p, Path(origin.path))), None)
+            if held is not None:
+                raise ExportError(
+                    f"{held.name} holds layer '{layer.name}' of the project: writing the "
+                    "result would replace it under that layer; choose another name"
+                )
 
     def _may_replace(self, path: Path) -> bool:
         answer = QMessageBox.question(
