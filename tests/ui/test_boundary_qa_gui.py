@@ -191,3 +191,16 @@ def test_a_check_reads_the_layers_as_they_were_at_ok(
     gate.set()
     wait_for(qtbot, demo_window, lambda: controller.check is not None)
     assert finding_counts(controller.check)["overlap"] == 1
+
+
+def test_a_row_of_a_removed_layer_says_so_instead_of_zooming(qtbot: Any, demo_window: Any) -> None:
+    """After the result layers are removed (or another project opened) a click on a row
+    leaves the map where it is and says why, instead of zooming to where nothing is drawn."""
+    plant_neighbour_psap(demo_window)
+    _run(qtbot, demo_window, _request(demo_window))
+    for layer in list(demo_window.boundary_qa.layers):
+        demo_window.project.remove_layer(layer)
+    view = demo_window.canvas.view.extent
+    click_row(qtbot, demo_window.boundary_panel, ("finding", 0))
+    assert demo_window.canvas.view.extent == view
+    assert "'Boundary findings' was removed" in demo_window.status.currentMessage()

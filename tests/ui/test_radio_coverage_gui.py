@@ -267,3 +267,18 @@ def test_export_never_replaces_a_file_open_in_the_project(
         "would replace it under that layer; choose another name"
     ]
     assert target.read_bytes() == before
+
+
+def test_a_psap_row_after_its_layer_was_removed_says_so(qtbot: Any, demo_window: Any) -> None:
+    result = _run(qtbot, demo_window, 4.0)
+    layers = demo_window.project.layers
+    layers.remove(layers.by_name("PSAP boundary"))
+    view = demo_window.canvas.view.extent
+    click_row(qtbot, demo_window.radio_panel, ("psap", result.psaps[0].fid))
+    assert demo_window.canvas.view.extent == view
+    assert "'PSAP boundary' was removed" in demo_window.status.currentMessage()
+    for layer in list(demo_window.radio_coverage.layers):
+        layers.remove(layer)
+    click_row(qtbot, demo_window.radio_panel, ("all", None))
+    assert demo_window.canvas.view.extent == view
+    assert "was removed" in demo_window.status.currentMessage()

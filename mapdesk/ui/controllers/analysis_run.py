@@ -170,7 +170,7 @@ class AnalysisRun(WindowController):
     # --- zooming -----------------------------------------------------------------------
     def zoom_to_features(self, layer: VectorLayer | None, fids: Sequence[Any]) -> bool:
         """Zoom to features ``fids`` of ``layer`` and select them; False when none is there."""
-        if layer is None:
+        if layer is None or not self.still_open(layer):
             return False
         rows = np.flatnonzero(layer.data.index.isin(list(fids)))
         shapes = layer.projected(self._project.crs).geometries[rows]
@@ -180,9 +180,23 @@ class AnalysisRun(WindowController):
         xmin, ymin, xmax, ymax = (float(v) for v in shapely.total_bounds(shapes))
         extent = (xmin, ymin, xmax, ymax)
         self._canvas.zoom_to_extent(padded_extent(extent, 4 * self._project.min_view_span))
-        if layer in self._project.layers:
-            layer.selection.apply(list(fids))
+        layer.selection.apply(list(fids))
         return True
+
+    def still_open(self, layer: VectorLayer) -> bool:
+        """Whether ``layer`` is in the project; when not, the status bar says so.
+
+        A row of the panel whose layer was removed (or another project opened)
+        leaves the map where it is rather than zoom to where nothing is drawn.
+        """
+        if layer in self._project.layers:
+            return True
+        self._status.showMessage(
+            f"'{layer.name}' was removed from the project: run {self.title} again "
+            "to zoom to this row",
+            10000,
+        )
+        return False
 
     # --- files ----------------------------------------------------------------------
     def offer_export(self, writer: FileWriter, sources: Sequence[VectorLayer]) -> None:

@@ -155,11 +155,13 @@ class RadioCoverageController(AnalysisRun):
         if kind == "psap":
             self.zoom_to_features(request.layers.psap, [fid])
             return
-        for name in (ADDRESSES_LAYER, ROADS_LAYER, AREAS_LAYER):
-            layer = self.layer_named(LAYER_NAMES[name])
-            if layer is not None:
-                self._canvas.zoom_to_extent(self._project.layer_extent(layer))
-                return
+        names = (ADDRESSES_LAYER, ROADS_LAYER, AREAS_LAYER)
+        made = [x for n in names if (x := self.layer_named(LAYER_NAMES[n])) is not None]
+        shown = next((x for x in made if x in self._project.layers), None)
+        if shown is not None:
+            self._canvas.zoom_to_extent(self._project.layer_extent(shown))
+        elif made:
+            self.still_open(made[0])  # removed: says so
 
 
 def _cells(tally: Tally) -> list[str]:
