@@ -18,7 +18,7 @@ from mapdesk.io.demo import demo_path
 from mapdesk.ui.controllers import radio_coverage as radio_module
 from mapdesk.ui.controllers.radio_coverage import LAYER_NAMES
 from mapdesk.ui.dialogs.layer_choice import NO_LAYER
-from mapdesk.ui.dialogs.radio_coverage import RadioCoverageDialog, RadioCoverageRequest
+from mapdesk.ui.dialogs.radio_coverage import NO_FIELD, RadioCoverageDialog, RadioCoverageRequest
 
 from .analysis_helpers import click_row, wait_for
 
@@ -282,3 +282,21 @@ def test_a_psap_row_after_its_layer_was_removed_says_so(qtbot: Any, demo_window:
     click_row(qtbot, demo_window.radio_panel, ("all", None))
     assert demo_window.canvas.view.extent == view
     assert "was removed" in demo_window.status.currentMessage()
+
+
+def test_the_range_field_is_never_guessed(demo_window: Any) -> None:
+    """Towers without ``coverage_km``: the dialog does not take the first field (``objectid``,
+    1 to 8) as ranges in km; OK waits for the field or a default range."""
+    towers = demo_window.project.layers.by_name("Radio towers")
+    towers.replace_data(towers.data.rename(columns={"coverage_km": "range_mi"}))
+    dialog = RadioCoverageDialog(list(demo_window.project.layers), demo_window)
+    assert dialog.range_field.currentText() == NO_FIELD
+    assert "field that holds each tower's range" in dialog.problem_text()
+    dialog.default_range.setValue(6.0)  # every tower 6 km: no field read
+    assert dialog.problem_text() == ""
+    assert dialog.request().rule == RangeRule(field="", default_m=6000.0)
+    dialog.default_range.setValue(0.0)
+    dialog.range_field.setCurrentText("range_mi")
+    dialog.range_unit.setCurrentText("mi")
+    assert dialog.problem_text() == ""
+    assert dialog.request().rule == RangeRule(field="range_mi", unit="mi")
