@@ -23,7 +23,7 @@ from mapdesk.ui.controllers import boundary_qa as boundary_module
 from mapdesk.ui.controllers.boundary_qa import LAYER_NAMES
 from mapdesk.ui.dialogs.boundary_qa import BoundaryQaDialog, BoundaryQaRequest
 
-from .analysis_helpers import click_row, wait_for
+from .analysis_helpers import click_row, export_to, wait_for
 
 FINDINGS, CANDIDATES = LAYER_NAMES.values()
 #: A 600 m square downtown (around Portland City Hall) handed to a neighbouring PSAP.
@@ -157,11 +157,7 @@ def test_export_writes_the_layers_and_report(
     plant_neighbour_psap(demo_window)
     check = _run(qtbot, demo_window, _request(demo_window))
     target = tmp_path / "qa.gpkg"
-    monkeypatch.setattr(
-        "PySide6.QtWidgets.QFileDialog.getSaveFileName", lambda *_a, **_k: (str(target), "")
-    )
-    demo_window.boundary_panel.export_button.click()
-    wait_for(qtbot, demo_window, lambda: (tmp_path / "qa.json").exists())
+    export_to(qtbot, demo_window, demo_window.boundary_panel, monkeypatch, target)
     assert pyogrio.read_info(target, layer="boundary_findings")["features"] == 2
     assert pyogrio.read_info(target, layer="misrouting_candidates")["features"] == len(
         check.candidates
@@ -170,6 +166,14 @@ def test_export_writes_the_layers_and_report(
     assert report["counts"]["overlap"] == 1
     assert report["counts"]["misrouting"] == len(check.candidates)
     assert report["layers"]["psap"] == "PSAP boundary (edited)"
+    # The file is now the layers' (fids from 1): a row still zooms to its own finding.
+    findings = demo_window.project.layers.by_name(FINDINGS)
+    assert findings.origin.path == str(target)
+    row = len(check.findings.found) - 1
+    click_row(qtbot, demo_window.boundary_panel, ("finding", row))
+    chosen = findings.data.loc[sorted(findings.selection.fids)]
+    assert list(chosen["kind"]) == [check.findings.found[row].kind]
+    assert chosen.geometry.iloc[0].equals(check.findings.found[row].geometry)
 
 
 def test_a_check_reads_the_layers_as_they_were_at_ok(

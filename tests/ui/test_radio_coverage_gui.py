@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QDialog, QMenu, QPushButton
 
 from mapdesk.cli import main as cli_main
 from mapdesk.core.analysis.radio import RangeRule, radio_coverage
+from mapdesk.core.project import Project
 from mapdesk.io.analysis_inputs import RadioLayers, read_radio_inputs
 from mapdesk.io.demo import demo_path
 from mapdesk.ui.controllers import radio_coverage as radio_module
@@ -20,7 +21,7 @@ from mapdesk.ui.controllers.radio_coverage import LAYER_NAMES
 from mapdesk.ui.dialogs.layer_choice import NO_LAYER
 from mapdesk.ui.dialogs.radio_coverage import NO_FIELD, RadioCoverageDialog, RadioCoverageRequest
 
-from .analysis_helpers import click_row, wait_for
+from .analysis_helpers import click_row, export_to, wait_for
 
 AREAS, ROADS, ADDRESSES = LAYER_NAMES.values()
 
@@ -39,15 +40,6 @@ def _run(qtbot: Any, window: Any, km: float) -> Any:
     controller.run(_request(window, km))
     wait_for(qtbot, window, lambda: controller.result is not before)
     return controller.result
-
-
-def _export(qtbot: Any, window: Any, monkeypatch: pytest.MonkeyPatch, target: Path) -> None:
-    """Export… to ``target`` (chosen in the file dialog); wait for its report."""
-    monkeypatch.setattr(
-        "PySide6.QtWidgets.QFileDialog.getSaveFileName", lambda *_a, **_k: (str(target), "")
-    )
-    window.radio_panel.export_button.click()
-    wait_for(qtbot, window, lambda: target.with_suffix(".json").exists())
 
 
 def test_dialog_finds_the_demo_layers_and_needs_something_to_measure(demo_window: Any) -> None:
@@ -155,7 +147,7 @@ def test_export_writes_what_the_cli_writes(
 ) -> None:
     _run(qtbot, demo_window, 4.0)
     target = tmp_path / "gui.gpkg"
-    _export(qtbot, demo_window, monkeypatch, target)
+    export_to(qtbot, demo_window, demo_window.radio_panel, monkeypatch, target)
     cli = tmp_path / "cli.gpkg"
     args = ["radio-coverage", str(demo_path()), "-o", str(cli), "--range-km", "4"]
     assert cli_main([*args, "--report", str(tmp_path / "cli.json")]) == 0
@@ -254,7 +246,7 @@ def test_export_never_replaces_a_file_open_in_the_project(
     """Last week's export, opened and being annotated, is not written over by this week's."""
     _run(qtbot, demo_window, 4.0)
     target = tmp_path / "radio.gpkg"
-    _export(qtbot, demo_window, monkeypatch, target)
+    export_to(qtbot, demo_window, demo_window.radio_panel, monkeypatch, target)
     opened = demo_window.project.add_layers(target)
     _run(qtbot, demo_window, 3.0)
     before = target.read_bytes()
@@ -300,3 +292,20 @@ def test_the_range_field_is_never_guessed(demo_window: Any) -> None:
     dialog.range_unit.setCurrentText("mi")
     assert dialog.problem_text() == ""
     assert dialog.request().rule == RangeRule(field="range_mi", unit="mi")
+
+
+def test_after_export_the_project_saves_with_the_result_layers(
+    qtbot: Any, demo_window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Export… makes the written GeoPackage the result layers' file, so Project ▸ Save
+    does not refuse them as 'only in memory' and the saved project opens them again."""
+    result = _run(qtbot, demo_window, 4.0)
+    target = tmp_path / "radio.gpkg"
+    export_to(qtbot, demo_window, demo_window.radio_panel, monkeypatch, target)
+    layers = demo_window.project.layers
+    assert layers.by_name(ADDRESSES).origin.path == str(target)
+    demo_window.project.save(tmp_path / "radio.mapdesk")
+    reopened = Project.open(tmp_path / "radio.mapdesk").layers
+    assert reopened.by_name(ADDRESSES).feature_count == result.overall.addresses_outside
+    assert reopened.by_name(ROADS).feature_count == len(result.uncovered_roads)
+    assert reopened.by_name(ADDRESSES).style == layers.by_name(ADDRESSES).style

@@ -26,6 +26,7 @@ from mapdesk.core.symbology import Symbology
 from mapdesk.core.view import padded_extent
 from mapdesk.export.formats import ExportError
 from mapdesk.export.result_layers import ResultLayer
+from mapdesk.io.loader import load_layer
 from mapdesk.ui.canvas.canvas import MapCanvas
 from mapdesk.ui.controllers.base import WindowController
 from mapdesk.ui.views.analysis_result_panel import AnalysisResultPanel
@@ -69,6 +70,8 @@ class AnalysisRun(WindowController):
         self._writer: FileWriter | None = None
         self._sources: tuple[Path, ...] = ()
         self.layers: list[VectorLayer] = []
+        #: Each result layer's name in the exported GeoPackage.
+        self._file_names: dict[str, str] = {}
         self.action = QAction(f"{title}…", parent_widget)
         self.action.triggered.connect(guarded_slot(lambda _checked=False: self.open_dialog()))
         status.cancel_requested.connect(self.cancel)
@@ -151,6 +154,7 @@ class AnalysisRun(WindowController):
         for layer in self.layers:
             if layer in self._project.layers:
                 self._project.remove_layer(layer)
+        self._file_names = {}
         added = []
         for result in results:
             if result.frame.empty:
@@ -160,6 +164,7 @@ class AnalysisRun(WindowController):
             if classes is not None:
                 layer.symbology = classes(layer)
             added.append(self._project.add_layer(layer))
+            self._file_names[layer.id] = result.name
         self.layers = added
         return added
 
@@ -228,26 +233,38 @@ class AnalysisRun(WindowController):
         self.export(target, report)
 
     def export(self, target: Path, report: Path) -> Worker | None:
-        """Write the result's layers to ``target`` and its report to ``report`` in a worker."""
+        """Write the result's layers to ``target`` and its report to ``report`` in a worker.
+
+        The result layers in the project (unless edited since) then read
+        ``target``, so the project can be saved with them.
+        """
         writer = self._writer
         if writer is None:
             return None
         self._refuse_project_files(target, report)
         sources = self._sources
+        shown = [(x, self._file_names[x.id], x.data_version) for x in self.layers]
         self._status.show_task(f"Exporting {target.name}…", cancellable=False)
 
-        def written(_result: object) -> None:
+        def written(read_back: dict[str, VectorLayer]) -> None:
             self._task_over()
+            for layer, name, version in shown:
+                if layer.data_version == version and not layer.is_editing:
+                    layer.replace_data(read_back[name].data)
+                    layer.origin = read_back[name].origin
             self._status.showMessage(f"Wrote {target.name} and {report.name}", 10000)
 
         def failed(error: BaseException) -> None:
             self._task_over()
             report_exception(error, self.parent_widget())
 
-        def work(_progress: ProgressCallback) -> object:
+        def work(_progress: ProgressCallback) -> dict[str, VectorLayer]:
             if any(_same(report, source) for source in sources):
                 raise ExportError(f"{report.name} is an input of the analysis: choose another name")
-            return writer(target, report, sources)
+            writer(target, report, sources)
+            # The layers as written become the project's result layers (unless
+            # edited since): their file is then this one, so the project saves.
+            return {name: load_layer(str(target), name) for _layer, name, _v in shown}
 
         return self._workers.start(work, written, failed, description=f"Exporting {target}")
 

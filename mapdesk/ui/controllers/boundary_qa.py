@@ -185,7 +185,11 @@ class BoundaryQaController(AnalysisRun):
         """Zoom to a finding or a candidate address and select it in its layer."""
         kind, row = key
         name = FINDINGS_LAYER if kind == "finding" else CANDIDATES_LAYER
-        self.zoom_to_features(self.layer_named(LAYER_NAMES[name]), [row])
+        layer = self.layer_named(LAYER_NAMES[name])
+        # By position: the features keep the panel's order, but their fids
+        # become the exported file's (from 1) once Export… has written them.
+        if layer is not None and row < layer.feature_count:
+            self.zoom_to_features(layer, [layer.data.index[row]])
 
 
 def _title(kind: str) -> str:
