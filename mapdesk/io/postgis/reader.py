@@ -10,6 +10,9 @@ The feature ids (the frame's index, ``fid``) are the table's primary key when
 it is one integer column, as QGIS does. A table without one (or with a
 composite or text key) still loads: its features are numbered 1..n in the
 order read, and a warning says that these numbers are not stored in the table.
+With a key, each row's version (``xmin``) is read too, into the frame's
+:data:`~mapdesk.core.editing.versions.ROW_VERSIONS`: a save checks it
+(:mod:`mapdesk.io.postgis.editing`).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import pyproj
 import shapely
 from psycopg import sql
 
+from mapdesk.core.editing.versions import RowVersions, row_versions, with_row_versions
 from mapdesk.core.errors import LayerNotFoundError
 from mapdesk.io.postgis import catalog
 from mapdesk.io.postgis.catalog import Column, SpatialTable
@@ -121,20 +125,27 @@ def table_identifier(table: TableName) -> sql.Identifier:
     return sql.Identifier(table.schema, table.name) if table.schema else sql.Identifier(table.name)
 
 
-def _select(plan: TablePlan) -> sql.Composed:
-    """``SELECT key, fields..., WKB FROM table ORDER BY key``, every name quoted."""
+#: The row version: the transaction that wrote the row, as a number.
+ROW_VERSION = sql.SQL("xmin::text::bigint")
+
+
+def _select(plan: TablePlan, where: sql.Composable | None = None) -> sql.Composed:
+    """``SELECT key, version, fields..., WKB FROM table [WHERE ...] ORDER BY key``, quoted."""
     geometry = sql.Identifier(plan.table.geometry_column)
     wkb = sql.SQL(
         "ST_AsBinary(CASE WHEN ST_HasArc({g}) THEN ST_CurveToLine({g}) ELSE {g} END)"
     ).format(g=geometry)
-    expressions: list[sql.Composable] = [sql.Identifier(plan.key.name)] if plan.key else []
+    expressions: list[sql.Composable] = (
+        [sql.Identifier(plan.key.name), ROW_VERSION] if plan.key else []
+    )
     expressions += [_field_expression(c) for c in plan.fields]
     order: sql.Composable = sql.SQL("")
     if plan.key is not None:
         order = sql.SQL(" ORDER BY {}").format(sql.Identifier(plan.key.name))
-    return sql.SQL("SELECT {columns} FROM {table}{order}").format(
+    return sql.SQL("SELECT {columns} FROM {table}{where}{order}").format(
         columns=sql.SQL(", ").join([*expressions, wkb]),
         table=table_identifier(plan.table.table),
+        where=sql.SQL(" WHERE {}").format(where) if where is not None else sql.SQL(""),
         order=order,
     )
 
@@ -171,14 +182,17 @@ def _batch_frame(
     values = list(zip(*rows, strict=True))
     wkb = np.array(values[-1], dtype=object)
     geometry = shapely.from_wkb(wkb)
+    versions = None
     if plan.key is not None:
         index = pd.Index(values[0], name="fid")
-        attributes = values[1:-1]
+        versions = RowVersions(zip(values[0], values[1], strict=True))
+        attributes = values[2:-1]
     else:
         index = pd.RangeIndex(numbered + 1, numbered + len(rows) + 1, name="fid")
         attributes = values[:-1]
     data = {c.name: _series(c, v, index) for c, v in zip(plan.fields, attributes, strict=True)}
-    return geopandas.GeoDataFrame(data, geometry=geometry, index=index, crs=plan.crs)
+    frame = geopandas.GeoDataFrame(data, geometry=geometry, index=index, crs=plan.crs)
+    return with_row_versions(frame, versions) if versions is not None else frame
 
 
 def _series(column: Column, values: tuple[Any, ...], index: pd.Index) -> pd.Series:
@@ -199,10 +213,37 @@ def read_frame(
     """The whole table as one frame (its batches joined)."""
     batches = list(read_batches(conn, plan, batch_rows))
     if not batches:
-        empty = {c.name: pd.Series([], dtype="object") for c in plan.fields}
-        return geopandas.GeoDataFrame(
-            empty, geometry=[], index=pd.Index([], name="fid", dtype="int64"), crs=plan.crs
-        )
+        frame = read_frame_empty(plan)
+        return with_row_versions(frame, RowVersions()) if plan.key is not None else frame
     if len(batches) == 1:
         return batches[0]
-    return geopandas.GeoDataFrame(pd.concat(batches), crs=plan.crs)
+    frame = geopandas.GeoDataFrame(pd.concat(batches), crs=plan.crs)
+    if plan.key is not None:
+        versions = [v for b in batches if (v := row_versions(b)) is not None]
+        with_row_versions(frame, RowVersions(p for v in versions for p in v.items()))
+    return frame
+
+
+def read_rows(
+    conn: psycopg.Connection[Any], plan: TablePlan, fids: list[int]
+) -> geopandas.GeoDataFrame:
+    """The features ``fids`` as the table holds them now (missing ones left out).
+
+    The table must have a key (``plan.key``).
+    """
+    if plan.key is None:
+        raise ValueError(f"{plan.table.table} has no key to read rows by")
+    where = sql.SQL("{} = ANY(%s)").format(sql.Identifier(plan.key.name))
+    with conn.cursor(binary=True) as cursor:
+        rows = cursor.execute(_select(plan, where), [fids]).fetchall()
+    if not rows:
+        return read_frame_empty(plan)
+    return _batch_frame(plan, rows, 0)
+
+
+def read_frame_empty(plan: TablePlan) -> geopandas.GeoDataFrame:
+    """A frame with the table's fields and no feature."""
+    empty = {c.name: pd.Series([], dtype="object") for c in plan.fields}
+    return geopandas.GeoDataFrame(
+        empty, geometry=[], index=pd.Index([], name="fid", dtype="int64"), crs=plan.crs
+    )

@@ -102,3 +102,11 @@ def analyst_password(postgis_server: ThrowAwayServer, memory_keyring: MemoryKeyr
     server = PgConnection(host="127.0.0.1", port=postgis_server.port, dbname=DATABASE, user=ANALYST)
     store_password(server, postgis_server.password)
     return postgis_server.password
+
+
+@pytest.fixture
+def edit_table(postgis_server: ThrowAwayServer, city_uri: Any, analyst_password: str) -> str:
+    """The URI of a fresh three-feature table the analyst may edit (edit_tables.py)."""
+    from tests.io.postgis.edit_tables import create_edit_table
+
+    return str(city_uri(create_edit_table(postgis_server)))
