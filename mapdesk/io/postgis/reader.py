@@ -60,13 +60,14 @@ def find_table(conn: psycopg.Connection[Any], uri: PostgisUri) -> SpatialTable:
     """
     if uri.table is None:
         raise LayerNotFoundError(f"{uri.format()}: say which table to read (?table=schema.name)")
-    everything = catalog.spatial_tables(conn)
-    matches = [t for t in everything if _same_table(t.table, uri.table)]
+    named = catalog.spatial_tables(conn, uri.table.name)
+    matches = [t for t in named if _same_table(t.table, uri.table)]
     if uri.geometry is not None:
         matches = [t for t in matches if t.geometry_column == uri.geometry]
     if len(matches) == 1:
         return matches[0]
     if not matches:
+        everything = catalog.spatial_tables(conn)
         names = ", ".join(sorted({str(t.table) for t in everything})) or "none"
         column = f" {uri.geometry}" if uri.geometry else ""
         raise LayerNotFoundError(
