@@ -30,6 +30,7 @@ from mapdesk.core.errors import LayerNotFoundError
 from mapdesk.io.postgis import catalog
 from mapdesk.io.postgis.catalog import Column, SpatialTable
 from mapdesk.io.postgis.uri import PostgisUri, TableName
+from mapdesk.io.postgis.where import ServerFilter
 
 #: Rows fetched per round trip: large enough to amortise it, small enough to stream.
 BATCH_ROWS = 20_000
@@ -122,8 +123,8 @@ def table_identifier(table: TableName) -> sql.Identifier:
     return sql.Identifier(table.schema, table.name) if table.schema else sql.Identifier(table.name)
 
 
-def _select(plan: TablePlan) -> sql.Composed:
-    """``SELECT key, fields..., WKB FROM table ORDER BY key``, every name quoted."""
+def _select(plan: TablePlan, rows: ServerFilter | None = None) -> sql.Composed:
+    """``SELECT key, fields..., WKB FROM table [WHERE rows] ORDER BY key``, every name quoted."""
     geometry = sql.Identifier(plan.table.geometry_column)
     wkb = sql.SQL(
         "ST_AsBinary(CASE WHEN ST_HasArc({g}) THEN ST_CurveToLine({g}) ELSE {g} END)"
@@ -133,11 +134,14 @@ def _select(plan: TablePlan) -> sql.Composed:
     order: sql.Composable = sql.SQL("")
     if plan.key is not None:
         order = sql.SQL(" ORDER BY {}").format(sql.Identifier(plan.key.name))
-    return sql.SQL("SELECT {columns} FROM {table}{order}").format(
-        columns=sql.SQL(", ").join([*expressions, wkb]),
-        table=table_identifier(plan.table.table),
-        order=order,
+    select = sql.SQL("SELECT {columns} FROM {table}").format(
+        columns=sql.SQL(", ").join([*expressions, wkb]), table=table_identifier(plan.table.table)
     )
+    if rows is None:
+        return sql.Composed([select, order])
+    # With parameters psycopg reads %s anywhere in the text, quoted names too.
+    escaped = [sql.SQL(part.as_string(None).replace("%", "%%")) for part in (select, order)]
+    return sql.Composed([escaped[0], sql.SQL(" WHERE "), rows.condition, escaped[1]])
 
 
 def _field_expression(column: Column) -> sql.Composable:
@@ -149,9 +153,13 @@ def _field_expression(column: Column) -> sql.Composable:
 
 
 def read_batches(
-    conn: psycopg.Connection[Any], plan: TablePlan, batch_rows: int = BATCH_ROWS
+    conn: psycopg.Connection[Any],
+    plan: TablePlan,
+    batch_rows: int = BATCH_ROWS,
+    rows: ServerFilter | None = None,
 ) -> Iterator[geopandas.GeoDataFrame]:
-    """The table's features, ``batch_rows`` at a time, from a server-side cursor.
+    """The table's features (those ``rows`` selects), ``batch_rows`` at a time,
+    from a server-side cursor.
 
     Stopping the iteration early (a Cancel) closes the cursor; the server
     then stops sending rows.
@@ -159,10 +167,13 @@ def read_batches(
     numbered = 0
     with conn.cursor(name="mapdesk_read", binary=True) as cursor:
         cursor.itersize = batch_rows
-        cursor.execute(_select(plan))
-        while rows := cursor.fetchmany(batch_rows):
-            frame = _batch_frame(plan, rows, numbered)
-            numbered += len(rows)
+        if rows is None:
+            cursor.execute(_select(plan))
+        else:
+            cursor.execute(_select(plan, rows), rows.params)
+        while fetched := cursor.fetchmany(batch_rows):
+            frame = _batch_frame(plan, fetched, numbered)
+            numbered += len(fetched)
             yield frame
 
 
@@ -195,10 +206,13 @@ def _series(column: Column, values: tuple[Any, ...], index: pd.Index) -> pd.Seri
 
 
 def read_frame(
-    conn: psycopg.Connection[Any], plan: TablePlan, batch_rows: int = BATCH_ROWS
+    conn: psycopg.Connection[Any],
+    plan: TablePlan,
+    batch_rows: int = BATCH_ROWS,
+    rows: ServerFilter | None = None,
 ) -> geopandas.GeoDataFrame:
-    """The whole table as one frame (its batches joined)."""
-    batches = list(read_batches(conn, plan, batch_rows))
+    """The whole table (or the ``rows`` selected) as one frame, its batches joined."""
+    batches = list(read_batches(conn, plan, batch_rows, rows))
     if not batches:
         empty = {c.name: pd.Series([], dtype="object") for c in plan.fields}
         return geopandas.GeoDataFrame(
