@@ -34,6 +34,7 @@ from mapdesk.core.errors import LayerNotFoundError
 from mapdesk.io.postgis import catalog
 from mapdesk.io.postgis.catalog import Column, SpatialTable
 from mapdesk.io.postgis.uri import PostgisUri, TableName
+from mapdesk.io.postgis.where import ServerFilter
 
 #: Rows fetched per round trip: large enough to amortise it, small enough to stream.
 BATCH_ROWS = 20_000
@@ -64,13 +65,14 @@ def find_table(conn: psycopg.Connection[Any], uri: PostgisUri) -> SpatialTable:
     """
     if uri.table is None:
         raise LayerNotFoundError(f"{uri.format()}: say which table to read (?table=schema.name)")
-    everything = catalog.spatial_tables(conn)
-    matches = [t for t in everything if _same_table(t.table, uri.table)]
+    named = catalog.spatial_tables(conn, uri.table.name)
+    matches = [t for t in named if _same_table(t.table, uri.table)]
     if uri.geometry is not None:
         matches = [t for t in matches if t.geometry_column == uri.geometry]
     if len(matches) == 1:
         return matches[0]
     if not matches:
+        everything = catalog.spatial_tables(conn)
         names = ", ".join(sorted({str(t.table) for t in everything})) or "none"
         column = f" {uri.geometry}" if uri.geometry else ""
         raise LayerNotFoundError(
@@ -129,8 +131,9 @@ def table_identifier(table: TableName) -> sql.Identifier:
 ROW_VERSION = sql.SQL("xmin::text::bigint")
 
 
-def _select(plan: TablePlan, where: sql.Composable | None = None) -> sql.Composed:
-    """``SELECT key, version, fields..., WKB FROM table [WHERE ...] ORDER BY key``, quoted."""
+def _select(plan: TablePlan, rows: ServerFilter | None = None) -> sql.Composed:
+    """``SELECT key, version, fields..., WKB FROM table [WHERE rows] ORDER BY key``,
+    every name quoted."""
     geometry = sql.Identifier(plan.table.geometry_column)
     wkb = sql.SQL(
         "ST_AsBinary(CASE WHEN ST_HasArc({g}) THEN ST_CurveToLine({g}) ELSE {g} END)"
@@ -142,12 +145,14 @@ def _select(plan: TablePlan, where: sql.Composable | None = None) -> sql.Compose
     order: sql.Composable = sql.SQL("")
     if plan.key is not None:
         order = sql.SQL(" ORDER BY {}").format(sql.Identifier(plan.key.name))
-    return sql.SQL("SELECT {columns} FROM {table}{where}{order}").format(
-        columns=sql.SQL(", ").join([*expressions, wkb]),
-        table=table_identifier(plan.table.table),
-        where=sql.SQL(" WHERE {}").format(where) if where is not None else sql.SQL(""),
-        order=order,
+    select = sql.SQL("SELECT {columns} FROM {table}").format(
+        columns=sql.SQL(", ").join([*expressions, wkb]), table=table_identifier(plan.table.table)
     )
+    if rows is None:
+        return sql.Composed([select, order])
+    # With parameters psycopg reads %s anywhere in the text, quoted names too.
+    escaped = [sql.SQL(part.as_string(None).replace("%", "%%")) for part in (select, order)]
+    return sql.Composed([escaped[0], sql.SQL(" WHERE "), rows.condition, escaped[1]])
 
 
 def _field_expression(column: Column) -> sql.Composable:
@@ -159,9 +164,13 @@ def _field_expression(column: Column) -> sql.Composable:
 
 
 def read_batches(
-    conn: psycopg.Connection[Any], plan: TablePlan, batch_rows: int = BATCH_ROWS
+    conn: psycopg.Connection[Any],
+    plan: TablePlan,
+    batch_rows: int = BATCH_ROWS,
+    rows: ServerFilter | None = None,
 ) -> Iterator[geopandas.GeoDataFrame]:
-    """The table's features, ``batch_rows`` at a time, from a server-side cursor.
+    """The table's features (those ``rows`` selects), ``batch_rows`` at a time,
+    from a server-side cursor.
 
     Stopping the iteration early (a Cancel) closes the cursor; the server
     then stops sending rows.
@@ -169,10 +178,13 @@ def read_batches(
     numbered = 0
     with conn.cursor(name="mapdesk_read", binary=True) as cursor:
         cursor.itersize = batch_rows
-        cursor.execute(_select(plan))
-        while rows := cursor.fetchmany(batch_rows):
-            frame = _batch_frame(plan, rows, numbered)
-            numbered += len(rows)
+        if rows is None:
+            cursor.execute(_select(plan))
+        else:
+            cursor.execute(_select(plan, rows), rows.params)
+        while fetched := cursor.fetchmany(batch_rows):
+            frame = _batch_frame(plan, fetched, numbered)
+            numbered += len(fetched)
             yield frame
 
 
@@ -208,10 +220,13 @@ def _series(column: Column, values: tuple[Any, ...], index: pd.Index) -> pd.Seri
 
 
 def read_frame(
-    conn: psycopg.Connection[Any], plan: TablePlan, batch_rows: int = BATCH_ROWS
+    conn: psycopg.Connection[Any],
+    plan: TablePlan,
+    batch_rows: int = BATCH_ROWS,
+    rows: ServerFilter | None = None,
 ) -> geopandas.GeoDataFrame:
-    """The whole table as one frame (its batches joined)."""
-    batches = list(read_batches(conn, plan, batch_rows))
+    """The whole table (or the ``rows`` selected) as one frame, its batches joined."""
+    batches = list(read_batches(conn, plan, batch_rows, rows))
     if not batches:
         frame = read_frame_empty(plan)
         return with_row_versions(frame, RowVersions()) if plan.key is not None else frame
@@ -233,9 +248,9 @@ def read_rows(
     """
     if plan.key is None:
         raise ValueError(f"{plan.table.table} has no key to read rows by")
-    where = sql.SQL("{} = ANY(%s)").format(sql.Identifier(plan.key.name))
+    wanted = ServerFilter(sql.SQL("{} = ANY(%s)").format(sql.Identifier(plan.key.name)), (fids,))
     with conn.cursor(binary=True) as cursor:
-        rows = cursor.execute(_select(plan, where), [fids]).fetchall()
+        rows = cursor.execute(_select(plan, wanted), wanted.params).fetchall()
     if not rows:
         return read_frame_empty(plan)
     return _batch_frame(plan, rows, 0)
