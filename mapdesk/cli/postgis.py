@@ -10,7 +10,6 @@ database said no (nothing is left behind then).
 from __future__ import annotations
 
 import argparse
-import re
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -47,7 +46,7 @@ def run_postgis(parsed: argparse.Namespace, out: TextIO) -> int:
     from mapdesk.cli.common import progress
     from mapdesk.core.data_uri import is_uri
     from mapdesk.io.loader import load_layer
-    from mapdesk.io.postgis.upload import upload_layer
+    from mapdesk.io.postgis.upload import default_table_name, upload_layer
     from mapdesk.io.postgis.uri import PostgisUri, TableName
 
     if not is_uri(parsed.uri):
@@ -67,15 +66,3 @@ def run_postgis(parsed: argparse.Namespace, out: TextIO) -> int:
     for note in result.plan.notes:
         out.write(f"  note: {note}\n")
     return 0
-
-
-def default_table_name(layer_name: str) -> str:
-    """A plain PostgreSQL name for a layer: lower case, other characters as ``_``.
-
-    Examples
-    --------
-    >>> default_table_name("Parcels v1.2")
-    'parcels_v1_2'
-    """
-    name = re.sub(r"[^0-9a-z_]+", "_", layer_name.lower()).strip("_") or "layer"
-    return f"t_{name}" if name[0].isdigit() else name

@@ -73,7 +73,10 @@ def postgis_server() -> Iterator[ThrowAwayServer]:
 
 @pytest.fixture
 def memory_keyring(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[MemoryKeyring]:
-    """An empty in-memory keyring, and no libpq settings or .pgpass from the tester."""
+    """An empty in-memory keyring and session passwords, no libpq settings or .pgpass."""
+    from mapdesk.io.postgis import passwords
+
+    monkeypatch.setattr(passwords, "_SESSION", {})
     for name in _LIBPQ_ENVIRONMENT:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PGPASSFILE", str(tmp_path / "no-pgpass"))

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -114,6 +115,18 @@ class UploadResult:
     table: TableName
     rows: int
     plan: UploadPlan
+
+
+def default_table_name(layer_name: str) -> str:
+    """A plain PostgreSQL name for a layer: lower case, other characters as ``_``.
+
+    Examples
+    --------
+    >>> default_table_name("Parcels v1.2")
+    'parcels_v1_2'
+    """
+    name = re.sub(r"[^0-9a-z_]+", "_", layer_name.lower()).strip("_") or "layer"
+    return f"t_{name}" if name[0].isdigit() else name
 
 
 def plan_upload(
@@ -354,6 +367,8 @@ def _create_and_fill(
             )
         )
         conn.execute(sql.SQL("ANALYZE {}").format(name))  # row estimates for the browser
+        if progress is not None:
+            progress(sent, len(frame))  # a last chance to cancel, before the commit
     return sent
 
 
