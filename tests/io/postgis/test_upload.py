@@ -150,7 +150,7 @@ def test_an_existing_table_is_kept_unless_replace_is_asked(
 ) -> None:
     uri = city_uri(f"{upload_schema}.kept")
     upload_layer(parcels_frame(), uri)
-    with pytest.raises(MapdeskError, match="already exists"):
+    with pytest.raises(MapdeskError, match="already exists; choose another name or replace"):
         upload_layer(parcels_frame().iloc[:1], uri)
     assert len(read_layer(uri).frame) == 3
     upload_layer(parcels_frame().iloc[:1], uri, replace=True)
