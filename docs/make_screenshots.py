@@ -157,6 +157,47 @@ def editing_shot(window: object, project: object) -> None:
     dock.hide()
 
 
+def save_conflicts_shot(window: object) -> None:
+    """The Save Conflicts dialog of a shared PostGIS parcels layer (values made up)."""
+    from shapely import Point
+
+    from mapdesk.core.editing.conflicts import EditConflict, FieldConflict
+    from mapdesk.ui.dialogs.save_conflicts import SaveConflictsDialog
+
+    both = EditConflict(
+        1184,
+        False,
+        False,
+        (
+            FieldConflict("owner", "Casco Bay Lines", "Casco Bay Island Transit", "CBITD"),
+            FieldConflict("units", 4, 6, 4),
+            FieldConflict("zoning", "B-5", "B-5", "B-5b"),
+        ),
+        {"owner": "CBITD", "units": 4, "zoning": "B-5b", "geometry": Point(0, 0)},
+        901,
+    )
+    mine_deleted = EditConflict(
+        2207,
+        False,
+        True,
+        (FieldConflict("assessed", 98000.0, None, 104500.0),),
+        {"assessed": 104500.0, "geometry": Point(0, 0)},
+        902,
+    )
+    theirs_deleted = EditConflict(3051, True, False, (), None, None)
+    dialog = SaveConflictsDialog(
+        "public.parcels",
+        [both, mine_deleted, theirs_deleted],
+        window,  # type: ignore[arg-type]
+    )
+    dialog.field_choices[1184]["units"].setCurrentText("Theirs")
+    dialog.field_choices[1184]["units"].activated.emit(1)
+    dialog.show()
+    spin(300)
+    save(dialog, "postgis-conflicts.png")
+    dialog.close()
+
+
 def digitizing_shot(window: object, project: object) -> None:
     """Add Feature on the parcels: three corners clicked, the mouse snapping to a fourth."""
     parcels = project.layers.by_name("Parcels")  # type: ignore[attr-defined]
@@ -1020,6 +1061,7 @@ def main(only: list[str]) -> int:
         "selection": lambda: selection_shot(window, project),
         "editing": lambda: editing_shot(window, project),
         "digitizing": lambda: digitizing_shot(window, project),
+        "save_conflicts": lambda: save_conflicts_shot(window),
         "styling": lambda: styling_shot(window, project),
         "measure": lambda: measure_shot(window),
         "dialog": lambda: dialog_shots(window, project),

@@ -12,6 +12,7 @@ from mapdesk.core.editing.changes import EditChanges
 from mapdesk.core.editing.saving import CommitPoint, SaveError
 from mapdesk.io import gpkg_edit, whole_file
 from mapdesk.io.gpkg_domains import add_field_rules
+from mapdesk.io.postgis import is_postgis_uri
 
 
 def write_layer_edits(
@@ -22,7 +23,13 @@ def write_layer_edits(
     GeoPackage layers are committed in place; Shapefile, GeoJSON, FlatGeobuf and
     KML files are rewritten atomically. Other sources (CSV, Parquet, zipped or
     read-only formats) cannot take edits back: the message says to use Save As.
+    PostGIS tables are saved in one transaction that checks nobody else saved
+    the same features meanwhile (:mod:`mapdesk.io.postgis.editing`).
     """
+    if is_postgis_uri(origin.path):
+        from mapdesk.io.postgis.editing import write_postgis_edits  # imports psycopg
+
+        return write_postgis_edits(origin, changes, at_commit_point)
     path = Path(origin.path)
     if origin.driver == "GPKG" and path.suffix.lower() == ".gpkg":
         gpkg_edit.commit_edits(path, origin.layer, changes, at_commit_point=at_commit_point)

@@ -62,6 +62,7 @@ class MapActions:
     toggle_editing: QAction
     save_edits: QAction
     save_edits_as: QAction
+    refresh_layer: QAction
     export_layer: QAction
     cut_impact: QAction
     check_network: QAction
@@ -249,6 +250,14 @@ _COMMANDS = (
         "save_project_as",
         "",
         "Write the current layer, edits included, to a new GeoPackage and go on editing that",
+    ),
+    (
+        "refresh_layer",
+        "actionRefreshLayer",
+        "Re&fresh Layer from Source",
+        None,
+        "F5",
+        "Read the current layer again: others' saved changes to a shared (PostGIS) table",
     ),
     (
         "new_bookmark",

@@ -69,7 +69,9 @@ def _layer_menu(window: MainWindow) -> None:
     create.addAction(window.network_layers.action)
     create.addAction(window.nena_layers.create_action)
     layer.addSeparator()
-    layer.addActions([a.toggle_editing, a.save_edits, a.save_edits_as, a.rollback_edits])
+    layer.addActions(
+        [a.toggle_editing, a.save_edits, a.save_edits_as, a.rollback_edits, a.refresh_layer]
+    )
     layer.addSeparator()
     layer.addAction(a.export_layer)
     layer.addAction(window.postgis.upload_action)

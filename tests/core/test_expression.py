@@ -66,6 +66,7 @@ def values(text: str, frame: pd.DataFrame) -> list[Any]:
         ("coalesce(status, 'none')", ["Open", "closed", "none", "Acknowledged"]),
         ("round(priority / 3, 2)", [1.0, 0.33, 0.67, None]),
         ("abs(-priority)", [3, 1, 2, None]),
+        ("abs(NULL)", [None, None, None, None]),
         ("year(reported_at)", [2026, 2025, None, 2026]),
         ('month("reported_at")', [1, 12, None, 11]),
         ("day(reported_at)", [5, 1, None, 1]),

@@ -4,6 +4,7 @@ zoomable, replaced on a re-run, nothing added when cancelled."""
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,11 @@ from mapdesk.core.analysis.boundaries import boundary_check
 from mapdesk.core.analysis.boundaries.report import finding_counts
 from mapdesk.core.layer import VectorLayer
 from mapdesk.io.analysis_inputs import read_boundary_inputs
+from mapdesk.ui.controllers import boundary_qa as boundary_module
 from mapdesk.ui.controllers.boundary_qa import LAYER_NAMES
 from mapdesk.ui.dialogs.boundary_qa import BoundaryQaDialog, BoundaryQaRequest
 
-from .analysis_helpers import click_row, wait_for
+from .analysis_helpers import click_row, export_to, wait_for
 
 FINDINGS, CANDIDATES = LAYER_NAMES.values()
 #: A 600 m square downtown (around Portland City Hall) handed to a neighbouring PSAP.
@@ -155,11 +157,7 @@ def test_export_writes_the_layers_and_report(
     plant_neighbour_psap(demo_window)
     check = _run(qtbot, demo_window, _request(demo_window))
     target = tmp_path / "qa.gpkg"
-    monkeypatch.setattr(
-        "PySide6.QtWidgets.QFileDialog.getSaveFileName", lambda *_a, **_k: (str(target), "")
-    )
-    demo_window.boundary_panel.export_button.click()
-    wait_for(qtbot, demo_window, lambda: (tmp_path / "qa.json").exists())
+    export_to(qtbot, demo_window, demo_window.boundary_panel, monkeypatch, target)
     assert pyogrio.read_info(target, layer="boundary_findings")["features"] == 2
     assert pyogrio.read_info(target, layer="misrouting_candidates")["features"] == len(
         check.candidates
@@ -168,3 +166,45 @@ def test_export_writes_the_layers_and_report(
     assert report["counts"]["overlap"] == 1
     assert report["counts"]["misrouting"] == len(check.candidates)
     assert report["layers"]["psap"] == "PSAP boundary (edited)"
+    # The file is now the layers' (fids from 1): a row still zooms to its own finding.
+    findings = demo_window.project.layers.by_name(FINDINGS)
+    assert findings.origin.path == str(target)
+    row = len(check.findings.found) - 1
+    click_row(qtbot, demo_window.boundary_panel, ("finding", row))
+    chosen = findings.data.loc[sorted(findings.selection.fids)]
+    assert list(chosen["kind"]) == [check.findings.found[row].kind]
+    assert chosen.geometry.iloc[0].equals(check.findings.found[row].geometry)
+
+
+def test_a_check_reads_the_layers_as_they_were_at_ok(
+    qtbot: Any, demo_window: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The neighbouring PSAP deleted while the check waits to read it is still checked."""
+    planted = plant_neighbour_psap(demo_window)
+    gate = threading.Event()
+    original = boundary_module.read_boundary_inputs
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        assert gate.wait(30)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(boundary_module, "read_boundary_inputs", held)
+    controller = demo_window.boundary_qa
+    controller.run(_request(demo_window))
+    planted.replace_data(planted.data.iloc[[0]])  # the downtown polygon gone
+    gate.set()
+    wait_for(qtbot, demo_window, lambda: controller.check is not None)
+    assert finding_counts(controller.check)["overlap"] == 1
+
+
+def test_a_row_of_a_removed_layer_says_so_instead_of_zooming(qtbot: Any, demo_window: Any) -> None:
+    """After the result layers are removed (or another project opened) a click on a row
+    leaves the map where it is and says why, instead of zooming to where nothing is drawn."""
+    plant_neighbour_psap(demo_window)
+    _run(qtbot, demo_window, _request(demo_window))
+    for layer in list(demo_window.boundary_qa.layers):
+        demo_window.project.remove_layer(layer)
+    view = demo_window.canvas.view.extent
+    click_row(qtbot, demo_window.boundary_panel, ("finding", 0))
+    assert demo_window.canvas.view.extent == view
+    assert "'Boundary findings' was removed" in demo_window.status.currentMessage()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -12,13 +13,15 @@ from PySide6.QtWidgets import QDialog, QMenu, QPushButton
 
 from mapdesk.cli import main as cli_main
 from mapdesk.core.analysis.radio import RangeRule, radio_coverage
+from mapdesk.core.project import Project
 from mapdesk.io.analysis_inputs import RadioLayers, read_radio_inputs
 from mapdesk.io.demo import demo_path
+from mapdesk.ui.controllers import radio_coverage as radio_module
 from mapdesk.ui.controllers.radio_coverage import LAYER_NAMES
 from mapdesk.ui.dialogs.layer_choice import NO_LAYER
-from mapdesk.ui.dialogs.radio_coverage import RadioCoverageDialog, RadioCoverageRequest
+from mapdesk.ui.dialogs.radio_coverage import NO_FIELD, RadioCoverageDialog, RadioCoverageRequest
 
-from .analysis_helpers import click_row, wait_for
+from .analysis_helpers import click_row, export_to, wait_for
 
 AREAS, ROADS, ADDRESSES = LAYER_NAMES.values()
 
@@ -144,11 +147,7 @@ def test_export_writes_what_the_cli_writes(
 ) -> None:
     _run(qtbot, demo_window, 4.0)
     target = tmp_path / "gui.gpkg"
-    monkeypatch.setattr(
-        "PySide6.QtWidgets.QFileDialog.getSaveFileName", lambda *_a, **_k: (str(target), "")
-    )
-    demo_window.radio_panel.export_button.click()
-    wait_for(qtbot, demo_window, lambda: (tmp_path / "gui.json").exists())
+    export_to(qtbot, demo_window, demo_window.radio_panel, monkeypatch, target)
     cli = tmp_path / "cli.gpkg"
     args = ["radio-coverage", str(demo_path()), "-o", str(cli), "--range-km", "4"]
     assert cli_main([*args, "--report", str(tmp_path / "cli.json")]) == 0
@@ -185,3 +184,128 @@ def test_dialog_asks_for_a_raster_that_exists_and_a_range_for_the_what_if(
     request = dialog.request()
     assert request.layers.towers is None
     assert (request.rasters.paths, request.rasters.threshold) == ((missing,), -95.0)
+
+
+def _held_at(monkeypatch: pytest.MonkeyPatch, name: str) -> threading.Event:
+    """Hold the worker before it calls ``name`` of the controller's module until the event."""
+    gate = threading.Event()
+    original = getattr(radio_module, name)
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        assert gate.wait(30)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(radio_module, name, held)
+    return gate
+
+
+def test_a_run_measures_the_layers_as_they_were_at_ok(
+    qtbot: Any, demo_window: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Addresses deleted while the run waits to read them are still counted: the run
+    measures one moment (OK), not a mix of before and after the user's edits."""
+    gate = _held_at(monkeypatch, "read_radio_inputs")
+    addresses = demo_window.project.layers.by_name("Address points")
+    controller = demo_window.radio_coverage
+    controller.run(_request(demo_window, 4.0))
+    addresses.start_editing()
+    assert addresses.delete_features(list(addresses.data.index[:100])) == 100
+    gate.set()
+    wait_for(qtbot, demo_window, lambda: controller.result is not None)
+    assert controller.result.overall.addresses == 10_218
+    assert controller.result.overall.addresses_outside == 330
+
+
+def test_an_export_failing_during_a_run_leaves_the_run_cancellable(
+    qtbot: Any, demo_window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, messages: Any
+) -> None:
+    first = _run(qtbot, demo_window, 4.0)
+    gate = _held_at(monkeypatch, "radio_coverage")
+    controller, status = demo_window.radio_coverage, demo_window.status
+    controller.run(_request(demo_window, 3.0))
+    theirs = tmp_path / "theirs.gpkg"  # someone's data: the export is refused
+    pyogrio.write_dataframe(
+        demo_window.project.layers.by_name("Radio towers").data, theirs, layer="towers"
+    )
+    controller.export(theirs, tmp_path / "theirs.json")
+    qtbot.waitUntil(lambda: bool(messages.texts()), timeout=10000)
+    assert "holds other layers (towers)" in messages.texts()[0]
+    assert status.cancel_button.isVisibleTo(status)  # the run still shows, and can be stopped
+    assert status.task_label.text().startswith("Radio Coverage")
+    status.cancel_button.click()
+    gate.set()
+    qtbot.waitUntil(lambda: demo_window.workers.active_count == 0, timeout=60000)
+    qtbot.wait(100)  # a result not dropped would arrive now
+    assert controller.result is first
+    assert "cancelled" in status.currentMessage()
+
+
+def test_export_never_replaces_a_file_open_in_the_project(
+    qtbot: Any, demo_window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, messages: Any
+) -> None:
+    """Last week's export, opened and being annotated, is not written over by this week's."""
+    _run(qtbot, demo_window, 4.0)
+    target = tmp_path / "radio.gpkg"
+    export_to(qtbot, demo_window, demo_window.radio_panel, monkeypatch, target)
+    opened = demo_window.project.add_layers(target)
+    _run(qtbot, demo_window, 3.0)
+    before = target.read_bytes()
+    demo_window.radio_panel.export_button.click()
+    wait_for(
+        qtbot, demo_window, lambda: bool(messages.texts("warning")) or target.read_bytes() != before
+    )
+    assert messages.texts() == [  # refused before asking to replace the report
+        f"radio.gpkg holds layer '{opened[0].name}' of the project: writing the result "
+        "would replace it under that layer; choose another name"
+    ]
+    assert target.read_bytes() == before
+
+
+def test_a_psap_row_after_its_layer_was_removed_says_so(qtbot: Any, demo_window: Any) -> None:
+    result = _run(qtbot, demo_window, 4.0)
+    layers = demo_window.project.layers
+    layers.remove(layers.by_name("PSAP boundary"))
+    view = demo_window.canvas.view.extent
+    click_row(qtbot, demo_window.radio_panel, ("psap", result.psaps[0].fid))
+    assert demo_window.canvas.view.extent == view
+    assert "'PSAP boundary' was removed" in demo_window.status.currentMessage()
+    for layer in list(demo_window.radio_coverage.layers):
+        layers.remove(layer)
+    click_row(qtbot, demo_window.radio_panel, ("all", None))
+    assert demo_window.canvas.view.extent == view
+    assert "was removed" in demo_window.status.currentMessage()
+
+
+def test_the_range_field_is_never_guessed(demo_window: Any) -> None:
+    """Towers without ``coverage_km``: the dialog does not take the first field (``objectid``,
+    1 to 8) as ranges in km; OK waits for the field or a default range."""
+    towers = demo_window.project.layers.by_name("Radio towers")
+    towers.replace_data(towers.data.rename(columns={"coverage_km": "range_mi"}))
+    dialog = RadioCoverageDialog(list(demo_window.project.layers), demo_window)
+    assert dialog.range_field.currentText() == NO_FIELD
+    assert "field that holds each tower's range" in dialog.problem_text()
+    dialog.default_range.setValue(6.0)  # every tower 6 km: no field read
+    assert dialog.problem_text() == ""
+    assert dialog.request().rule == RangeRule(field="", default_m=6000.0)
+    dialog.default_range.setValue(0.0)
+    dialog.range_field.setCurrentText("range_mi")
+    dialog.range_unit.setCurrentText("mi")
+    assert dialog.problem_text() == ""
+    assert dialog.request().rule == RangeRule(field="range_mi", unit="mi")
+
+
+def test_after_export_the_project_saves_with_the_result_layers(
+    qtbot: Any, demo_window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Export… makes the written GeoPackage the result layers' file, so Project ▸ Save
+    does not refuse them as 'only in memory' and the saved project opens them again."""
+    result = _run(qtbot, demo_window, 4.0)
+    target = tmp_path / "radio.gpkg"
+    export_to(qtbot, demo_window, demo_window.radio_panel, monkeypatch, target)
+    layers = demo_window.project.layers
+    assert layers.by_name(ADDRESSES).origin.path == str(target)
+    demo_window.project.save(tmp_path / "radio.mapdesk")
+    reopened = Project.open(tmp_path / "radio.mapdesk").layers
+    assert reopened.by_name(ADDRESSES).feature_count == result.overall.addresses_outside
+    assert reopened.by_name(ROADS).feature_count == len(result.uncovered_roads)
+    assert reopened.by_name(ADDRESSES).style == layers.by_name(ADDRESSES).style

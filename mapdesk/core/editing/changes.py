@@ -34,6 +34,9 @@ class EditChanges:
     #: The file's own field types (GDAL's names) where the reader recorded them:
     #: a rewrite keeps an INTEGER column with NULLs an INTEGER column.
     field_types: dict[str, str] = field(default_factory=dict)
+    #: The features as they were read (or last saved): a shared database's
+    #: writer checks the rows are still so (their versions) and reports conflicts.
+    base: gpd.GeoDataFrame | None = field(default=None, repr=False)
 
     @property
     def is_empty(self) -> bool:
@@ -72,7 +75,9 @@ def edit_changes(
             if fields:
                 changed[fid] = fields
     frame = current[stored] if list(current.columns) != stored else current
-    return EditChanges(frame, tuple(added), changed, tuple(deleted), dict(field_types or {}))
+    return EditChanges(
+        frame, tuple(added), changed, tuple(deleted), dict(field_types or {}), base=base
+    )
 
 
 def _sort_key(fid: Any) -> tuple[str, Any]:

@@ -182,6 +182,23 @@ class LayerEditing:
         if stop_editing:
             self.stop_editing()
 
+    def reload(self, data: gpd.GeoDataFrame) -> None:
+        """Take the features as the source holds them now (Refresh of a shared table).
+
+        Nothing stale is kept: in edit mode the session starts over from
+        ``data``. Refused while edits are unsaved (save or roll back first).
+        """
+        if self.is_modified:
+            raise EditError(
+                f'Layer "{self.name}" has unsaved edits: save them or roll them back '
+                "before refreshing it"
+            )
+        data = _with_virtual_fields(data, self.virtual_fields)
+        if self._edit_session is not None:
+            self._edit_session.saved(data)
+        else:
+            self._show_data(data)
+
     def _session(self) -> EditSession:
         if self._edit_session is None:
             raise EditError(

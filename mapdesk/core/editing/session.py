@@ -30,6 +30,7 @@ from mapdesk.core.editing.tracking import EditorIdentity, tracked_values
 from mapdesk.core.editing.undo import RowsCommand, UndoStack
 from mapdesk.core.editing.validity import GeometryProblem, geometry_problem
 from mapdesk.core.editing.values import field_value
+from mapdesk.core.editing.versions import RowVersions, with_row_versions
 
 __all__ = ["EditError", "EditSession"]
 
@@ -307,6 +308,20 @@ class EditSession:
         self._show(self._base)
         self._ended()
 
+    def rebase(
+        self, rows: gpd.GeoDataFrame, gone: Sequence[Any], versions: RowVersions | None
+    ) -> None:
+        """Others' saved versions of some features become the base (a save conflict).
+
+        ``rows`` are the features as the source holds them now, ``gone`` the
+        fids it no longer has, ``versions`` every base feature's row version
+        afterwards. The pending edits are untouched: the next save writes
+        them over these versions (see :mod:`mapdesk.core.editing.conflicts`).
+        """
+        self.require_not_saving()
+        base = with_rows(self._base, [*rows.index, *gone], rows)
+        self._base = base if versions is None else with_row_versions(base, versions)
+
     def reached_commit_point(self) -> None:
         """The save being written will land whatever happens now (see saving.CommitPoint)."""
         for listener in list(self.commit_listeners):
@@ -320,14 +335,16 @@ class EditSession:
         for listener in list(self.end_listeners):
             listener()
 
-    def restore_rows(self, rows: Mapping[Any, Mapping[str, Any] | None]) -> None:
-        """Set features to journaled states (None: deleted) as one undoable step."""
+    def restore_rows(
+        self, rows: Mapping[Any, Mapping[str, Any] | None], text: str = "Restore unsaved edits"
+    ) -> None:
+        """Set features to journaled (or decided) states (None: deleted), one undoable step."""
         fids = list(rows)
         present = [fid for fid in fids if rows[fid] is not None]
         records = [dict(rows[fid] or {}) for fid in present]
         after = new_rows(self._current, present, records)
         self._next_fid = max([self._next_fid, *(int(f) + 1 for f in fids)])
-        self._push("Restore unsaved edits", fids, after)
+        self._push(text, fids, after)
 
     # --- helpers -------------------------------------------------------------------
     def _push(

@@ -118,6 +118,8 @@ def _as_column(value: Value, rows: int) -> pd.Series:
 
 def _abs(args: list[Value], rows: int) -> Value:
     (value,) = args
+    if value.kind != NUMBER:  # abs(NULL)
+        return Value(NUMBER, 0, True)
     return Value(NUMBER, abs(value.data), value.null)
 
 

@@ -61,17 +61,32 @@ class Columns:
 
 
 def copy_out(
-    cursor: psycopg.Cursor[Any], query: sql.Composable, batch_rows: int
+    cursor: psycopg.Cursor[Any],
+    query: sql.Composable,
+    batch_rows: int,
+    params: Sequence[Any] | None = None,
 ) -> Iterator[list[Buffer]]:
     """The messages of ``COPY (query) TO STDOUT (FORMAT BINARY)``, ``batch_rows`` at a time.
+
+    ``params`` are the values of the query's ``%s`` placeholders (None: the
+    query has none, and no ``%%`` either). COPY takes no parameters on the
+    server, so psycopg binds them on the client (``Cursor.copy(statement,
+    params)``): each value is adapted and quoted as a literal by psycopg,
+    never formatted into the text here. psycopg merges only a non-empty
+    sequence; a query written for parameters that ended with none (a filter
+    such as ``name IS NULL``) still has its ``%%`` undoubled by psycopg's
+    own client-side merge (``ClientCursor.mogrify``).
 
     Closing the iterator early makes psycopg cancel the query on the server,
     so it stops sending rows (the session's transaction is then in error: the
     caller's transaction block rolls it back).
     """
-    copy_sql = sql.SQL("COPY ({}) TO STDOUT (FORMAT BINARY)").format(query)
+    copy_sql: sql.SQL | sql.Composed = sql.SQL("COPY ({}) TO STDOUT (FORMAT BINARY)").format(query)
+    if params is not None and not params:
+        copy_sql = sql.SQL(psycopg.ClientCursor(cursor.connection).mogrify(copy_sql, params))
+        params = None
     batch: list[Buffer] = []
-    with cursor.copy(copy_sql) as copy:
+    with cursor.copy(copy_sql, params) as copy:
         for message in copy:
             batch.append(message)
             if len(batch) > batch_rows:  # the header may come alone, first

@@ -14,11 +14,13 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 import psycopg
+import pyproj
 from psycopg import sql
 
 from mapdesk.core.errors import MapdeskError
+from mapdesk.core.expression import matches
 from mapdesk.io.frames import finish
-from mapdesk.io.postgis import catalog, reader
+from mapdesk.io.postgis import catalog, reader, where
 from mapdesk.io.postgis.connection import connect, failure
 from mapdesk.io.postgis.uri import PostgisUri, TableName
 from mapdesk.io.sources import LayerInfo, LayerRead, Source
@@ -62,7 +64,8 @@ def list_layers(text: str) -> list[LayerInfo]:
 
 
 def describe(text: str) -> list[LayerInfo]:
-    """As :func:`list_layers`, with exact counts and extents when the URI names a table."""
+    """As :func:`list_layers`, with exact counts and extents when the URI names a table
+    (of the features its ``bbox`` and ``where`` select, when it has them)."""
     uri = PostgisUri.parse(text)
     return _run(uri, lambda conn: _infos(conn, uri, full=uri.table is not None))
 
@@ -88,8 +91,25 @@ def _infos(conn: psycopg.Connection[Any], uri: PostgisUri, full: bool) -> list[L
             extent=None,
             fields=tuple((c.name, c.field_type) for c in plan.fields),
         )
-        infos.append(_measured(conn, table, info) if full else info)
+        if full and (uri.where or uri.bbox):
+            infos.append(_measured_filtered(conn, uri, info))
+        else:
+            infos.append(_measured(conn, table, info) if full else info)
     return infos
+
+
+def _measured_filtered(
+    conn: psycopg.Connection[Any], uri: PostgisUri, info: LayerInfo
+) -> LayerInfo:
+    """``info`` counting and measuring only the features the URI's bbox and filter load."""
+    frame = _read(conn, uri).frame
+    present = frame.geometry.dropna()
+    present = present[~present.is_empty]
+    extent = None
+    if len(present):
+        xmin, ymin, xmax, ymax = (float(v) for v in present.total_bounds)
+        extent = (xmin, ymin, xmax, ymax)
+    return replace(info, feature_count=len(frame), extent=extent)
 
 
 def _measured(
@@ -131,12 +151,97 @@ def read_layer(text: str, layer: str | None = None) -> LayerRead:
 def _read(conn: psycopg.Connection[Any], uri: PostgisUri) -> LayerRead:
     table = reader.find_table(conn, uri)
     plan = reader.plan_read(conn, table)
-    frame = reader.read_frame(conn, plan)
     shown = str(table.table)
-    frame, notes = finish(frame, shown, list(plan.notes), no_prj=False)
+    notes = list(plan.notes)
+    box = _in_box(conn, uri, plan)
+    rows, in_memory = server_rows(conn, uri, plan, box)
+    try:
+        frame = reader.read_frame(conn, plan, rows=rows)
+    except psycopg.DataError as exc:  # an overflow the evaluator makes NULL, say
+        conn.rollback()
+        in_memory = f"the server could not compute it: {str(exc).splitlines()[0]}"
+        frame = reader.read_frame(conn, plan, rows=box)
+    if in_memory is not None and uri.where:
+        read = "the features in the box were" if box is not None else "the whole table was"
+        notes.append(
+            f"{shown}: the filter {uri.where!r} ran in mapdesk, not on the server "
+            f"({in_memory}); {read} read"
+        )
+        if len(frame):
+            frame = frame[matches(uri.where, frame)]
+    frame, notes_done = finish(frame, shown, notes, no_prj=False)
     exact = uri.with_table(table.table, uri.geometry)
     source = Source(exact.format(), shown, DRIVER, READER)
-    return LayerRead(frame, source, notes)
+    return LayerRead(frame, source, notes_done)
+
+
+def _in_box(
+    conn: psycopg.Connection[Any], uri: PostgisUri, plan: reader.TablePlan
+) -> where.ServerFilter | None:
+    """The ``bbox`` of the URI as a spatial-index condition in the table's SRID."""
+    if uri.bbox is None:
+        return None
+    srid = plan.table.srid or reader.first_srid(conn, plan.table)
+    bounds = uri.bbox.numbers
+    if uri.bbox.crs is not None:
+        if plan.crs is None:
+            raise MapdeskError(
+                f"{uri.format()}: {plan.table.table} has no CRS, so a bbox in "
+                f"{uri.bbox.crs} cannot be placed on it; give the bbox in the table's units"
+            )
+        try:
+            given = pyproj.CRS.from_user_input(uri.bbox.crs)
+        except pyproj.exceptions.CRSError:
+            raise MapdeskError(f"{uri.format()}: bbox CRS {uri.bbox.crs!r} is not known") from None
+        if not given.equals(plan.crs):
+            to_table = pyproj.Transformer.from_crs(given, plan.crs, always_xy=True)
+            bounds = to_table.transform_bounds(*bounds, densify_pts=21)
+    return where.in_box(plan.table.geometry_column, bounds, srid)
+
+
+def server_rows(
+    conn: psycopg.Connection[Any],
+    uri: PostgisUri,
+    plan: reader.TablePlan,
+    box: where.ServerFilter | None,
+) -> tuple[where.ServerFilter | None, str | None]:
+    """The rows to ask the server for, and why the filter runs in mapdesk (None: it does not).
+
+    Raises
+    ------
+    ExpressionError
+        When the filter is not valid for this table.
+    """
+    if not uri.where:
+        return box, None
+    try:
+        compiled = where.compile_filter(uri.where, plan.fields)
+    except where.ServerFilterError as exc:
+        return box, exc.reason
+    if compiled.ascii_fields and _beyond_ascii(conn, plan, compiled.ascii_fields, box):
+        fields = ", ".join(f'"{n}"' for n in compiled.ascii_fields)
+        reason = (
+            f"{fields} hold letters beyond ASCII, which ILIKE, upper(), lower() and trim() "
+            "treat differently in PostgreSQL"
+        )
+        return box, reason
+    return (compiled if box is None else where.all_of(box, compiled)), None
+
+
+def _beyond_ascii(
+    conn: psycopg.Connection[Any],
+    plan: reader.TablePlan,
+    names: tuple[str, ...],
+    box: where.ServerFilter | None,
+) -> bool:
+    """Whether a row (in the box) has a character beyond ASCII in one of the fields."""
+    check = where.ascii_check(names)
+    condition = check if box is None else sql.SQL("({}) AND ({})").format(box.condition, check)
+    table = sql.SQL(reader.table_identifier(plan.table.table).as_string(None).replace("%", "%%"))
+    query = sql.SQL("SELECT EXISTS (SELECT 1 FROM {} WHERE {})").format(table, condition)
+    with conn.cursor() as cursor:
+        row = cursor.execute(query, box.params if box is not None else ()).fetchone()
+    return bool(row and row[0])
 
 
 def _chosen(uri: PostgisUri, layer: str | None) -> PostgisUri:

@@ -12,12 +12,20 @@ The feature ids (the frame's index, ``fid``) are the table's primary key when
 it is one integer column, as QGIS does. A table without one (or with a
 composite or text key) still loads: its features are numbered 1..n in the
 order read, and a warning says that these numbers are not stored in the table.
+With a key, each row's version (``xmin``) is read too, into the frame's
+:data:`~mapdesk.core.editing.versions.ROW_VERSIONS`: a save checks it
+(:mod:`mapdesk.io.postgis.editing`).
+
+A load by a box or a filter (:class:`~mapdesk.io.postgis.where.ServerFilter`)
+runs inside the same COPY, its values bound by psycopg (see
+:func:`~mapdesk.io.postgis.copy_binary.copy_out`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import geopandas
@@ -30,11 +38,13 @@ import shapely
 from psycopg import sql
 
 from mapdesk.core.collector import collector_paused
+from mapdesk.core.editing.versions import RowVersions, row_versions, with_row_versions
 from mapdesk.core.errors import LayerNotFoundError
 from mapdesk.io.postgis import catalog
 from mapdesk.io.postgis.catalog import Column, SpatialTable
 from mapdesk.io.postgis.copy_binary import Columns, copy_out, decode_rows
 from mapdesk.io.postgis.uri import PostgisUri, TableName
+from mapdesk.io.postgis.where import ServerFilter, quoted
 
 #: Rows fetched per round trip: large enough to amortise it, small enough to stream.
 BATCH_ROWS = 20_000
@@ -65,13 +75,14 @@ def find_table(conn: psycopg.Connection[Any], uri: PostgisUri) -> SpatialTable:
     """
     if uri.table is None:
         raise LayerNotFoundError(f"{uri.format()}: say which table to read (?table=schema.name)")
-    everything = catalog.spatial_tables(conn)
-    matches = [t for t in everything if _same_table(t.table, uri.table)]
+    named = catalog.spatial_tables(conn, uri.table.name)
+    matches = [t for t in named if _same_table(t.table, uri.table)]
     if uri.geometry is not None:
         matches = [t for t in matches if t.geometry_column == uri.geometry]
     if len(matches) == 1:
         return matches[0]
     if not matches:
+        everything = catalog.spatial_tables(conn)
         names = ", ".join(sorted({str(t.table) for t in everything})) or "none"
         column = f" {uri.geometry}" if uri.geometry else ""
         raise LayerNotFoundError(
@@ -133,9 +144,12 @@ _STRAIGHT_TYPES = frozenset(
     for suffix in ("", " Z", " M", " ZM")
 )
 
+#: The row version: the transaction that wrote the row, as a number.
+ROW_VERSION = sql.SQL("xmin::text::bigint")
 
-def _select(plan: TablePlan) -> sql.Composed:
-    """``SELECT key, fields..., WKB FROM table``, every name quoted.
+
+def _select(plan: TablePlan, rows: ServerFilter | None = None) -> sql.Composed:
+    """``SELECT key, version, fields..., WKB FROM table [WHERE rows]``, every name quoted.
 
     No ``ORDER BY``: sorting a big table on the server (geometries and all,
     past ``work_mem``, so on disk) cost more than the rest of the read;
@@ -144,6 +158,9 @@ def _select(plan: TablePlan) -> sql.Composed:
     A column declared with a straight type is sent in PostGIS's own binary
     form (EWKB, which shapely reads) with no work on the server; testing every
     geometry for arcs (``ST_HasArc``) doubled the time of a 200,000-row read.
+
+    With ``rows`` the query has parameters (``rows.params``), so a ``%`` in a
+    quoted name is doubled: psycopg reads ``%s`` anywhere in the text.
     """
     geometry = sql.Identifier(plan.table.geometry_column)
     wkb: sql.Composable = geometry
@@ -151,12 +168,18 @@ def _select(plan: TablePlan) -> sql.Composed:
         wkb = sql.SQL(
             "ST_AsBinary(CASE WHEN ST_HasArc({g}) THEN ST_CurveToLine({g}) ELSE {g} END)"
         ).format(g=geometry)
-    expressions: list[sql.Composable] = [sql.Identifier(plan.key.name)] if plan.key else []
+    expressions: list[sql.Composable] = (
+        [sql.Identifier(plan.key.name), ROW_VERSION] if plan.key else []
+    )
     expressions += [_field_expression(c) for c in plan.fields]
-    return sql.SQL("SELECT {columns} FROM {table}").format(
+    select = sql.SQL("SELECT {columns} FROM {table}").format(
         columns=sql.SQL(", ").join([*expressions, wkb]),
         table=table_identifier(plan.table.table),
     )
+    if rows is None:
+        return sql.Composed([select])
+    escaped = sql.SQL(select.as_string(None).replace("%", "%%"))
+    return sql.Composed([escaped, sql.SQL(" WHERE "), rows.condition])
 
 
 def _field_expression(column: Column) -> sql.Composable:
@@ -168,20 +191,27 @@ def _field_expression(column: Column) -> sql.Composable:
 
 
 def read_batches(
-    conn: psycopg.Connection[Any], plan: TablePlan, batch_rows: int = BATCH_ROWS
+    conn: psycopg.Connection[Any],
+    plan: TablePlan,
+    batch_rows: int = BATCH_ROWS,
+    rows: ServerFilter | None = None,
 ) -> Iterator[geopandas.GeoDataFrame]:
-    """The table's features, ``batch_rows`` at a time, streamed by a binary COPY.
+    """The table's features (those ``rows`` selects), ``batch_rows`` at a time,
+    streamed by a binary COPY, in the order the server sends them.
 
     The rows arrive as PostgreSQL's binary COPY and are decoded a batch at a
     time with numpy (:mod:`mapdesk.io.postgis.copy_binary`): no Python object
     per row or value. Stopping the iteration early (a Cancel) cancels the
     query on the server, which then stops sending rows; the COPY runs in its
-    own (sub)transaction, so the session stays usable.
+    own (sub)transaction, so the session stays usable. With a key each batch
+    carries its row versions (:func:`~mapdesk.core.editing.versions.row_versions`).
     """
     types = _copy_types(plan)
+    query = _select(plan, rows)
+    params = rows.params if rows is not None else None
     numbered = 0
     with conn.transaction(), conn.cursor() as cursor:
-        for messages in copy_out(cursor, _select(plan), batch_rows):
+        for messages in copy_out(cursor, query, batch_rows, params):
             batch = decode_rows(messages, types)
             if batch.rows:
                 yield _batch_frame(plan, batch, numbered)
@@ -189,8 +219,8 @@ def read_batches(
 
 
 def _copy_types(plan: TablePlan) -> list[str]:
-    """The type each selected column arrives as (see :func:`_field_expression`)."""
-    types = [plan.key.type_name] if plan.key else []
+    """The type each selected column arrives as (see :func:`_select`)."""
+    types = [plan.key.type_name, "int8"] if plan.key else []  # the key, then its version
     for column in plan.fields:
         if column.type_name == "numeric":
             types.append("float8")
@@ -203,17 +233,22 @@ def _copy_types(plan: TablePlan) -> list[str]:
 def _batch_frame(plan: TablePlan, batch: Columns, numbered: int) -> geopandas.GeoDataFrame:
     with collector_paused():
         geometry = shapely.from_wkb(batch.values[-1])
+    versions = None
     if plan.key is not None:
-        index = pd.Index(batch.values[0], name="fid")
-        attributes = list(zip(batch.values[1:-1], batch.nulls[1:-1], strict=True))
+        keys, row_version = batch.values[0].astype(np.int64), batch.values[1]
+        index = pd.Index(keys, name="fid")  # int64 whatever the key's width, as when empty
+        versions = RowVersions(zip(keys.tolist(), row_version.tolist(), strict=True))
+        first = 2
     else:
         index = pd.RangeIndex(numbered + 1, numbered + batch.rows + 1, name="fid")
-        attributes = list(zip(batch.values[:-1], batch.nulls[:-1], strict=True))
+        first = 0
+    attributes = zip(batch.values[first:-1], batch.nulls[first:-1], strict=True)
     data = {
         c.name: _series(c, values, nulls, index)
         for c, (values, nulls) in zip(plan.fields, attributes, strict=True)
     }
-    return geopandas.GeoDataFrame(data, geometry=geometry, index=index, crs=plan.crs)
+    frame = geopandas.GeoDataFrame(data, geometry=geometry, index=index, crs=plan.crs)
+    return with_row_versions(frame, versions) if versions is not None else frame
 
 
 def _series(column: Column, values: Any, nulls: np.ndarray[Any, Any], index: pd.Index) -> pd.Series:
@@ -238,17 +273,46 @@ def _series(column: Column, values: Any, nulls: np.ndarray[Any, Any], index: pd.
 
 
 def read_frame(
-    conn: psycopg.Connection[Any], plan: TablePlan, batch_rows: int = BATCH_ROWS
+    conn: psycopg.Connection[Any],
+    plan: TablePlan,
+    batch_rows: int = BATCH_ROWS,
+    rows: ServerFilter | None = None,
 ) -> geopandas.GeoDataFrame:
-    """The whole table as one frame (its batches joined), in key order when it has a key."""
+    """The whole table (or the ``rows`` selected) as one frame, its batches
+    joined, in key order when it has a key, with the row versions."""
     with collector_paused():  # a message, a bytes and a geometry per row: no cycles
-        batches = list(read_batches(conn, plan, batch_rows))
+        batches = list(read_batches(conn, plan, batch_rows, rows))
     if not batches:
-        empty = {c.name: pd.Series([], dtype="object") for c in plan.fields}
-        return geopandas.GeoDataFrame(
-            empty, geometry=[], index=pd.Index([], name="fid", dtype="int64"), crs=plan.crs
-        )
+        return read_frame_empty(plan)
     frame = batches[0] if len(batches) == 1 else geopandas.GeoDataFrame(pd.concat(batches))
     if plan.key is not None and not frame.index.is_monotonic_increasing:
         frame = frame.sort_index(kind="stable")
-    return frame.set_crs(plan.crs, allow_override=True) if plan.crs is not None else frame
+    if plan.crs is not None:
+        frame = frame.set_crs(plan.crs, allow_override=True)
+    if plan.key is None:
+        return frame
+    versions = (v for b in batches if (v := row_versions(b)) is not None)
+    return with_row_versions(frame, RowVersions(chain.from_iterable(v.items() for v in versions)))
+
+
+def read_rows(
+    conn: psycopg.Connection[Any], plan: TablePlan, fids: list[int]
+) -> geopandas.GeoDataFrame:
+    """The features ``fids`` as the table holds them now (missing ones left out),
+    with their row versions, in key order.
+
+    The table must have a key (``plan.key``).
+    """
+    if plan.key is None:
+        raise ValueError(f"{plan.table.table} has no key to read rows by")
+    wanted = ServerFilter(sql.SQL("{} = ANY(%s)").format(quoted(plan.key.name)), (fids,))
+    return read_frame(conn, plan, rows=wanted)
+
+
+def read_frame_empty(plan: TablePlan) -> geopandas.GeoDataFrame:
+    """A frame with the table's fields and no feature (and no row version, when keyed)."""
+    empty = {c.name: pd.Series([], dtype="object") for c in plan.fields}
+    frame = geopandas.GeoDataFrame(
+        empty, geometry=[], index=pd.Index([], name="fid", dtype="int64"), crs=plan.crs
+    )
+    return with_row_versions(frame, RowVersions()) if plan.key is not None else frame

@@ -31,7 +31,7 @@ from mapdesk.export.analysis_results import (
 )
 from mapdesk.io.analysis_inputs import read_boundary_inputs
 from mapdesk.ui.canvas.canvas import MapCanvas
-from mapdesk.ui.controllers.analysis_run import AnalysisRun
+from mapdesk.ui.controllers.analysis_run import AnalysisRun, snapshot
 from mapdesk.ui.dialogs.boundary_qa import BoundaryQaDialog, BoundaryQaRequest
 from mapdesk.ui.views.analysis_result_panel import FINE, PROBLEM, AnalysisResultPanel
 from mapdesk.ui.views.status_bar import MapStatusBar
@@ -105,12 +105,15 @@ class BoundaryQaController(AnalysisRun):
     def run(self, request: BoundaryQaRequest) -> Worker:
         """Check in a worker; the result replaces the last one when it comes."""
 
+        services = {key: snapshot(layer) for key, layer in request.services.items()}
+        municipalities, addresses = snapshot(request.municipalities), snapshot(request.addresses)
+
         def work(progress: ProgressCallback) -> BoundaryCheck:
             progress(5, "reading the layers")
             inputs = read_boundary_inputs(
-                request.services,
-                request.municipalities,
-                request.addresses,
+                services,
+                municipalities,
+                addresses,
                 request.sliver_m2,
                 request.expected_table,
             )
@@ -182,7 +185,11 @@ class BoundaryQaController(AnalysisRun):
         """Zoom to a finding or a candidate address and select it in its layer."""
         kind, row = key
         name = FINDINGS_LAYER if kind == "finding" else CANDIDATES_LAYER
-        self.zoom_to_features(self.layer_named(LAYER_NAMES[name]), [row])
+        layer = self.layer_named(LAYER_NAMES[name])
+        # By position: the features keep the panel's order, but their fids
+        # become the exported file's (from 1) once Export… has written them.
+        if layer is not None and row < layer.feature_count:
+            self.zoom_to_features(layer, [layer.data.index[row]])
 
 
 def _title(kind: str) -> str:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from mapdesk.core.editing.changes import EditChanges
 from mapdesk.core.editing.clipboard import CopiedFeatures, copy_features, paste_features
+from mapdesk.core.editing.conflicts import SaveConflictError, resolve_conflicts
 from mapdesk.core.editing.journal import EditJournal, JournaledLayer
 from mapdesk.core.editing.saving import SaveError, write_edits
 from mapdesk.core.errors import MapdeskError
@@ -21,8 +22,10 @@ from mapdesk.core.layer import LayerOrigin, VectorLayer
 from mapdesk.core.project import Project
 from mapdesk.io.edit_writer import save_as_geopackage
 from mapdesk.io.loader import load_layer
+from mapdesk.io.registry import read_layer
 from mapdesk.ui.actions import MapActions
 from mapdesk.ui.controllers.base import WindowController
+from mapdesk.ui.dialogs.save_conflicts import SaveConflictsDialog
 from mapdesk.ui.layer_watch import LayerWatcher
 from mapdesk.ui.views.layer_panel import LayerPanel
 from mapdesk.ui.views.status_bar import MapStatusBar
@@ -57,6 +60,7 @@ class EditingController(WindowController):
         actions.save_edits.triggered.connect(self._on_save)
         actions.save_edits_as.triggered.connect(self._on_save_as)
         actions.rollback_edits.triggered.connect(self._on_rollback)
+        actions.refresh_layer.triggered.connect(self._on_refresh)
         actions.undo.triggered.connect(self._on_undo)
         actions.redo.triggered.connect(self._on_redo)
         actions.delete_selected.triggered.connect(self._on_delete_selected)
@@ -282,6 +286,9 @@ class EditingController(WindowController):
         layer.end_commit(None, None)
         self._status.showMessage(f"{layer.name} was not saved; its edits are kept", 8000)
         self.update_actions()
+        if isinstance(error, SaveConflictError):
+            self.resolve_conflicts(layer, error)
+            return
         if not isinstance(error, SaveError):
             report_exception(error, self.parent_widget())
             return
@@ -294,6 +301,49 @@ class EditingController(WindowController):
         )
         if answer == Button.Yes:
             self.save_as(layer)
+
+    def resolve_conflicts(self, layer: VectorLayer, error: SaveConflictError) -> None:
+        """Ask whose version of each conflicting feature to keep; then save again.
+
+        Cancel keeps every edit as it was (nothing is saved).
+        """
+        dialog = SaveConflictsDialog(layer.name, error.conflicts, self.parent_widget())
+        if dialog.exec() != SaveConflictsDialog.DialogCode.Accepted:
+            return
+        session = layer.edit_session
+        if session is None:
+            return
+        resolve_conflicts(session, error.conflicts, dialog.decisions())
+        self.save(layer)
+
+    # --- refreshing -------------------------------------------------------------------
+    @guarded_slot
+    def _on_refresh(self) -> None:
+        layer = self._panel.current_layer()
+        if layer is not None and layer.origin is not None:
+            self.refresh(layer)
+
+    def refresh(self, layer: VectorLayer) -> None:
+        """Read ``layer`` again from its source in a worker (F5): others' saved changes.
+
+        Unsaved edits are settled first (save, discard or cancel): nothing
+        stale is kept.
+        """
+        origin = layer.origin
+        if origin is None or not self.settle_edits(layer, "refresh it"):
+            return
+        self._status.showMessage(f"Refreshing {layer.name}…")
+        self._workers.start(
+            lambda _progress: read_layer(origin.path, origin.layer).frame,
+            lambda frame: self._refreshed(layer, frame),
+            lambda error: report_exception(error, self.parent_widget()),
+            description=f"Refreshing {layer.name}",
+        )
+
+    def _refreshed(self, layer: VectorLayer, frame: Any) -> None:
+        layer.reload(frame)
+        self._status.showMessage(f"{layer.name} refreshed: {len(frame)} features", 5000)
+        self.update_actions()
 
     def save_as(self, layer: VectorLayer) -> None:
         """Write ``layer`` with its edits to a GeoPackage the user chooses, in a worker.
@@ -382,6 +432,7 @@ class EditingController(WindowController):
         ready = session is not None and not saving
         a.save_edits.setEnabled(ready)
         a.save_edits_as.setEnabled(ready)
+        a.refresh_layer.setEnabled(layer is not None and layer.origin is not None and not saving)
         a.rollback_edits.setEnabled(ready and layer is not None and layer.is_modified)
         stack = session.undo_stack if session is not None else None
         a.undo.setEnabled(ready and stack is not None and stack.can_undo)

@@ -26,9 +26,9 @@ from mapdesk.export.analysis_results import (
     radio_layers,
     write_radio_results,
 )
-from mapdesk.io.analysis_inputs import read_radio_inputs
+from mapdesk.io.analysis_inputs import RadioLayers, read_radio_inputs
 from mapdesk.ui.canvas.canvas import MapCanvas
-from mapdesk.ui.controllers.analysis_run import AnalysisRun
+from mapdesk.ui.controllers.analysis_run import AnalysisRun, snapshot
 from mapdesk.ui.dialogs.radio_coverage import RadioCoverageDialog, RadioCoverageRequest
 from mapdesk.ui.views.analysis_result_panel import FINE, PROBLEM, AnalysisResultPanel
 from mapdesk.ui.views.status_bar import MapStatusBar
@@ -91,10 +91,18 @@ class RadioCoverageController(AnalysisRun):
     def run(self, request: RadioCoverageRequest) -> Worker:
         """Measure in a worker; the result replaces the last one when it comes."""
 
+        chosen = request.layers
+        layers = RadioLayers(
+            snapshot(chosen.towers),
+            snapshot(chosen.psap),
+            snapshot(chosen.addresses),
+            snapshot(chosen.roads),
+        )
+
         def work(progress: ProgressCallback) -> RadioCoverage:
             progress(5, "reading the layers")
             inputs = read_radio_inputs(
-                request.layers,
+                layers,
                 request.rule,
                 request.include_planned,
                 request.rasters,
@@ -147,11 +155,13 @@ class RadioCoverageController(AnalysisRun):
         if kind == "psap":
             self.zoom_to_features(request.layers.psap, [fid])
             return
-        for name in (ADDRESSES_LAYER, ROADS_LAYER, AREAS_LAYER):
-            layer = self.layer_named(LAYER_NAMES[name])
-            if layer is not None:
-                self._canvas.zoom_to_extent(self._project.layer_extent(layer))
-                return
+        names = (ADDRESSES_LAYER, ROADS_LAYER, AREAS_LAYER)
+        made = [x for n in names if (x := self.layer_named(LAYER_NAMES[n])) is not None]
+        shown = next((x for x in made if x in self._project.layers), None)
+        if shown is not None:
+            self._canvas.zoom_to_extent(self._project.layer_extent(shown))
+        elif made:
+            self.still_open(made[0])  # removed: says so
 
 
 def _cells(tally: Tally) -> list[str]:

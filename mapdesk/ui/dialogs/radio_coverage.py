@@ -40,6 +40,8 @@ from mapdesk.ui.dialogs.parts import ok_cancel, problem_label
 
 #: The most a tower may reach (km), as on the command line.
 MAX_RANGE_KM = 500.0
+#: The range field's entry for "no field: the default range for every tower".
+NO_FIELD = "(none)"
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ class RadioCoverageDialog(QDialog):
         self._buttons = ok_cancel(self)
         self._build()
         self.towers.currentIndexChanged.connect(lambda _i: self._fill_fields())
+        self.range_field.currentIndexChanged.connect(lambda _i: self._check())
         for combo in (self.towers, self.addresses, self.roads):
             combo.currentIndexChanged.connect(lambda _i: self._check())
         self.default_range.valueChanged.connect(lambda _v: self._check())
@@ -125,8 +128,14 @@ class RadioCoverageDialog(QDialog):
         layout.addWidget(self._buttons)
 
     def _fill_fields(self) -> None:
-        """The tower layer's fields; its range field (``coverage_km``) chosen when it has one."""
+        """The tower layer's fields; its range field (``coverage_km``) chosen when it has one.
+
+        Never another: the first field is often an object id (1, 2, 3…), which
+        would pass for ranges in km. Without ``coverage_km`` the choice is
+        :data:`NO_FIELD` until the user names the field or gives a default range.
+        """
         self.range_field.clear()
+        self.range_field.addItem(NO_FIELD)
         layer = self.towers.layer()
         if layer is not None:
             geometry = layer.data.geometry.name
@@ -153,9 +162,20 @@ class RadioCoverageDialog(QDialog):
             return "Choose a tower layer or a predicted-signal raster to cover with."
         if self.every_tower.isChecked() and self.default_range.value() == 0:
             return "Give the range every tower is to have."
+        if (
+            self.towers.layer() is not None
+            and self._range_field() == ""
+            and self.default_range.value() == 0
+        ):
+            return "Choose the field that holds each tower's range, or give a default range."
         if raster is not None and not raster.is_file():
             return f"There is no file {raster}."
         return ""
+
+    def _range_field(self) -> str:
+        """The field chosen ("" for none: the default range applies to every tower)."""
+        text = self.range_field.currentText()
+        return "" if text == NO_FIELD else text
 
     def request(self) -> RadioCoverageRequest:
         """The choices made."""
@@ -163,7 +183,7 @@ class RadioCoverageDialog(QDialog):
         metres = km * 1000.0 if km > 0 else None
         every = self.every_tower.isChecked()
         rule = RangeRule(
-            field=self.range_field.currentText() or DEFAULT_RANGE_FIELD,
+            field=self._range_field(),
             unit=self.range_unit.currentText(),
             default_m=None if every else metres,
             override_m=metres if every else None,
