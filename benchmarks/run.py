@@ -8,7 +8,9 @@ mapdesk's real code paths headless: ``mapdesk.io.loader.load_layer`` into a
 1920x1080, ``identify_at``; besides the PERFORMANCE.md figures, ``heatmap``
 (100,000 points as a heatmap, ``heatmap.py``), ``nena_validate_s`` (NENA
 validation of the demo, ``nena.py``) and ``coverage_s`` (``mapdesk coverage`` on the
-demo and on a 50,000-segment network, ``drive_coverage.py``). Every figure is the
+demo and on a 50,000-segment network, ``drive_coverage.py``) and
+``postgis_load_ratio`` (the 200,000 parcels loaded from a throw-away PostGIS
+server / from the GeoPackage, ``postgis_load.py``). Every figure is the
 median of ``--runs`` (>= 5 by default) after one warm-up, in seconds.
 ``first_picture`` and ``peak_rss_mb``
 are measured in fresh child processes so nothing is cached.
@@ -50,6 +52,7 @@ import make_data  # noqa: E402  (a sibling script, found through sys.path above)
 from drive_coverage import coverage_figures  # noqa: E402
 from heatmap import heatmap_figures  # noqa: E402
 from nena import nena_validate_s  # noqa: E402
+from postgis_load import ServerUnavailable, postgis_load_figures  # noqa: E402
 from qgis_session import QgisSession, run_qgis_once  # noqa: E402
 from save_edit import save_one_edit_s  # noqa: E402
 from timing import median_time  # noqa: E402
@@ -105,6 +108,7 @@ TARGETS: list[tuple[tuple[str, ...], str, float, str]] = [
     (("nena_validate_s",), "abs", 5.0, "<= 5 s"),
     (("coverage_s", "demo"), "abs", 5.0, "<= 5 s"),
     (("coverage_s", "segments_50k"), "abs", 60.0, "<= 60 s"),
+    (("postgis_load_ratio",), "abs", 1.5, "<= 1.5 (PostGIS / GeoPackage)"),
     (("peak_rss_mb",), "abs", 800.0, "<= 800 MB"),
 ]
 
@@ -357,6 +361,7 @@ def measure(
     clicks: int = DEFAULT_CLICKS,
     children: int = DEFAULT_CHILDREN,
     qgis_python: str | None = None,
+    postgis_server: Any = None,
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
     """Every PERFORMANCE.md figure for mapdesk, and (with ``qgis_python``) QGIS's renders.
 
@@ -424,6 +429,7 @@ def measure(
         f"50k segments {coverage['segments_50k']:.2f} s",
         file=sys.stderr,
     )
+    postgis = measure_postgis_load(paths["parcels"], runs, postgis_server)
     command = [sys.executable, str(Path(__file__).resolve()), "--child-first-picture"]
     firsts = run_children([*command, str(paths["points"])], max(children, 1))
     first = statistics.median(f["seconds"] for f in firsts)
@@ -439,6 +445,7 @@ def measure(
         "heatmap": heatmap,
         "nena_validate_s": nena_s,
         "coverage_s": coverage,
+        "postgis_load_ratio": postgis,
         "peak_rss_mb": rss,
     }
     return ordered(results), job, theirs
@@ -457,9 +464,28 @@ def ordered(results: dict[str, Any]) -> dict[str, Any]:
         "heatmap",
         "nena_validate_s",
         "coverage_s",
+        "postgis_load_ratio",
         "peak_rss_mb",
     ]
     return {key: results[key] for key in keys}
+
+
+def measure_postgis_load(parcels: Path, runs: int, server: Any = None) -> float | None:
+    """``postgis_load_ratio``: the parcels from a throw-away PostGIS server / from the GeoPackage.
+
+    None (reported as not measured) when PostgreSQL or PostGIS is not installed.
+    """
+    try:
+        figures = postgis_load_figures(parcels, runs, server)
+    except ServerUnavailable as exc:
+        print(f"  postgis_load not measured: {exc}", file=sys.stderr)
+        return None
+    print(
+        f"  mapdesk postgis_load: ratio {figures['ratio']:.2f} (PostGIS {figures['postgis_s']:.3f}"
+        f" s, GeoPackage {figures['gpkg_s']:.3f} s; upload {figures['upload_s']:.2f} s)",
+        file=sys.stderr,
+    )
+    return float(figures["ratio"])
 
 
 # ---------------------------------------------------------------- QGIS
@@ -522,6 +548,8 @@ def _fmt(value: Any, path: tuple[str, ...]) -> str:
         return f"{value * 1000:.3f} ms"
     if path == ("web_export", "bytes"):
         return f"{value / 1e6:.1f} MB"
+    if path == ("postgis_load_ratio",):
+        return f"{value:.2f}x"
     return f"{value:.3f} s"
 
 

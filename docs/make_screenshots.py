@@ -981,6 +981,62 @@ def nena_errors_shot(project: object) -> None:
     print("docs/images/nena-errors.png")
 
 
+def postgis_shot(window: object, project: object) -> None:
+    """Layer ▸ Add PostGIS Layer… on a throw-away server holding three demo layers.
+
+    The tests' server code (tests/support/postgis_server.py) starts PostgreSQL
+    and PostGIS in a temporary folder; the layers are uploaded with mapdesk's
+    own upload, then listed as an analyst would see them. Skipped (with the
+    reason) where PostgreSQL or PostGIS is not installed.
+    """
+    from psycopg import sql
+
+    from mapdesk.io.postgis.upload import upload_layer
+    from mapdesk.io.postgis.uri import TableName
+    from mapdesk.ui.dialogs.postgis_browser import PostgisLayerDialog
+    from tests.support.postgis_server import ADMIN, ANALYST, ServerUnavailable, start_server
+
+    try:
+        server = start_server()
+    except ServerUnavailable as exc:
+        print(f"postgis shot skipped: {exc}")
+        return
+    try:
+        socket = str(server.folder).replace("/", "%2F")
+        admin = f"postgresql://{ADMIN}@{socket}:{server.port}/city"
+        for name, table in (
+            ("Parcels", "parcels"),
+            ("Address points", "address_points"),
+            ("FixIt incidents", "fixit_incidents"),
+        ):
+            layer = project.layers.by_name(name)  # type: ignore[attr-defined]
+            upload_layer(layer.data, admin, table=TableName("public", table), layer_name=name)
+        with __import__("psycopg").connect(**server.admin_settings(), autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {}").format(
+                    sql.Identifier(ANALYST)
+                )
+            )
+        dialog = PostgisLayerDialog(None, window)  # type: ignore[arg-type]
+        box = dialog.connection_box
+        box.name.setText("City GIS")
+        box.host.setText("127.0.0.1")
+        box.port.setValue(server.port)
+        box.database.setText("city")
+        box.user.setText(ANALYST)
+        box.sslmode.setCurrentText("prefer")
+        box.password.setText(server.password)
+        dialog.list_tables()
+        dialog.select_tables(["public.parcels"])
+        dialog.resize(860, 700)
+        dialog.show()
+        spin(300)
+        save(dialog, "postgis-add-layer.png")
+        dialog.close()
+    finally:
+        server.stop()
+
+
 #: Shots made outside the main window (after it closes).
 _OUTSIDE_SHOTS = ("render", "web_map_page", "qgis", "nena_errors", "radio_coverage", "coverage")
 
@@ -1024,6 +1080,7 @@ def main(only: list[str]) -> int:
         "coverage_panel": lambda: coverage_panel_shot(window, project),
         "radio_coverage_gui": lambda: radio_coverage_gui_shot(window, project),
         "boundary_qa_gui": lambda: boundary_qa_gui_shot(window, project),
+        "postgis": lambda: postgis_shot(window, project),
     }
     unknown = sorted(set(only) - set(shots) - set(_OUTSIDE_SHOTS))
     if unknown:

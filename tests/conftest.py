@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+#: The PostGIS server and keyring fixtures, shared by tests/io/postgis and tests/ui.
+pytest_plugins = ["tests.support.postgis_fixtures"]
+
 # Qt tests never need a display; set before any test module imports Qt.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 

@@ -24,6 +24,7 @@ from mapdesk.cli.export import add_export_commands, run_export
 from mapdesk.cli.incidents import add_incident_commands, run_incidents
 from mapdesk.cli.nena import add_nena_commands, run_nena
 from mapdesk.cli.network_commands import add_network_commands, run_network
+from mapdesk.cli.postgis import add_postgis_commands, run_postgis
 from mapdesk.cli.radio import add_radio_commands, run_radio
 from mapdesk.core.crs import crs_label
 from mapdesk.core.data_uri import is_uri, without_password
@@ -42,6 +43,7 @@ SUBCOMMANDS = (
     "radio-coverage",
     "boundaries",
     "coverage",
+    "postgis",
 )
 
 
@@ -72,7 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
         "radio-coverage DATA.gpkg -o OUT.gpkg [--report R.json] [--include-planned]; "
         "boundaries check DATA.gpkg -o OUT.gpkg [--report R.json] [--sliver-area M2]; "
         "coverage ROADS STATIONS --minutes 4,8 [--turnout 1.0] [--addresses ADDR] "
-        "-o OUT.gpkg [--report R.json]",
+        "-o OUT.gpkg [--report R.json]; "
+        "postgis upload LAYERFILE postgresql://USER@HOST/DB [--table S.T] [--replace]",
     )
     parser.add_argument("--version", action="version", version=f"mapdesk {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -95,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_radio_commands(commands)
     add_boundary_commands(commands)
     add_coverage_command(commands)
+    add_postgis_commands(commands)
     return parser
 
 
@@ -135,6 +139,8 @@ def main(argv: Sequence[str] | None = None, start_gui: GuiStarter | None = None)
             return run_boundaries(parsed, sys.stdout)
         if parsed.command == "coverage":
             return run_coverage(parsed, sys.stdout)
+        if parsed.command == "postgis":
+            return run_postgis(parsed, sys.stdout)
         return run_render(parsed.paths, Path(parsed.output), parsed.width, parsed.height)
     except MapdeskError as exc:
         return fail(str(exc))

@@ -35,6 +35,7 @@ from mapdesk.ui.controllers.nena_validation import NenaValidationController
 from mapdesk.ui.controllers.nena_validation import add_panel as add_nena_panel
 from mapdesk.ui.controllers.network_layers import NetworkLayersController
 from mapdesk.ui.controllers.network_trace import TraceController
+from mapdesk.ui.controllers.postgis import PostgisController
 from mapdesk.ui.controllers.project_files import ProjectController
 from mapdesk.ui.controllers.radio_coverage import RadioCoverageController, radio_panel
 from mapdesk.ui.controllers.repair import RepairController
@@ -216,6 +217,9 @@ class MainWindow(QMainWindow):
         )
         self.layer_loader = LayerLoadController(
             p, self.workers, self.status, self, self.project_files.open_path
+        )
+        self.postgis = PostgisController(
+            self.layer_panel, self.layer_loader, self.workers, self.status, self
         )
         self.project_files.title_changed.connect(lambda n: self.setWindowTitle(window_title(n)))
         a.open_project.triggered.connect(self.project_files.open_dialog)

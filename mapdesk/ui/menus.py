@@ -61,6 +61,7 @@ def _layer_menu(window: MainWindow) -> None:
     a = window.map_actions
     layer = window.menuBar().addMenu("&Layer")
     layer.addAction(a.add_layer)
+    layer.addAction(window.postgis.add_action)
     layer.addAction(a.import_incidents)
     layer.addAction(window.nena_layers.import_action)
     create = layer.addMenu("Create &Layer")
@@ -73,6 +74,7 @@ def _layer_menu(window: MainWindow) -> None:
     )
     layer.addSeparator()
     layer.addAction(a.export_layer)
+    layer.addAction(window.postgis.upload_action)
     layer.addSeparator()
     layer.addActions([a.remove_layer, a.layer_properties, a.set_layer_crs])
     layer.addSeparator()

@@ -30,6 +30,7 @@ SPEC_KEYS = {
     "heatmap": {"points_100k", "points_100k_hidpi"},
     "nena_validate_s": None,
     "coverage_s": {"demo", "segments_50k"},
+    "postgis_load_ratio": None,
     "peak_rss_mb": None,
 }
 
@@ -76,12 +77,15 @@ def test_make_data_is_deterministic() -> None:
 
 
 def test_run_produces_exactly_the_performance_keys(
-    tiny_data: Path, tmp_path: Path, qapp: object
+    tiny_data: Path, tmp_path: Path, qapp: object, postgis_server: object
 ) -> None:
     # qapp: the harness renders in this process; pytest-qt's QApplication must
     # exist first, or the harness's plain QGuiApplication breaks later UI tests.
+    # postgis_server: the session's one throw-away server, instead of the harness's own.
     run = _script("run")
-    results, job, theirs = run.measure(tiny_data, runs=1, images=tmp_path, clicks=3, children=1)
+    results, job, theirs = run.measure(
+        tiny_data, runs=1, images=tmp_path, clicks=3, children=1, postgis_server=postgis_server
+    )
     assert theirs is None  # no QGIS asked for
     json.dumps(results)  # serialisable
     assert set(results) == set(SPEC_KEYS)
@@ -102,6 +106,7 @@ def test_run_produces_exactly_the_performance_keys(
     assert "heatmap.points_100k" in table
     assert "nena_validate_s" in table
     assert "coverage_s.segments_50k" in table
+    assert "postgis_load_ratio" in table
 
 
 def test_ratios_and_table_with_qgis_figures() -> None:

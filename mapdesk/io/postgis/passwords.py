@@ -22,6 +22,9 @@ from mapdesk.io.postgis.connection import DEFAULT_PORT, PgConnection
 
 KEYRING_SERVICE = "mapdesk-postgresql"
 
+#: Passwords typed for this run of mapdesk only ("Save password" not ticked), in memory.
+_SESSION: dict[str, str] = {}
+
 log = logging.getLogger(__name__)
 
 
@@ -39,9 +42,17 @@ def keyring_key(connection: PgConnection) -> str:
     return f"{connection.user or ''}@{host}:{connection.port or DEFAULT_PORT}"
 
 
+def remember_for_session(connection: PgConnection, password: str) -> None:
+    """Use ``password`` for the connection until mapdesk quits; it is written nowhere."""
+    _SESSION[keyring_key(connection)] = password
+
+
 def stored_password(connection: PgConnection) -> str | None:
-    """The keyring's password for the connection, None when there is none or no keyring."""
+    """This session's password for the connection, else the keyring's; None when neither."""
     import keyring
+
+    if (typed := _SESSION.get(keyring_key(connection))) is not None:
+        return typed
 
     try:
         return keyring.get_password(KEYRING_SERVICE, keyring_key(connection))
@@ -70,8 +81,10 @@ def store_password(connection: PgConnection, password: str) -> None:
 
 
 def forget_password(connection: PgConnection) -> None:
-    """Remove the connection's password from the keyring (nothing happens if absent)."""
+    """Remove the connection's password from the keyring and this session (if there)."""
     import keyring
+
+    _SESSION.pop(keyring_key(connection), None)
 
     try:
         keyring.delete_password(KEYRING_SERVICE, keyring_key(connection))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 
 
@@ -19,3 +22,14 @@ class WindowController(QObject):
 
     def parent_widget(self) -> QWidget:
         return self._parent
+
+    def make_action(self, text: str, name: str, tip: str, slot: Callable[[], None]) -> QAction:
+        """An action of this controller's own (menus place it): ``slot`` runs guarded."""
+        from mapdesk.ui.workers import guarded_slot
+
+        action = QAction(text, self.parent_widget())
+        action.setObjectName(name)
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        action.triggered.connect(guarded_slot(lambda _checked=False: slot()))
+        return action

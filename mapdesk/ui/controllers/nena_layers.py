@@ -13,7 +13,6 @@ import threading
 from pathlib import Path
 
 from pyproj import CRS
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from mapdesk.core.errors import MapdeskError
@@ -32,7 +31,6 @@ from mapdesk.ui.workers import (
     ProgressCallback,
     Worker,
     WorkerPool,
-    guarded_slot,
     report_exception,
 )
 
@@ -53,14 +51,14 @@ class NenaLayersController(WindowController):
     ) -> None:
         super().__init__(parent_widget)
         self._project, self._panel, self._workers, self._status = project, panel, workers, status
-        self.create_action = self._action(
+        self.create_action = self.make_action(
             "New NENA &Layers…",
             "actionNewNenaLayers",
             "Create empty NENA NG9-1-1 (v3) layers in a GeoPackage, with NENA's fields and "
             "coded values",
             self.open_create_dialog,
         )
-        self.import_action = self._action(
+        self.import_action = self.make_action(
             "Import into &NENA Layer…",
             "actionImportIntoNena",
             "Import a layer into a NENA v3 layer through a field mapping: NGUIDs made, "
@@ -73,14 +71,6 @@ class NenaLayersController(WindowController):
         self._running: Worker | None = None
         self._committed = threading.Event()  # set once the running import is in the file
         status.cancel_requested.connect(self.cancel)
-
-    def _action(self, text: str, name: str, tip: str, slot: object) -> QAction:
-        action = QAction(text, self.parent_widget())
-        action.setObjectName(name)
-        action.setToolTip(tip)
-        action.setStatusTip(tip)
-        action.triggered.connect(guarded_slot(lambda _checked=False: slot()))  # type: ignore[operator]
-        return action
 
     def _default_path(self) -> Path:
         folder = self._project.path.parent if self._project.path else Path.home()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import psycopg
 
-from tests.io.postgis.server import ANALYST, ThrowAwayServer
+from tests.support.postgis_server import ANALYST, ThrowAwayServer
 
 ODD_TABLE = 'odd "name"; DROP TABLE parcels'
 BIG_ROWS = 5_000

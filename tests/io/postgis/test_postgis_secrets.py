@@ -14,7 +14,7 @@ from mapdesk import Project
 from mapdesk.cli import main
 from mapdesk.core.errors import DataSourceError
 from mapdesk.io.registry import list_layers, read_layer
-from tests.io.postgis.server import ANALYST, DATABASE, ThrowAwayServer, free_port
+from tests.support.postgis_server import ANALYST, DATABASE, ThrowAwayServer, free_port
 
 pytestmark = pytest.mark.postgis
 
