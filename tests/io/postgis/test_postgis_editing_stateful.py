@@ -226,7 +226,7 @@ def test_editors_never_overwrite_each_other_silently(
         run_state_machine_as_test(
             SharedTableMachine,
             settings=settings(
-                max_examples=25,
+                max_examples=32,  # about 1,200 steps: how many an example takes varies
                 stateful_step_count=50,
                 derandomize=True,
                 deadline=None,
