@@ -229,6 +229,7 @@ def test_editors_never_overwrite_each_other_silently(
                 max_examples=32,  # about 1,200 steps: how many an example takes varies
                 stateful_step_count=50,
                 derandomize=True,
+                database=None,  # no examples saved from other runs: the same steps everywhere
                 deadline=None,
                 suppress_health_check=list(HealthCheck),
             ),
