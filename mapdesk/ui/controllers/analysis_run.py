@@ -49,6 +49,10 @@ class AnalysisRun(WindowController):
         The result layers the last finished run added.
     """
 
+    #: The menu action's objectName, and its tool and status tip (set per tool).
+    ACTION_NAME: str = ""
+    TIP: str = ""
+
     def __init__(
         self,
         title: str,
@@ -73,6 +77,9 @@ class AnalysisRun(WindowController):
         #: Each result layer's name in the exported GeoPackage.
         self._file_names: dict[str, str] = {}
         self.action = QAction(f"{title}…", parent_widget)
+        self.action.setObjectName(self.ACTION_NAME)
+        self.action.setToolTip(self.TIP)
+        self.action.setStatusTip(self.TIP)
         self.action.triggered.connect(guarded_slot(lambda _checked=False: self.open_dialog()))
         status.cancel_requested.connect(self.cancel)
         panel.export_requested.connect(guarded_slot(lambda: self.export_dialog()))

@@ -81,6 +81,9 @@ class BoundaryQaController(AnalysisRun):
         The last check shown (tests, scripts).
     """
 
+    ACTION_NAME = "actionBoundaryQa"
+    TIP = "Gaps and overlaps in the PSAP and service boundaries, and misrouting candidates"
+
     def __init__(
         self,
         panel: AnalysisResultPanel,
@@ -91,10 +94,6 @@ class BoundaryQaController(AnalysisRun):
         parent_widget: QWidget,
     ) -> None:
         super().__init__("Boundary QA", panel, project, canvas, workers, status, parent_widget)
-        self.action.setObjectName("actionBoundaryQa")
-        tip = "Gaps and overlaps in the PSAP and service boundaries, and misrouting candidates"
-        self.action.setToolTip(tip)
-        self.action.setStatusTip(tip)
         self.check: BoundaryCheck | None = None
 
     def open_dialog(self) -> None:

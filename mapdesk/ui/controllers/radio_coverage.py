@@ -66,6 +66,9 @@ class RadioCoverageController(AnalysisRun):
         The last result shown (tests, scripts).
     """
 
+    ACTION_NAME = "actionRadioCoverage"
+    TIP = "The addresses and road length outside radio tower coverage, per PSAP"
+
     def __init__(
         self,
         panel: AnalysisResultPanel,
@@ -76,10 +79,6 @@ class RadioCoverageController(AnalysisRun):
         parent_widget: QWidget,
     ) -> None:
         super().__init__("Radio Coverage", panel, project, canvas, workers, status, parent_widget)
-        self.action.setObjectName("actionRadioCoverage")
-        tip = "The addresses and road length outside radio tower coverage, per PSAP"
-        self.action.setToolTip(tip)
-        self.action.setStatusTip(tip)
         self.result: RadioCoverage | None = None
         self._request: RadioCoverageRequest | None = None
 
