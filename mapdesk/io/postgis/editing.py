@@ -34,7 +34,7 @@ from mapdesk.core.editing.saving import CommitPoint, SaveError
 from mapdesk.core.editing.values import is_missing
 from mapdesk.core.editing.versions import RowVersions, row_versions, with_row_versions
 from mapdesk.core.errors import MapdeskError
-from mapdesk.io.postgis import reader
+from mapdesk.io.postgis import privileges, reader
 from mapdesk.io.postgis.connection import connect, failure
 from mapdesk.io.postgis.reader import ROW_VERSION, TablePlan
 from mapdesk.io.postgis.uri import PostgisUri
@@ -84,6 +84,9 @@ def save_edits(
     SaveError
         The table cannot take edits (no key, no row versions), or a feature
         breaks one of its constraints (the message names both).
+    PrivilegeError
+        The session's role may not make these edits (asked before writing);
+        the message names the table, the role and the missing privilege.
     """
     shown = str(plan.table.table)
     key = plan.key
@@ -100,6 +103,10 @@ def save_edits(
         )
     if not conn.autocommit:
         raise ValueError("save_edits needs a connection in autocommit mode")
+    rights = privileges.edit_rights(conn, plan.table, key)
+    refused = privileges.refusal(shown, rights, privileges.needed_for(changes))
+    if refused is not None:
+        raise refused
     writer = _TableWriter(conn, plan, changes, base, versions)
     try:
         with conn.transaction():
@@ -107,11 +114,8 @@ def save_edits(
             writer.write_added()
     except psycopg.errors.IntegrityError as exc:
         raise writer.constraint_error(exc) from None
-    except psycopg.errors.InsufficientPrivilege:
-        raise SaveError(
-            f"{shown}: nothing was saved: your database role may not change {shown} "
-            "(ask the database administrator for edit rights); your edits are kept"
-        ) from None
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise privileges.denied(shown, rights, exc) from None
     at_commit_point()
     return writer.saved_frame()
 

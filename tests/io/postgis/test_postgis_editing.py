@@ -219,6 +219,10 @@ def test_refresh_shows_others_changes_and_keeps_nothing_stale(edit_table: str) -
 def test_a_read_only_role_gets_a_clear_message(city_uri: Any, analyst_password: str) -> None:
     layer = _editing(city_uri("public.parcels"))
     layer.change_attribute_value(1, "owner", "not allowed")
-    with pytest.raises(SaveError, match=r"may not change public\.parcels"):
+    with pytest.raises(
+        SaveError,
+        match=r"role analyst may not change features of public\.parcels "
+        r"\(missing privilege: UPDATE\)",
+    ):
         layer.commit_changes()
     assert layer.is_modified
