@@ -22,6 +22,7 @@ from mapdesk.core.layer import LayerOrigin, VectorLayer
 from mapdesk.core.project import Project
 from mapdesk.io.edit_writer import save_as_geopackage
 from mapdesk.io.loader import load_layer
+from mapdesk.io.postgis import is_postgis_uri
 from mapdesk.io.registry import read_layer
 from mapdesk.ui.actions import MapActions
 from mapdesk.ui.controllers.base import WindowController
@@ -106,8 +107,7 @@ class EditingController(WindowController):
         if layer is None:
             self._status.showMessage(NO_LAYER, 5000)
         elif not layer.is_editing:
-            self.start_editing(layer)
-            self._status.showMessage(f"Editing {layer.name}", 3000)
+            self._start_if_writable(layer)
         elif self.settle_edits(layer, "stop editing"):
             layer.stop_editing()
         self.update_actions()
@@ -162,6 +162,39 @@ class EditingController(WindowController):
         count = layer.delete_selected_features()
         noun = "feature" if count == 1 else "features"
         self._status.showMessage(f"{count} {noun} deleted from {layer.name}", 5000)
+
+    def _start_if_writable(self, layer: VectorLayer) -> None:
+        """Edit mode on ``layer``, unless its database says this user may not change it.
+
+        A read-only role (a planner's) is told now, not after an hour of edits
+        at Save. The server is asked in a worker: it may be slow to answer.
+        """
+        origin = layer.origin
+        if origin is None or not is_postgis_uri(origin.path):
+            self._start_unless_refused(layer, None)
+            return
+        from mapdesk.io.postgis.privileges import edit_refusal  # imports psycopg
+
+        self._status.showMessage(f"Checking your edit rights on {layer.name}…")
+        self._workers.start(
+            lambda _progress: edit_refusal(origin.path),
+            lambda refusal: self._start_unless_refused(layer, refusal),
+            lambda error: self._edit_check_failed(layer, error),
+            description=f"Checking edit rights on {layer.name}",
+        )
+
+    def _edit_check_failed(self, layer: VectorLayer, error: BaseException) -> None:
+        self._status.showMessage(f"{layer.name} is not in edit mode", 8000)
+        report_exception(error, self.parent_widget())
+
+    def _start_unless_refused(self, layer: VectorLayer, refusal: str | None) -> None:
+        if refusal is not None:
+            self._status.showMessage(f"{layer.name} is read-only for you", 8000)
+            QMessageBox.information(self.parent_widget(), "Toggle Editing", refusal)
+        elif not layer.is_editing and layer in self._project.layers:
+            self.start_editing(layer)
+            self._status.showMessage(f"Editing {layer.name}", 3000)
+        self.update_actions()
 
     def start_editing(self, layer: VectorLayer) -> None:
         """Edit mode on ``layer``, every edit journaled."""
