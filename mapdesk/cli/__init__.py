@@ -75,7 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
         "boundaries check DATA.gpkg -o OUT.gpkg [--report R.json] [--sliver-area M2]; "
         "coverage ROADS STATIONS --minutes 4,8 [--turnout 1.0] [--addresses ADDR] "
         "-o OUT.gpkg [--report R.json]; "
-        "postgis upload LAYERFILE postgresql://USER@HOST/DB [--table S.T] [--replace]",
+        "postgis upload LAYERFILE postgresql://USER@HOST/DB [--table S.T] [--replace]; "
+        "postgis server-sql city_server|city_add_person",
     )
     parser.add_argument("--version", action="version", version=f"mapdesk {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
