@@ -169,6 +169,9 @@ def test_recovered_edits_nobody_else_touched_save_cleanly_through_a_filtered_uri
     layer, pending = _recovered(journal_path)
     assert "where" in pending.path and pending.describe().count(", filtered") == 1
     assert list(layer.data.index) == [2]  # the same filter: the same features, my delete
+    session = layer.edit_session
+    assert session is not None  # only what I changed is written (JSON, numeric: as read)
+    assert session.changes().changed == {2: frozenset({"owner"})}
     layer.commit_changes()
     rows = table_rows(postgis_server, table)
     assert [(r[0], r[2]) for r in rows] == [(1, "theirs"), (2, "mine 2")]
