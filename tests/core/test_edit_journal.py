@@ -16,6 +16,7 @@ from mapdesk.core.editing import journal as journal_module
 from mapdesk.core.editing import saving
 from mapdesk.core.editing.journal import EditJournal
 from mapdesk.core.editing.tracking import EditorIdentity
+from mapdesk.core.editing.versions import RowVersions, row_versions, with_row_versions
 from mapdesk.core.layer import LayerOrigin, VectorLayer
 
 EDITOR = EditorIdentity("jsmith")
@@ -154,20 +155,141 @@ def test_a_pid_reused_after_a_reboot_does_not_hide_the_edits(
     assert [pending.name for pending in journal.pending()] == ["hydrants"]
 
 
-def test_a_journal_of_an_older_mapdesk_is_read_and_extended(tmp_path: Path) -> None:
-    path = tmp_path / "journal.sqlite"
+def _older_journal(path: Path, columns: dict[str, object]) -> EditJournal:
+    """A journal an older mapdesk wrote: its ``entries`` had only ``columns`` after ``at``."""
     with sqlite3.connect(path) as old:
+        extra = "".join(
+            f", {name} {kind}"
+            for name, kind in (("pid", "INTEGER"), ("boot", "TEXT"))
+            if name in columns
+        )
         old.execute(
             "CREATE TABLE entries (id INTEGER PRIMARY KEY AUTOINCREMENT, layer_key TEXT NOT NULL,"
-            " layer_name TEXT NOT NULL, fid INTEGER NOT NULL, row TEXT, at TEXT NOT NULL)"
+            f" layer_name TEXT NOT NULL, fid INTEGER NOT NULL, row TEXT, at TEXT NOT NULL{extra})"
         )
+        names = ["layer_key", "layer_name", "fid", "row", "at", *columns]
+        values = ['["/data/hydrants.gpkg", "hydrants"]', "hydrants", 2, None, "2026-11-25T10:00"]
         old.execute(
-            "INSERT INTO entries (layer_key, layer_name, fid, row, at) VALUES (?, ?, ?, ?, ?)",
-            ('["/data/hydrants.gpkg", "hydrants"]', "hydrants", 2, None, "2026-11-25T10:00:00"),
+            f"INSERT INTO entries ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+            [*values, *columns.values()],
         )
-    journal = EditJournal(path)
+    return EditJournal(path)
+
+
+def test_a_journal_of_an_older_mapdesk_is_read_and_extended(tmp_path: Path) -> None:
+    journal = _older_journal(tmp_path / "journal.sqlite", {})
     [pending] = journal.pending()  # the old entry is offered, not lost
     assert pending.features == 1
     layer = _editing(journal)
     layer.change_attribute_value(1, "pressure", 70)  # and new entries are written
     assert journal.rows(pending.key) == {2: None, 1: journal.rows(pending.key)[1]}
+
+
+# --- layers of a shared database (row versions) ---------------------------------------------
+SHARED = "postgresql://analyst@db.portland.local:5433/city?table=public.hydrants"
+
+
+def _shared_hydrants(
+    versions: dict[int, int], uri: str = SHARED, frame: gpd.GeoDataFrame | None = None
+) -> VectorLayer:
+    """The hydrants as a PostGIS table reads them: an address, and a row version per feature."""
+    frame = with_row_versions(_hydrants().data if frame is None else frame, RowVersions(versions))
+    return VectorLayer(frame, "hydrants", origin=LayerOrigin(uri, "public.hydrants", "PostGIS"))
+
+
+def _editing_shared(journal: EditJournal, versions: dict[int, int]) -> VectorLayer:
+    layer = _shared_hydrants(versions)
+    layer.start_editing(EDITOR)
+    journal.follow(layer)
+    return layer
+
+
+def _reread_and_restored(
+    tmp_path: Path, frame: gpd.GeoDataFrame, versions: dict[int, int]
+) -> tuple[EditJournal, VectorLayer]:
+    """The next start: the table read again as ``frame``, the journal restored into it."""
+    after_crash = EditJournal(tmp_path / "journal.sqlite")
+    fresh = _shared_hydrants(versions, frame=frame)
+    fresh.start_editing(EDITOR)
+    after_crash.follow(fresh)
+    after_crash.restore(fresh)
+    return after_crash, fresh
+
+
+def test_a_database_layer_is_keyed_by_its_address_and_described_by_table_and_server(
+    journal: EditJournal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A reader keeps the password out of an origin; the journal makes sure of it anyway.
+    layer = _shared_hydrants({1: 10}, SHARED.replace("analyst@", "analyst:Hunter2-secret@"))
+    layer.start_editing(EDITOR)
+    journal.follow(layer)
+    layer.change_attribute_value(1, "pressure", 80)
+    monkeypatch.setattr(journal_module, "_running", lambda _pid: False)
+    [pending] = journal.pending()
+    assert (pending.path, pending.layer) == (SHARED, "public.hydrants")  # no abspath, no secret
+    assert pending.describe().startswith(
+        "hydrants (public.hydrants on db.portland.local:5433/city): 1 feature edited"
+    )
+    journal.close()
+    stored = b"".join(p.read_bytes() for p in journal.path.parent.glob("journal.sqlite*"))
+    assert b"Hunter2-secret" not in stored and b"db.portland.local" in stored
+
+
+def test_a_filtered_database_layer_says_so() -> None:
+    label = journal_module.address_label(SHARED + "&bbox=1,2,3,4", "public.hydrants")
+    assert label == "public.hydrants on db.portland.local:5433/city, filtered"
+
+
+@pytest.mark.usefixtures("crashed")
+def test_restored_database_edits_are_checked_against_the_versions_they_were_made_on(
+    journal: EditJournal, tmp_path: Path
+) -> None:
+    layer = _editing_shared(journal, {1: 10, 2: 20, 3: 30})
+    layer.change_attribute_value(1, "pressure", 80)  # someone else changes it meanwhile
+    layer.change_attribute_value(2, "pressure", 81)  # nobody else touches it
+    layer.change_attribute_value(3, "pressure", 82)  # someone else deletes it meanwhile
+    new = layer.add_feature(Point(30, 0), {"asset_id": "H-4"})
+    journal.close()
+
+    # The next start reads the table again: feature 1 saved by another editor, 3 gone.
+    frame = _hydrants().data.drop(index=3).assign(asset_id=["H-1 (theirs)", "H-2"])
+    after_crash, fresh = _reread_and_restored(tmp_path, frame, {1: 11, 2: 20})
+    session = fresh.edit_session
+    assert session is not None
+    versions = row_versions(session.base)
+    assert versions is not None and (versions[1], versions[2], versions[3]) == (10, 20, 30)
+    assert session.base.at[1, "asset_id"] == "H-1"  # the original, not their version
+    changes = session.changes()
+    assert set(changes.changed) == {1, 2, 3}  # 3 is an update (a conflict), not a new feature
+    assert changes.added == (new,) and changes.changed[1] == frozenset({"pressure"})
+    assert fresh.data.at[1, "asset_id"] == "H-1"  # what I had when I edited it
+    # A second crash right after recovery still knows what the edits were made on.
+    assert {fid: b.version for fid, b in after_crash.bases(after_crash.pending()[0].key).items()} \
+        == {1: 10, 2: 20, 3: 30, new: None}  # fmt: skip
+
+
+@pytest.mark.usefixtures("crashed")
+def test_a_restored_new_feature_does_not_take_over_a_feature_someone_else_added(
+    journal: EditJournal, tmp_path: Path
+) -> None:
+    layer = _editing_shared(journal, {1: 10, 2: 20, 3: 30})
+    mine = layer.add_feature(Point(30, 0), {"asset_id": "mine"})
+    assert mine == 4
+    journal.close()
+
+    theirs = _hydrants().data.loc[[1]].set_axis(pd.Index([4], name="fid"))
+    frame = gpd.GeoDataFrame(pd.concat([_hydrants().data, theirs.assign(asset_id="theirs")]))
+    _, fresh = _reread_and_restored(tmp_path, frame, {1: 10, 2: 20, 3: 30, 4: 40})
+    assert fresh.data.at[4, "asset_id"] == "theirs"  # theirs untouched...
+    assert fresh.data.at[5, "asset_id"] == "mine"  # ...mine restored as another new feature
+    assert fresh.edit_session is not None and fresh.edit_session.changes().added == (5,)
+
+
+def test_a_journal_written_before_row_versions_were_kept_is_upgraded(tmp_path: Path) -> None:
+    journal = _older_journal(tmp_path / "journal.sqlite", {"pid": 1, "boot": "x"})
+    [pending] = journal.pending()
+    assert journal.rows(pending.key) == {2: None} and journal.bases(pending.key) == {}
+    layer = _editing_shared(journal, {1: 10})
+    layer.change_attribute_value(1, "pressure", 70)
+    key = journal_module.layer_key(layer)
+    assert key is not None and journal.bases(key)[1].version == 10

@@ -6,6 +6,13 @@ data folder and committed with ``synchronous=FULL`` in WAL mode: fsynced
 before the edit returns. A save or a rollback clears the layer's entries.
 After a crash or a kill, ``pending()`` lists the layers with unsaved edits and
 ``restore`` puts them back into a fresh edit session, as one undoable step.
+
+A shared database's layer (PostGIS, keyed by its password-free address) is
+reread at recovery, and others may have saved some of the edited features in
+between. So each entry of such a layer also keeps the feature as it was read
+and its row version (``base``): the restored session checks its save against
+those, not against the fresh read, and a feature someone else changed or
+deleted meanwhile is a save conflict, never silently overwritten.
 """
 
 from __future__ import annotations
@@ -16,20 +23,25 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from mapdesk.core.data_uri import is_uri, without_password
+from mapdesk.core.editing.rows import new_rows
 from mapdesk.core.editing.values import is_missing
+from mapdesk.core.editing.versions import row_versions
 from mapdesk.core.user_data import user_data_dir
 
 if TYPE_CHECKING:
+    from mapdesk.core.editing.session import EditSession
     from mapdesk.core.layer import VectorLayer
 
 JOURNAL_NAME = "edit-journal.sqlite"
@@ -43,14 +55,15 @@ CREATE TABLE IF NOT EXISTS entries (
     row TEXT,
     at TEXT NOT NULL,
     pid INTEGER NOT NULL,
-    boot TEXT NOT NULL
+    boot TEXT NOT NULL,
+    base TEXT
 )
 """
 
 
 @dataclass(frozen=True)
 class JournaledLayer:
-    """A layer with edits in the journal: which file, how many features, since when."""
+    """A layer with edits in the journal: which file (or address), how many features, since when."""
 
     key: str
     path: str
@@ -61,12 +74,31 @@ class JournaledLayer:
 
     def describe(self) -> str:
         noun = "feature" if self.features == 1 else "features"
-        where = Path(self.path).name + (f", layer {self.layer}" if self.layer else "")
+        if is_uri(self.path):  # "public.parcels on gis:5432/city", the table once
+            where = address_label(self.path, self.layer).removeprefix(f"{self.name} ")
+        else:
+            where = Path(self.path).name + (f", layer {self.layer}" if self.layer else "")
         return f"{self.name} ({where}): {self.features} {noun} edited, last at {self.last_edit}"
 
 
+@dataclass(frozen=True)
+class JournaledBase:
+    """What an edit of a versioned source was made against (see the module docstring).
+
+    ``row`` is the feature as it was read and ``version`` its row version;
+    both are None for a feature added in the session.
+    """
+
+    row: dict[str, Any] | None
+    version: int | None
+
+
 #: Columns later versions added, with the value old entries get.
-_ADDED_COLUMNS = {"pid": "INTEGER NOT NULL DEFAULT 0", "boot": "TEXT NOT NULL DEFAULT ''"}
+_ADDED_COLUMNS = {
+    "pid": "INTEGER NOT NULL DEFAULT 0",
+    "boot": "TEXT NOT NULL DEFAULT ''",
+    "base": "TEXT",  # NULL: a source without row versions (or an older mapdesk)
+}
 
 
 def _add_missing_columns(connection: sqlite3.Connection) -> None:
@@ -78,11 +110,33 @@ def _add_missing_columns(connection: sqlite3.Connection) -> None:
 
 
 def layer_key(layer: VectorLayer) -> str | None:
-    """What identifies a layer across runs: its file and sub-layer (None: no file)."""
+    """What identifies a layer across runs: its file or address, and sub-layer (None: neither).
+
+    An address is kept as it is (never a password: the journal is a plain file).
+    """
     origin = layer.origin
     if origin is None:
         return None
-    return json.dumps([os.path.abspath(origin.path), origin.layer])
+    path = origin.path
+    source = without_password(path) if is_uri(path) else os.path.abspath(path)
+    return json.dumps([source, origin.layer])
+
+
+def address_label(uri: str, layer: str | None = None) -> str:
+    """How messages name a database layer: its table and server, never a password.
+
+    Examples
+    --------
+    >>> address_label("postgresql://ed:pw@gis:5433/city?table=public.parcels&bbox=1,2,3,4")
+    'public.parcels on gis:5433/city, filtered'
+    """
+    parts = urlsplit(uri)
+    query = dict(parse_qsl(parts.query))
+    table = query.get("table") or layer or "(no table)"
+    server = parts.netloc.rpartition("@")[2] or query.get("host") or query.get("service", "")
+    database = unquote(parts.path.lstrip("/")) or query.get("dbname", "")
+    filtered = ", filtered" if {"bbox", "where"} & set(query) else ""
+    return f"{table} on {unquote(server) or 'localhost'}/{database}{filtered}"
 
 
 class EditJournal:
@@ -119,7 +173,7 @@ class EditJournal:
         # The key is taken at each edit: after a Save As the layer's file is another.
         def record(fids: Sequence[Any], rows: gpd.GeoDataFrame) -> None:
             if (key := layer_key(layer)) is not None:
-                self.record(key, layer.name, fids, rows)
+                self.record(key, layer.name, fids, rows, session.base)
 
         def discard() -> None:
             if (key := layer_key(layer)) is not None:
@@ -131,10 +185,22 @@ class EditJournal:
         # renames, once the save is sure to land, not after them.
         session.commit_listeners.append(discard)
 
-    def record(self, key: str, name: str, fids: Sequence[Any], rows: gpd.GeoDataFrame) -> None:
-        """Append the rows ``fids`` now have (absent: deleted), durably."""
+    def record(
+        self,
+        key: str,
+        name: str,
+        fids: Sequence[Any],
+        rows: gpd.GeoDataFrame,
+        base: gpd.GeoDataFrame | None = None,
+    ) -> None:
+        """Append the rows ``fids`` now have (absent: deleted), durably.
+
+        ``base`` is the session's base frame: when it carries row versions,
+        each feature's base row and version are journaled with it.
+        """
         at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         pid, boot = os.getpid(), _boot_id()
+        versions = row_versions(base) if base is not None else None
         entries = [
             (
                 key,
@@ -144,6 +210,9 @@ class EditJournal:
                 at,
                 pid,
                 boot,
+                _encode_base(base, versions, fid)
+                if base is not None and versions is not None
+                else None,
             )
             for fid in fids
         ]
@@ -151,8 +220,8 @@ class EditJournal:
             db = self._db()
             db.execute("BEGIN IMMEDIATE")
             db.executemany(
-                "INSERT INTO entries (layer_key, layer_name, fid, row, at, pid, boot) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO entries (layer_key, layer_name, fid, row, at, pid, boot, base) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 entries,
             )
             db.execute("COMMIT")
@@ -196,16 +265,66 @@ class EditJournal:
             )
         return {int(fid): (_decode_row(row) if row is not None else None) for fid, row in found}
 
+    def bases(self, key: str) -> dict[int, JournaledBase]:
+        """What each journaled feature of a versioned source was edited against.
+
+        The last entry of a feature counts (a resolved save conflict moved its
+        base on); features journaled without a base are left out.
+        """
+        with self._lock:
+            found = (
+                self._db()
+                .execute("SELECT fid, base FROM entries WHERE layer_key = ? ORDER BY id", (key,))
+                .fetchall()
+            )
+        bases = {int(fid): base for fid, base in found}
+        return {fid: _decode_base(base) for fid, base in bases.items() if base is not None}
+
     def restore(self, layer: VectorLayer) -> int:
-        """Put the journaled edits back into ``layer`` (in edit mode); how many features."""
+        """Put the journaled edits back into ``layer`` (in edit mode); how many features.
+
+        For a versioned source the journaled base rows and versions become
+        the session's base again first, so that a save checks the edits
+        against what they were made on (see the module docstring).
+        """
         key = layer_key(layer)
         session = layer.edit_session
         if key is None or session is None:
             return 0
         rows = self.rows(key)
         if rows:
+            rows = _rebased_on_journal(session, rows, self.bases(key))
             session.restore_rows(rows)
         return len(rows)
+
+
+def _rebased_on_journal(
+    session: EditSession,
+    rows: dict[int, dict[str, Any] | None],
+    bases: dict[int, JournaledBase],
+) -> dict[int, dict[str, Any] | None]:
+    """Make the journaled base rows and versions the session's base; ``rows`` to restore.
+
+    A feature added before the crash whose fid the source has since given
+    to another feature (someone else's insert) gets a fresh fid: restored
+    over theirs it would overwrite it.
+    """
+    versions = row_versions(session.base)
+    if versions is None or not bases:
+        return rows
+    read = {fid: base for fid, base in bases.items() if base.row is not None}
+    if read:
+        fids = list(read)
+        base_rows = new_rows(session.base, fids, [dict(read[f].row or {}) for f in fids])
+        known = {fid: int(b.version) for fid, b in read.items() if b.version is not None}
+        session.rebase(base_rows, [], versions.updated(known))
+    taken = [fid for fid, base in bases.items() if base.row is None and fid in session.base.index]
+    if not taken:
+        return rows
+    used = [*session.base.index, *session.current.index, *rows]
+    next_fid = int(max(used)) + 1
+    renumbered = {fid: next_fid + n for n, fid in enumerate(taken)}
+    return {renumbered.get(fid, fid): row for fid, row in rows.items()}
 
 
 def _boot_id() -> str:
@@ -237,7 +356,30 @@ def _running(pid: int) -> bool:
 
 # --- rows as JSON -----------------------------------------------------------------------
 def _encode_row(row: pd.Series) -> str:
-    return json.dumps({str(name): _encode(value) for name, value in row.items()})
+    return json.dumps(_encoded(row))
+
+
+def _encoded(row: pd.Series) -> dict[str, Any]:
+    return {str(name): _encode(value) for name, value in row.items()}
+
+
+def _encode_base(base: gpd.GeoDataFrame, versions: Mapping[Any, int], fid: Any) -> str:
+    """``{"row": ..., "version": ...}`` of a base feature; both null for a new one."""
+    if fid not in base.index:
+        return json.dumps({"row": None, "version": None})
+    version = versions.get(fid)
+    return json.dumps(
+        {"row": _encoded(base.loc[fid]), "version": int(version) if version is not None else None}
+    )
+
+
+def _decode_base(text: str) -> JournaledBase:
+    found = json.loads(text)
+    row = found.get("row")
+    version = found.get("version")
+    return JournaledBase(
+        _decoded(row) if row is not None else None, int(version) if version is not None else None
+    )
 
 
 def _encode(value: Any) -> Any:
@@ -263,7 +405,11 @@ def _encode(value: Any) -> Any:
 
 
 def _decode_row(text: str) -> dict[str, Any]:
-    return {name: _decode(value) for name, value in json.loads(text).items()}
+    return _decoded(json.loads(text))
+
+
+def _decoded(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: _decode(value) for name, value in row.items()}
 
 
 def _decode(value: Any) -> Any:

@@ -317,6 +317,8 @@ class EditSession:
         fids it no longer has, ``versions`` every base feature's row version
         afterwards. The pending edits are untouched: the next save writes
         them over these versions (see :mod:`mapdesk.core.editing.conflicts`).
+        Crash recovery uses it the other way round: the features as read
+        before the crash become the base again (:mod:`mapdesk.core.editing.journal`).
         """
         self.require_not_saving()
         base = with_rows(self._base, [*rows.index, *gone], rows)

@@ -12,10 +12,11 @@ from typing import Any
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from mapdesk.core.data_uri import is_uri
 from mapdesk.core.editing.changes import EditChanges
 from mapdesk.core.editing.clipboard import CopiedFeatures, copy_features, paste_features
 from mapdesk.core.editing.conflicts import SaveConflictError, resolve_conflicts
-from mapdesk.core.editing.journal import EditJournal, JournaledLayer
+from mapdesk.core.editing.journal import EditJournal, JournaledLayer, layer_key
 from mapdesk.core.editing.saving import SaveError, write_edits
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.layer import LayerOrigin, VectorLayer
@@ -31,7 +32,7 @@ from mapdesk.ui.layer_watch import LayerWatcher
 from mapdesk.ui.views.layer_panel import LayerPanel
 from mapdesk.ui.views.status_bar import MapStatusBar
 from mapdesk.ui.views.undo_history import UndoHistoryPanel
-from mapdesk.ui.workers import WorkerPool, guarded_slot, report_exception
+from mapdesk.ui.workers import WorkerPool, error_message, guarded_slot, report_exception
 
 NO_LAYER = "Choose the layer to edit in the Layers panel first"
 
@@ -229,12 +230,17 @@ class EditingController(WindowController):
         for journaled in pending:
             try:
                 restored += self._restore(journaled)
-            except MapdeskError as error:  # the file moved or cannot be read: keep the edits
-                report_exception(error, self.parent_widget())
+            except MapdeskError as error:  # moved, unreadable, server down: keep the edits
+                QMessageBox.warning(
+                    self.parent_widget(),
+                    "Recover unsaved edits",
+                    f"{error_message(error)}\n\nThe unsaved edits of {journaled.describe()} "
+                    "are kept: mapdesk offers them again the next time it starts.",
+                )
         return restored
 
     def _restore(self, journaled: JournaledLayer) -> int:
-        layer = self._open(journaled.path, journaled.layer)
+        layer = self._open(journaled)
         if not layer.is_editing:
             self.start_editing(layer)
         count = self.journal.restore(layer)
@@ -242,13 +248,18 @@ class EditingController(WindowController):
         self._status.showMessage(f"{count} unsaved edits of {layer.name} restored", 8000)
         return 1
 
-    def _open(self, path: str, sublayer: str | None) -> VectorLayer:
-        wanted = Path(path).resolve()
+    def _open(self, journaled: JournaledLayer) -> VectorLayer:
+        """The journaled layer: already open, or read again through the normal loader."""
+        path, sublayer = journaled.path, journaled.layer
+        wanted = None if is_uri(path) else Path(path).resolve()
         for layer in self._project.layers:
             origin = layer.origin
-            if origin is not None and (Path(origin.path).resolve(), origin.layer) == (
-                wanted,
-                sublayer,
+            if origin is None:
+                continue
+            if layer_key(layer) == journaled.key or (
+                wanted is not None
+                and not is_uri(origin.path)
+                and (Path(origin.path).resolve(), origin.layer) == (wanted, sublayer)
             ):
                 return layer
         layer = load_layer(path, sublayer)
