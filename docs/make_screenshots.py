@@ -982,7 +982,8 @@ def nena_errors_shot(project: object) -> None:
 
 
 def postgis_shot(window: object, project: object) -> None:
-    """Layer ▸ Add PostGIS Layer… on a throw-away server holding three demo layers.
+    """Layer ▸ Add PostGIS Layer… on a throw-away server holding three demo layers,
+    then the same dialog loading only the parcels in the map's view that match a filter.
 
     The tests' server code (tests/support/postgis_server.py) starts PostgreSQL
     and PostGIS in a temporary folder; the layers are uploaded with mapdesk's
@@ -1017,7 +1018,12 @@ def postgis_shot(window: object, project: object) -> None:
                     sql.Identifier(ANALYST)
                 )
             )
-        dialog = PostgisLayerDialog(None, window)  # type: ignore[arg-type]
+        # The map over downtown Portland: what "in the current map view" loads.
+        canvas = window.canvas  # type: ignore[attr-defined]
+        downtown = (890_900.0, 90_400.0, 893_600.0, 92_500.0)
+        canvas.set_view(canvas.view.fitted(downtown, margin=0.0))
+        view = window.postgis.map_view()  # type: ignore[attr-defined]
+        dialog = PostgisLayerDialog(None, window, view)  # type: ignore[arg-type]
         box = dialog.connection_box
         box.name.setText("City GIS")
         box.host.setText("127.0.0.1")
@@ -1032,6 +1038,12 @@ def postgis_shot(window: object, project: object) -> None:
         dialog.show()
         spin(300)
         save(dialog, "postgis-add-layer.png")
+        # Loading part of the table: the view, and a filter checked as typed.
+        dialog.part_box.in_view.setChecked(True)
+        dialog.part_box.filtered.setChecked(True)
+        dialog.part_box.where.setText('"land_use" = \'Residential\' AND "year_built" < 1900')
+        spin(300)
+        save(dialog, "postgis-partial.png")
         dialog.close()
     finally:
         server.stop()

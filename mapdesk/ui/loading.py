@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from mapdesk.core.errors import MapdeskError
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.serialize import PROJECT_SUFFIX
 from mapdesk.io.csv_layout import CsvLayout, detect_csv_layout
 from mapdesk.io.loader import layer_from_read
+from mapdesk.io.postgis.uri import PostgisUri, is_postgis_uri
 from mapdesk.io.qgis_project import is_qgis_project
 from mapdesk.io.registry import list_layers, read_layer
 from mapdesk.io.sources import LayerInfo
@@ -37,14 +39,28 @@ class FileInspection:
 
 @dataclass(frozen=True)
 class AddLayerRequest:
-    """Read these layers of ``path`` (None: its only layer), CSV with ``csv_layout``."""
+    """Read these layers of ``path`` (None: its only layer), CSV with ``csv_layout``.
+
+    ``part`` says which part of the source the address reads (``"in view"``,
+    ``"filtered"``): it is added in brackets to each layer's name, so a
+    partial load is not mistaken for the whole table.
+    """
 
     path: str
     layers: tuple[str, ...] | None = None
     csv_layout: CsvLayout | None = None
+    part: str | None = None
 
     @property
     def file_name(self) -> str:
+        """What the status bar calls the source: the file's name, or a PostGIS table's."""
+        if is_postgis_uri(self.path):
+            try:
+                table = PostgisUri.parse(self.path).table
+            except MapdeskError:
+                table = None
+            if table is not None:
+                return f"{table} ({self.part})" if self.part else str(table)
         return Path(self.path).name
 
 
@@ -82,6 +98,9 @@ def read_request(request: AddLayerRequest, progress: ProgressCallback) -> list[V
         # A cancelled worker's progress callback raises: the check between layers.
         progress(round(100 * i / len(names)), f"Reading {label}")
         result = read_layer(request.path, name, csv_layout=request.csv_layout)
-        layers.append(layer_from_read(result))
+        layer = layer_from_read(result)
+        if request.part:
+            layer.name = f"{layer.name} ({request.part})"
+        layers.append(layer)
     progress(100, f"Read {request.file_name}")
     return layers

@@ -219,7 +219,7 @@ class MainWindow(QMainWindow):
             p, self.workers, self.status, self, self.project_files.open_path
         )
         self.postgis = PostgisController(
-            self.layer_panel, self.layer_loader, self.workers, self.status, self
+            self.layer_panel, self.layer_loader, self.workers, self.status, self, p, self.canvas
         )
         self.project_files.title_changed.connect(lambda n: self.setWindowTitle(window_title(n)))
         a.open_project.triggered.connect(self.project_files.open_dialog)

@@ -1,7 +1,9 @@
 """PostGIS in the window: Layer ▸ Add PostGIS Layer… and Layer ▸ Upload to PostGIS….
 
 Adding hands the chosen tables' addresses to the layer loader (read in a
-worker, Cancel in the status bar, like files). Uploading runs
+worker, Cancel in the status bar, like files), each with the part the dialog
+chose (whole, the map's current view, a filter); that choice is remembered
+for the rest of the session, as QGIS remembers its dialogs' last settings. Uploading runs
 :func:`mapdesk.io.postgis.upload.upload_layer` in a worker with progress;
 Cancel stops it between batches and the database is left as it was.
 """
@@ -12,10 +14,14 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDialog, QWidget
 
 from mapdesk.core.layer import VectorLayer
+from mapdesk.core.project import Project
 from mapdesk.io.postgis.upload import UploadResult, upload_layer
+from mapdesk.io.postgis.uri import Bbox
+from mapdesk.ui.canvas.canvas import MapCanvas
 from mapdesk.ui.controllers.base import WindowController
 from mapdesk.ui.controllers.layers import LayerLoadController
 from mapdesk.ui.dialogs.postgis_browser import PostgisLayerDialog
+from mapdesk.ui.dialogs.postgis_part import MapView, TablePart
 from mapdesk.ui.dialogs.postgis_upload import PostgisUploadDialog, UploadRequest
 from mapdesk.ui.loading import AddLayerRequest
 from mapdesk.ui.views.layer_panel import LayerPanel
@@ -33,8 +39,14 @@ class PostgisController(WindowController):
         workers: WorkerPool,
         status: MapStatusBar,
         parent_widget: QWidget,
+        project: Project,
+        canvas: MapCanvas,
     ) -> None:
         super().__init__(parent_widget)
+        self._project = project
+        self._canvas = canvas
+        #: The last choice of what part of a table to load (this session).
+        self.table_part = TablePart()
         self._panel = panel
         self._loader = loader
         self._workers = workers
@@ -62,14 +74,35 @@ class PostgisController(WindowController):
     @guarded_slot
     def open_add_dialog(self) -> None:
         """Show the connection and table browser; load what is chosen."""
-        dialog = PostgisLayerDialog(self._workers, self.parent_widget())
+        dialog = PostgisLayerDialog(
+            self._workers, self.parent_widget(), self.map_view(), self.table_part
+        )
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.add_tables(dialog.uris())
+            self.table_part = dialog.part()
+            self.add_tables(dialog.uris(), self.table_part.label)
 
-    def add_tables(self, uris: list[str]) -> None:
-        """Read each table in a worker and add it (the loader's progress and Cancel)."""
+    def add_tables(self, uris: list[str], part: str | None = None) -> None:
+        """Read each table in a worker and add it (the loader's progress and Cancel).
+
+        ``part`` (``"in view"``, ``"filtered"``) goes in brackets after the layers' names.
+        """
         for uri in uris:
-            self._loader.load(AddLayerRequest(uri))
+            self._loader.load(AddLayerRequest(uri, part=part))
+
+    def map_view(self) -> MapView:
+        """The canvas's extent as a bbox in the map's CRS, or why it cannot be one."""
+        if self._project.full_extent(visible_only=True) is None:
+            return MapView(None, "The map shows nothing: add a layer (or show one) first")
+        crs = self._project.crs
+        authority = crs.to_authority() if crs is not None else None
+        if authority is None:
+            return MapView(
+                None,
+                "The map's CRS has no EPSG (or other authority) code, so its view cannot be "
+                "placed on a table; set the project CRS to one that has",
+            )
+        xmin, ymin, xmax, ymax = self._canvas.view.extent
+        return MapView(Bbox(xmin, ymin, xmax, ymax, ":".join(authority)))
 
     # --- upload ---------------------------------------------------------------------
     @guarded_slot

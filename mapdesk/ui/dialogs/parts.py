@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QWidget
 
 #: The colour mapdesk says "this is wrong" in.
 PROBLEM_COLOR = "#b00020"
 
 
-def problem_label(dialog: QDialog, name: str, monospace: bool = False) -> QLabel:
+def problem_label(dialog: QWidget, name: str, monospace: bool = False) -> QLabel:
     """An empty label that shows what is wrong (monospace keeps an expression's caret aligned)."""
     label = QLabel(dialog)
     label.setObjectName(name)
