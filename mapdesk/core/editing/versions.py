@@ -9,10 +9,11 @@ base frame to the writer, which reads them there.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 
 #: The key of the versions in a frame's ``attrs``.
 ROW_VERSIONS = "row_versions"
@@ -24,12 +25,48 @@ class RowVersions(Mapping[Any, int]):
     Equality is identity and a deep copy is the object itself: pandas copies
     and compares ``attrs`` on many operations, and a table of 200,000 versions
     must cost nothing there.
+
+    Made from arrays (:meth:`from_arrays`), as a load reads them, the lookup
+    table is built on first use: most loaded layers are never saved.
     """
 
-    __slots__ = ("_versions",)
+    __slots__ = ("_arrays", "_table")
 
     def __init__(self, versions: Mapping[Any, int] | Iterable[tuple[Any, int]] = ()) -> None:
-        self._versions: dict[Any, int] = dict(versions)
+        self._table: dict[Any, int] | None = dict(versions)
+        self._arrays: list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]] = []
+
+    @classmethod
+    def from_arrays(cls, fids: np.ndarray[Any, Any], versions: np.ndarray[Any, Any]) -> RowVersions:
+        """The versions ``versions[i]`` of the features ``fids[i]``."""
+        if len(fids) != len(versions):
+            raise ValueError(f"{len(fids)} feature ids but {len(versions)} versions")
+        made = cls()
+        made._table, made._arrays = None, [(fids, versions)]
+        return made
+
+    @classmethod
+    def joined(cls, parts: Sequence[RowVersions]) -> RowVersions:
+        """The versions of all ``parts`` (of different features) as one."""
+        made = cls()
+        made._table = None
+        for part in parts:
+            if part._table is not None:
+                keys = np.fromiter(part._table.keys(), dtype=object, count=len(part._table))
+                values = np.fromiter(part._table.values(), dtype=np.int64, count=len(part._table))
+                made._arrays.append((keys, values))
+            else:
+                made._arrays.extend(part._arrays)
+        return made
+
+    @property
+    def _versions(self) -> dict[Any, int]:
+        if self._table is None:
+            table: dict[Any, int] = {}
+            for fids, versions in self._arrays:
+                table.update(zip(fids.tolist(), versions.tolist(), strict=True))
+            self._table, self._arrays = table, []
+        return self._table
 
     def __getitem__(self, fid: Any) -> int:
         return self._versions[fid]

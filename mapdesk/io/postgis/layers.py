@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, TypeVar
 
+import geopandas as gpd
 import psycopg
 import pyproj
 from psycopg import sql
@@ -20,13 +21,12 @@ from psycopg import sql
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.expression import matches
 from mapdesk.io.frames import finish
-from mapdesk.io.postgis import catalog, reader, where
+from mapdesk.io.postgis import arrow_read, catalog, reader, where
 from mapdesk.io.postgis.connection import connect, failure
 from mapdesk.io.postgis.uri import PostgisUri, TableName
 from mapdesk.io.sources import LayerInfo, LayerRead, Source
 
 DRIVER = "PostgreSQL"
-READER = "psycopg"
 
 _T = TypeVar("_T")
 
@@ -156,11 +156,11 @@ def _read(conn: psycopg.Connection[Any], uri: PostgisUri) -> LayerRead:
     box = _in_box(conn, uri, plan)
     rows, in_memory = server_rows(conn, uri, plan, box)
     try:
-        frame = reader.read_frame(conn, plan, rows=rows)
+        frame = _read_rows(conn, plan, rows)
     except psycopg.DataError as exc:  # an overflow the evaluator makes NULL, say
         conn.rollback()
         in_memory = f"the server could not compute it: {str(exc).splitlines()[0]}"
-        frame = reader.read_frame(conn, plan, rows=box)
+        frame = _read_rows(conn, plan, box)
     if in_memory is not None and uri.where:
         read = "the features in the box were" if box is not None else "the whole table was"
         notes.append(
@@ -171,8 +171,21 @@ def _read(conn: psycopg.Connection[Any], uri: PostgisUri) -> LayerRead:
             frame = frame[matches(uri.where, frame)]
     frame, notes_done = finish(frame, shown, notes, no_prj=False)
     exact = uri.with_table(table.table, uri.geometry)
-    source = Source(exact.format(), shown, DRIVER, READER)
+    source = Source(exact.format(), shown, DRIVER, _reader_name())
     return LayerRead(frame, source, notes_done)
+
+
+def _reader_name() -> str:
+    return "adbc" if arrow_read.available() else "psycopg"
+
+
+def _read_rows(
+    conn: psycopg.Connection[Any], plan: reader.TablePlan, rows: where.ServerFilter | None
+) -> gpd.GeoDataFrame:
+    """The rows by ADBC's driver (the fast path), else by the session's binary COPY."""
+    if arrow_read.available():
+        return arrow_read.read_table(conn, plan, rows)
+    return reader.read_frame(conn, plan, rows=rows)
 
 
 def _in_box(

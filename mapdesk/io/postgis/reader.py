@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import chain
 from typing import Any
 
 import geopandas
@@ -51,6 +50,8 @@ BATCH_ROWS = 20_000
 #: Column types read as they are; any other type is read as text.
 _NATIVE = frozenset(catalog.FIELD_TYPES) - {"numeric"}
 _GEOMETRY_TYPES = ("geometry", "geography", "raster")
+#: Types with the values +-infinity.
+_DATES = frozenset({"date", "timestamp", "timestamptz"})
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ _STRAIGHT_TYPES = frozenset(
 ROW_VERSION = sql.SQL("xmin::text::bigint")
 
 
-def _select(plan: TablePlan, rows: ServerFilter | None = None) -> sql.Composed:
+def select_rows(plan: TablePlan, rows: ServerFilter | None = None) -> sql.Composed:
     """``SELECT key, version, fields..., WKB FROM table [WHERE rows]``, every name quoted.
 
     No ``ORDER BY``: sorting a big table on the server (geometries and all,
@@ -184,6 +185,8 @@ def _select(plan: TablePlan, rows: ServerFilter | None = None) -> sql.Composed:
 
 def _field_expression(column: Column) -> sql.Composable:
     name = sql.Identifier(column.name)
+    if column.type_name in _DATES:  # +-infinity: NULL, as pandas cannot hold them
+        return sql.SQL("CASE WHEN isfinite({n}) THEN {n} END AS {n}").format(n=name)
     if column.type_name in _NATIVE:
         return name
     cast = "float8" if column.type_name == "numeric" else "text"
@@ -207,14 +210,14 @@ def read_batches(
     carries its row versions (:func:`~mapdesk.core.editing.versions.row_versions`).
     """
     types = _copy_types(plan)
-    query = _select(plan, rows)
+    query = select_rows(plan, rows)
     params = rows.params if rows is not None else None
     numbered = 0
     with conn.transaction(), conn.cursor() as cursor:
         for messages in copy_out(cursor, query, batch_rows, params):
             batch = decode_rows(messages, types)
             if batch.rows:
-                yield _batch_frame(plan, batch, numbered)
+                yield batch_frame(plan, batch, numbered)
                 numbered += batch.rows
 
 
@@ -230,14 +233,16 @@ def _copy_types(plan: TablePlan) -> list[str]:
     return [*types, "geometry" if straight else "bytea"]
 
 
-def _batch_frame(plan: TablePlan, batch: Columns, numbered: int) -> geopandas.GeoDataFrame:
+def batch_frame(plan: TablePlan, batch: Columns, numbered: int) -> geopandas.GeoDataFrame:
+    """The frame of decoded columns (as :func:`_copy_types` lists them): the key as
+    index (else ``numbered`` + 1, 2, ...), the row versions, the fields and geometry."""
     with collector_paused():
         geometry = shapely.from_wkb(batch.values[-1])
     versions = None
     if plan.key is not None:
         keys, row_version = batch.values[0].astype(np.int64), batch.values[1]
         index = pd.Index(keys, name="fid")  # int64 whatever the key's width, as when empty
-        versions = RowVersions(zip(keys.tolist(), row_version.tolist(), strict=True))
+        versions = RowVersions.from_arrays(keys, row_version)
         first = 2
     else:
         index = pd.RangeIndex(numbered + 1, numbered + batch.rows + 1, name="fid")
@@ -282,6 +287,11 @@ def read_frame(
     joined, in key order when it has a key, with the row versions."""
     with collector_paused():  # a message, a bytes and a geometry per row: no cycles
         batches = list(read_batches(conn, plan, batch_rows, rows))
+    return joined_frame(plan, batches)
+
+
+def joined_frame(plan: TablePlan, batches: list[geopandas.GeoDataFrame]) -> geopandas.GeoDataFrame:
+    """The batches of one read as one frame: in key order when keyed, with all row versions."""
     if not batches:
         return read_frame_empty(plan)
     frame = batches[0] if len(batches) == 1 else geopandas.GeoDataFrame(pd.concat(batches))
@@ -289,10 +299,12 @@ def read_frame(
         frame = frame.sort_index(kind="stable")
     if plan.crs is not None:
         frame = frame.set_crs(plan.crs, allow_override=True)
-    if plan.key is None:
+    if plan.key is None:  # streams read at once each number their features from 1
+        frame.index = pd.RangeIndex(1, len(frame) + 1, name="fid")
         return frame
-    versions = (v for b in batches if (v := row_versions(b)) is not None)
-    return with_row_versions(frame, RowVersions(chain.from_iterable(v.items() for v in versions)))
+    versions = [v for b in batches if (v := row_versions(b)) is not None]
+    joined = versions[0] if len(versions) == 1 else RowVersions.joined(versions)
+    return with_row_versions(frame, joined)
 
 
 def read_rows(

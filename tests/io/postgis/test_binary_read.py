@@ -6,40 +6,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import psycopg
 import pytest
 
 from mapdesk.io.postgis import PostgisUri
 from mapdesk.io.postgis.connection import connect
 from mapdesk.io.postgis.reader import find_table, plan_read, read_batches, read_frame
 from mapdesk.io.registry import read_layer
-from tests.support.postgis_server import ThrowAwayServer
 
 pytestmark = pytest.mark.postgis
-
-_TABLE = """
-CREATE TABLE IF NOT EXISTS uploads.every_type (
-    id integer PRIMARY KEY, small smallint, big bigint, single real, flag boolean,
-    day date, stamp timestamp, label varchar(20), code char(3), tags text[],
-    geom geometry(Point, 26919));
-TRUNCATE uploads.every_type;
-INSERT INTO uploads.every_type VALUES
- (3, 7, 9000000000, 1.5, true, '2024-02-29', 'infinity', 'é ünïcode', 'ab', '{a,b}',
-  'SRID=26919;POINT(1 2)'),
- (1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
- (2, -1, -2, -0.25, false, '1999-12-31', '1970-01-01 00:00:01', '', 'x', '{}',
-  'SRID=26919;POINT EMPTY');
-"""
-
-
-@pytest.fixture
-def every_type(
-    postgis_server: ThrowAwayServer, upload_schema: str, city_uri: Any, analyst_password: str
-) -> str:
-    with psycopg.connect(**postgis_server.admin_settings(), autocommit=True) as conn:
-        conn.execute(_TABLE)
-        conn.execute("GRANT SELECT ON uploads.every_type TO analyst")
-    return str(city_uri(f"{upload_schema}.every_type"))
 
 
 def test_every_type_and_its_nulls_arrive_in_key_order(every_type: str) -> None:

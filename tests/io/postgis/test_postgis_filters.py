@@ -18,7 +18,7 @@ from mapdesk.core.errors import ExpressionError, MapdeskError
 from mapdesk.io.postgis import PostgisUri
 from mapdesk.io.postgis.connection import connect
 from mapdesk.io.postgis.layers import server_rows
-from mapdesk.io.postgis.reader import _select, find_table, plan_read
+from mapdesk.io.postgis.reader import find_table, plan_read, select_rows
 from mapdesk.io.postgis.uri import Bbox
 from mapdesk.io.registry import describe, read_layer
 from tests.io.postgis.server import ThrowAwayServer
@@ -60,7 +60,7 @@ def test_the_box_uses_the_spatial_index(
         box = _in_box(conn, uri, plan)
         assert box is not None
         conn.execute("SET enable_seqscan = off")  # 5,000 rows: the planner might scan anyway
-        rows = conn.execute(sql.SQL("EXPLAIN ") + _select(plan, box), box.params).fetchall()
+        rows = conn.execute(sql.SQL("EXPLAIN ") + select_rows(plan, box), box.params).fetchall()
     assert "address_points_geom" in "\n".join(r[0] for r in rows)
 
 

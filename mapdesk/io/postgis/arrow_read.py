@@ -1,0 +1,269 @@
+"""Loading a PostGIS table as a layer: libpq's binary COPY decoded into Arrow in C++.
+
+A layer load reads a whole table (or the rows a box or a filter selects) once,
+and that is where the time goes: for 200,000 parcels psycopg spent more time
+handing over the COPY's 200,000 messages, one Python call each, than the
+GeoPackage took to read whole. ADBC's PostgreSQL driver runs the same
+``COPY (SELECT ...) TO STDOUT (FORMAT BINARY)`` and decodes it into Arrow
+columns in C++, without the interpreter; the columns then become a frame
+exactly as the in-session reader's do (:func:`mapdesk.io.postgis.reader.batch_frame`).
+
+A large plain table is read by several streams at once, each a range of its
+pages (PostgreSQL 14's TID range scan), all in one snapshot exported by the
+session (``pg_export_snapshot``, as ``pg_dump --jobs`` does): the server and
+the decoding then use more than one core, and no row updated meanwhile can be
+read twice or missed. Every stream's transaction is read-only.
+
+The SQL is mapdesk's own (:func:`mapdesk.io.postgis.reader.select_rows`):
+names quoted by psycopg, and a filter's values bound into it on the client by
+psycopg (``ClientCursor.mogrify``), as psycopg binds COPY's anyway.
+
+When the driver fails, the session's own reader
+(:func:`mapdesk.io.postgis.reader.read_frame`) runs the same read: it raises
+psycopg's exception for what went wrong, which the driver does not tell apart.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any
+
+import geopandas
+import numpy as np
+import psycopg
+import pyarrow as pa
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
+from mapdesk.core.collector import collector_paused
+from mapdesk.io.postgis import reader
+from mapdesk.io.postgis.connection import CONNECT_TIMEOUT, scrub
+from mapdesk.io.postgis.copy_binary import Columns
+from mapdesk.io.postgis.where import ServerFilter
+
+if TYPE_CHECKING:
+    import adbc_driver_manager
+
+#: Below this many pages (8 KiB each) a table is read by one stream.
+PARALLEL_PAGES = 2_048
+#: At most this many streams, and never more than the processors here.
+MAX_STREAMS = 4
+#: PostgreSQL 14 scans a range of pages (``ctid >= ... AND ctid < ...``) directly.
+_TID_RANGE_SCANS = 140_000
+#: Connection settings per server kept for reuse: the driver reads the server's
+#: types once per database object, which cost about a third of a 200,000-row load.
+_KEPT_DATABASES = 8
+
+_log = logging.getLogger(__name__)
+_databases: OrderedDict[str, adbc_driver_manager.AdbcDatabase] = OrderedDict()
+_databases_lock = threading.Lock()
+
+
+def available() -> bool:
+    """Whether ADBC's PostgreSQL driver can be loaded here."""
+    try:
+        import adbc_driver_manager  # noqa: F401
+        import adbc_driver_postgresql  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def read_table(
+    conn: psycopg.Connection[Any], plan: reader.TablePlan, rows: ServerFilter | None = None
+) -> geopandas.GeoDataFrame:
+    """The table's features (those ``rows`` selects) as one frame, as
+    :func:`mapdesk.io.postgis.reader.read_frame` gives them: in key order,
+    with the row versions.
+
+    ``conn`` is the session that planned the read; the rows come through
+    connections of the driver to the same server, as the same user.
+
+    Raises
+    ------
+    psycopg.DataError
+        When the server cannot compute the query for some row (an overflow).
+    psycopg.Error
+        When the server refuses the query or the connection.
+    """
+    streams = _page_ranges(conn, plan) if rows is None else []
+    snapshot = _exported_snapshot(conn) if len(streams) > 1 else None
+    selections = [rows] if snapshot is None else streams
+    queries = [_statement(conn, plan, selection) for selection in selections]
+    settings = _settings(conn)
+    try:
+        if len(queries) == 1:
+            tables = [_fetch_table(settings, queries[0], None)]
+        else:
+            with ThreadPoolExecutor(len(queries), thread_name_prefix="postgis-read") as pool:
+                futures = [pool.submit(_fetch_table, settings, q, snapshot) for q in queries]
+                tables = [future.result() for future in futures]
+        rows_read = pa.concat_tables(tables)
+    except Exception as exc:  # the session re-reads, and says what it was
+        # The driver reports a failure inside the COPY without its SQLSTATE (an
+        # overflow, a permission, a dropped connection look alike), and callers
+        # act on the kind: the session's own reader runs the same query and
+        # raises psycopg's exception for it, or succeeds where the driver cannot.
+        conn.rollback()
+        why = _scrubbed(exc, conn)
+        _log.warning("PostGIS fast read failed (%s); reading through the session", why)
+        return reader.read_frame(conn, plan, rows=rows)
+    if snapshot is not None:
+        conn.rollback()  # the snapshot's transaction: it was read-only
+    if not rows_read.num_rows:
+        return reader.read_frame_empty(plan)
+    if plan.key is not None:  # in key order, sorted here: on the server it cost more
+        keys = rows_read.column(0).to_numpy()
+        if not (keys[1:] >= keys[:-1]).all():
+            rows_read = rows_read.take(pa.array(np.argsort(keys, kind="stable")))
+    with collector_paused():  # a bytes and a geometry per row: no cycles to find
+        frame = reader.batch_frame(plan, _columns(rows_read), 0)
+    return frame.set_crs(plan.crs, allow_override=True) if plan.crs is not None else frame
+
+
+def _page_ranges(conn: psycopg.Connection[Any], plan: reader.TablePlan) -> list[ServerFilter]:
+    """Conditions splitting a large plain table into page ranges ([]: read it whole)."""
+    streams = stream_count()
+    if streams < 2 or conn.info.server_version < _TID_RANGE_SCANS:
+        return []
+    # The size on disk now: relpages is only counted by VACUUM and ANALYZE.
+    query = (
+        "SELECT relkind, pg_relation_size(oid) / current_setting('block_size')::int "
+        "FROM pg_class WHERE oid = to_regclass(%s)"
+    )
+    name = reader.table_identifier(plan.table.table).as_string(conn)
+    with conn.cursor() as cursor:
+        found = cursor.execute(query, (name,)).fetchone()
+    if found is None or found[0] != "r" or int(found[1]) < PARALLEL_PAGES:
+        return []
+    pages = int(found[1])
+    if pages < 2:
+        return []
+    step = -(-pages // min(streams, pages))
+    bounds = [f"({start},0)" for start in range(step, pages, step)]
+    ranges = [ServerFilter(sql.SQL("ctid < %s::tid"), (bounds[0],))]
+    ranges += [
+        ServerFilter(sql.SQL("ctid >= %s::tid AND ctid < %s::tid"), (low, high))
+        for low, high in pairwise(bounds)
+    ]
+    # The table may have grown since its pages were counted: the last range is open.
+    ranges.append(ServerFilter(sql.SQL("ctid >= %s::tid"), (bounds[-1],)))
+    return ranges
+
+
+def stream_count() -> int:
+    """How many streams read a large table: the processors here, at most :data:`MAX_STREAMS`."""
+    return min(MAX_STREAMS, os.cpu_count() or 1)
+
+
+def _exported_snapshot(conn: psycopg.Connection[Any]) -> str | None:
+    """The session's snapshot for the streams to share (None: the server cannot export one)."""
+    try:
+        with conn.cursor() as cursor:
+            found = cursor.execute("SELECT pg_export_snapshot()").fetchone()
+    except psycopg.Error:
+        conn.rollback()
+        return None
+    return str(found[0]) if found else None
+
+
+def _statement(
+    conn: psycopg.Connection[Any], plan: reader.TablePlan, rows: ServerFilter | None
+) -> str:
+    """The SELECT as text, any values bound by psycopg on the client."""
+    query = reader.select_rows(plan, rows)
+    if rows is None:
+        return query.as_string(conn)
+    return psycopg.ClientCursor(conn).mogrify(query, rows.params)
+
+
+def _settings(conn: psycopg.Connection[Any]) -> str:
+    """The session's own connection settings (and password) for the driver's libpq."""
+    info = conn.info
+    given: dict[str, str | int | None] = {
+        "host": info.host,
+        "port": info.port,
+        "dbname": info.dbname,
+        "user": info.user,
+        "password": info.password or None,
+        "sslmode": info.get_parameters().get("sslmode"),
+        "connect_timeout": CONNECT_TIMEOUT,
+        "application_name": "mapdesk",
+        # Text arrives in the client encoding; Arrow strings are UTF-8.
+        "client_encoding": "UTF8",
+    }
+    return make_conninfo("", **{k: v for k, v in given.items() if v is not None})
+
+
+def _database(settings: str) -> adbc_driver_manager.AdbcDatabase:
+    import adbc_driver_postgresql
+
+    with _databases_lock:
+        found = _databases.get(settings)
+        if found is not None:
+            _databases.move_to_end(settings)
+            return found
+    made: adbc_driver_manager.AdbcDatabase = adbc_driver_postgresql.connect(settings)
+    with _databases_lock:
+        _databases[settings] = made
+        while len(_databases) > _KEPT_DATABASES:
+            _databases.popitem(last=False)[1].close()
+    return made
+
+
+def _fetch_table(settings: str, query: str, snapshot: str | None) -> pa.Table:
+    """One stream's rows, fetched and decoded into Arrow by the driver.
+
+    The driver works without holding the interpreter, so the streams fetch
+    at once, each on its own connection (in the snapshot, when given).
+    """
+    import adbc_driver_manager
+
+    with closing(adbc_driver_manager.AdbcConnection(_database(settings))) as connection:
+        connection.set_autocommit(False)  # BEGIN: the settings below need a transaction
+        try:
+            if snapshot is not None:
+                _execute(connection, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                _execute(connection, f"SET TRANSACTION SNAPSHOT {sql.quote(snapshot)}")
+            else:
+                _execute(connection, "SET TRANSACTION READ ONLY")
+            with closing(adbc_driver_manager.AdbcStatement(connection)) as statement:
+                statement.set_sql_query(query)
+                stream, _ = statement.execute_query()
+                return pa.RecordBatchReader._import_from_c(stream.address).read_all()
+        finally:
+            connection.rollback()
+
+
+def _execute(connection: adbc_driver_manager.AdbcConnection, text: str) -> None:
+    import adbc_driver_manager
+
+    with closing(adbc_driver_manager.AdbcStatement(connection)) as statement:
+        statement.set_sql_query(text)
+        statement.execute_update()
+
+
+def _columns(table: pa.Table) -> Columns:
+    """The Arrow columns as the binary COPY decoder gives them (see reader.batch_frame)."""
+    values: list[Any] = []
+    nulls: list[np.ndarray[Any, Any]] = []
+    for chunked in table.columns:
+        column = chunked.combine_chunks()
+        if isinstance(column, pa.ExtensionArray):  # geometry: PostGIS's EWKB, opaque to Arrow
+            column = column.storage
+        nulls.append(column.is_null().to_numpy(zero_copy_only=False))
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            values.append(column)
+        else:
+            values.append(column.to_numpy(zero_copy_only=False))
+    return Columns(values, nulls, table.num_rows)
+
+
+def _scrubbed(exc: Exception, conn: psycopg.Connection[Any]) -> str:
+    return " ".join(scrub(str(exc), conn.info.password).split())[:300]

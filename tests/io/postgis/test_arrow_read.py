@@ -1,0 +1,155 @@
+"""The fast layer read (ADBC's driver, streams in parallel) gives what the session's reader gives.
+
+The session's binary-COPY reader is the reference: every type, NULLs, keyed
+and keyless tables, a box, and a large table split into page ranges read at
+once must come out equal, frame, types and row versions. The streams share
+one snapshot: rows another editor updates during a load are read once, as
+they were when it began. A read the driver cannot do is done by the session.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import pandas as pd
+import psycopg
+import pytest
+from geopandas.testing import assert_geodataframe_equal
+
+from mapdesk.core.editing.versions import row_versions
+from mapdesk.io.postgis import PostgisUri, arrow_read
+from mapdesk.io.postgis.connection import connect
+from mapdesk.io.postgis.reader import find_table, plan_read, read_frame
+from mapdesk.io.postgis.where import in_box
+from mapdesk.io.registry import read_layer
+from tests.support.postgis_server import ThrowAwayServer
+
+pytestmark = pytest.mark.postgis
+
+_ROWS = 3_000
+
+
+@pytest.fixture
+def in_parallel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every table counts as large, and is read by three streams."""
+    monkeypatch.setattr(arrow_read, "PARALLEL_PAGES", 1)
+    monkeypatch.setattr(arrow_read, "stream_count", lambda: 3)
+
+
+def _both(uri_text: str, rows: Any = None) -> tuple[Any, Any]:
+    uri = PostgisUri.parse(uri_text)
+    with connect(uri.connection) as conn:
+        conn.read_only = True
+        plan = plan_read(conn, find_table(conn, uri))
+        box = rows(plan) if rows is not None else None
+        return arrow_read.read_table(conn, plan, box), read_frame(conn, plan, rows=box)
+
+
+def _same(fast: Any, reference: Any) -> None:
+    assert_geodataframe_equal(fast, reference, check_dtype=True, check_index_type=True)
+    fast_versions, reference_versions = row_versions(fast), row_versions(reference)
+    if reference_versions is None:
+        assert fast_versions is None
+    else:
+        assert fast_versions is not None and dict(fast_versions) == dict(reference_versions)
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        "public.parcels",  # numeric, jsonb, timestamptz, NULLs, a NULL geometry
+        "utilities.hydrants",  # a bigint key, WGS 84
+        "public.trails",  # no key: numbered 1..n
+        "public.survey_marks",  # an untyped geometry column
+        "public.address_points",  # 5,000 rows
+        "public.planned_sites",  # empty
+    ],
+)
+def test_the_fast_read_equals_the_sessions_read(
+    city_uri: Any, analyst_password: str, table: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger=arrow_read.__name__):
+        fast, reference = _both(city_uri(table))
+    assert not caplog.records  # the driver did the read, not the fallback
+    _same(fast, reference)
+
+
+def test_every_type_reads_the_same(every_type: str, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger=arrow_read.__name__):
+        fast, reference = _both(every_type)
+    assert not caplog.records
+    _same(fast, reference)
+    assert pd.isna(fast["stamp"].loc[3])  # infinity: pandas cannot hold it
+
+
+@pytest.mark.usefixtures("in_parallel")
+@pytest.mark.parametrize("table", ["public.address_points", "public.trails", "public.parcels"])
+def test_streams_in_parallel_read_what_one_stream_reads(
+    city_uri: Any, analyst_password: str, table: str
+) -> None:
+    fast, reference = _both(city_uri(table))
+    _same(fast, reference)
+
+
+def test_a_box_reads_the_same(city_uri: Any, analyst_password: str) -> None:
+    fast, reference = _both(
+        city_uri("public.address_points"), lambda plan: in_box("geom", (100, 0, 900, 5000), 26984)
+    )
+    assert 0 < len(fast) < 5_000
+    _same(fast, reference)
+
+
+@pytest.fixture
+def busy_table(postgis_server: ThrowAwayServer, upload_schema: str, city_uri: Any) -> str:
+    """uploads.busy_parcels: 3,000 keyed rows, each with its own value."""
+    with psycopg.connect(**postgis_server.admin_settings(), autocommit=True) as conn:
+        conn.execute(
+            "DROP TABLE IF EXISTS uploads.busy_parcels;"
+            "CREATE TABLE uploads.busy_parcels (id integer PRIMARY KEY, owner text,"
+            " geom geometry(Point, 26984));"
+            "INSERT INTO uploads.busy_parcels SELECT n, 'owner ' || n,"
+            f" ST_SetSRID(ST_MakePoint(n, n), 26984) FROM generate_series(1, {_ROWS}) n;"
+            "GRANT SELECT ON uploads.busy_parcels TO analyst"
+        )
+    return str(city_uri(f"{upload_schema}.busy_parcels"))
+
+
+@pytest.mark.usefixtures("in_parallel")
+def test_rows_updated_during_a_parallel_read_are_read_once_as_they_were(
+    busy_table: str, analyst_password: str, postgis_server: ThrowAwayServer, monkeypatch: Any
+) -> None:
+    # Another editor rewrites the first 500 rows (their new versions land on the
+    # last pages, another stream's range) after the read began, before any stream ran.
+    fetch, done, lock = arrow_read._fetch_table, [], threading.Lock()
+
+    def edited_meanwhile(*args: Any) -> Any:
+        with lock:
+            if not done:
+                with psycopg.connect(**postgis_server.admin_settings(), autocommit=True) as other:
+                    other.execute("UPDATE uploads.busy_parcels SET owner = 'moved' WHERE id <= 500")
+                done.append(True)
+        return fetch(*args)
+
+    monkeypatch.setattr(arrow_read, "_fetch_table", edited_meanwhile)
+    frame = read_layer(busy_table).frame
+    assert done
+    assert len(frame) == _ROWS and frame.index.is_unique
+    assert frame["owner"].loc[1] == "owner 1" and "moved" not in set(frame["owner"])
+    monkeypatch.undo()
+    assert (read_layer(busy_table).frame["owner"] == "moved").sum() == 500
+
+
+def test_a_read_the_driver_cannot_do_is_done_by_the_session(
+    city_uri: Any, analyst_password: str, monkeypatch: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: Any) -> Any:
+        raise OSError(f"driver failed, password={analyst_password}")
+
+    monkeypatch.setattr(arrow_read, "_fetch_table", broken)
+    with caplog.at_level(logging.WARNING, logger=arrow_read.__name__):
+        frame = read_layer(city_uri("public.address_points")).frame
+    assert len(frame) == 5_000 and row_versions(frame) is not None
+    assert "reading through the session" in caplog.text
+    assert analyst_password not in caplog.text
