@@ -10,7 +10,9 @@
 -- member of the team, and set to start every session as the team role, so
 -- the tables the person uploads belong to the team and are readable by all.
 -- Idempotent: running it again changes nothing; running it with another
--- team moves the person's default role there and adds that membership.
+-- team moves the person there: the new membership and default role, and the
+-- old team's membership revoked (a planner moved from city_gis must not keep
+-- its write rights, which RESET ROLE would give back in any client).
 -- (`mapdesk postgis server-sql city_add_person` prints this file.)
 
 \set ON_ERROR_STOP on
@@ -38,4 +40,10 @@ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'login') \gexec
 SELECT format('ALTER ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION '
               'NOBYPASSRLS INHERIT', :'login') \gexec
 SELECT format('GRANT %I TO %I', :'team', :'login') \gexec
+SELECT format('REVOKE %I FROM %I', team.rolname, :'login')
+FROM pg_auth_members AS m
+JOIN pg_roles AS team ON team.oid = m.roleid
+JOIN pg_roles AS person ON person.oid = m.member
+WHERE person.rolname = :'login' AND team.rolname <> :'team'
+  AND team.rolname IN ('city_gis', 'city_network', 'city_fixit', 'city_planner') \gexec
 SELECT format('ALTER ROLE %I SET role = %L', :'login', :'team') \gexec

@@ -249,6 +249,25 @@ def test_a_wrong_team_stops_the_add_person_script(
         ).fetchone() == (0,)
 
 
+def test_a_person_moved_to_the_planners_keeps_no_write_rights(
+    city_server: dict[str, Any], postgis_server: ThrowAwayServer
+) -> None:
+    folder = city_server["folder"]
+    run(postgis_server, ADD_ANALYST, folder, **{"login=jsmith": "login=mover"})
+    run(postgis_server, ADD_PLANNER, folder, **{"login=pbrown": "login=mover"})
+    with psycopg.connect(**postgis_server.admin_settings(DATABASE)) as conn:
+        teams = conn.execute(
+            "SELECT r.rolname FROM pg_auth_members a JOIN pg_roles r ON r.oid = a.roleid "
+            "JOIN pg_roles m ON m.oid = a.member WHERE m.rolname = 'mover'"
+        ).fetchall()
+        # Not even RESET ROLE (the login itself, in psql or QGIS) may write in gis.
+        may_write = conn.execute(
+            "SELECT has_table_privilege('mover', 'gis.psap_boundaries', 'UPDATE')"
+        ).fetchone()
+    assert teams == [("city_planner",)]
+    assert may_write == (False,)
+
+
 # --- mapdesk as each team ---------------------------------------------------------------------
 def test_a_planner_reads_everything_and_is_refused_at_save_with_the_edits_kept(
     postgis_server: ThrowAwayServer,
