@@ -28,7 +28,15 @@ from mapdesk.io.postgis.uri import PostgisUri
 
 #: What each kind of edit needs, in the order messages list them.
 EDIT_PRIVILEGES = ("INSERT", "UPDATE", "DELETE")
-_ASKS = ", ".join(f"has_table_privilege(%(oid)s::oid, '{p}')" for p in EDIT_PRIVILEGES)
+#: INSERT and UPDATE may be granted on some columns only (``GRANT UPDATE (status)``):
+#: saves write only the changed columns, so any column's grant lets a save try,
+#: and the server's refusal of another column comes back through :func:`denied`.
+_ASKS = ", ".join(
+    f"has_any_column_privilege(%(oid)s::oid, '{p}')"
+    if p in ("INSERT", "UPDATE")
+    else f"has_table_privilege(%(oid)s::oid, '{p}')"
+    for p in EDIT_PRIVILEGES
+)
 _VERBS = {
     "INSERT": "add features to",
     "UPDATE": "change features of",

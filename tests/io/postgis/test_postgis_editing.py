@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg
 import pytest
 import shapely
+from psycopg import sql
 
 from mapdesk.core.editing.conflicts import SaveConflictError, Side, resolve_conflicts
 from mapdesk.core.editing.saving import SaveError
@@ -14,10 +16,11 @@ from mapdesk.io.loader import load_layer
 from mapdesk.io.postgis import PostgisUri
 from mapdesk.io.postgis.connection import connect
 from mapdesk.io.postgis.editing import save_edits
+from mapdesk.io.postgis.privileges import PrivilegeError, edit_refusal
 from mapdesk.io.postgis.reader import find_table, plan_read
 from mapdesk.io.registry import read_layer
 from tests.io.postgis.edit_tables import table_rows
-from tests.io.postgis.server import ThrowAwayServer
+from tests.io.postgis.server import ANALYST, ThrowAwayServer
 
 pytestmark = pytest.mark.postgis
 
@@ -226,3 +229,25 @@ def test_a_read_only_role_gets_a_clear_message(city_uri: Any, analyst_password: 
     ):
         layer.commit_changes()
     assert layer.is_modified
+
+
+def test_a_role_with_column_grants_saves_the_columns_it_may_change(
+    edit_table: str, postgis_server: ThrowAwayServer
+) -> None:
+    # A DBA lets a team change only some columns (GRANT UPDATE (owner)): mapdesk
+    # writes only the changed columns, so such a save must not be refused up front.
+    with psycopg.connect(**postgis_server.admin_settings(), autocommit=True) as conn:
+        table = sql.Identifier(*_table(edit_table).split("."))
+        analyst = sql.Identifier(ANALYST)
+        conn.execute(sql.SQL("REVOKE INSERT, UPDATE, DELETE ON {} FROM {}").format(table, analyst))
+        conn.execute(sql.SQL("GRANT UPDATE (owner) ON {} TO {}").format(table, analyst))
+    assert edit_refusal(edit_table) is None  # it may change something: edit mode starts
+    layer = _editing(edit_table)
+    layer.change_attribute_value(1, "owner", "column grant")
+    layer.commit_changes()
+    assert table_rows(postgis_server, _table(edit_table))[0][2] == "column grant"
+    # A column it may not change is refused by the server, named, nothing written.
+    layer.change_attribute_value(2, "units", 99)
+    with pytest.raises(PrivilegeError, match=r"refused your role analyst \(permission denied"):
+        layer.commit_changes()
+    assert layer.is_modified and table_rows(postgis_server, _table(edit_table))[1][3] == 2
