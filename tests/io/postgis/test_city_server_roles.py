@@ -31,10 +31,10 @@ from mapdesk.core.errors import DataSourceError
 from mapdesk.core.layer import VectorLayer
 from mapdesk.io.loader import load_layer
 from mapdesk.io.postgis.connection import PgConnection
-from mapdesk.io.postgis.passwords import store_password
+from mapdesk.io.postgis.passwords import KEYRING_SERVICE, keyring_key, store_password
 from mapdesk.io.postgis.privileges import PrivilegeError, edit_refusal
 from mapdesk.io.postgis.upload import upload_layer
-from mapdesk.io.postgis.uri import TableName
+from mapdesk.io.postgis.uri import PostgisUri, TableName
 from tests.io.postgis.extra_database import create_database
 from tests.support.postgis_fixtures import MemoryKeyring
 from tests.support.postgis_server import ADMIN, ThrowAwayServer
@@ -402,3 +402,11 @@ def test_the_guide_states_the_commands_these_tests_run() -> None:
     guide = GUIDE.read_text(encoding="utf-8")
     for command in (GET_SCRIPT, *RUN_COMMANDS):
         assert command in guide, command
+
+
+def test_the_guide_stores_the_password_under_the_key_of_the_address_it_hands_out() -> None:
+    guide = GUIDE.read_text(encoding="utf-8")
+    address = "postgresql://jsmith@/?service=city&table=gis.psap_boundaries"
+    assert address in guide
+    key = keyring_key(PostgisUri.parse(address).connection)
+    assert f"python -m keyring set {KEYRING_SERVICE} {key}`" in guide
