@@ -29,6 +29,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from itertools import pairwise
@@ -38,6 +39,7 @@ import geopandas
 import numpy as np
 import psycopg
 import pyarrow as pa
+import shapely
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
@@ -52,6 +54,9 @@ if TYPE_CHECKING:
 
 #: Below this many pages (8 KiB each) a table is read by one stream.
 PARALLEL_PAGES = 2_048
+#: Page ranges per stream, of at least this many pages each.
+_RANGES_PER_STREAM = 3
+_RANGE_PAGES = 512
 #: At most this many streams, and never more than the processors here.
 MAX_STREAMS = 4
 #: PostgreSQL 14 scans a range of pages (``ctid >= ... AND ctid < ...``) directly.
@@ -92,19 +97,18 @@ def read_table(
     psycopg.Error
         When the server refuses the query or the connection.
     """
-    streams = _page_ranges(conn, plan) if rows is None else []
-    snapshot = _exported_snapshot(conn) if len(streams) > 1 else None
-    selections = [rows] if snapshot is None else streams
+    ranges = _page_ranges(conn, plan) if rows is None else []
+    snapshot = _exported_snapshot(conn) if len(ranges) > 1 else None
+    selections = [rows] if snapshot is None else ranges
     queries = [_statement(conn, plan, selection) for selection in selections]
-    settings = _settings(conn)
     try:
-        if len(queries) == 1:
-            tables = [_fetch_table(settings, queries[0], None)]
-        else:
-            with ThreadPoolExecutor(len(queries), thread_name_prefix="postgis-read") as pool:
-                futures = [pool.submit(_fetch_table, settings, q, snapshot) for q in queries]
-                tables = [future.result() for future in futures]
-        rows_read = pa.concat_tables(tables)
+        tables, shapes = [], []
+        with collector_paused(), _Streams(_settings(conn), snapshot, len(queries)) as streams:
+            for table in streams.fetch(queries):
+                # Decoded here while the streams fetch the next ranges: the
+                # geometries are the part that needs the interpreter.
+                tables.append(table.drop_columns([table.column_names[-1]]))
+                shapes.append(shapely.from_wkb(_wkb(table.column(table.num_columns - 1))))
     except Exception as exc:  # the session re-reads, and says what it was
         # The driver reports a failure inside the COPY without its SQLSTATE (an
         # overflow, a permission, a dropped connection look alike), and callers
@@ -116,19 +120,56 @@ def read_table(
         return reader.read_frame(conn, plan, rows=rows)
     if snapshot is not None:
         conn.rollback()  # the snapshot's transaction: it was read-only
-    if not rows_read.num_rows:
+    return _frame(plan, pa.concat_tables(tables), np.concatenate(shapes))
+
+
+def _frame(
+    plan: reader.TablePlan, attributes: pa.Table, geometry: np.ndarray[Any, Any]
+) -> geopandas.GeoDataFrame:
+    """The frame of the rows read, in key order (sorted here: on the server it cost more)."""
+    if not attributes.num_rows:
         return reader.read_frame_empty(plan)
-    if plan.key is not None:  # in key order, sorted here: on the server it cost more
-        keys = rows_read.column(0).to_numpy()
+    if plan.key is not None:
+        keys = attributes.column(0).to_numpy()
         if not (keys[1:] >= keys[:-1]).all():
-            rows_read = rows_read.take(pa.array(np.argsort(keys, kind="stable")))
-    with collector_paused():  # a bytes and a geometry per row: no cycles to find
-        frame = reader.batch_frame(plan, _columns(rows_read), 0)
+            order = np.argsort(keys, kind="stable")
+            attributes, geometry = attributes.take(pa.array(order)), geometry[order]
+    columns = _columns(attributes)
+    if plan.key is not None:  # the row versions: xid, which the driver leaves as 4 bytes each
+        columns.values[1] = _xids(attributes.column(1))
+    columns.values.append(None)  # where the WKB was: the geometry is given decoded
+    columns.nulls.append(np.zeros(0, dtype=bool))
+    frame = reader.batch_frame(plan, columns, 0, geometry=geometry)
     return frame.set_crs(plan.crs, allow_override=True) if plan.crs is not None else frame
 
 
+def _xids(column: pa.ChunkedArray) -> np.ndarray[Any, Any]:
+    """PostgreSQL ``xid`` values as the driver sends them (4 big-endian bytes) as numbers."""
+    parts = []
+    for chunk in column.chunks:
+        storage = chunk.storage if isinstance(chunk, pa.ExtensionArray) else chunk
+        offsets = np.frombuffer(storage.buffers()[1], dtype=np.int32)[
+            storage.offset : storage.offset + len(storage) + 1
+        ]
+        if len(storage) and not (np.diff(offsets) == 4).all():
+            raise ValueError("row versions (xid) not of 4 bytes each")
+        data = np.frombuffer(storage.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+        parts.append(data.view(">u4").astype(np.int64))
+    return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+
+
+def _wkb(column: pa.ChunkedArray) -> np.ndarray[Any, Any]:
+    """The geometry column's (E)WKB as ``bytes`` (None for NULL), what shapely reads."""
+    storage = [c.storage if isinstance(c, pa.ExtensionArray) else c for c in column.chunks]
+    if not storage:
+        return np.empty(0, dtype=object)
+    joined = pa.concat_arrays(storage) if len(storage) > 1 else storage[0]
+    wkb: np.ndarray[Any, Any] = joined.to_numpy(zero_copy_only=False)
+    return wkb
+
+
 def _page_ranges(conn: psycopg.Connection[Any], plan: reader.TablePlan) -> list[ServerFilter]:
-    """Conditions splitting a large plain table into page ranges ([]: read it whole)."""
+    """Conditions splitting a large plain table into page ranges, in order ([]: read it whole)."""
     streams = stream_count()
     if streams < 2 or conn.info.server_version < _TID_RANGE_SCANS:
         return []
@@ -145,7 +186,9 @@ def _page_ranges(conn: psycopg.Connection[Any], plan: reader.TablePlan) -> list[
     pages = int(found[1])
     if pages < 2:
         return []
-    step = -(-pages // min(streams, pages))
+    # A few ranges per stream: the first ones are decoded while the rest arrive.
+    count = min(streams * _RANGES_PER_STREAM, max(streams, pages // _RANGE_PAGES), pages)
+    step = -(-pages // count)
     bounds = [f"({start},0)" for start in range(step, pages, step)]
     ranges = [ServerFilter(sql.SQL("ctid < %s::tid"), (bounds[0],))]
     ranges += [
@@ -217,28 +260,67 @@ def _database(settings: str) -> adbc_driver_manager.AdbcDatabase:
     return made
 
 
-def _fetch_table(settings: str, query: str, snapshot: str | None) -> pa.Table:
-    """One stream's rows, fetched and decoded into Arrow by the driver.
+class _Streams:
+    """Up to :func:`stream_count` connections of the driver fetching queries at once.
 
-    The driver works without holding the interpreter, so the streams fetch
-    at once, each on its own connection (in the snapshot, when given).
+    Each worker thread opens one connection, in one read-only transaction (in
+    the ``snapshot`` when given), and runs the queries it is handed in turn.
+    The driver works without holding the interpreter, so while the workers
+    fetch, the caller decodes what has arrived.
     """
-    import adbc_driver_manager
 
-    with closing(adbc_driver_manager.AdbcConnection(_database(settings))) as connection:
+    def __init__(self, settings: str, snapshot: str | None, queries: int) -> None:
+        self._settings, self._snapshot = settings, snapshot
+        self._pool = ThreadPoolExecutor(
+            min(queries, stream_count()), thread_name_prefix="postgis-read"
+        )
+        self._local = threading.local()
+        self._opened: list[adbc_driver_manager.AdbcConnection] = []
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> _Streams:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        for connection in self._opened:
+            try:
+                connection.rollback()
+            finally:
+                connection.close()
+
+    def fetch(self, queries: list[str]) -> Iterator[pa.Table]:
+        """Each query's rows, in the order of ``queries``."""
+        futures = [self._pool.submit(self._fetch, query) for query in queries]
+        for future in futures:
+            yield future.result()
+
+    def _fetch(self, query: str) -> pa.Table:
+        import adbc_driver_manager
+
+        with closing(adbc_driver_manager.AdbcStatement(self._connection())) as statement:
+            statement.set_sql_query(query)
+            stream, _ = statement.execute_query()
+            return pa.RecordBatchReader._import_from_c(stream.address).read_all()
+
+    def _connection(self) -> adbc_driver_manager.AdbcConnection:
+        """This thread's connection, opened in the read's transaction."""
+        import adbc_driver_manager
+
+        found: adbc_driver_manager.AdbcConnection | None = getattr(self._local, "connection", None)
+        if found is not None:
+            return found
+        connection = adbc_driver_manager.AdbcConnection(_database(self._settings))
+        with self._lock:
+            self._opened.append(connection)
         connection.set_autocommit(False)  # BEGIN: the settings below need a transaction
-        try:
-            if snapshot is not None:
-                _execute(connection, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                _execute(connection, f"SET TRANSACTION SNAPSHOT {sql.quote(snapshot)}")
-            else:
-                _execute(connection, "SET TRANSACTION READ ONLY")
-            with closing(adbc_driver_manager.AdbcStatement(connection)) as statement:
-                statement.set_sql_query(query)
-                stream, _ = statement.execute_query()
-                return pa.RecordBatchReader._import_from_c(stream.address).read_all()
-        finally:
-            connection.rollback()
+        if self._snapshot is not None:
+            _execute(connection, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            _execute(connection, f"SET TRANSACTION SNAPSHOT {sql.quote(self._snapshot)}")
+        else:
+            _execute(connection, "SET TRANSACTION READ ONLY")
+        self._local.connection = connection
+        return connection
 
 
 def _execute(connection: adbc_driver_manager.AdbcConnection, text: str) -> None:
@@ -255,10 +337,10 @@ def _columns(table: pa.Table) -> Columns:
     nulls: list[np.ndarray[Any, Any]] = []
     for chunked in table.columns:
         column = chunked.combine_chunks()
-        if isinstance(column, pa.ExtensionArray):  # geometry: PostGIS's EWKB, opaque to Arrow
-            column = column.storage
         nulls.append(column.is_null().to_numpy(zero_copy_only=False))
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        if isinstance(column, pa.ExtensionArray):  # a type opaque to Arrow: the row versions
+            values.append(column.storage)  # (decoded by _xids; fields of such types come as text)
+        elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             values.append(column)
         else:
             values.append(column.to_numpy(zero_copy_only=False))

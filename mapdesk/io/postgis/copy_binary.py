@@ -39,6 +39,7 @@ FIXED = {
     "int2": ">i2",
     "int4": ">i4",
     "int8": ">i8",
+    "xid": ">u4",
     "float4": ">f4",
     "float8": ">f8",
     "bool": "u1",

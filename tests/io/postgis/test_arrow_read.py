@@ -122,7 +122,7 @@ def test_rows_updated_during_a_parallel_read_are_read_once_as_they_were(
 ) -> None:
     # Another editor rewrites the first 500 rows (their new versions land on the
     # last pages, another stream's range) after the read began, before any stream ran.
-    fetch, done, lock = arrow_read._fetch_table, [], threading.Lock()
+    fetch, done, lock = arrow_read._Streams._fetch, [], threading.Lock()
 
     def edited_meanwhile(*args: Any) -> Any:
         with lock:
@@ -132,7 +132,7 @@ def test_rows_updated_during_a_parallel_read_are_read_once_as_they_were(
                 done.append(True)
         return fetch(*args)
 
-    monkeypatch.setattr(arrow_read, "_fetch_table", edited_meanwhile)
+    monkeypatch.setattr(arrow_read._Streams, "_fetch", edited_meanwhile)
     frame = read_layer(busy_table).frame
     assert done
     assert len(frame) == _ROWS and frame.index.is_unique
@@ -147,7 +147,7 @@ def test_a_read_the_driver_cannot_do_is_done_by_the_session(
     def broken(*args: Any) -> Any:
         raise OSError(f"driver failed, password={analyst_password}")
 
-    monkeypatch.setattr(arrow_read, "_fetch_table", broken)
+    monkeypatch.setattr(arrow_read._Streams, "_fetch", broken)
     with caplog.at_level(logging.WARNING, logger=arrow_read.__name__):
         frame = read_layer(city_uri("public.address_points")).frame
     assert len(frame) == 5_000 and row_versions(frame) is not None
