@@ -19,7 +19,10 @@
 SET password_encryption = 'scram-sha-256';
 
 -- A wrong team, or a login that is a group role or an administrator, stops here.
-SELECT format('DO $$ BEGIN RAISE EXCEPTION %L; END $$', problem)
+-- The problem is RAISE's argument, never its format (a % in a login or team
+-- name would be a placeholder), and the block a quoted literal (not $$: a name
+-- may hold $$).
+SELECT format('DO %L', format('BEGIN RAISE EXCEPTION ''%%'', %L; END', problem))
 FROM (
     SELECT CASE
         WHEN :'team' NOT IN ('city_gis', 'city_network', 'city_fixit', 'city_planner')

@@ -249,6 +249,18 @@ def test_a_wrong_team_stops_the_add_person_script(
         ).fetchone() == (0,)
 
 
+def test_a_percent_or_dollar_quote_in_a_name_is_reported_as_it_is(
+    city_server: dict[str, Any], postgis_server: ThrowAwayServer
+) -> None:
+    # The problem text is RAISE's argument: a % in it is no placeholder ("too
+    # few parameters specified for RAISE"), and $$ does not end the block.
+    folder = city_server["folder"]
+    with pytest.raises(AssertionError, match="team 100%_editors is not one of"):
+        run(postgis_server, ADD_PLANNER, folder, **{"team=city_planner": "team=100%_editors"})
+    with pytest.raises(AssertionError, match=r"city_50%\$\$x is a group role name"):
+        run(postgis_server, ADD_PLANNER, folder, **{"login=pbrown": "login=city_50%$$x"})
+
+
 def test_a_person_moved_to_the_planners_keeps_no_write_rights(
     city_server: dict[str, Any], postgis_server: ThrowAwayServer
 ) -> None:
