@@ -293,3 +293,13 @@ def test_a_journal_written_before_row_versions_were_kept_is_upgraded(tmp_path: P
     layer.change_attribute_value(1, "pressure", 70)
     key = journal_module.layer_key(layer)
     assert key is not None and journal.bases(key)[1].version == 10
+
+
+def test_pending_for_names_one_layers_crash_edits(journal: EditJournal, crashed: None) -> None:
+    layer = _editing(journal)
+    layer.change_attribute_value(1, "pressure", 80)
+    key = journal_module.layer_key(layer)
+    assert key is not None
+    found = journal.pending_for(key)
+    assert found is not None and found.features == 1 and found.name == "hydrants"
+    assert journal.pending_for('["/data/mains.gpkg", "mains"]') is None

@@ -207,14 +207,30 @@ def _crash_with_edits(stations_file: Path, monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(journal_module, "_running", lambda _pid: False)
 
 
-def test_unsaved_edits_of_a_crash_are_offered_and_restored(
+def _layer_names(window: Any) -> list[str]:
+    return [layer.name for layer in window.project.layers]
+
+
+def _restore_a_crash(
     window: Any, stations_file: Path, messages: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Yes to the start-up question about a crash's edits of stations.gpkg."""
     _crash_with_edits(stations_file, monkeypatch)
     messages.answer = Button.Yes
     assert window.editing.offer_recovery() == 1
+
+
+def test_unsaved_edits_of_a_crash_are_offered_and_restored(
+    qtbot: Any, window: Any, stations_file: Path, messages: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _restore_a_crash(window, stations_file, messages, monkeypatch)
     [question] = messages.texts("question")
     assert "stations (stations.gpkg, layer stations): 2 features edited" in question
+    # Read again in a worker (a PostGIS table may take long), shown with Cancel.
+    assert "stations" not in _layer_names(window)
+    assert window.status.cancel_button.isVisibleTo(window.status)
+    qtbot.waitUntil(lambda: "stations" in _layer_names(window), timeout=10000)
+    assert not window.status.task_label.isVisibleTo(window.status)
     layer = window.project.layers.by_name("stations")
     assert layer.is_editing and layer.is_modified
     assert list(layer.data.index) == [1, 3] and layer.data.at[3, "name"] == "Public Safety Building"
@@ -230,6 +246,83 @@ def test_discarded_recovery_forgets_the_edits(
     assert window.editing.offer_recovery() == 0
     assert EditJournal().pending() == []
     assert "stations" not in [layer.name for layer in window.project.layers]
+
+
+def test_cancelling_the_reopening_keeps_the_edits_for_next_time(
+    qtbot: Any, window: Any, stations_file: Path, messages: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _restore_a_crash(window, stations_file, messages, monkeypatch)
+    window.status.cancel_button.click()
+    assert window.workers.wait()
+    qtbot.wait(50)  # whatever the worker still delivers is dropped
+    assert "stations" not in _layer_names(window)
+    [warning] = messages.texts("warning")
+    assert warning.startswith("Reopening stations was cancelled.")
+    assert "stations (stations.gpkg, layer stations): 2 features edited" in warning
+    assert "offers them again when you next switch on editing" in warning
+    [pending] = EditJournal().pending()
+    assert pending.features == 2
+
+
+def _edit_after_a_failed_recovery(
+    window: Any,
+    stations_file: Path,
+    messages: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    qtbot: Any,
+    answer: QMessageBox.StandardButton,
+) -> VectorLayer:
+    """A crash's edits of stations.gpkg could not be restored at start (the file was away);
+    later the file is added and Toggle Editing pressed, ``answer`` given to any question."""
+    _crash_with_edits(stations_file, monkeypatch)
+    away = stations_file.with_name("away.gpkg")
+    stations_file.rename(away)
+    messages.answer = Button.Yes
+    window.editing.offer_recovery()
+    qtbot.waitUntil(lambda: bool(messages.texts("warning")), timeout=10000)
+    away.rename(stations_file)
+    messages.shown.clear()
+    messages.answer = answer
+    layer = load_layer(str(stations_file), "stations")
+    window.project.add_layer(layer)
+    window.layer_panel.select_layer(layer)
+    window.map_actions.toggle_editing.trigger()
+    return layer
+
+
+def test_editing_a_layer_with_a_crashs_edits_asks_first_and_cancel_keeps_them(
+    qtbot: Any, window: Any, stations_file: Path, messages: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layer = _edit_after_a_failed_recovery(
+        window, stations_file, messages, monkeypatch, qtbot, Button.Cancel
+    )
+    [question] = messages.texts("question")
+    assert "stations (stations.gpkg, layer stations): 2 features edited" in question
+    # Edit mode would journal under the same key: its Stop Editing would delete them.
+    assert not layer.is_editing
+    assert not window.map_actions.toggle_editing.isChecked()
+    assert [p.features for p in EditJournal().pending()] == [2]
+
+    messages.answer = Button.Yes  # restored into this session, then saved
+    window.map_actions.toggle_editing.trigger()
+    assert layer.is_editing and list(layer.data.index) == [1, 3]
+    window.map_actions.save_edits.trigger()
+    qtbot.waitUntil(lambda: not layer.is_modified, timeout=10000)
+    assert load_layer(str(stations_file), "stations").data.at[3, "name"] == (
+        "Public Safety Building"
+    )
+    assert EditJournal().pending() == []
+
+
+def test_a_crashs_edits_discarded_when_editing_starts_are_gone(
+    qtbot: Any, window: Any, stations_file: Path, messages: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layer = _edit_after_a_failed_recovery(
+        window, stations_file, messages, monkeypatch, qtbot, Button.No
+    )
+    assert layer.is_editing and not layer.is_modified
+    assert list(layer.data.index) == [1, 2, 3]
+    assert EditJournal().pending() == []
 
 
 def test_save_as_keeps_the_codes_of_a_network_layer(

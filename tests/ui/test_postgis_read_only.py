@@ -49,3 +49,26 @@ def test_a_table_the_role_may_change_goes_into_edit_mode(
     qtbot.waitUntil(lambda: layer.is_editing, timeout=TIMEOUT)
     assert window.map_actions.toggle_editing.isChecked()
     assert messages.shown == []
+
+
+def test_toggle_editing_pressed_again_during_the_check_asks_the_server_once(
+    window: Any, qtbot: Any, messages: Any, city_uri: Any, analyst_password: str
+) -> None:
+    layer = toggle_editing_on(window, city_uri("public.parcels"))
+    window.map_actions.toggle_editing.trigger()  # impatient: the answer is not back yet
+    assert window.workers.wait()
+    qtbot.waitUntil(lambda: bool(messages.texts("information")), timeout=TIMEOUT)
+    qtbot.wait(50)  # a second check's answer would be delivered by now
+    assert len(messages.texts("information")) == 1
+    assert not layer.is_editing
+
+
+def test_the_answer_for_a_layer_removed_meanwhile_is_dropped(
+    window: Any, qtbot: Any, messages: Any, city_uri: Any, analyst_password: str
+) -> None:
+    layer = toggle_editing_on(window, city_uri("public.parcels"))
+    window.project.remove_layer(layer)
+    assert window.workers.wait()
+    qtbot.wait(50)  # the answer is delivered, and dropped
+    assert messages.shown == []
+    assert not layer.is_editing

@@ -57,6 +57,7 @@ def test_a_postgis_layers_edits_are_recovered_and_a_change_made_meanwhile_is_a_c
     assert window.editing.offer_recovery() == 1
     [question] = messages.texts("question")
     assert f"{table} (on 127.0.0.1:{postgis_server.port}/city): 2 features edited" in question
+    qtbot.waitUntil(lambda: table in [lyr.name for lyr in window.project.layers], timeout=TIMEOUT)
     layer = window.layer_panel.current_layer()
     assert layer.name == table and layer.is_editing and layer.data.at[1, "owner"] == "mine 1"
 
@@ -71,18 +72,23 @@ def test_a_postgis_layers_edits_are_recovered_and_a_change_made_meanwhile_is_a_c
 
 
 def test_edits_of_a_server_that_cannot_be_reached_are_kept_for_next_time(
-    window: Any, messages: Any, memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
+    qtbot: Any,
+    window: Any,
+    messages: Any,
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     nobody = f"postgresql://analyst@127.0.0.1:{free_port()}/city?table=public.stations"
     origin = LayerOrigin(nobody, "public.stations", "PostGIS", "postgis")
     _crash_with_edits(VectorLayer(_stations(), "stations", origin=origin), "name", monkeypatch)
 
     messages.answer = Button.Yes
-    assert window.editing.offer_recovery() == 0
+    assert window.editing.offer_recovery() == 1  # tried in a worker: the window stays usable
+    qtbot.waitUntil(lambda: bool(messages.texts("warning")), timeout=TIMEOUT)
     [warning] = messages.texts("warning")
     assert "PostgreSQL analyst@127.0.0.1" in warning  # why: the server is named
     assert "stations (public.stations on 127.0.0.1" in warning  # which edits
-    assert "offers them again the next time it starts" in warning
+    assert "offers them again when you next switch on editing" in warning
     [pending] = EditJournal().pending()  # not discarded
     assert pending.features == 2
     assert "stations" not in [layer.name for layer in window.project.layers]

@@ -3,9 +3,11 @@
 Each time an edit (or an undo or redo) sets features of a layer, the rows as
 they now are (or "deleted") are appended to an SQLite database in the user's
 data folder and committed with ``synchronous=FULL`` in WAL mode: fsynced
-before the edit returns. A save or a rollback clears the layer's entries.
-After a crash or a kill, ``pending()`` lists the layers with unsaved edits and
-``restore`` puts them back into a fresh edit session, as one undoable step.
+before the edit returns. A save or a rollback clears the layer's entries:
+all of them, so edit mode starts on a layer only once a crash's entries of it
+were restored into the session or discarded (``pending_for``). After a crash
+or a kill, ``pending()`` lists the layers with unsaved edits and ``restore``
+puts them back into a fresh edit session, as one undoable step.
 
 A shared database's layer (PostGIS, keyed by its password-free address) is
 reread at recovery, and others may have saved some of the edited features in
@@ -254,6 +256,15 @@ class EditJournal:
             path, layer = json.loads(key)
             layers.append(JournaledLayer(key, path, layer, name, int(count), str(at)))
         return layers
+
+    def pending_for(self, key: str) -> JournaledLayer | None:
+        """The crash's edits of one layer (``pending`` for ``key``); None: there are none.
+
+        Asked when edit mode starts: a session journals under the same key,
+        and its save, rollback or Stop Editing clears the key's entries, so
+        the user decides about a crash's edits before that session begins.
+        """
+        return next((layer for layer in self.pending() if layer.key == key), None)
 
     def rows(self, key: str) -> dict[int, dict[str, Any] | None]:
         """The last journaled state of each feature of a layer (None: deleted)."""

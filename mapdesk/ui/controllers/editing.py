@@ -7,6 +7,7 @@ A failed save keeps every edit and says why.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,19 +23,30 @@ from mapdesk.core.errors import MapdeskError
 from mapdesk.core.layer import LayerOrigin, VectorLayer
 from mapdesk.core.project import Project
 from mapdesk.io.edit_writer import save_as_geopackage
-from mapdesk.io.loader import load_layer
 from mapdesk.io.postgis import is_postgis_uri
 from mapdesk.io.registry import read_layer
 from mapdesk.ui.actions import MapActions
 from mapdesk.ui.controllers.base import WindowController
 from mapdesk.ui.dialogs.save_conflicts import SaveConflictsDialog
 from mapdesk.ui.layer_watch import LayerWatcher
+from mapdesk.ui.loading import AddLayerRequest, read_request
 from mapdesk.ui.views.layer_panel import LayerPanel
 from mapdesk.ui.views.status_bar import MapStatusBar
 from mapdesk.ui.views.undo_history import UndoHistoryPanel
-from mapdesk.ui.workers import WorkerPool, error_message, guarded_slot, report_exception
+from mapdesk.ui.workers import (
+    Worker,
+    WorkerPool,
+    error_message,
+    guarded_slot,
+    report_exception,
+)
 
 NO_LAYER = "Choose the layer to edit in the Layers panel first"
+#: What a recovery that could not reopen its layer says after the reason.
+EDITS_KEPT = (
+    "The unsaved edits of {layer} are kept: mapdesk offers them again when you next "
+    "switch on editing of that layer, or the next time it starts."
+)
 
 Button = QMessageBox.StandardButton
 
@@ -58,6 +70,11 @@ class EditingController(WindowController):
         self._workers, self._status = workers, status
         #: Every edit of a layer in edit mode is written here first (crash recovery).
         self.journal = EditJournal()
+        #: Layers whose edit rights are being checked (Toggle Editing waits for the answer).
+        self._checking: set[VectorLayer] = set()
+        #: Journaled layers being read again for recovery, by journal key.
+        self._reopening: dict[str, tuple[JournaledLayer, Worker]] = {}
+        status.cancel_requested.connect(self._cancel_reopening)
         actions.toggle_editing.triggered.connect(self._on_toggle)
         actions.save_edits.triggered.connect(self._on_save)
         actions.save_edits_as.triggered.connect(self._on_save_as)
@@ -82,6 +99,9 @@ class EditingController(WindowController):
         self._follow_current()
 
     def shutdown(self) -> None:
+        for _journaled, worker in self._reopening.values():
+            worker.cancel()
+        self._reopening.clear()
         self._watcher.close()
         self._watcher_modes.close()
         self.journal.close()
@@ -169,22 +189,34 @@ class EditingController(WindowController):
 
         A read-only role (a planner's) is told now, not after an hour of edits
         at Save. The server is asked in a worker: it may be slow to answer.
+        Toggle Editing pressed again meanwhile waits for that answer.
         """
         origin = layer.origin
         if origin is None or not is_postgis_uri(origin.path):
             self._start_unless_refused(layer, None)
             return
+        if layer in self._checking:
+            return
         from mapdesk.io.postgis.privileges import edit_refusal  # imports psycopg
 
+        self._checking.add(layer)
         self._status.showMessage(f"Checking your edit rights on {layer.name}…")
         self._workers.start(
             lambda _progress: edit_refusal(origin.path),
-            lambda refusal: self._start_unless_refused(layer, refusal),
+            partial(self._edit_checked, layer),
             lambda error: self._edit_check_failed(layer, error),
             description=f"Checking edit rights on {layer.name}",
         )
 
+    def _edit_checked(self, layer: VectorLayer, refusal: str | None) -> None:
+        self._checking.discard(layer)
+        if layer in self._project.layers:  # removed meanwhile: nobody asked any more
+            self._start_unless_refused(layer, refusal)
+
     def _edit_check_failed(self, layer: VectorLayer, error: BaseException) -> None:
+        self._checking.discard(layer)
+        if layer not in self._project.layers:
+            return
         self._status.showMessage(f"{layer.name} is not in edit mode", 8000)
         report_exception(error, self.parent_widget())
 
@@ -192,22 +224,58 @@ class EditingController(WindowController):
         if refusal is not None:
             self._status.showMessage(f"{layer.name} is read-only for you", 8000)
             QMessageBox.information(self.parent_widget(), "Toggle Editing", refusal)
-        elif not layer.is_editing and layer in self._project.layers:
-            self.start_editing(layer)
+        elif not layer.is_editing and layer in self._project.layers and self.start_editing(layer):
             self._status.showMessage(f"Editing {layer.name}", 3000)
         self.update_actions()
 
-    def start_editing(self, layer: VectorLayer) -> None:
-        """Edit mode on ``layer``, every edit journaled."""
+    def start_editing(self, layer: VectorLayer) -> bool:
+        """Edit mode on ``layer``, every edit journaled; False: the user kept it off.
+
+        When a mapdesk that stopped left unsaved edits of this layer in the
+        journal, the user decides first: Yes restores them into this session,
+        No discards them, Cancel keeps them for later and leaves edit mode
+        off. (The session journals under the same key and its save, rollback
+        or Stop Editing clears the key's entries: the crash's edits would be
+        deleted with them, or mixed with the session's by a second crash.)
+        """
+        key = layer_key(layer)
+        orphaned = self.journal.pending_for(key) if key is not None else None
+        if orphaned is None:
+            self._journaled_edit_mode(layer)
+            return True
+        answer = QMessageBox.question(
+            self.parent_widget(),
+            "Unsaved edits from an earlier session",
+            "mapdesk stopped before these edits of the layer were saved:\n\n"
+            f"• {orphaned.describe()}\n\nRestore them into this edit session? (No discards "
+            "them; Cancel keeps them for later and leaves editing off.)",
+            Button.Yes | Button.No | Button.Cancel,
+            Button.Yes,
+        )
+        if answer == Button.Yes:
+            self._restore_into(layer)
+        elif answer == Button.No:
+            self.journal.discard(orphaned.key)
+            self._journaled_edit_mode(layer)
+        else:
+            self._status.showMessage(
+                f"{layer.name} is not in edit mode; its earlier unsaved edits are kept", 8000
+            )
+            return False
+        return True
+
+    def _journaled_edit_mode(self, layer: VectorLayer) -> None:
         layer.start_editing()
         self.journal.follow(layer)
 
     # --- recovery after a crash --------------------------------------------------------
     def offer_recovery(self) -> int:
-        """Offer the unsaved edits a crash left in the journal; how many layers restored.
+        """Offer the unsaved edits a crash left in the journal; how many layers are restored.
 
-        Yes restores each layer (opened if needed, in edit mode, one undoable
-        step); No discards the edits; Cancel asks again next time.
+        Yes restores each layer in edit mode, one undoable step: an open
+        layer at once, another once a worker has read it again (a PostGIS
+        table may take a while, or the server be down: the status bar shows
+        it, with Cancel). No discards the edits; Cancel asks again next time.
         """
         pending = self.journal.pending()
         if not pending:
@@ -226,30 +294,82 @@ class EditingController(WindowController):
                 self.journal.discard(journaled.key)
         if answer != Button.Yes:
             return 0
-        restored = 0
         for journaled in pending:
-            try:
-                restored += self._restore(journaled)
-            except MapdeskError as error:  # moved, unreadable, server down: keep the edits
-                QMessageBox.warning(
-                    self.parent_widget(),
-                    "Recover unsaved edits",
-                    f"{error_message(error)}\n\nThe unsaved edits of {journaled.describe()} "
-                    "are kept: mapdesk offers them again the next time it starts.",
-                )
-        return restored
+            layer = self._open_layer(journaled)
+            if layer is not None:
+                self._restore_into(layer)
+            elif journaled.key not in self._reopening:
+                self._reopen(journaled)
+        return len(pending)
 
-    def _restore(self, journaled: JournaledLayer) -> int:
-        layer = self._open(journaled)
+    def _reopen(self, journaled: JournaledLayer) -> None:
+        """Read the journaled layer again in a worker, through the normal loader."""
+        request = AddLayerRequest(journaled.path, (journaled.layer,) if journaled.layer else None)
+        self._status.show_task(f"Reopening {journaled.name} to restore its unsaved edits…")
+        worker = self._workers.start(
+            partial(read_request, request),
+            partial(self._reopened, journaled),
+            partial(self._reopen_failed, journaled),
+            description=f"Reopening {journaled.name} to restore its unsaved edits",
+            progress=lambda percent, message: self._status.show_task(message, percent),
+        )
+        self._reopening[journaled.key] = (journaled, worker)
+
+    def _end_reopen(self, journaled: JournaledLayer) -> None:
+        self._reopening.pop(journaled.key, None)
+        if not self._reopening:
+            self._status.end_task()
+
+    @guarded_slot
+    def _reopened(self, journaled: JournaledLayer, layers: list[VectorLayer]) -> None:
+        self._end_reopen(journaled)
+        if self.journal.pending_for(journaled.key) is None:
+            return  # settled meanwhile: the user added the layer and chose at Toggle Editing
+        layer = self._open_layer(journaled)
+        if layer is None:
+            [layer] = layers
+            self._project.add_layer(layer)
+        self._restore_into(layer)
+
+    @guarded_slot
+    def _reopen_failed(self, journaled: JournaledLayer, error: BaseException) -> None:
+        self._end_reopen(journaled)
+        if not isinstance(error, MapdeskError):  # a bug: reported as one (the edits stay)
+            report_exception(error, self.parent_widget())
+            return
+        self._warn_kept(journaled, error_message(error))  # moved, unreadable, server down
+
+    @guarded_slot
+    def _cancel_reopening(self) -> None:
+        """The status bar's Cancel: stop reading the layers; their edits stay journaled."""
+        if not self._reopening:
+            return
+        reopening = [journaled for journaled, _worker in self._reopening.values()]
+        for _journaled, worker in self._reopening.values():
+            worker.cancel()
+        self._reopening.clear()
+        self._status.end_task()
+        for journaled in reopening:
+            self._warn_kept(journaled, f"Reopening {journaled.name} was cancelled.")
+
+    def _warn_kept(self, journaled: JournaledLayer, reason: str) -> None:
+        QMessageBox.warning(
+            self.parent_widget(),
+            "Recover unsaved edits",
+            f"{reason}\n\n{EDITS_KEPT.format(layer=journaled.describe())}",
+        )
+
+    def _restore_into(self, layer: VectorLayer) -> None:
+        """Put the journal's edits of ``layer`` back, in edit mode, and show it."""
         if not layer.is_editing:
-            self.start_editing(layer)
+            self._journaled_edit_mode(layer)
         count = self.journal.restore(layer)
         self._panel.select_layer(layer)
         self._status.showMessage(f"{count} unsaved edits of {layer.name} restored", 8000)
-        return 1
+        self.update_actions()
 
-    def _open(self, journaled: JournaledLayer) -> VectorLayer:
-        """The journaled layer: already open, or read again through the normal loader."""
+    def _open_layer(self, journaled: JournaledLayer) -> VectorLayer | None:
+        """The journaled layer if it is open (None: it must be read again)."""
         path, sublayer = journaled.path, journaled.layer
         wanted = None if is_uri(path) else Path(path).resolve()
         for layer in self._project.layers:
@@ -262,9 +382,7 @@ class EditingController(WindowController):
                 and (Path(origin.path).resolve(), origin.layer) == (wanted, sublayer)
             ):
                 return layer
-        layer = load_layer(path, sublayer)
-        self._project.add_layer(layer)
-        return layer
+        return None
 
     # --- merge, copy and paste ----------------------------------------------------------
     @guarded_slot
