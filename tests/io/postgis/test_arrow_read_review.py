@@ -10,6 +10,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import psycopg
 import pytest
 from geopandas.testing import assert_geodataframe_equal
@@ -259,3 +260,15 @@ def test_a_latin1_table_loads_and_saves(latin1_table: str, analyst_password: str
         plan = plan_read(conn, find_table(conn, uri))
         rows = read_rows(conn, plan, [1])
     assert rows.loc[1, "code"] == "ç  "
+
+
+def test_dates_beyond_pandas_nanoseconds_are_not_read_as_other_dates(
+    postgis_server: ThrowAwayServer, review_database: str, analyst_password: str
+) -> None:
+    # 9999-12-31 is the usual "still in service" end date of asset tables; held as
+    # nanoseconds it wrapped round to 1816-03-29 (and 0001-01-01 to 1754-08-30),
+    # by both readers (reader._series). A wrong date is worse than none.
+    fast, _ = _both(database_uri(postgis_server, review_database, _EVERY))
+    end_of_time, first_day = fast["d"].loc[-(2**63)], fast["d"].loc[2**63 - 1]
+    assert pd.isna(end_of_time) or end_of_time.year == 9999, end_of_time
+    assert pd.isna(first_day) or first_day.year == 1, first_day
