@@ -227,20 +227,30 @@ def _statement(
 
 
 def _settings(conn: psycopg.Connection[Any]) -> str:
-    """The session's own connection settings (and password) for the driver's libpq."""
+    """The session's own connection settings (and password) for the driver's libpq.
+
+    Every setting the session was opened with, as libpq resolved them (from a
+    service in ``pg_service.conf`` too: its ``options``, SSL certificates,
+    ``channel_binding``...), so that the streams connect as the session did;
+    the service itself is left out, as the driver's libpq may look for the
+    file elsewhere. The host is the one the session reached.
+    """
     info = conn.info
-    given: dict[str, str | int | None] = {
-        "host": info.host,
-        "port": info.port,
-        "dbname": info.dbname,
-        "user": info.user,
-        "password": info.password or None,
-        "sslmode": info.get_parameters().get("sslmode"),
-        "connect_timeout": CONNECT_TIMEOUT,
-        "application_name": "mapdesk",
+    given: dict[str, str | int | None] = dict(info.get_parameters())
+    given.pop("service", None)
+    given.update(
+        host=info.host,
+        port=info.port,
+        dbname=info.dbname,
+        user=info.user,
+        password=info.password or None,
+        connect_timeout=CONNECT_TIMEOUT,
+        application_name="mapdesk",
         # Text arrives in the client encoding; Arrow strings are UTF-8.
-        "client_encoding": "UTF8",
-    }
+        client_encoding="UTF8",
+    )
+    if "hostaddr" in given:  # the address reached, of those listed
+        given["hostaddr"] = info.hostaddr
     return make_conninfo("", **{k: v for k, v in given.items() if v is not None})
 
 
