@@ -109,6 +109,7 @@ def read_table(
                 # geometries are the part that needs the interpreter.
                 tables.append(table.drop_columns([table.column_names[-1]]))
                 shapes.append(shapely.from_wkb(_wkb(table.column(table.num_columns - 1))))
+        frame = _frame(plan, _large(pa.concat_tables(tables)), np.concatenate(shapes))
     except Exception as exc:  # the session re-reads, and says what it was
         # The driver reports a failure inside the COPY without its SQLSTATE (an
         # overflow, a permission, a dropped connection look alike), and callers
@@ -120,7 +121,7 @@ def read_table(
         return reader.read_frame(conn, plan, rows=rows)
     if snapshot is not None:
         conn.rollback()  # the snapshot's transaction: it was read-only
-    return _frame(plan, pa.concat_tables(tables), np.concatenate(shapes))
+    return frame
 
 
 def _frame(
@@ -143,6 +144,16 @@ def _frame(
     return frame.set_crs(plan.crs, allow_override=True) if plan.crs is not None else frame
 
 
+def _large(table: pa.Table) -> pa.Table:
+    """``table`` with 64-bit offsets for text: one column of a big table may hold more
+    than 2 GiB of text, which 32-bit offsets cannot join into one array."""
+    wide = pa.schema(
+        field.with_type(pa.large_string()) if pa.types.is_string(field.type) else field
+        for field in table.schema
+    )
+    return table.cast(wide) if not wide.equals(table.schema) else table
+
+
 def _xids(column: pa.ChunkedArray) -> np.ndarray[Any, Any]:
     """PostgreSQL ``xid`` values as the driver sends them (4 big-endian bytes) as numbers."""
     parts = []
@@ -163,6 +174,8 @@ def _wkb(column: pa.ChunkedArray) -> np.ndarray[Any, Any]:
     storage = [c.storage if isinstance(c, pa.ExtensionArray) else c for c in column.chunks]
     if not storage:
         return np.empty(0, dtype=object)
+    if len(storage) > 1:  # 64-bit offsets: together they may pass 2 GiB
+        storage = [chunk.cast(pa.large_binary()) for chunk in storage]
     joined = pa.concat_arrays(storage) if len(storage) > 1 else storage[0]
     wkb: np.ndarray[Any, Any] = joined.to_numpy(zero_copy_only=False)
     return wkb
