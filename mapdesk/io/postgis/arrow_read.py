@@ -279,7 +279,8 @@ def _database(settings: str) -> adbc_driver_manager.AdbcDatabase:
     with _databases_lock:
         _databases[settings] = made
         while len(_databases) > _KEPT_DATABASES:
-            _databases.popitem(last=False)[1].close()
+            # Not closed here: a read may still use it; it closes when unreferenced.
+            _databases.popitem(last=False)
     return made
 
 
