@@ -103,13 +103,14 @@ def read_table(
     queries = [_statement(conn, plan, selection) for selection in selections]
     try:
         tables, shapes = [], []
-        with collector_paused(), _Streams(_settings(conn), snapshot, len(queries)) as streams:
-            for table in streams.fetch(queries):
-                # Decoded here while the streams fetch the next ranges: the
-                # geometries are the part that needs the interpreter.
-                tables.append(table.drop_columns([table.column_names[-1]]))
-                shapes.append(shapely.from_wkb(_wkb(table.column(table.num_columns - 1))))
-        frame = _frame(plan, _large(pa.concat_tables(tables)), np.concatenate(shapes))
+        with collector_paused():  # a bytes and a geometry per row: no cycles to look for
+            with _Streams(_settings(conn), snapshot, len(queries)) as streams:
+                for table in streams.fetch(queries):
+                    # Decoded here while the streams fetch the next ranges: the
+                    # geometries are the part that needs the interpreter.
+                    tables.append(table.drop_columns([table.column_names[-1]]))
+                    shapes.append(shapely.from_wkb(_wkb(table.column(table.num_columns - 1))))
+            frame = _frame(plan, _large(pa.concat_tables(tables)), np.concatenate(shapes))
     except Exception as exc:  # the session re-reads, and says what it was
         # The driver reports a failure inside the COPY without its SQLSTATE (an
         # overflow, a permission, a dropped connection look alike), and callers
