@@ -61,12 +61,15 @@ class RowVersions(Mapping[Any, int]):
 
     @property
     def _versions(self) -> dict[Any, int]:
-        if self._table is None:
-            table: dict[Any, int] = {}
+        # The arrays are kept: two threads asking at once both build the whole
+        # table (the same one), and neither sees arrays another has emptied.
+        found = self._table
+        if found is None:
+            found = {}
             for fids, versions in self._arrays:
-                table.update(zip(fids.tolist(), versions.tolist(), strict=True))
-            self._table, self._arrays = table, []
-        return self._table
+                found.update(zip(fids.tolist(), versions.tolist(), strict=True))
+            self._table = found
+        return found
 
     def __getitem__(self, fid: Any) -> int:
         return self._versions[fid]

@@ -103,12 +103,14 @@ def read_table(
     queries = [_statement(conn, plan, selection) for selection in selections]
     try:
         tables, shapes = [], []
-        with collector_paused(), _Streams(_settings(conn), snapshot, len(queries)) as streams:
-            for table in streams.fetch(queries):
-                # Decoded here while the streams fetch the next ranges: the
-                # geometries are the part that needs the interpreter.
-                tables.append(table.drop_columns([table.column_names[-1]]))
-                shapes.append(shapely.from_wkb(_wkb(table.column(table.num_columns - 1))))
+        with collector_paused():  # a bytes and a geometry per row: no cycles to look for
+            with _Streams(_settings(conn), snapshot, len(queries)) as streams:
+                for table in streams.fetch(queries):
+                    # Decoded here while the streams fetch the next ranges: the
+                    # geometries are the part that needs the interpreter.
+                    tables.append(table.drop_columns([table.column_names[-1]]))
+                    shapes.append(shapely.from_wkb(_wkb(table.column(table.num_columns - 1))))
+            frame = _frame(plan, _large(pa.concat_tables(tables)), np.concatenate(shapes))
     except Exception as exc:  # the session re-reads, and says what it was
         # The driver reports a failure inside the COPY without its SQLSTATE (an
         # overflow, a permission, a dropped connection look alike), and callers
@@ -120,7 +122,7 @@ def read_table(
         return reader.read_frame(conn, plan, rows=rows)
     if snapshot is not None:
         conn.rollback()  # the snapshot's transaction: it was read-only
-    return _frame(plan, pa.concat_tables(tables), np.concatenate(shapes))
+    return frame
 
 
 def _frame(
@@ -143,6 +145,16 @@ def _frame(
     return frame.set_crs(plan.crs, allow_override=True) if plan.crs is not None else frame
 
 
+def _large(table: pa.Table) -> pa.Table:
+    """``table`` with 64-bit offsets for text: one column of a big table may hold more
+    than 2 GiB of text, which 32-bit offsets cannot join into one array."""
+    wide = pa.schema(
+        field.with_type(pa.large_string()) if pa.types.is_string(field.type) else field
+        for field in table.schema
+    )
+    return table.cast(wide) if not wide.equals(table.schema) else table
+
+
 def _xids(column: pa.ChunkedArray) -> np.ndarray[Any, Any]:
     """PostgreSQL ``xid`` values as the driver sends them (4 big-endian bytes) as numbers."""
     parts = []
@@ -163,6 +175,8 @@ def _wkb(column: pa.ChunkedArray) -> np.ndarray[Any, Any]:
     storage = [c.storage if isinstance(c, pa.ExtensionArray) else c for c in column.chunks]
     if not storage:
         return np.empty(0, dtype=object)
+    if len(storage) > 1:  # 64-bit offsets: together they may pass 2 GiB
+        storage = [chunk.cast(pa.large_binary()) for chunk in storage]
     joined = pa.concat_arrays(storage) if len(storage) > 1 else storage[0]
     wkb: np.ndarray[Any, Any] = joined.to_numpy(zero_copy_only=False)
     return wkb
@@ -227,20 +241,30 @@ def _statement(
 
 
 def _settings(conn: psycopg.Connection[Any]) -> str:
-    """The session's own connection settings (and password) for the driver's libpq."""
+    """The session's own connection settings (and password) for the driver's libpq.
+
+    Every setting the session was opened with, as libpq resolved them (from a
+    service in ``pg_service.conf`` too: its ``options``, SSL certificates,
+    ``channel_binding``...), so that the streams connect as the session did;
+    the service itself is left out, as the driver's libpq may look for the
+    file elsewhere. The host is the one the session reached.
+    """
     info = conn.info
-    given: dict[str, str | int | None] = {
-        "host": info.host,
-        "port": info.port,
-        "dbname": info.dbname,
-        "user": info.user,
-        "password": info.password or None,
-        "sslmode": info.get_parameters().get("sslmode"),
-        "connect_timeout": CONNECT_TIMEOUT,
-        "application_name": "mapdesk",
+    given: dict[str, str | int | None] = dict(info.get_parameters())
+    given.pop("service", None)
+    given.update(
+        host=info.host,
+        port=info.port,
+        dbname=info.dbname,
+        user=info.user,
+        password=info.password or None,
+        connect_timeout=CONNECT_TIMEOUT,
+        application_name="mapdesk",
         # Text arrives in the client encoding; Arrow strings are UTF-8.
-        "client_encoding": "UTF8",
-    }
+        client_encoding="UTF8",
+    )
+    if "hostaddr" in given:  # the address reached, of those listed
+        given["hostaddr"] = info.hostaddr
     return make_conninfo("", **{k: v for k, v in given.items() if v is not None})
 
 
@@ -256,7 +280,8 @@ def _database(settings: str) -> adbc_driver_manager.AdbcDatabase:
     with _databases_lock:
         _databases[settings] = made
         while len(_databases) > _KEPT_DATABASES:
-            _databases.popitem(last=False)[1].close()
+            # Not closed here: a read may still use it; it closes when unreferenced.
+            _databases.popitem(last=False)
     return made
 
 

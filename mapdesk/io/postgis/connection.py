@@ -126,7 +126,11 @@ def connect(connection: PgConnection, password: str | None = None) -> psycopg.Co
     settings = connection.settings()
     if secret:
         settings["password"] = secret
-    settings.update(connect_timeout=CONNECT_TIMEOUT, application_name="mapdesk")
+    # UTF-8 whatever the database's encoding: the binary COPY decoder reads text as
+    # UTF-8 (a LATIN1 database's accents failed to decode), and the server converts.
+    settings.update(
+        connect_timeout=CONNECT_TIMEOUT, application_name="mapdesk", client_encoding="UTF8"
+    )
     try:
         return psycopg.connect(**settings)
     except psycopg.Error as exc:

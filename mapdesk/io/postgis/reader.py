@@ -269,7 +269,9 @@ def _series(column: Column, values: Any, nulls: np.ndarray[Any, Any], index: pd.
         text: pd.Series = values.to_pandas().set_axis(index)
         return text
     if column.type_name in ("date", "timestamp", "timestamptz"):
-        stamps = values.astype("datetime64[ns]")
+        # Microseconds, PostgreSQL's own resolution: in nanoseconds 9999-12-31 (the
+        # "still in service" end date of asset tables) wrapped round to 1816.
+        stamps = values.astype("datetime64[us]")
         stamps[nulls] = np.datetime64("NaT")
         series = pd.Series(stamps, index=index)
         return series.dt.tz_localize("UTC") if column.type_name == "timestamptz" else series

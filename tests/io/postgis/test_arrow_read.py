@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 import psycopg
+import pyarrow as pa
 import pytest
 from geopandas.testing import assert_geodataframe_equal
 
@@ -153,3 +154,19 @@ def test_a_read_the_driver_cannot_do_is_done_by_the_session(
     assert len(frame) == 5_000 and row_versions(frame) is not None
     assert "reading through the session" in caplog.text
     assert analyst_password not in caplog.text
+
+
+def test_text_columns_are_joined_with_64_bit_offsets() -> None:
+    # One column of a big table may hold more than 2 GiB of text: joining its
+    # chunks (to sort by key, to make one frame) needs 64-bit offsets.
+    chunked = pa.table({"fid": [2, 1], "owner": ["b", "a"]})
+    wide = arrow_read._large(pa.concat_tables([chunked, chunked]))
+    assert wide.schema.field("owner").type == pa.large_string()
+    assert wide.column("owner").to_pylist() == ["b", "a", "b", "a"]
+    assert wide.schema.field("fid").type == pa.int64()
+
+
+def test_row_versions_are_read_from_the_drivers_4_byte_xids() -> None:
+    raw = pa.array([(7).to_bytes(4, "big"), (2**32 - 1).to_bytes(4, "big"), (9).to_bytes(4, "big")])
+    sliced = pa.chunked_array([raw.slice(1), raw.slice(0, 1)])
+    assert arrow_read._xids(sliced).tolist() == [2**32 - 1, 9, 7]
