@@ -17,14 +17,12 @@ import pandas as pd
 import psycopg
 import pyarrow as pa
 import pytest
-from geopandas.testing import assert_geodataframe_equal
 
 from mapdesk.core.editing.versions import row_versions
-from mapdesk.io.postgis import PostgisUri, arrow_read
-from mapdesk.io.postgis.connection import connect
-from mapdesk.io.postgis.reader import find_table, plan_read, read_frame
+from mapdesk.io.postgis import arrow_read
 from mapdesk.io.postgis.where import in_box
 from mapdesk.io.registry import read_layer
+from tests.io.postgis.two_readers import assert_same_read, read_by_both
 from tests.support.postgis_server import ThrowAwayServer
 
 pytestmark = pytest.mark.postgis
@@ -37,24 +35,6 @@ def in_parallel(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every table counts as large, and is read by three streams."""
     monkeypatch.setattr(arrow_read, "PARALLEL_PAGES", 1)
     monkeypatch.setattr(arrow_read, "stream_count", lambda: 3)
-
-
-def _both(uri_text: str, rows: Any = None) -> tuple[Any, Any]:
-    uri = PostgisUri.parse(uri_text)
-    with connect(uri.connection) as conn:
-        conn.read_only = True
-        plan = plan_read(conn, find_table(conn, uri))
-        box = rows(plan) if rows is not None else None
-        return arrow_read.read_table(conn, plan, box), read_frame(conn, plan, rows=box)
-
-
-def _same(fast: Any, reference: Any) -> None:
-    assert_geodataframe_equal(fast, reference, check_dtype=True, check_index_type=True)
-    fast_versions, reference_versions = row_versions(fast), row_versions(reference)
-    if reference_versions is None:
-        assert fast_versions is None
-    else:
-        assert fast_versions is not None and dict(fast_versions) == dict(reference_versions)
 
 
 @pytest.mark.parametrize(
@@ -72,16 +52,16 @@ def test_the_fast_read_equals_the_sessions_read(
     city_uri: Any, analyst_password: str, table: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.WARNING, logger=arrow_read.__name__):
-        fast, reference = _both(city_uri(table))
+        fast, reference = read_by_both(city_uri(table))
     assert not caplog.records  # the driver did the read, not the fallback
-    _same(fast, reference)
+    assert_same_read(fast, reference)
 
 
 def test_every_type_reads_the_same(every_type: str, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger=arrow_read.__name__):
-        fast, reference = _both(every_type)
+        fast, reference = read_by_both(every_type)
     assert not caplog.records
-    _same(fast, reference)
+    assert_same_read(fast, reference)
     assert pd.isna(fast["stamp"].loc[3])  # infinity: pandas cannot hold it
 
 
@@ -90,16 +70,16 @@ def test_every_type_reads_the_same(every_type: str, caplog: pytest.LogCaptureFix
 def test_streams_in_parallel_read_what_one_stream_reads(
     city_uri: Any, analyst_password: str, table: str
 ) -> None:
-    fast, reference = _both(city_uri(table))
-    _same(fast, reference)
+    fast, reference = read_by_both(city_uri(table))
+    assert_same_read(fast, reference)
 
 
 def test_a_box_reads_the_same(city_uri: Any, analyst_password: str) -> None:
-    fast, reference = _both(
+    fast, reference = read_by_both(
         city_uri("public.address_points"), lambda plan: in_box("geom", (100, 0, 900, 5000), 26984)
     )
     assert 0 < len(fast) < 5_000
-    _same(fast, reference)
+    assert_same_read(fast, reference)
 
 
 @pytest.fixture

@@ -13,14 +13,13 @@ from typing import Any
 import pandas as pd
 import psycopg
 import pytest
-from geopandas.testing import assert_geodataframe_equal
 
-from mapdesk.core.editing.versions import row_versions
 from mapdesk.io.postgis import PostgisUri, arrow_read
 from mapdesk.io.postgis.connection import connect
-from mapdesk.io.postgis.reader import find_table, plan_read, read_frame, read_rows
+from mapdesk.io.postgis.reader import find_table, plan_read, read_rows
 from mapdesk.io.registry import read_layer
 from tests.io.postgis.extra_database import uri as database_uri
+from tests.io.postgis.two_readers import assert_same_read, read_by_both
 from tests.support.postgis_server import ThrowAwayServer
 
 pytestmark = pytest.mark.postgis
@@ -111,23 +110,6 @@ def review_database(postgis_server: ThrowAwayServer) -> str:
     return _DATABASE
 
 
-def _both(uri_text: str) -> tuple[Any, Any]:
-    uri = PostgisUri.parse(uri_text)
-    with connect(uri.connection) as conn:
-        conn.read_only = True
-        plan = plan_read(conn, find_table(conn, uri))
-        return arrow_read.read_table(conn, plan), read_frame(conn, plan)
-
-
-def _same(fast: Any, reference: Any) -> None:
-    assert_geodataframe_equal(fast, reference, check_dtype=True, check_index_type=True)
-    fast_versions, reference_versions = row_versions(fast), row_versions(reference)
-    if reference_versions is None:
-        assert fast_versions is None
-    else:
-        assert fast_versions is not None and dict(fast_versions) == dict(reference_versions)
-
-
 _EVERY = "odd%20%22sch%25ema.we%27ird%20%25s%20tab%22le"
 
 
@@ -160,9 +142,9 @@ def test_the_fast_read_equals_the_sessions_read(
         monkeypatch.setattr(arrow_read, "PARALLEL_PAGES", 1)
         monkeypatch.setattr(arrow_read, "stream_count", lambda: 3)
     with caplog.at_level(logging.WARNING, logger=arrow_read.__name__):
-        fast, reference = _both(database_uri(postgis_server, review_database, table))
+        fast, reference = read_by_both(database_uri(postgis_server, review_database, table))
     assert not caplog.records, caplog.text
-    _same(fast, reference)
+    assert_same_read(fast, reference)
 
 
 _GIS_DATABASE = "arrow_review_gis"
@@ -248,9 +230,9 @@ def latin1_table(postgis_server: ThrowAwayServer) -> str:
 def test_text_of_a_latin1_database_arrives_right_by_both_readers(
     latin1_table: str, analyst_password: str
 ) -> None:
-    fast, reference = _both(latin1_table)
+    fast, reference = read_by_both(latin1_table)
     assert fast.loc[1, "name"] == "Café Ünïon ß" and fast.loc[1, "street"] == "Rue Élise"
-    _same(fast, reference)
+    assert_same_read(fast, reference)
 
 
 def test_a_latin1_table_loads_and_saves(latin1_table: str, analyst_password: str) -> None:
@@ -268,7 +250,7 @@ def test_dates_beyond_pandas_nanoseconds_are_not_read_as_other_dates(
     # 9999-12-31 is the usual "still in service" end date of asset tables; held as
     # nanoseconds it wrapped round to 1816-03-29 (and 0001-01-01 to 1754-08-30),
     # by both readers (reader._series). A wrong date is worse than none.
-    fast, _ = _both(database_uri(postgis_server, review_database, _EVERY))
+    fast, _ = read_by_both(database_uri(postgis_server, review_database, _EVERY))
     end_of_time, first_day = fast["d"].loc[-(2**63)], fast["d"].loc[2**63 - 1]
     assert pd.isna(end_of_time) or end_of_time.year == 9999, end_of_time
     assert pd.isna(first_day) or first_day.year == 1, first_day
