@@ -8,11 +8,12 @@ GeoPackage took to read whole. ADBC's PostgreSQL driver runs the same
 columns in C++, without the interpreter; the columns then become a frame
 exactly as the in-session reader's do (:func:`mapdesk.io.postgis.reader.batch_frame`).
 
-A large plain table is read by several streams at once, each a range of its
-pages (PostgreSQL 14's TID range scan), all in one snapshot exported by the
-session (``pg_export_snapshot``, as ``pg_dump --jobs`` does): the server and
-the decoding then use more than one core, and no row updated meanwhile can be
-read twice or missed. Every stream's transaction is read-only.
+A large plain table is read by several connections at once, in a few ranges
+of its pages each (PostgreSQL 14's TID range scan), all in one snapshot
+exported by the session (``pg_export_snapshot``, as ``pg_dump --jobs`` does):
+the server and the decoding then use more than one core, no row updated
+meanwhile can be read twice or missed, and the geometries of the first ranges
+are decoded while the others arrive. Every connection's transaction is read-only.
 
 The SQL is mapdesk's own (:func:`mapdesk.io.postgis.reader.select_rows`):
 names quoted by psycopg, and a filter's values bound into it on the client by
@@ -62,7 +63,7 @@ MAX_STREAMS = 4
 #: PostgreSQL 14 scans a range of pages (``ctid >= ... AND ctid < ...``) directly.
 _TID_RANGE_SCANS = 140_000
 #: Connection settings per server kept for reuse: the driver reads the server's
-#: types once per database object, which cost about a third of a 200,000-row load.
+#: types once per database object (about 70 ms, a tenth of a 200,000-row load).
 _KEPT_DATABASES = 8
 
 _log = logging.getLogger(__name__)
