@@ -21,6 +21,15 @@ class UnsupportedFormatError(DataSourceError):
     """The file exists but is not a vector format mapdesk can read."""
 
 
+class UnsafeFileError(DataSourceError):
+    """A file was refused unread because it is built to harm the reader.
+
+    An archive whose entries escape it, link elsewhere or unpack to a bomb;
+    XML that declares entities or an external DTD (see ``docs/adding-data.md``,
+    "Files from outside the city").
+    """
+
+
 class LayerNotFoundError(DataSourceError):
     """The named layer is not in the data source."""
 

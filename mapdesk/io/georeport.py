@@ -37,7 +37,7 @@ from xml.etree.ElementTree import Element, ParseError, tostring
 from defusedxml import DefusedXmlException, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import fromstring
 
-from mapdesk.core.errors import DataSourceError, WebServiceError
+from mapdesk.core.errors import DataSourceError, UnsafeFileError, WebServiceError
 
 ServiceRequest = dict[str, str | None]
 
@@ -274,8 +274,8 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _external(source: str, target: str | None) -> DataSourceError:
-    return DataSourceError(
+def _external(source: str, target: str | None) -> UnsafeFileError:
+    return UnsafeFileError(
         f"{source}: refused: this XML refers to an external entity or file ({target!r}), "
         "which a GeoReport response never needs; it could be an attempt to read local files"
     )
@@ -287,14 +287,14 @@ def _parse_xml(data: bytes, source: str) -> Element:
     except EntitiesForbidden as exc:
         if exc.sysid or exc.pubid:
             raise _external(source, exc.sysid or exc.pubid) from exc
-        raise DataSourceError(
+        raise UnsafeFileError(
             f"{source}: refused: this XML declares entities ({exc.name!r}), which a GeoReport "
             "response never needs; it could be an entity-expansion attack (billion laughs)"
         ) from exc
     except ExternalReferenceForbidden as exc:
         raise _external(source, exc.sysid) from exc
     except DefusedXmlException as exc:
-        raise DataSourceError(f"{source}: refused: unsafe XML ({exc})") from exc
+        raise UnsafeFileError(f"{source}: refused: unsafe XML ({exc})") from exc
     except ParseError as exc:
         raise DataSourceError(f"{source}: this is not well-formed GeoReport XML: {exc}") from exc
     return root

@@ -24,16 +24,19 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as parse_untrusted
 from pyproj import CRS
 
 from mapdesk.core.crs import parse_crs
-from mapdesk.core.errors import CrsError, MapdeskError, ProjectFileError
+from mapdesk.core.errors import CrsError, MapdeskError, ProjectFileError, UnsafeFileError
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.project import Project
 from mapdesk.core.serialize import apply_entry, unavailable_layer
 from mapdesk.core.style import LayerStyle
 from mapdesk.core.symbology import Categorized, SingleSymbol, Symbology, symbology_to_dict
 from mapdesk.core.view import Extent, ViewState
+from mapdesk.io.archives import check_archive
 from mapdesk.io.loader import load_layers
 from mapdesk.io.qgis_project_symbols import read_renderer
 
@@ -123,6 +126,9 @@ def read_qgis_project(path: str | os.PathLike[str]) -> QgisProjectFile:
     ProjectFileError
         If the file is missing, not a zip (``.qgz``), holds no ``.qgs``, or
         is not a QGIS project (damaged XML); the message names the file.
+    UnsafeFileError
+        If the ``.qgz`` is a hostile archive (see :mod:`mapdesk.io.archives`)
+        or the XML declares entities or an external entity (XXE, billion laughs).
     """
     source = Path(path).expanduser().absolute()
     root = _project_root(source)
@@ -167,7 +173,14 @@ def project_from_qgis(described: QgisProjectFile) -> OpenedQgisProject:
 def _project_root(path: Path) -> ET.Element:
     text = _project_bytes(path)
     try:
-        root = ET.fromstring(text)
+        # QGIS writes a DOCTYPE naming its DTD (never fetched), but no entities.
+        root: ET.Element = parse_untrusted(text, forbid_dtd=False)
+    except DefusedXmlException as exc:
+        raise UnsafeFileError(
+            f"{path}: refused, it was not read: its XML declares entities or refers to "
+            f"external ones ({exc}), which a QGIS project never does; they can read files "
+            "on this computer (XXE) or expand to gigabytes (billion laughs)"
+        ) from exc
     except ET.ParseError as exc:
         raise ProjectFileError(f"{path}: not a readable QGIS project (damaged XML: {exc})") from exc
     if root.tag != "qgis":
@@ -201,6 +214,7 @@ def _project_bytes(path: Path) -> bytes:
             if not found:
                 raise ProjectFileError(f"{path}: this .qgz holds no QGIS project (.qgs) file")
             _refuse_a_bomb(path, found[0])
+            check_archive(path)  # zip slip, links, duplicates, other bombs: refused unread
             with archive.open(found[0]) as member:
                 # The declared size may lie: never read more than the limit.
                 data = member.read(MAX_PROJECT_BYTES + 1)

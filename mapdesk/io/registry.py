@@ -20,7 +20,7 @@ import pyproj
 
 from mapdesk.core.crs import parse_crs
 from mapdesk.core.errors import CrsError, CsvLayoutError, MapdeskError
-from mapdesk.io import csv_reader, geoparquet, messages, ogr, zipped
+from mapdesk.io import csv_reader, geoparquet, messages, ogr, screening, zipped
 from mapdesk.io.csv_layout import CsvLayout, detect_csv_layout
 from mapdesk.io.frames import finish
 from mapdesk.io.paths import check_local_path, file_kind, is_supported_path, supported_file_filter
@@ -148,6 +148,7 @@ def _member_info(local: Path, member: zipped.ZipMember, full: bool, many: bool) 
 
 
 def _file_infos(local: Path, full: bool) -> list[LayerInfo]:
+    screening.screen_for_gdal(local)
     _check_shapefile(local)
     return _gdal_infos(str(local), local.name, full)
 
@@ -286,6 +287,7 @@ def _read_zip(local: Path, layer: str | None, csv_layout: CsvLayout | None) -> _
 
 
 def _read_file(local: Path, layer: str | None, csv_layout: CsvLayout | None) -> _Loaded:
+    screening.screen_for_gdal(local)
     has_prj = _check_shapefile(local)
     loaded = _read_gdal(str(local), local, layer)
     return replace(loaded, no_prj=not has_prj)

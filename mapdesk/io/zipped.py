@@ -10,12 +10,12 @@ Geodatabase folder; GDAL then opens that member.
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from mapdesk.core.errors import DataSourceError, UnsupportedFormatError
-from mapdesk.io import messages
+from mapdesk.core.errors import UnsupportedFormatError
+from mapdesk.io import messages, screening
+from mapdesk.io.archives import refuse_nested
 
 #: Single-file formats GDAL opens from inside a zip.
 _INNER_EXTENSIONS = (
@@ -47,14 +47,8 @@ def vsizip(zip_path: Path, member: str) -> str:
 
 
 def _member_names(zip_path: Path) -> list[str]:
-    try:
-        with zipfile.ZipFile(zip_path) as archive:
-            return [info.filename for info in archive.infolist()]
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise DataSourceError(
-            f"{zip_path.name}: this is not a valid zip archive (it is damaged or another "
-            "kind of file renamed to .zip)"
-        ) from exc
+    # Hostile archives (zip slip, links, bombs, DTDs in a KML) are refused here.
+    return screening.screen_archive(zip_path)
 
 
 def _stem(member: str) -> str:
@@ -90,6 +84,10 @@ def open_zip(zip_path: Path) -> ZipContents:
     ------
     DataSourceError
         When the file is not a zip archive.
+    UnsafeFileError
+        When the archive is hostile: an entry escapes it, links elsewhere or is
+        repeated, it is a zip bomb, a KML in it declares entities, or its only
+        content is another archive (never opened).
     UnsupportedFormatError
         When it holds neither shapefiles nor exactly one other GIS file,
         naming what it does hold.
@@ -102,6 +100,7 @@ def open_zip(zip_path: Path) -> ZipContents:
     inner = _inner_dataset(zip_path, every)
     if inner is not None:
         return ZipContents((), inner)
+    refuse_nested(zip_path, names)
     held = ", ".join(PurePosixPath(n).name for n in names[:8]) or "nothing"
     more = f" and {len(names) - 8} more" if len(names) > 8 else ""
     raise UnsupportedFormatError(
