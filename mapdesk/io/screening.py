@@ -13,6 +13,7 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO
 
 from mapdesk.core.errors import DataSourceError, UnsafeFileError
 from mapdesk.io.archives import check_archive
@@ -25,6 +26,7 @@ XML_SUFFIXES = (".kml", ".gml", ".gpx", ".osm", ".gfs", ".xsd")
 _ZIP_MAGIC = b"PK\x03\x04"
 _EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 _HEAD = 64
+_UTF8_BOM = b"\xef\xbb\xbf"
 #: How much XML prolog one archive's entries may make mapdesk read in all.
 _ARCHIVE_XML_BUDGET = 4 * MAX_PROLOG_BYTES
 
@@ -97,6 +99,24 @@ def screen_archive(archive: Path) -> list[str]:
     return [i.filename for i in infos]
 
 
+def _starts_like_xml(handle: IO[bytes], head: bytes) -> bool:
+    """True when the file's first bytes past any leading blank lines are XML.
+
+    GDAL's GPX driver opens a file that starts with blank lines and then
+    expands the entities it declares, so the blank run is skipped (at most
+    :data:`MAX_PROLOG_BYTES` of it: beyond that the file is screened as XML,
+    and refused as one whose prolog is too long).
+    """
+    rest = head[len(_UTF8_BOM) :] if head.startswith(_UTF8_BOM) else head
+    read = len(head)
+    while rest and not rest.strip():
+        if read >= MAX_PROLOG_BYTES:
+            return True
+        rest = handle.read(_HEAD)
+        read += len(rest)
+    return looks_like_xml(head if rest is head else rest)
+
+
 def screen_for_gdal(path: Path) -> None:
     """Refuse ``path`` before GDAL opens it if it is a hostile archive or XML file.
 
@@ -114,7 +134,7 @@ def screen_for_gdal(path: Path) -> None:
             screen_for_gdal(sidecar)
     with path.open("rb") as handle:
         head = handle.read(_HEAD)
-        if looks_like_xml(head):
+        if _starts_like_xml(handle, head):
             handle.seek(0)
             check_xml_stream(handle, path.name)
     if head.startswith((_ZIP_MAGIC, _EMPTY_ZIP_MAGIC)):

@@ -17,9 +17,11 @@ import tempfile
 import uuid
 import warnings
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
+import fiona
 import geopandas as gpd
 import pytest
 from shapely.geometry import Point
@@ -72,8 +74,31 @@ def _many(archive: zipfile.ZipFile) -> None:
         archive.writestr(f"tiles/{index}.txt", b"")
 
 
+class _RepeatedZeros:
+    """A deflater for a stream of identical zero blocks: each block, fully flushed,
+    packs to the same bytes, so 1.2 GB is "packed" without deflating it."""
+
+    def __init__(self, block: bytes) -> None:
+        packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+        self.packed = packer.compress(block) + packer.flush(zlib.Z_FULL_FLUSH)
+        self.end = packer.flush()
+
+    def compress(self, data: bytes) -> bytes:
+        return self.packed
+
+    def flush(self) -> bytes:
+        return self.end
+
+
 def _ratio_bomb(archive: zipfile.ZipFile) -> None:
-    archive.writestr("padding.dbf", bytes(30_000_000))  # 30 MB -> ~30 KB
+    """A real, valid entry of 1.2 GB of zeros packed into 1.2 MB (1,000 : 1)."""
+    block = bytes(4 << 20)
+    info = zipfile.ZipInfo("padding.dbf")
+    info.compress_type = zipfile.ZIP_DEFLATED
+    with archive.open(info, "w", force_zip64=True) as entry:
+        entry._compressor = _RepeatedZeros(block)  # type: ignore[attr-defined]
+        for _ in range(300):
+            entry.write(block)
 
 
 def _nested(archive: zipfile.ZipFile) -> None:
@@ -179,7 +204,9 @@ def test_a_hostile_archive_is_refused_before_anything_is_written(
         (folder / name).write_bytes(data)
     archive = folder / "data.zip" if case != "kmz dotdot" else folder / "stations.kmz"
     build(folder)
-    if case not in ("declared 4 GB", "overlapping entries", "kmz dotdot", "nested zip"):
+    # (Rewriting the ratio bomb would unpack its 1.2 GB.)
+    skip = ("declared 4 GB", "overlapping entries", "kmz dotdot", "nested zip", "ratio bomb")
+    if case not in skip:
         _add_good_members(archive, shapefile_members)
     monkeypatch.chdir(folder)
     before = _tree(tmp_path)
@@ -255,3 +282,30 @@ def test_ordinary_archives_still_open(tmp_path: Path, shapefile_members: dict[st
         lambda a: None,
     )
     assert registry.read_layer(kmz).frame["Name"].tolist() == ["Fire station 1"]
+
+
+def test_a_shapefile_with_blank_padded_text_fields_is_not_a_bomb(tmp_path: Path) -> None:
+    """ArcGIS exports text fields 254 characters wide; mostly blank, a .dbf packs
+    over 300 times (12 MB here) and must still open."""
+    blank = {f"NOTE{i}": "str:254" for i in range(12)}
+    schema = {"geometry": "Point", "properties": {"FACILITYID": "str:20", **blank}}
+    folder = tmp_path / "export"
+    with fiona.open(
+        folder, "w", driver="ESRI Shapefile", schema=schema, crs="EPSG:4326", layer="hydrants"
+    ) as sink:
+        sink.writerecords(
+            {
+                "geometry": {"type": "Point", "coordinates": (-70.25 + i / 1e5, 43.66)},
+                "properties": {"FACILITYID": f"HYD-{i:06d}", **dict.fromkeys(blank, "")},
+            }
+            for i in range(4_000)
+        )
+    archive = _zip(
+        tmp_path / "hydrants.zip",
+        {p.name: p.read_bytes() for p in folder.iterdir()},
+        lambda a: None,
+    )
+    dbf = zipfile.ZipFile(archive).getinfo("hydrants.dbf")
+    assert dbf.file_size > 10_000_000 and dbf.file_size / dbf.compress_size > 200
+    frame = registry.read_layer(archive).frame
+    assert len(frame) == 4_000 and frame["FACILITYID"].iloc[-1] == "HYD-003999"

@@ -141,3 +141,13 @@ def test_ordinary_xml_files_still_open(tmp_path: Path) -> None:
         _document("qgs", "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>", "plan")
     )
     assert read_qgis_project(qgs).layers == ()
+
+
+def test_blank_lines_before_the_doctype_do_not_hide_it(tmp_path: Path) -> None:
+    """GDAL's GPX driver opens a file that starts with blank lines, and expands its entities."""
+    path = tmp_path / "track.gpx"
+    body = _document("gpx", '<!DOCTYPE r [<!ENTITY hi "expanded">]>', "&hi;").split(b"\n", 1)[1]
+    path.write_bytes(b"\n" * 100 + body)
+    assert pyogrio.read_dataframe(path, layer="waypoints")["name"].tolist() == ["expanded"]
+    with pytest.raises(UnsafeFileError, match=r"track\.gpx.*entity \('hi'\)"):
+        registry.read_layer(path, "waypoints")
