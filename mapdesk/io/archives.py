@@ -32,9 +32,9 @@ from pathlib import Path, PurePosixPath
 
 from mapdesk.core.errors import UnsafeFileError
 
-#: More entries than any GIS dataset needs (a File Geodatabase of a few
-#: hundred feature classes holds a few thousand files).
-MAX_ENTRIES = 5_000
+#: More entries than any GIS dataset needs: a File Geodatabase of hundreds of
+#: feature classes, or a thousand shapefile tiles, is a few thousand files.
+MAX_ENTRIES = 9_999
 #: The most an archive may unpack to in all.
 MAX_UNPACKED_BYTES = 20_000_000_000
 #: Deflate cannot pack real data much tighter than this; a bomb's entries

@@ -284,6 +284,19 @@ def test_ordinary_archives_still_open(tmp_path: Path, shapefile_members: dict[st
     assert registry.read_layer(kmz).frame["Name"].tolist() == ["Fire station 1"]
 
 
+def test_a_zip_of_6000_files_beside_a_shapefile_still_opens(
+    tmp_path: Path, shapefile_members: dict[str, bytes]
+) -> None:
+    # A thousand shapefile tiles, or a File Geodatabase of many feature classes,
+    # is thousands of files; only 10,000 and more is refused.
+    def tiles(archive: zipfile.ZipFile) -> None:
+        for index in range(6_000):
+            archive.writestr(f"tiles/t{index}.txt", b"")
+
+    archive = _zip(tmp_path / "hydrants.zip", shapefile_members, tiles)
+    assert registry.read_layer(archive).frame["name"].tolist() == ["Hydrant 7"]
+
+
 def test_a_shapefile_with_blank_padded_text_fields_is_not_a_bomb(tmp_path: Path) -> None:
     """ArcGIS exports text fields 254 characters wide; mostly blank, a .dbf packs
     over 300 times (12 MB here) and must still open."""
