@@ -108,12 +108,13 @@ def _wkb_column(geometry: Any) -> pa.Array:
 
     ``shapely.to_wkb`` makes one Python ``bytes`` per feature (0.9 s for a
     million points); the point case, the one with a million features, needs
-    only a numpy array of 21-byte records.
+    only a numpy array of 21-byte records. Points with Z or M (a measured
+    PointM shapefile) go through ``to_wkb``, which keeps them.
     """
     values = np.asarray(geometry)
     count = len(values)
     points = count > 0 and bool(np.all(shapely.get_type_id(values) == 0))
-    if points and not shapely.has_z(values).any():
+    if points and not (shapely.has_z(values).any() or shapely.has_m(values).any()):
         coordinates = shapely.get_coordinates(values)
         if len(coordinates) == count:  # no empty points (they have no coordinates)
             records = np.empty((count, _POINT_SIZE), dtype=np.uint8)
@@ -131,12 +132,15 @@ def _object_columns(attributes: pd.DataFrame) -> tuple[list[str], list[str]]:
 
     Text in an object column (a CSV's columns) must come back as object, not
     as pandas' string dtype, and other objects (parsed JSON, mixed values)
-    have no one Arrow type.
+    and a GeoParquet's further geometry columns have no one Arrow type.
     """
     text: list[str] = []
     other: list[str] = []
     for name in attributes.columns:
         column = attributes[name]
+        if isinstance(column.dtype, geopandas.array.GeometryDtype):
+            other.append(str(name))  # a second geometry column (GeoParquet allows several)
+            continue
         if column.dtype != object:
             continue
         try:
