@@ -19,6 +19,7 @@ import ctypes
 import os
 import pickle
 import signal
+import threading
 import time
 from multiprocessing.connection import Connection
 from typing import Any
@@ -27,11 +28,14 @@ from mapdesk.core.errors import DataSourceError, MapdeskError
 
 #: Test faults the child honours (see ``sandbox.FAULT_ENV``): what real reader bugs do.
 FAULTS = ("segv", "null-read", "abort", "hang", "memory")
+#: How often the child checks that the app that started it is still there.
+_PARENT_CHECK_SECONDS = 0.5
 
 
 def serve(conn: Connection, memory_limit: int | None) -> None:
     """The child's main loop (the ``target`` of its Process)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a terminal is the parent's
+    _exit_with_parent()
     if memory_limit is not None:
         _limit_memory(memory_limit)
     from mapdesk.io import registry  # the readers, imported once per child
@@ -59,6 +63,25 @@ def serve(conn: Connection, memory_limit: int | None) -> None:
             conn.send(("error", "memory" if out_of_memory else "raised", _portable(exc)))
         if out_of_memory:
             return  # the heap may be in any state: the parent starts a fresh child
+
+
+def _exit_with_parent() -> None:
+    """End this process when the app that started it dies, even in the middle of a read.
+
+    An idle child sees the pipe close, but a child stuck in a reader (a hang,
+    an endless loop in a driver) would otherwise run on after the app was
+    killed or crashed, with nobody left to enforce the time limit. (Not
+    ``PR_SET_PDEATHSIG``: that fires when the *thread* that started the child
+    ends, and the app starts children from worker threads.)
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="mapdesk-reader-parent-watch", daemon=True).start()
 
 
 def _read(registry: Any, path: str, layer: str | None, csv_layout: Any) -> Any:

@@ -8,6 +8,10 @@ the next read must work.
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -233,3 +237,59 @@ def test_a_geopackage_keeps_its_field_rules_through_the_sandbox(sandbox: ReaderS
     there = sandbox.read_layer(demo_path(), "fibre_spans")
     assert there.frame.attrs["field_rules"] == here.frame.attrs["field_rules"]
     assert_geodataframe_equal(there.frame, here.frame, check_index_type=True)
+
+
+_KILLED_APP = """
+import sys, threading, time
+from mapdesk.io.sandbox import ReaderSandbox, SandboxLimits
+
+if __name__ == "__main__":
+    box = ReaderSandbox(SandboxLimits(seconds=600.0, memory_mb=2048))
+    box.read_layer(sys.argv[1])  # the child is up and has read once
+    threading.Thread(target=box.read_layer, args=(sys.argv[2],), daemon=True).start()
+    time.sleep(1.0)  # the child is inside its endless read
+    print(box.busy_pids()[0], flush=True)
+    time.sleep(600)
+"""
+
+
+def _ended(pid: int) -> bool:
+    """Gone, or a zombie waiting for an init that does not reap (containers)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_hanging_child_ends_when_the_app_is_killed(
+    roads_shp: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The app is killed (Task Manager, a crash in Qt) while a reader hangs: nothing
+    # enforces the time limit any more, so the child must notice and end itself.
+    hanging = tmp_path / "hangs.shp"
+    for suffix in (".shp", ".shx", ".dbf"):
+        hanging.with_suffix(suffix).write_bytes(roads_shp.with_suffix(suffix).read_bytes())
+    script = tmp_path / "app.py"
+    script.write_text(_KILLED_APP)
+    monkeypatch.setenv(FAULT_ENV, f"hang:{hanging}")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(sys.path))
+    app = subprocess.Popen(
+        [sys.executable, str(script), str(roads_shp), str(hanging)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert app.stdout is not None
+        child = int(app.stdout.readline())
+    finally:
+        app.kill()
+        app.wait()
+    deadline = time.monotonic() + 10
+    while not _ended(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    ended = _ended(child)
+    if not ended:
+        os.kill(child, signal.SIGKILL)
+    assert ended, "the reader child outlived the killed app"
