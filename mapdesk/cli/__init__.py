@@ -175,10 +175,10 @@ def _data_source(text: str) -> Path | str:
 
 def run_info(path: Path | str, as_json: bool = False, out: TextIO | None = None) -> int:
     """Print what a data file or PostGIS database/table holds."""
-    from mapdesk.io.registry import describe
+    from mapdesk.io.sandbox import describe_user_file
 
     stream = out or sys.stdout
-    infos = describe(path)
+    infos = describe_user_file(path)
     shown = without_password(path) if isinstance(path, str) and is_uri(path) else str(path)
     if as_json:
         json.dump({"path": shown, "layers": [_info_dict(i) for i in infos]}, stream, indent=2)

@@ -92,14 +92,14 @@ def read_input(
         When the file cannot be read, or holds several layers none of which
         is recognisably the one (the message lists them and names the option).
     """
-    from mapdesk.io.registry import read_layer
+    from mapdesk.io.sandbox import read_user_layer
 
     chosen = (
         layer if layer is not None else _guess(path, role, {} if listings is None else listings)
     )
     progress(f"reading the {role.what} layer {Path(path).name}" + (f":{chosen}" if chosen else ""))
     try:
-        read = read_layer(path, chosen)
+        read = read_user_layer(path, chosen)
     except LayerNotFoundError as exc:
         raise MapdeskError(f"{exc} (choose the {role.what} layer with {role.option})") from exc
     for note in read.warnings:

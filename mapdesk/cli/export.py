@@ -121,13 +121,13 @@ def run_export_vector(source: str, output: Path, crs: str | None, layer: str | N
     from mapdesk.core.crs import parse_crs
     from mapdesk.export.formats import format_for
     from mapdesk.export.vector import export_vector
-    from mapdesk.io.loader import load_layer
+    from mapdesk.io.loader import load_user_layer
 
     format_for(output)  # a bad extension or CRS fails before any reading
     if crs is not None:
         parse_crs(crs)
     progress(f"reading {without_password(source) if is_uri(source) else source}")
-    read = load_layer(source, layer)
+    read = load_user_layer(source, layer)
     frame = read.data
     result = export_vector(
         frame,

@@ -28,7 +28,7 @@ from mapdesk.core.analysis.network import (
 from mapdesk.core.analysis.network.places import node_label
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.measure import format_length
-from mapdesk.io.loader import load_layer
+from mapdesk.io.loader import load_user_layer
 from mapdesk.io.registry import list_layers
 
 NODE_LAYER = "network_nodes"
@@ -129,7 +129,7 @@ def run_trace(
 
 
 def _frame(path: Path, layer: str) -> gpd.GeoDataFrame:
-    return load_layer(str(path), layer).data
+    return load_user_layer(str(path), layer).data
 
 
 def cut_report(impact: CutImpact, problem_count: int = 0) -> str:

@@ -63,14 +63,14 @@ def run_postgis(parsed: argparse.Namespace, out: TextIO) -> int:
         return 0
     from mapdesk.cli.common import progress
     from mapdesk.core.data_uri import is_uri
-    from mapdesk.io.loader import load_layer
+    from mapdesk.io.loader import load_user_layer
     from mapdesk.io.postgis.upload import default_table_name, upload_layer
     from mapdesk.io.postgis.uri import PostgisUri, TableName
 
     if not is_uri(parsed.uri):
         raise MapdeskError(f"{parsed.uri}: not a postgresql:// address")
     progress(f"reading {Path(parsed.source).name}")
-    layer = load_layer(parsed.source, parsed.layer)
+    layer = load_user_layer(parsed.source, parsed.layer)
     uri = PostgisUri.parse(parsed.uri)
     if parsed.table:
         table = TableName.parse(parsed.table)

@@ -7,6 +7,7 @@ from pathlib import Path
 from mapdesk.core.layer import LayerOrigin, VectorLayer
 from mapdesk.io.csv_layout import CsvLayout
 from mapdesk.io.registry import list_layers, read_layer
+from mapdesk.io.sandbox import read_user_layer
 from mapdesk.io.sources import LayerRead
 
 #: Passed as ``layer`` to ask for every layer of a file.
@@ -28,6 +29,15 @@ def load_layers(path: str, layer: str | None) -> list[VectorLayer]:
 def load_layer(path: str, layer: str | None, csv_layout: CsvLayout | None = None) -> VectorLayer:
     """Read one layer of ``path`` (a CSV with a confirmed layout) into a VectorLayer."""
     return layer_from_read(read_layer(path, layer, csv_layout=csv_layout))
+
+
+def load_user_layer(path: str, layer: str | None) -> VectorLayer:
+    """Read a layer of a file the user named (the CLI) in the reader sandbox.
+
+    A reader crash, hang or out-of-memory ends the child process, not the
+    caller's (see :mod:`mapdesk.io.sandbox`); PostGIS tables are read in process.
+    """
+    return layer_from_read(read_user_layer(path, layer))
 
 
 def layer_from_read(result: LayerRead) -> VectorLayer:

@@ -15,6 +15,7 @@ from mapdesk.core.errors import MapdeskError
 from mapdesk.core.project import Project
 from mapdesk.io.demo import open_demo_project
 from mapdesk.io.qgis_project import is_qgis_project, open_qgis_project
+from mapdesk.io.sandbox import warm_up
 from mapdesk.ui.icons import icon
 from mapdesk.ui.loading import is_project_file
 from mapdesk.ui.main_window import MainWindow
@@ -87,6 +88,8 @@ def run(paths: list[str]) -> int:
     app.setOrganizationName("City of Portland, Maine")
     app.setWindowIcon(icon("mapdesk"))
     install_excepthook()
+    # The reader process imports GDAL while the demo loads, ready for Add Layer.
+    warm_up()
     project, name, data_files = _startup_project(paths)
     window = create_main_window(project, name)
     window.show()

@@ -1,4 +1,9 @@
-"""What "add a layer" reads, as plain functions run in workers (no widgets here)."""
+"""What "add a layer" reads, as plain functions run in workers (no widgets here).
+
+Files the user adds are listed and read in the reader sandbox
+(:mod:`mapdesk.io.sandbox`): a reader that crashes, hangs or runs out of
+memory gives a message naming the file, and Cancel kills the reading process.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from mapdesk.io.csv_layout import CsvLayout, detect_csv_layout
 from mapdesk.io.loader import layer_from_read
 from mapdesk.io.postgis.uri import PostgisUri, is_postgis_uri
 from mapdesk.io.qgis_project import is_qgis_project
-from mapdesk.io.registry import list_layers, read_layer
+from mapdesk.io.sandbox import CheckCallback, list_user_layers, read_user_layer
 from mapdesk.io.sources import LayerInfo
 from mapdesk.ui.workers import ProgressCallback
 
@@ -75,10 +80,13 @@ def is_csv_file(path: str | Path) -> bool:
 
 def inspect_file(path: str, progress: ProgressCallback | None = None) -> FileInspection:
     """List the layers of ``path`` (and detect a CSV's layout); run in a worker."""
+    check = None
     if progress is not None:
-        progress(-1, f"Reading the layer list of {Path(path).name}")
+        message = f"Reading the layer list of {Path(path).name}"
+        progress(-1, message)
+        check = _cancel_check(progress, -1, message)
     layout = detect_csv_layout(path) if is_csv_file(path) else None
-    return FileInspection(path, tuple(list_layers(path)), layout)
+    return FileInspection(path, tuple(list_user_layers(path, check=check)), layout)
 
 
 def default_request(inspection: FileInspection) -> AddLayerRequest:
@@ -96,11 +104,23 @@ def read_request(request: AddLayerRequest, progress: ProgressCallback) -> list[V
     for i, name in enumerate(names):
         label = f"{request.file_name} ▸ {name}" if name else request.file_name
         # A cancelled worker's progress callback raises: the check between layers.
-        progress(round(100 * i / len(names)), f"Reading {label}")
-        result = read_layer(request.path, name, csv_layout=request.csv_layout)
+        percent = round(100 * i / len(names))
+        progress(percent, f"Reading {label}")
+        result = read_user_layer(
+            request.path,
+            name,
+            csv_layout=request.csv_layout,
+            check=_cancel_check(progress, percent, f"Reading {label}"),
+        )
         layer = layer_from_read(result)
         if request.part:
             layer.name = f"{layer.name} ({request.part})"
         layers.append(layer)
     progress(100, f"Read {request.file_name}")
     return layers
+
+
+def _cancel_check(progress: ProgressCallback, percent: int, message: str) -> CheckCallback:
+    """What a sandboxed read calls while it waits: the progress callback of a
+    cancelled worker raises, and the sandbox then kills the reading process."""
+    return lambda: progress(percent, message)

@@ -24,13 +24,13 @@ from mapdesk.ui.workers import WorkCancelled, Worker, WorkerPool, WorkerSignals
 def slow_reads(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
     """Every layer read waits until the returned event is set (a long pyogrio read)."""
     release = threading.Event()
-    real_read = loading.read_layer
+    real_read = loading.read_user_layer
 
     def slow_read(*args: Any, **kwargs: Any) -> Any:
         release.wait(20)
         return real_read(*args, **kwargs)
 
-    monkeypatch.setattr(loading, "read_layer", slow_read)
+    monkeypatch.setattr(loading, "read_user_layer", slow_read)
     yield release
     release.set()
 
@@ -79,14 +79,14 @@ def test_read_request_checks_cancellation_between_layers(
 ) -> None:
     read: list[str | None] = []
     worker = Worker(lambda _progress: None, WorkerSignals())
-    real_read = loading.read_layer
+    real_read = loading.read_user_layer
 
     def read_and_cancel(_path: str, name: str | None, **_kwargs: Any) -> Any:
         read.append(name)
         worker.cancel()  # the user presses Cancel while the first layer is read
         return real_read(str(hydrants), None)
 
-    monkeypatch.setattr(loading, "read_layer", read_and_cancel)
+    monkeypatch.setattr(loading, "read_user_layer", read_and_cancel)
     request = AddLayerRequest(str(hydrants), ("first", "second", "third"))
     with pytest.raises(WorkCancelled):
         read_request(request, worker._progress)

@@ -242,14 +242,14 @@ def test_a_partial_load_shows_progress_and_cancel_drops_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     started, release = threading.Event(), threading.Event()
-    real = loading.read_layer
+    real = loading.read_user_layer
 
     def held(*args: Any, **kwargs: Any) -> Any:
         started.set()
         release.wait(10)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(loading, "read_layer", held)
+    monkeypatch.setattr(loading, "read_user_layer", held)
 
     def in_view(dialog: PostgisLayerDialog) -> int:
         dialog.part_box.in_view.click()
