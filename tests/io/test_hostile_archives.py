@@ -31,6 +31,9 @@ from mapdesk.core.errors import MapdeskError, UnsafeFileError
 from mapdesk.io import registry
 from mapdesk.io.qgis_project import read_qgis_project
 from tests.support.hostile import measure
+from tests.support.reliability import record
+
+pytestmark = pytest.mark.reliability
 
 KML = (
     '<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2">'
@@ -211,13 +214,29 @@ def test_a_hostile_archive_is_refused_before_anything_is_written(
     monkeypatch.chdir(folder)
     before = _tree(tmp_path)
 
-    for read in (registry.list_layers, registry.describe, registry.read_layer):
-        cost, error = measure(lambda read=read: read(archive))  # type: ignore[misc]
+    reads = (registry.list_layers, registry.describe, registry.read_layer)
+    outcomes = [measure(lambda read=read: read(archive)) for read in reads]  # type: ignore[misc]
+    refused = [
+        isinstance(error, UnsafeFileError) and archive.name in str(error) and entry in str(error)
+        for _, error in outcomes
+    ]
+    written = _tree(tmp_path) ^ before
+    record(
+        19,
+        f"archive: {case}",
+        inputs=len(reads),
+        refused=sum(refused),
+        unhandled=sum(not isinstance(error, MapdeskError) for _, error in outcomes),
+        source_changes=len(written),
+        slowest_s=max(cost.seconds for cost, _ in outcomes),
+        largest_rss_growth_mb=max(cost.rss_growth_mb for cost, _ in outcomes),
+    )
+    for read, (cost, error) in zip(reads, outcomes, strict=True):
         assert isinstance(error, UnsafeFileError), f"{case}: {read.__name__} gave {error!r}"
         assert archive.name in str(error) and entry in str(error)
         assert cost.seconds <= 2.0 and cost.rss_growth_mb < 100, cost
 
-    assert _tree(tmp_path) == before
+    assert not written
     assert not list(private_tmp.iterdir())
     for escaped in (tmp_path / "inbox" / f"evil-{tag}.shp", Path(f"/tmp/x-{tag}.shp")):
         assert not escaped.exists()

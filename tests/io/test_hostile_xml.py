@@ -17,11 +17,14 @@ from pathlib import Path
 import pyogrio
 import pytest
 
-from mapdesk.core.errors import UnsafeFileError
+from mapdesk.core.errors import MapdeskError, UnsafeFileError
 from mapdesk.io import registry
 from mapdesk.io.georeport import decode_service_requests
 from mapdesk.io.qgis_project import read_qgis_project
 from tests.support.hostile import SECRET, Trap, access_trap, measure
+from tests.support.reliability import record
+
+pytestmark = pytest.mark.reliability
 
 BODIES = {
     "kml": '<kml xmlns="http://www.opengis.net/kml/2.2"><Document><Placemark><name>{ref}</name>'
@@ -99,6 +102,17 @@ def test_hostile_xml_is_refused_without_touching_anything(
             pytest.skip("covered by test_an_external_dtd_is_never_fetched_by_defusedxml")
         path = _write(tmp_path, kind, where, _document(kind, doctype, ref))
         cost, error = measure(lambda: _reader(kind)(path))
+    leaked = "root:" in str(error) or SECRET in str(error)
+    record(
+        20,
+        f"{kind} ({where}): {payload}",
+        inputs=1,
+        refused=int(isinstance(error, UnsafeFileError) and path.name in str(error)),
+        unhandled=int(error is not None and not isinstance(error, MapdeskError)),
+        files_or_addresses_opened=len(trap.opened) + int(leaked),
+        seconds=cost.seconds,
+        rss_growth_mb=cost.rss_growth_mb,
+    )
     assert isinstance(error, UnsafeFileError), f"{kind}/{where}/{payload}: {error!r}"
     assert path.name in str(error)
     assert "root:" not in str(error) and SECRET not in str(error)

@@ -35,6 +35,9 @@ from mapdesk.io.sandbox import (
     read_user_layer,
 )
 from tests.support.processes import process_gone
+from tests.support.reliability import record
+
+pytestmark = pytest.mark.reliability
 
 LIMITS = SandboxLimits(seconds=2.0, memory_mb=2048)
 
@@ -68,6 +71,7 @@ def test_a_crashing_reader_names_the_file_and_the_signal(
     monkeypatch.setenv(FAULT_ENV, f"{fault}:{roads_shp}")
     with pytest.raises(ReaderCrashedError) as caught:
         sandbox.read_layer(roads_shp)
+    record(24, f"reader {fault} ({signal_name})", faults=1, contained=1, crashes=0)
     assert str(caught.value).startswith(
         f"roads.shp could not be read: the reader crashed (signal {signal_name})"
     )
@@ -89,8 +93,11 @@ def test_a_hanging_reader_is_stopped_at_the_time_limit(
         r"took longer than 2 s",
     ):
         sandbox.read_layer(roads_shp)
+    waited = time.monotonic() - started
+    hung = int(waited >= 30)
+    record(9, "a reader that hangs (limit 2 s)", faults=1, contained=1, hangs=hung, seconds=waited)
     # The child is warm, so the wait is the limit; a start-up on a busy CI may add to it.
-    assert time.monotonic() - started < 30
+    assert waited < 30
     assert sandbox.child_pids(), "a fresh child is started for the next read"
 
 
@@ -103,6 +110,7 @@ def test_a_reader_out_of_memory_names_the_limit(
         match=r"^roads\.shp could not be read: the reader ran out of memory \(limit 2048 MB",
     ):
         sandbox.read_layer(roads_shp)
+    record(9, "a reader that runs out of memory (limit 2,048 MB)", faults=1, contained=1)
     monkeypatch.delenv(FAULT_ENV)
     assert len(sandbox.read_layer(roads_shp).frame) == 2
 

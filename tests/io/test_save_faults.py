@@ -17,6 +17,10 @@ from typing import Any
 
 import pytest
 
+from tests.support.reliability import record
+
+pytestmark = pytest.mark.reliability
+
 SCRIPT = Path(__file__).with_name("save_faults.py")
 FORMATS = ["gpkg", "shp", "geojson", "fgb", "kml"]
 
@@ -38,6 +42,19 @@ def test_a_save_killed_at_50_random_moments_leaves_the_file_before_or_after(
     trials = result["trials"]
     assert len(trials) == 50
     states = Counter(trial["state"] for trial in trials)
+    mixed = sum(
+        trial["state"] not in ("before", "after") or trial["integrity"] != "ok" for trial in trials
+    )
+    record(
+        11,
+        f"{kind}: save killed at a random moment",
+        faults=len(trials),
+        lost_edits=mixed,
+        left_as_before=states["before"],
+        left_as_after=states["after"],
+        temporary_files_left=sum(len(trial["left"]) for trial in trials),
+    )
+    assert mixed == 0
     assert set(states) <= {"before", "after"}, states
     assert states["before"] and states["after"], states  # kills landed on both sides
     assert all(trial["integrity"] == "ok" for trial in trials)
@@ -51,6 +68,14 @@ def test_a_disk_that_fills_during_the_save_keeps_the_file_and_the_edits(
     folder = tmp_path / "full"
     folder.mkdir()
     result = _run("full", kind, str(folder))
+    record(
+        10,
+        f"{kind}: the disk fills during the save",
+        faults=1,
+        lost_edits=int(not result["kept"]),
+        source_changes=int(not result["unchanged"]),
+        temporary_files_left=len(result["left"]),
+    )
     assert result["message"] is not None
     assert "your edits are kept and the file is unchanged" in result["message"]
     assert "incidents" in result["message"]

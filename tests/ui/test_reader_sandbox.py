@@ -26,6 +26,9 @@ from mapdesk.io.sandbox import FAULT_ENV, shared_sandbox
 from mapdesk.ui.dialogs.add_layer import AddLayerDialog
 from mapdesk.ui.loading import AddLayerRequest
 from tests.support.processes import process_gone
+from tests.support.reliability import record
+
+pytestmark = pytest.mark.reliability
 
 CRASH_MESSAGE = "roads.shp could not be read: the reader crashed (signal SIGSEGV)"
 
@@ -92,6 +95,14 @@ def test_a_crashing_reader_leaves_the_window_and_its_edits_alone(
     dialogs.handlers["AddLayerDialog"] = add
     window.map_actions.add_layer.trigger()  # Layer ▸ Add Vector Layer…
 
+    record(
+        24,
+        "reader SIGSEGV while the demo has unsaved edits (Add Layer)",
+        faults=1,
+        contained=int(bool(shown) and CRASH_MESSAGE in shown[0]),
+        crashes=int(not window.isVisible()),
+        lost_edits=int(_frame_hash(layer) != before or _journal(window, layer) != journal_before),
+    )
     assert shown and CRASH_MESSAGE in shown[0]
     assert window.isVisible() and [x.name for x in window.project.layers] == names
     assert layer.is_editing and layer.is_modified
@@ -110,6 +121,14 @@ def test_a_dropped_file_whose_reader_crashes_is_a_message(
     window.open_paths([str(poisoned)])
     qtbot.waitUntil(lambda: bool(messages.shown), timeout=30000)
     kind, _title, text = messages.shown[0]
+    record(
+        24,
+        "reader SIGSEGV on a dropped file during editing",
+        faults=1,
+        contained=int(text.startswith(CRASH_MESSAGE)),
+        crashes=int(not window.isVisible()),
+        lost_edits=int(_frame_hash(layer) != before),
+    )
     assert kind == "warning" and text.startswith(CRASH_MESSAGE)
     assert window.isVisible() and _frame_hash(layer) == before
     qtbot.waitUntil(lambda: not window.layer_loader.busy, timeout=5000)
