@@ -67,7 +67,7 @@ def check_degrees(
     where = f"feature {first + 1} is at {x:.10g}, {y:.10g}"
     count = f"{int(beyond.sum())} of {int(present.sum())} features"
     label = crs_label(frame.crs)
-    if np.all(np.abs(bounds[present]) > _NOT_DEGREES):
+    if (np.abs(bounds[present]).max(axis=1) > _NOT_DEGREES).all():
         note = (
             f"No CRS: {name} says its coordinates are {label}, but they are not degrees "
             f"({where}): they look like metres or feet; choose the CRS they are in"

@@ -218,9 +218,12 @@ def test_latitude_first_kml_is_refused_naming_the_file(tmp_path: Path) -> None:
 def test_projected_coordinates_labelled_wgs84_load_with_crs_unknown(tmp_path: Path) -> None:
     # A GeoJSON without a crs member is WGS 84 (RFC 7946); UTM numbers in it are not.
     path = tmp_path / "hydrants.geojson"
-    feature = {"type": "Feature", "properties": {"id": 1}}
+    feature = {"type": "Feature", "properties": {"hydrant": "H-1"}}
     feature["geometry"] = {"type": "Point", "coordinates": [398000.5, 4835000.25]}
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    # Web Mercator near Greenwich: x is a few metres, y far beyond 90.
+    near_zero = {**feature, "properties": {"hydrant": "H-2"}}
+    near_zero["geometry"] = {"type": "Point", "coordinates": [12.5, 6000000.0]}
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature, near_zero]}))
 
     result = read_layer(path)
 
