@@ -11,6 +11,8 @@ import geopandas
 import pandas as pd
 import shapely
 
+from mapdesk.io.degrees import check_degrees
+
 
 def name_geometry(frame: pd.DataFrame) -> geopandas.GeoDataFrame:
     """The frame with its active geometry column named ``"geometry"``.
@@ -61,8 +63,17 @@ def geometry_notes(
 def finish(
     frame: pd.DataFrame, name: str, notes: list[str], *, no_prj: bool = False
 ) -> tuple[geopandas.GeoDataFrame, tuple[str, ...]]:
-    """Name the geometry column and add the geometry warnings to ``notes``."""
-    frame = name_geometry(frame)
+    """Name the geometry column, check its degrees, and add the geometry warnings to ``notes``.
+
+    Raises
+    ------
+    DataSourceError
+        For latitudes beyond ±90° (see :func:`~mapdesk.io.degrees.check_degrees`).
+    """
+    frame, degree_notes = check_degrees(name_geometry(frame), name)
+    notes = notes + degree_notes
     explained = any("no geometry" in note for note in notes)
     more = geometry_notes(frame, name, no_prj=no_prj, explained=explained)
+    if degree_notes:  # the CRS was dropped, and the note already says why
+        more = [note for note in more if not note.startswith("No CRS")]
     return frame, tuple(notes + more)
