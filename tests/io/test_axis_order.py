@@ -38,6 +38,8 @@ from mapdesk.io.loader import load_user_layer
 from mapdesk.io.registry import read_layer
 from tests.support.reliability import record
 
+pytestmark = pytest.mark.reliability
+
 #: Control points, longitude first.
 PLACES = {
     "Portland City Hall": (-70.2568, 43.6591),
