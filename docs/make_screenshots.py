@@ -285,6 +285,35 @@ def dialog_shots(window: object, project: object) -> None:
     crs.close()
 
 
+def text_encoding_shot(window: object) -> None:
+    """The encoding question for a contractor's Windows-1252 shapefile whose .cpg says UTF-8."""
+    import geopandas as gpd
+    import pyogrio
+
+    from mapdesk.core.errors import EncodingUncertainError
+    from mapdesk.io.registry import read_layer
+    from mapdesk.ui.dialogs.text_encoding import TextEncodingDialog
+
+    names = ["Congress St – Monument Sq", "Rue Saint-Rémi", "Müller Way", "Café Côté Ln"]
+    frame = gpd.GeoDataFrame(
+        {"name": names}, geometry=[shapely.Point(-70.26, 43.66)] * len(names), crs=4326
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "roads.shp"
+        pyogrio.write_dataframe(frame, path, encoding="cp1252")
+        path.with_suffix(".cpg").write_text("UTF-8")
+        try:
+            read_layer(path)
+        except EncodingUncertainError as error:
+            dialog = TextEncodingDialog(error, window)  # type: ignore[arg-type]
+        else:
+            raise SystemExit("the encoding shot's file was read without a question")
+    dialog.show()
+    spin(200)
+    save(dialog, "text-encoding.png")
+    dialog.close()
+
+
 def bookmarks_shot(window: object, project: object) -> None:
     """Two bookmarks made, the panel open, the map at the second one."""
     window.canvas.zoom_full()  # type: ignore[attr-defined]
@@ -1077,6 +1106,7 @@ def main(only: list[str]) -> int:
         "styling": lambda: styling_shot(window, project),
         "measure": lambda: measure_shot(window),
         "dialog": lambda: dialog_shots(window, project),
+        "text_encoding": lambda: text_encoding_shot(window),
         "export": lambda: export_shot(window, project),
         "bookmarks": lambda: bookmarks_shot(window, project),
         "map_file": lambda: map_file_shots(window, project),

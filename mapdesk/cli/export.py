@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from mapdesk.cli.common import progress, project_for
 from mapdesk.core.data_uri import is_uri, without_password
+from mapdesk.core.errors import EncodingUncertainError
 
 if TYPE_CHECKING:
     from mapdesk.export.plan import ExportPlan
@@ -37,6 +38,11 @@ def add_export_commands(commands: Any) -> None:
     )
     vector.add_argument("--crs", help="reproject to this CRS (e.g. EPSG:2802); default: as is")
     vector.add_argument("--layer", help="the layer, when the source holds several")
+    vector.add_argument(
+        "--encoding",
+        metavar="CODEC",
+        help="a shapefile's text encoding (e.g. cp1252, utf-8, gbk) when mapdesk cannot tell",
+    )
     _add_map_command(kinds)
     _add_web_command(kinds)
     qgis = kinds.add_parser("qgis", help="the project as a QGIS 3.22+ project (.qgz or .qgs)")
@@ -108,7 +114,9 @@ def run_export(parsed: argparse.Namespace) -> int:
         return run_export_web(parsed)
     if parsed.export_kind == "qgis":
         return run_export_qgis(parsed)
-    return run_export_vector(parsed.source, Path(parsed.output), parsed.crs, parsed.layer)
+    return run_export_vector(
+        parsed.source, Path(parsed.output), parsed.crs, parsed.layer, parsed.encoding
+    )
 
 
 def _source_file(path: str | None) -> Path | None:
@@ -116,8 +124,14 @@ def _source_file(path: str | None) -> Path | None:
     return Path(path) if path is not None and not is_uri(path) else None
 
 
-def run_export_vector(source: str, output: Path, crs: str | None, layer: str | None) -> int:
-    """Export one layer; the pre-export check's notes and the steps go to stderr."""
+def run_export_vector(
+    source: str, output: Path, crs: str | None, layer: str | None, encoding: str | None = None
+) -> int:
+    """Export one layer; the pre-export check's notes and the steps go to stderr.
+
+    ``encoding``: a shapefile's text encoding; when it is needed and missing,
+    the error names the candidates and the option to pass.
+    """
     from mapdesk.core.crs import parse_crs
     from mapdesk.export.formats import format_for
     from mapdesk.export.vector import export_vector
@@ -127,7 +141,16 @@ def run_export_vector(source: str, output: Path, crs: str | None, layer: str | N
     if crs is not None:
         parse_crs(crs)
     progress(f"reading {without_password(source) if is_uri(source) else source}")
-    read = load_user_layer(source, layer)
+    try:
+        read = load_user_layer(source, layer, encoding=encoding)
+    except EncodingUncertainError as exc:
+        codecs = ", ".join(choice.codec for choice in exc.candidates) or "utf-8"
+        raise EncodingUncertainError(
+            f"{exc} — run again with --encoding CODEC, one of: {codecs}",
+            exc.file_name,
+            exc.gdal_encoding,
+            exc.candidates,
+        ) from None
     frame = read.data
     result = export_vector(
         frame,

@@ -8,6 +8,8 @@ as is, never a traceback.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 
 class MapdeskError(Exception):
     """Base of every error mapdesk reports to its user."""
@@ -36,6 +38,58 @@ class LayerNotFoundError(DataSourceError):
 
 class CsvLayoutError(DataSourceError):
     """A CSV file's geometry columns could not be found or parsed."""
+
+
+@dataclass(frozen=True)
+class EncodingChoice:
+    """One text encoding the user may choose for a file, with what it makes of the text.
+
+    Attributes
+    ----------
+    codec
+        The Python codec name (``"cp1252"``), passed back to read the file.
+    label
+        What the user sees ("Windows-1252 (Western European)").
+    preview
+        A few of the file's text values decoded with it.
+    """
+
+    codec: str
+    label: str
+    preview: tuple[str, ...]
+
+
+class EncodingUncertainError(DataSourceError):
+    """A file's text encoding could not be told for sure; the user must choose.
+
+    Raised instead of reading text that would come out garbled (mojibake).
+    The UI shows the candidates with their previews and reads the file again
+    with the chosen one; the CLI names them and asks for ``--encoding``.
+
+    Attributes
+    ----------
+    file_name
+        The file whose text it is (a ``.shp``'s DBF).
+    gdal_encoding
+        What GDAL would have used on its own (Python codec name).
+    candidates
+        The encodings that decode the text, most plausible first.
+
+    It crosses from the reader sandbox's child pickled: the message is its
+    only required argument and the fields travel in its ``__dict__``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        file_name: str = "",
+        gdal_encoding: str = "",
+        candidates: tuple[EncodingChoice, ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.file_name = file_name
+        self.gdal_encoding = gdal_encoding
+        self.candidates = tuple(candidates)
 
 
 class WebServiceError(DataSourceError):

@@ -41,12 +41,18 @@ from mapdesk.core.view import Extent
 
 @dataclass(frozen=True)
 class LayerOrigin:
-    """Where a layer's features were read from (shown in its properties)."""
+    """Where a layer's features were read from (shown in its properties).
+
+    ``encoding`` is the text encoding a shapefile was read with when it was not
+    the one the file declares (the user's choice or a detected one), so a
+    reopened project reads it the same way.
+    """
 
     path: str
     layer: str | None = None
     driver: str = ""
     reader: str = ""
+    encoding: str | None = None
 
 
 class VectorLayer(LayerEditing):

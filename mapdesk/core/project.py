@@ -23,7 +23,9 @@ from mapdesk.core.style import check_hex_color, default_style
 from mapdesk.core.view import Extent, ViewState, padded_extent
 
 #: Reads ``path`` (optionally one named sub-layer) into layers.
-LayerLoader = Callable[[str, "str | None"], list[VectorLayer]]
+#: Loaders that can read a shapefile with a chosen text encoding also take
+#: ``encoding=`` (a Python codec name).
+LayerLoader = Callable[..., list[VectorLayer]]
 
 _registered_loader: LayerLoader | None = None
 
@@ -85,8 +87,16 @@ class Project:
             self.background_changed.emit(value)
 
     # --- layers ------------------------------------------------------------
-    def add_layer(self, source: VectorLayer | str | Path, layer: str | None = None) -> VectorLayer:
+    def add_layer(
+        self,
+        source: VectorLayer | str | Path,
+        layer: str | None = None,
+        encoding: str | None = None,
+    ) -> VectorLayer:
         """Add a layer object, or read one from a path or URI and add it.
+
+        ``encoding`` is a shapefile's text encoding when the user chose one
+        (a Python codec name, kept on the layer's origin and in projects).
 
         Raises
         ------
@@ -96,7 +106,7 @@ class Project:
         """
         if isinstance(source, VectorLayer):
             return self._insert(source)
-        loaded = self._load(str(source), layer)
+        loaded = self._load(str(source), layer, encoding=encoding)
         if len(loaded) != 1:
             names = ", ".join(found.name for found in loaded)
             raise MapdeskError(f"{source} holds {len(loaded)} layers ({names}): say which one")
@@ -126,11 +136,15 @@ class Project:
         """Read layers from a file without adding them (``layer``: which one, if several)."""
         return self._load(path, layer)
 
-    def _load(self, path: str, layer: str | None, all_layers: bool = False) -> list[VectorLayer]:
+    def _load(
+        self, path: str, layer: str | None, all_layers: bool = False, encoding: str | None = None
+    ) -> list[VectorLayer]:
         loader = self._loader or _registered_loader
         if loader is None:
             raise MapdeskError("No file reader is installed: import mapdesk (or mapdesk.io) first")
-        return loader(path, "*" if all_layers and layer is None else layer)
+        wanted = "*" if all_layers and layer is None else layer
+        # Only a chosen encoding is passed on: loaders written before it keep working.
+        return loader(path, wanted, encoding=encoding) if encoding else loader(path, wanted)
 
     # --- extents -----------------------------------------------------------
     def layer_extent(self, layer: VectorLayer) -> Extent | None:

@@ -73,6 +73,7 @@ def _layer_entry(layer: Any, base: Path) -> Document:
     return {
         "path": _relative(layer.origin.path, base),
         "layer": layer.origin.layer,
+        **({"encoding": layer.origin.encoding} if layer.origin.encoding else {}),
         "name": layer.name,
         "visible": layer.visible,
         "opacity": layer.opacity,
@@ -222,7 +223,7 @@ def _restore_labels(layer: Any, data: Document, path: Path) -> None:
 def _restore_layer(project: Project, entry: Document, base: Path, path: Path) -> None:
     source = entry_source(entry, base)
     try:
-        layer = project.add_layer(source, layer=entry.get("layer"))
+        layer = project.add_layer(source, layer=entry.get("layer"), encoding=entry.get("encoding"))
     except MapdeskError as exc:
         # One missing or damaged file must not cost the whole project: the
         # layer stays, flagged, with everything saved about it, until the
@@ -273,7 +274,7 @@ def unavailable_layer(entry: Document, source: Path | str, reason: str) -> Any:
 
     crs = entry.get("crs") or None
     frame = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=crs))
-    origin = LayerOrigin(str(source), entry.get("layer"), "", "")
+    origin = LayerOrigin(str(source), entry.get("layer"), "", "", entry.get("encoding"))
     style = LayerStyle(**entry["style"]) if entry.get("style") else None
     fallback = entry.get("layer") or "layer" if isinstance(source, str) else source.stem
     layer = VectorLayer(frame, entry.get("name") or fallback, origin=origin, style=style)

@@ -60,15 +60,21 @@ class OgrRead:
     warnings: tuple[str, ...]
 
 
-def open_options(gdal_path: str) -> dict[str, str]:
+def open_options(gdal_path: str, encoding: str | None = None) -> dict[str, str]:
     """GDAL open options a format needs to be read correctly.
 
     GDAL's OSM driver indexes nodes by id and fails on negative or unsorted ids
     (Maine E911 ``Reference.osm``); through Arrow it even returns no lines at
     all without an error. Its own advice is ``USE_CUSTOM_INDEXING=NO``.
+    ``encoding`` (a shapefile's DBF text, see :mod:`mapdesk.io.dbf_encoding`)
+    overrides what the ``.cpg`` or the DBF header declares.
     """
     if gdal_path.lower().endswith((".osm", ".pbf")):
         return {"USE_CUSTOM_INDEXING": "NO"}
+    if encoding is not None:
+        from mapdesk.io.dbf_encoding import gdal_name
+
+        return {"ENCODING": gdal_name(encoding)}
     return {}
 
 
@@ -173,26 +179,29 @@ def layer_info(gdal_path: str, layer: str | None, name: str, *, full: bool) -> L
 
 # The index carries GDAL's feature ids (GeoPackage fids start at 1), so
 # identify shows the fid a QGIS user sees and later edits can address features.
-def _read_arrow(gdal_path: str, layer: str | None) -> tuple[geopandas.GeoDataFrame, list[str]]:
+def _read_arrow(
+    gdal_path: str, layer: str | None, options: dict[str, str]
+) -> tuple[geopandas.GeoDataFrame, list[str]]:
     meta, table = pyogrio.read_arrow(
         gdal_path,
         layer=layer,
         datetime_as_string=True,
         return_fids=True,
-        **open_options(gdal_path),
+        **options,
     )
     return frame_from_arrow(meta, table), []
 
 
-def _read_numpy(gdal_path: str, layer: str | None) -> tuple[geopandas.GeoDataFrame, list[str]]:
+def _read_numpy(
+    gdal_path: str, layer: str | None, options: dict[str, str]
+) -> tuple[geopandas.GeoDataFrame, list[str]]:
     frame = pyogrio.read_dataframe(
-        gdal_path, layer=layer, use_arrow=False, fid_as_index=True, **open_options(gdal_path)
+        gdal_path, layer=layer, use_arrow=False, fid_as_index=True, **options
     )
     return frame, []
 
 
-def _attributes(gdal_path: str, layer: str | None) -> pd.DataFrame:
-    options = open_options(gdal_path)
+def _attributes(gdal_path: str, layer: str | None, options: dict[str, str]) -> pd.DataFrame:
     try:
         table = pyogrio.read_dataframe(
             gdal_path,
@@ -248,10 +257,12 @@ def _feature_list(indices: np.ndarray[Any, Any]) -> str:
     return f"{'feature' if len(indices) == 1 else 'features'} {shown}{more} (counting from 1)"
 
 
-def _read_tolerant(gdal_path: str, layer: str | None) -> tuple[geopandas.GeoDataFrame, list[str]]:
-    attributes = _attributes(gdal_path, layer)
+def _read_tolerant(
+    gdal_path: str, layer: str | None, options: dict[str, str]
+) -> tuple[geopandas.GeoDataFrame, list[str]]:
+    attributes = _attributes(gdal_path, layer, options)
     meta, _, wkb, _ = pyogrio.raw.read(
-        gdal_path, layer=layer, columns=[], read_geometry=True, **open_options(gdal_path)
+        gdal_path, layer=layer, columns=[], read_geometry=True, **options
     )
     if wkb is None:
         return geopandas.GeoDataFrame(attributes, geometry=[None] * len(attributes)), []
@@ -270,26 +281,27 @@ def _via_fiona(gdal_path: str, layer: str | None, name: str) -> OgrRead:
     return OgrRead(frame, driver, "fiona", ())
 
 
-def _exotic(gdal_path: str, layer: str | None, name: str) -> OgrRead:
+def _exotic(gdal_path: str, layer: str | None, name: str, encoding: str | None) -> OgrRead:
     """Geometry types shapely cannot hold: fiona converts them, else they are lost."""
     try:
         return _via_fiona(gdal_path, layer, name)
     except MapdeskError as fiona_failure:
         try:
-            frame, notes = _read_tolerant(gdal_path, layer)
+            frame, notes = _read_tolerant(gdal_path, layer, open_options(gdal_path, encoding))
         except Exception:
             raise fiona_failure from None
         return OgrRead(frame, _driver(gdal_path, layer), "pyogrio", tuple(notes))
 
 
-Attempt = Callable[[str, str | None], tuple[geopandas.GeoDataFrame, list[str]]]
+Attempt = Callable[[str, str | None, dict[str, str]], tuple[geopandas.GeoDataFrame, list[str]]]
 _ATTEMPTS: tuple[Attempt, ...] = (_read_arrow, _read_numpy, _read_tolerant)
 
 
-def read(gdal_path: str, layer: str | None, name: str) -> OgrRead:
+def read(gdal_path: str, layer: str | None, name: str, encoding: str | None = None) -> OgrRead:
     """Read one layer (the first when ``layer`` is None), trying the readers in turn.
 
-    The order is the one the module docstring gives.
+    The order is the one the module docstring gives. ``encoding`` is a
+    shapefile's text encoding when it is not the one the file declares.
 
     Raises
     ------
@@ -302,13 +314,13 @@ def read(gdal_path: str, layer: str | None, name: str) -> OgrRead:
     failures: list[Exception] = []
     for attempt in _ATTEMPTS:
         try:
-            frame, notes = attempt(gdal_path, layer)
+            frame, notes = attempt(gdal_path, layer, open_options(gdal_path, encoding))
         except Exception as exc:
             kind = classify(exc)
             if kind == "open":
                 raise translate(exc, where) from exc
             if kind == "exotic":
-                return _exotic(gdal_path, layer, where)
+                return _exotic(gdal_path, layer, where, encoding)
             failures.append(exc)
             continue
         info = _layer_meta(gdal_path, layer)

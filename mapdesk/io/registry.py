@@ -20,7 +20,7 @@ import pyproj
 
 from mapdesk.core.crs import parse_crs
 from mapdesk.core.errors import CrsError, CsvLayoutError, MapdeskError
-from mapdesk.io import csv_reader, geoparquet, messages, ogr, screening, zipped
+from mapdesk.io import csv_reader, dbf_encoding, geoparquet, messages, ogr, screening, zipped
 from mapdesk.io.csv_layout import CsvLayout, detect_csv_layout
 from mapdesk.io.frames import finish
 from mapdesk.io.paths import check_local_path, file_kind, is_supported_path, supported_file_filter
@@ -174,6 +174,7 @@ def read_layer(
     layer: str | None = None,
     *,
     csv_layout: CsvLayout | None = None,
+    encoding: str | None = None,
 ) -> LayerRead:
     """Read one layer of a file into a GeoDataFrame.
 
@@ -186,9 +187,15 @@ def read_layer(
         a single layer.
     csv_layout : CsvLayout, optional
         How to read a CSV file; detected when omitted.
+    encoding : str, optional
+        The text encoding of a shapefile's DBF (a Python codec name), as the
+        user chose it; checked (see :mod:`mapdesk.io.dbf_encoding`) when omitted.
 
     Raises
     ------
+    EncodingUncertainError
+        When a shapefile's text encoding cannot be told for sure and
+        ``encoding`` was not given; it carries the candidates.
     LayerNotFoundError
         When ``layer`` is omitted on a multi-layer file or names no layer;
         the message lists the layers.
@@ -205,7 +212,10 @@ def read_layer(
     try:
         # A save that a crash cut short is finished or undone before reading.
         recovered = recover_interrupted_save(local)
-        loaded = _READERS[file_kind(local)](local, layer, csv_layout)
+        if encoding is not None or _has_dbf_text(local):
+            loaded = _read_dbf_file(local, layer, encoding)
+        else:
+            loaded = _READERS[file_kind(local)](local, layer, csv_layout)
         frame, notes = finish(loaded.frame, local.name, loaded.notes, no_prj=loaded.no_prj)
     except MapdeskError:
         raise
@@ -293,13 +303,53 @@ def _read_file(local: Path, layer: str | None, csv_layout: CsvLayout | None) -> 
     return replace(loaded, no_prj=not has_prj)
 
 
-def _read_gdal(gdal_path: str, local: Path, layer: str | None) -> _Loaded:
+def _read_gdal(
+    gdal_path: str, local: Path, layer: str | None, encoding: str | None = None
+) -> _Loaded:
     names = ogr.layer_names(gdal_path, local.name)
     chosen = _choose(local.name, names, layer)
-    result = ogr.read(gdal_path, chosen, local.name)
+    result = ogr.read(gdal_path, chosen, local.name, encoding=encoding)
     recorded = chosen if len(names) > 1 or result.driver in _CONTAINER_DRIVERS else None
-    source = Source(str(local), recorded, result.driver, result.reader)
+    source = Source(str(local), recorded, result.driver, result.reader, encoding)
     return _Loaded(result.frame, list(result.warnings), source)
+
+
+def _has_dbf_text(local: Path) -> bool:
+    return local.suffix.lower() in {".shp", ".dbf"} and local.is_file()
+
+
+def _read_dbf_file(local: Path, layer: str | None, encoding: str | None) -> _Loaded:
+    """A shapefile (or a bare DBF) read with a checked or chosen text encoding.
+
+    GDAL never fails on a wrongly declared encoding, it returns mojibake; so
+    the text is checked first and an uncertain file raises for the user to
+    choose rather than being read garbled.
+    """
+    if not _has_dbf_text(local):
+        raise MapdeskError(f"{local.name}: a text encoding can only be chosen for a shapefile")
+    screening.screen_for_gdal(local)
+    has_prj = _check_shapefile(local)
+    notes: list[str] = []
+    if encoding is None:
+        check = dbf_encoding.check_dbf(local)
+        if not check.sure:
+            raise dbf_encoding.uncertain_error(local.name, check)
+        if check.encoding != check.gdal_encoding:
+            encoding = check.encoding
+            notes.append(dbf_encoding.reading_note(check))
+    else:
+        _check_codec(local, encoding)
+    loaded = _read_gdal(str(local), local, layer, encoding)
+    return replace(loaded, notes=notes + loaded.notes, no_prj=not has_prj)
+
+
+def _check_codec(local: Path, encoding: str) -> None:
+    import codecs
+
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise MapdeskError(f"{local.name}: {encoding!r} is not a text encoding") from None
 
 
 def _choose(name: str, names: list[str], layer: str | None) -> str:

@@ -229,6 +229,7 @@ class ReaderSandbox:
         layer: str | None = None,
         *,
         csv_layout: CsvLayout | None = None,
+        encoding: str | None = None,
         check: CheckCallback | None = None,
     ) -> LayerRead:
         """:func:`mapdesk.io.read_layer` in a child process.
@@ -240,7 +241,7 @@ class ReaderSandbox:
         MapdeskError
             Whatever :func:`~mapdesk.io.read_layer` raised in the child.
         """
-        answer = self._ask(("read", str(path), layer, csv_layout), path, check)
+        answer = self._ask(("read", str(path), layer, csv_layout, encoding), path, check)
         result: LayerRead = answer
         return result
 
@@ -248,14 +249,14 @@ class ReaderSandbox:
         self, path: str | os.PathLike[str], *, check: CheckCallback | None = None
     ) -> list[LayerInfo]:
         """:func:`mapdesk.io.list_layers` in a child process (raises as :meth:`read_layer`)."""
-        infos: list[LayerInfo] = self._ask(("list", str(path), None, None), path, check)
+        infos: list[LayerInfo] = self._ask(("list", str(path), None, None, None), path, check)
         return infos
 
     def describe(
         self, path: str | os.PathLike[str], *, check: CheckCallback | None = None
     ) -> list[LayerInfo]:
         """:func:`mapdesk.io.describe` in a child process (raises as :meth:`read_layer`)."""
-        infos: list[LayerInfo] = self._ask(("describe", str(path), None, None), path, check)
+        infos: list[LayerInfo] = self._ask(("describe", str(path), None, None, None), path, check)
         return infos
 
     def _ask(
@@ -427,14 +428,17 @@ def read_user_layer(
     layer: str | None = None,
     *,
     csv_layout: CsvLayout | None = None,
+    encoding: str | None = None,
     check: CheckCallback | None = None,
 ) -> LayerRead:
     """Read a layer of a file the user chose: in the sandbox unless it is off or not a file."""
     if not needs_sandbox(path):
         from mapdesk.io.registry import read_layer
 
-        return read_layer(path, layer, csv_layout=csv_layout)
-    return shared_sandbox().read_layer(path, layer, csv_layout=csv_layout, check=check)
+        return read_layer(path, layer, csv_layout=csv_layout, encoding=encoding)
+    return shared_sandbox().read_layer(
+        path, layer, csv_layout=csv_layout, encoding=encoding, check=check
+    )
 
 
 def list_user_layers(

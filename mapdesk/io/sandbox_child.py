@@ -7,7 +7,7 @@ requests until the pipe closes. Whatever GDAL does to this process (a
 segfault, an ``abort()``, a hang, running out of memory) only ends this
 process; the parent names the file and carries on.
 
-Requests are tuples ``(operation, path, layer, csv_layout, fault)``; answers
+Requests are tuples ``(operation, path, layer, csv_layout, encoding, fault)``; answers
 are ``("read",)`` followed by the Arrow IPC bytes of the
 :class:`~mapdesk.io.sources.LayerRead`, ``("infos", [LayerInfo…])``, or
 ``("error", kind, payload)``.
@@ -46,13 +46,13 @@ def serve(conn: Connection, memory_limit: int | None) -> None:
             request = conn.recv()
         except (EOFError, OSError):
             return  # the parent closed the pipe or went away
-        operation, path, layer, csv_layout, fault = request
+        operation, path, layer, csv_layout, encoding, fault = request
         out_of_memory = False
         try:
             if fault is not None:
                 _inject(fault, memory_limit)
             if operation == "read":
-                payload = _read(registry, path, layer, csv_layout)
+                payload = _read(registry, path, layer, csv_layout, encoding)
                 conn.send(("read",))
                 conn.send_bytes(payload)
             else:
@@ -84,10 +84,12 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="mapdesk-reader-parent-watch", daemon=True).start()
 
 
-def _read(registry: Any, path: str, layer: str | None, csv_layout: Any) -> Any:
+def _read(
+    registry: Any, path: str, layer: str | None, csv_layout: Any, encoding: str | None
+) -> Any:
     from mapdesk.io.read_transfer import read_to_ipc
 
-    return read_to_ipc(registry.read_layer(path, layer, csv_layout=csv_layout))
+    return read_to_ipc(registry.read_layer(path, layer, csv_layout=csv_layout, encoding=encoding))
 
 
 def _limit_memory(limit: int) -> None:

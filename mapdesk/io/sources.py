@@ -30,12 +30,17 @@ class Source:
     reader : str
         The library that read it: ``"pyogrio"``, ``"fiona"``, ``"geoparquet"``
         or ``"csv"``.
+    encoding : str or None
+        The text encoding a shapefile was read with when it was not the one
+        the file declares (chosen by the user or detected), as a Python codec
+        name; None when the file's own declaration was used.
     """
 
     path: str
     layer: str | None
     driver: str
     reader: str
+    encoding: str | None = None
 
 
 @dataclass(frozen=True)

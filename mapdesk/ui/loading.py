@@ -48,13 +48,15 @@ class AddLayerRequest:
 
     ``part`` says which part of the source the address reads (``"in view"``,
     ``"filtered"``): it is added in brackets to each layer's name, so a
-    partial load is not mistaken for the whole table.
+    partial load is not mistaken for the whole table. ``encoding``: a
+    shapefile's text encoding as the user chose it.
     """
 
     path: str
     layers: tuple[str, ...] | None = None
     csv_layout: CsvLayout | None = None
     part: str | None = None
+    encoding: str | None = None
 
     @property
     def file_name(self) -> str:
@@ -110,6 +112,7 @@ def read_request(request: AddLayerRequest, progress: ProgressCallback) -> list[V
             request.path,
             name,
             csv_layout=request.csv_layout,
+            encoding=request.encoding,
             check=_cancel_check(progress, percent, f"Reading {label}"),
         )
         layer = layer_from_read(result)

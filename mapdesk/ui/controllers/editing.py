@@ -7,6 +7,7 @@ A failed save keeps every edit and says why.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -436,6 +437,10 @@ class EditingController(WindowController):
 
     def _saved(self, layer: VectorLayer, changes: EditChanges, saved: Any, then_stop: bool) -> None:
         layer.end_commit(changes, saved)
+        if saved is not None and layer.origin is not None and layer.origin.encoding:
+            # A rewritten shapefile is UTF-8 with a .cpg saying so: the encoding
+            # it was read with no longer applies (a reopen would garble it).
+            layer.origin = replace(layer.origin, encoding=None)
         self._finish(layer, changes, then_stop)
 
     def _finish(self, layer: VectorLayer, changes: EditChanges, then_stop: bool) -> None:
@@ -496,7 +501,7 @@ class EditingController(WindowController):
             return
         self._status.showMessage(f"Refreshing {layer.name}…")
         self._workers.start(
-            lambda _progress: read_layer(origin.path, origin.layer).frame,
+            lambda _progress: read_layer(origin.path, origin.layer, encoding=origin.encoding).frame,
             lambda frame: self._refreshed(layer, frame),
             lambda error: report_exception(error, self.parent_widget()),
             description=f"Refreshing {layer.name}",

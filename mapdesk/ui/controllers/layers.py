@@ -8,19 +8,21 @@ window stays usable.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtWidgets import QDialog, QWidget
 
+from mapdesk.core.errors import EncodingUncertainError
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.project import Project
 from mapdesk.io.registry import is_supported_path
 from mapdesk.ui.controllers.base import WindowController
 from mapdesk.ui.dialogs.add_layer import AddLayerDialog
 from mapdesk.ui.dialogs.crs_dialog import CrsDialog
+from mapdesk.ui.dialogs.text_encoding import TextEncodingDialog
 from mapdesk.ui.loading import (
     AddLayerRequest,
     FileInspection,
@@ -116,6 +118,7 @@ class LayerLoadController(WindowController):
             partial(self._on_loaded, request),
             description=f"Reading {request.path}",
             progress=self._on_progress,
+            on_error=partial(self._on_read_failed, request),
         )
 
     @guarded_slot
@@ -153,6 +156,24 @@ class LayerLoadController(WindowController):
         noun = "layer" if len(layers) == 1 else "layers"
         self._status.showMessage(f"Added {len(layers)} {noun} from {request.file_name}", 8000)
 
+    @guarded_slot
+    def _on_read_failed(self, request: AddLayerRequest, exc: BaseException) -> None:
+        if not isinstance(exc, EncodingUncertainError) or request.encoding is not None:
+            report_exception(exc, self._parent)
+            return
+        self.choose_encoding(request, exc)
+
+    def choose_encoding(self, request: AddLayerRequest, error: EncodingUncertainError) -> None:
+        """Ask which text encoding a shapefile is in: OK reads it again, Cancel adds nothing."""
+        dialog = TextEncodingDialog(error, self._parent)
+        try:
+            if dialog.exec() == QDialog.DialogCode.Accepted and dialog.chosen_codec():
+                self.load(replace(request, encoding=dialog.chosen_codec()))
+            else:
+                self._status.showMessage(f"{request.file_name} was not added", 8000)
+        finally:
+            dialog.deleteLater()
+
     def _on_progress(self, percent: int, message: str) -> None:
         self._status.show_task(message, percent)
 
@@ -166,6 +187,7 @@ class LayerLoadController(WindowController):
         *,
         description: str,
         progress: Callable[[int, str], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
     ) -> None:
         task = _LoadTask(file_name)
         self._tasks.append(task)
@@ -173,7 +195,7 @@ class LayerLoadController(WindowController):
         task.worker = self._workers.start(
             work,
             partial(self._task_finished, task, on_result),
-            partial(self._task_failed, task),
+            partial(self._task_failed, task, on_error),
             description=description,
             progress=progress,
         )
@@ -190,9 +212,17 @@ class LayerLoadController(WindowController):
         self._end(task)
         on_result(result)
 
-    def _task_failed(self, task: _LoadTask, exc: BaseException) -> None:
+    def _task_failed(
+        self,
+        task: _LoadTask,
+        on_error: Callable[[BaseException], None] | None,
+        exc: BaseException,
+    ) -> None:
         self._end(task)
-        report_exception(exc, self._parent)
+        if on_error is not None:
+            on_error(exc)
+        else:
+            report_exception(exc, self._parent)
 
     def _run_dialog(self, dialog: AddLayerDialog) -> None:
         try:
