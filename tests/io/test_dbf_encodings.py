@@ -26,6 +26,8 @@ from mapdesk.io.loader import load_user_layer
 from mapdesk.io.registry import read_layer
 from tests.support.reliability import record
 
+pytestmark = pytest.mark.reliability
+
 #: Values each encoding can hold; the last is plain ASCII, as most of a real file is.
 TEXTS = {
     "utf-8": ["Düsseldorf – Ñandú – Œuvre", "北京市朝阳区", "Москва", "Forest Ave"],
