@@ -59,7 +59,7 @@ from mapdesk.ui.views.measure_panel import MeasurePanel
 from mapdesk.ui.views.nena_panel import NenaValidationPanel
 from mapdesk.ui.views.status_bar import MapStatusBar
 from mapdesk.ui.views.undo_history import UndoHistoryPanel
-from mapdesk.ui.workers import WorkerPool, guarded_slot
+from mapdesk.ui.workers import WorkerPool, guarded_event, guarded_slot
 
 APP_NAME = "mapdesk"
 #: Bump when the docks or toolbars change so much that an old layout must not be restored.
@@ -101,7 +101,7 @@ class MainWindow(QMainWindow):
         self._build_toolbars()
         self.map_actions.add_layer.triggered.connect(self.layer_loader.add_layer_dialog)
         self.map_actions.quit.triggered.connect(self.close)
-        self.map_actions.about.triggered.connect(lambda: show_about(self))
+        self.map_actions.about.triggered.connect(guarded_slot(lambda: show_about(self)))
         self.setWindowTitle(window_title(name))
         self.setAcceptDrops(True)
         self.resize(1280, 800)
@@ -285,6 +285,7 @@ class MainWindow(QMainWindow):
         urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
         return [url.toLocalFile() for url in urls if url.isLocalFile()]
 
+    @guarded_event
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if any(accepts_path(path) for path in self._dropped_paths(event)):
             event.acceptProposedAction()
@@ -320,6 +321,7 @@ class MainWindow(QMainWindow):
         settings.sync()
 
     # --- closing -----------------------------------------------------------------
+    @guarded_event
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.editing.settle_all("close mapdesk"):
             event.ignore()

@@ -122,6 +122,37 @@ def guarded_slot(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def guarded_event(func: F) -> F:
+    """Make an event handler (``closeEvent`` …) report its exceptions and ignore its event.
+
+    Qt treats an event as accepted unless the handler says otherwise, so a
+    ``closeEvent`` that failed before asking about unsaved edits would close
+    the window anyway; PySide6 does not pass such an exception to
+    ``sys.excepthook`` either. Ignoring the event keeps the window open with
+    its edits, and the user sees what went wrong. The same error raised again
+    by the next call (a paint that fails at every repaint) is only logged: one
+    message, not a stream.
+    """
+    last: list[str] = [""]
+
+    @functools.wraps(func)
+    def wrapper(owner: Any, event: Any) -> Any:
+        try:
+            result = func(owner, event)
+        except Exception as exc:
+            event.ignore()
+            if (summary := error_message(exc)) == last[0]:
+                log.error("Again: %s", summary, exc_info=exc)
+            else:
+                last[0] = summary
+                report_exception(exc, _parent_widget(owner))
+            return None
+        last[0] = ""
+        return result
+
+    return wrapper  # type: ignore[return-value]
+
+
 # --- workers -----------------------------------------------------------------
 class WorkerSignals(QObject):
     """Signals of one worker.
@@ -241,14 +272,17 @@ class _Delivery(QObject):
         if progress is not None:
             worker.signals.progress.connect(self.on_progress)
 
+    @guarded_slot
     def on_finished(self, result: Any) -> None:
         if _deliverable(self._worker, self._finished):
             self._finished(result)
 
+    @guarded_slot
     def on_failed(self, exc: BaseException) -> None:
         if _deliverable(self._worker, self._failed):
             self._failed(exc)
 
+    @guarded_slot
     def on_progress(self, percent: int, message: str) -> None:
         if self._progress is not None and _deliverable(self._worker, self._progress):
             self._progress(percent, message)

@@ -51,7 +51,7 @@ from mapdesk.ui.canvas.tools import (
 )
 from mapdesk.ui.canvas.units import map_units, metres_per_pixel
 from mapdesk.ui.layer_watch import RENDER_SIGNALS, LayerWatcher
-from mapdesk.ui.workers import guarded_slot
+from mapdesk.ui.workers import guarded_event, guarded_slot
 
 log = logging.getLogger(__name__)
 
@@ -457,6 +457,7 @@ class MapCanvas(QWidget):
         scale = rendered.resolution / view.resolution
         return QRectF(float(px), float(py), rendered.width * scale, rendered.height * scale)
 
+    @guarded_event
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         try:
@@ -491,6 +492,7 @@ class MapCanvas(QWidget):
         )
 
     # --- input ---------------------------------------------------------------
+    @guarded_event
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         size = event.size()
@@ -581,6 +583,7 @@ class MapCanvas(QWidget):
         else:
             super().keyReleaseEvent(event)
 
+    @guarded_event
     def focusOutEvent(self, event: QFocusEvent) -> None:
         self._space_pan.end()  # the Space release goes to another widget
         super().focusOutEvent(event)

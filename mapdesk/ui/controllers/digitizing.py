@@ -113,6 +113,7 @@ class DigitizingController(WindowController):
         self._snap_toggle = actions.toggle_snapping
 
     # --- snapping ----------------------------------------------------------------
+    @guarded_slot
     def _on_snapping_toggled(self, enabled: bool) -> None:
         self.snapping = replace(self.snapping, enabled=enabled)
         self._status.showMessage(f"Snapping {'on' if enabled else 'off'}", 3000)

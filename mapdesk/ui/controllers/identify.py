@@ -31,6 +31,7 @@ class IdentifyController(WindowController):
         # Closing Identify Results clears the red outlines, as in QGIS.
         panel.visibilityChanged.connect(self._on_panel_visibility)
 
+    @guarded_slot
     def _on_panel_visibility(self, visible: bool) -> None:
         if not visible:
             self._canvas.clear_highlight()

@@ -228,12 +228,14 @@ class ProjectController(WindowController):
             if not path.exists():
                 action.setText(f"{action.text()} (not found)")
                 action.setEnabled(False)
-            action.triggered.connect(lambda _checked=False, p=path: self.open_path(str(p)))
+            action.triggered.connect(
+                guarded_slot(lambda _checked=False, p=path: self.open_path(str(p)))
+            )
         if not paths:
             menu.addAction("No recent projects").setEnabled(False)
             return
         menu.addSeparator()
-        menu.addAction("Clear List", forget_recent_projects)
+        menu.addAction("Clear List", guarded_slot(forget_recent_projects))
 
     def _set_name(self, name: str) -> None:
         self.name = name

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from mapdesk.core.table import display_text
 from mapdesk.ui.models.attribute_table import AttributeTableModel
+from mapdesk.ui.workers import guarded_slot
 
 #: Most separate runs of rows the table highlights for a selection made elsewhere.
 MAX_HIGHLIGHT_RUNS = 2000
@@ -174,6 +175,7 @@ class AttributeTableDock(QDockWidget):
         selection_model.select(selection, flags | QItemSelectionModel.SelectionFlag.Rows)
         return True
 
+    @guarded_slot
     def copy_selection(self) -> None:
         """Selected cells to the clipboard as tab-separated text, with a header row."""
         model, selection = self.model(), self.table.selectionModel()
@@ -199,13 +201,14 @@ class AttributeTableDock(QDockWidget):
     def _apply(self) -> None:
         self.filter_requested.emit(self.filter_edit.text())
 
+    @guarded_slot
     def _header_menu(self, point: QPoint) -> None:
         column = self.table.horizontalHeader().logicalIndexAt(point)
         if column < 0:
             return
         menu = QMenu(self)
         menu.setObjectName("attributeTableHeaderMenu")
-        menu.addAction("Statistics…", lambda: self.statistics_requested.emit(column))
+        menu.addAction("Statistics…", guarded_slot(lambda: self.statistics_requested.emit(column)))
         menu.popup(self.table.horizontalHeader().mapToGlobal(point))
 
 

@@ -10,10 +10,13 @@ from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDockWidget, QListWidget, QListWidgetItem, QMenu, QWidget
 
+from mapdesk.ui.workers import guarded_event, guarded_slot
+
 
 class _BookmarkList(QListWidget):
     delete_pressed = Signal(int)
 
+    @guarded_event
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Delete and self.currentRow() >= 0:
             self.delete_pressed.emit(self.currentRow())
@@ -56,14 +59,15 @@ class BookmarksPanel(QDockWidget):
     def _on_changed(self, item: QListWidgetItem) -> None:
         self.renamed.emit(self.list.row(item), item.text())
 
+    @guarded_slot
     def _menu(self, pos: QPoint) -> None:
         item = self.list.itemAt(pos)
         if item is None:
             return
         row = self.list.row(item)
         menu = QMenu(self.list)
-        menu.addAction("Zoom to Bookmark", lambda: self.zoom_requested.emit(row))
-        menu.addAction("Rename", lambda: self.list.editItem(item))
-        menu.addAction("Delete Bookmark", lambda: self.delete_requested.emit(row))
+        menu.addAction("Zoom to Bookmark", guarded_slot(lambda: self.zoom_requested.emit(row)))
+        menu.addAction("Rename", guarded_slot(lambda: self.list.editItem(item)))
+        menu.addAction("Delete Bookmark", guarded_slot(lambda: self.delete_requested.emit(row)))
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         menu.popup(self.list.viewport().mapToGlobal(pos))

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from mapdesk.core.analysis.nena import RULES, Finding, ValidationResult
 from mapdesk.ui.models.nena_findings import FINDING_ROLE, NenaFindingsModel
+from mapdesk.ui.workers import guarded_event
 
 HINT = "Analysis ▸ Validate NENA Data… checks the project's NENA layers."
 _OK = "color: #1a7f37; font-weight: bold;"
@@ -34,6 +35,7 @@ class FindingsTree(QTreeView):
 
     enter_pressed = Signal(QModelIndex)
 
+    @guarded_event
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
             self.enter_pressed.emit(self.currentIndex())
