@@ -41,6 +41,8 @@ from mapdesk.ui.workers import WorkerPool, _Delivery
 from tests.support.fault_injection import FAULT_TEXT, SlotFaults
 from tests.support.reliability import record
 
+pytestmark = pytest.mark.reliability
+
 ROW = 22
 
 
