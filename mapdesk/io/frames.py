@@ -63,17 +63,48 @@ def geometry_notes(
 def finish(
     frame: pd.DataFrame, name: str, notes: list[str], *, no_prj: bool = False
 ) -> tuple[geopandas.GeoDataFrame, tuple[str, ...]]:
-    """Name the geometry column, check its degrees, and add the geometry warnings to ``notes``.
+    """Name the geometry column, make field names unique, check its degrees, add the warnings.
 
     Raises
     ------
     DataSourceError
         For latitudes beyond ±90° (see :func:`~mapdesk.io.degrees.check_degrees`).
     """
-    frame, degree_notes = check_degrees(name_geometry(frame), name)
-    notes = notes + degree_notes
+    frame, renamed = unique_fields(name_geometry(frame), name)
+    frame, degree_notes = check_degrees(frame, name)
+    notes = notes + renamed + degree_notes
     explained = any("no geometry" in note for note in notes)
     more = geometry_notes(frame, name, no_prj=no_prj, explained=explained)
     if degree_notes:  # the CRS was dropped, and the note already says why
         more = [note for note in more if not note.startswith("No CRS")]
     return frame, tuple(notes + more)
+
+
+def unique_fields(
+    frame: geopandas.GeoDataFrame, name: str
+) -> tuple[geopandas.GeoDataFrame, list[str]]:
+    """The frame with a field name that repeats renamed ``<name>_2``, and a note for each.
+
+    A damaged .dbf (a field descriptor copied over another) or a hand-made CSV
+    can name two fields alike; pandas then hands back a table where one name
+    is two columns, which every later step (the attribute table, edits, the
+    sandbox's Arrow transfer) would trip over. The first keeps its name.
+    """
+    names = [str(column) for column in frame.columns]
+    if len(set(names)) == len(names):
+        return frame, []
+    taken: set[str] = set()
+    unique: list[str] = []
+    notes: list[str] = []
+    for field in names:
+        new = field
+        number = 2
+        while new in taken or (new != field and new in names):
+            new, number = f"{field}_{number}", number + 1
+        if new != field:
+            notes.append(f"{name}: two fields are named {field!r}; the second is read as {new!r}")
+        taken.add(new)
+        unique.append(new)
+    renamed = frame.copy(deep=False)
+    renamed.columns = pd.Index(unique)
+    return renamed, notes

@@ -269,8 +269,12 @@ class ReaderSandbox:
         try:
             self._wait_ready(child, name, check)
             child.conn.send((*request, _test_fault(path)))
-            answer = self._answer(child, name, limits, check)
+            header = self._receive(child, name, limits.seconds, check)
+            # The child answered, if only with the reader's error (a damaged or
+            # refused file): it stays warm for the next read. Restarting it would
+            # cost a Python start-up (seconds) per bad file.
             healthy = True
+            answer = self._answer(child, name, limits, header)
         finally:
             self._give_back(child, healthy)
         return answer
@@ -307,9 +311,9 @@ class ReaderSandbox:
         child.ready = True
 
     def _answer(
-        self, child: _Child, name: str, limits: SandboxLimits, check: CheckCallback | None
+        self, child: _Child, name: str, limits: SandboxLimits, header: tuple[Any, ...]
     ) -> Any:
-        header = self._receive(child, name, limits.seconds, check)
+        """The result the child's ``header`` (and payload) carry, or the error it reports."""
         if header[0] == "read":
             return read_from_ipc(self._payload(child, name))
         if header[0] == "infos":

@@ -159,14 +159,16 @@ def test_an_error_of_the_reader_comes_back_as_the_same_error(
     sandbox: ReaderSandbox, two_layers: Path
 ) -> None:
     path = two_layers
+    sandbox.read_layer(path, "fire")
+    pids = sandbox.child_pids()
     with pytest.raises(LayerNotFoundError) as in_child:
         sandbox.read_layer(path, "ems")
     with pytest.raises(LayerNotFoundError) as in_process:
         read_layer(path, "ems")
     assert str(in_child.value) == str(in_process.value)
-    pids = sandbox.child_pids()
-    sandbox.read_layer(path, "fire")
     assert sandbox.child_pids() == pids, "a plain read error keeps the warm child"
+    sandbox.read_layer(path, "fire")
+    assert sandbox.child_pids() == pids
 
 
 @pytest.fixture
