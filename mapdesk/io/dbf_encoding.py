@@ -23,8 +23,12 @@ import itertools
 import re
 import struct
 import unicodedata
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
+
+import numpy as np
 
 from mapdesk.core.errors import EncodingChoice, EncodingUncertainError
 
@@ -110,8 +114,9 @@ _LDID: dict[int, str] = {
 }
 #: What GDAL uses when neither a .cpg nor an LDID says anything.
 GDAL_DEFAULT = "iso-8859-1"
-#: Records and bytes of text looked at: enough to see a file's code page,
-#: little enough to stay instant on a million-row DBF.
+#: Non-ASCII text values (and their bytes) collected: enough to see a file's
+#: code page, little enough to judge instantly. All-ASCII records are only
+#: scanned (numpy), so an accented row after a million plain ones is found.
 SAMPLE_RECORDS = 5000
 SAMPLE_BYTES = 2_000_000
 #: Values shown per candidate in the "choose the encoding" preview.
@@ -192,15 +197,22 @@ def _codec_or_none(name: str) -> str | None:
 def _sidecar_text(dbf: Path, suffix: str) -> str | None:
     for candidate in (dbf.with_suffix(suffix), dbf.with_suffix(suffix.upper())):
         try:
-            return candidate.read_bytes()[:200].decode("ascii", errors="ignore")
+            return _cpg_text(candidate.read_bytes())
         except OSError:
             continue
     return None
 
 
+def _cpg_text(data: bytes) -> str:
+    return data[:200].decode("ascii", errors="ignore")
+
+
 def declared_encoding(dbf: Path, ldid: int) -> tuple[str, str]:
     """What GDAL would decode ``dbf`` with, and what said so (cpg/ldid/default)."""
-    cpg = _sidecar_text(dbf, ".cpg")
+    return _declared(_sidecar_text(dbf, ".cpg"), ldid)
+
+
+def _declared(cpg: str | None, ldid: int) -> tuple[str, str]:
     if cpg is not None and (codec := cpg_encoding(cpg)) is not None:
         return codec, "cpg"
     if ldid in _LDID:
@@ -210,39 +222,58 @@ def declared_encoding(dbf: Path, ldid: int) -> tuple[str, str]:
 
 # ------------------------------------------------------------------ raw text
 
+#: Bytes of records scanned at a time for non-ASCII text.
+_CHUNK_BYTES = 4_000_000
 
-def _text_values(dbf: Path) -> tuple[int, list[bytes]]:
-    """The LDID byte and the raw, non-ASCII-bearing text of the DBF's first records.
 
-    Field names count too: GDAL decodes them with the same encoding.
+def _text_values(handle: IO[bytes]) -> tuple[int, list[bytes]]:
+    """The LDID byte and the raw, non-ASCII-bearing text values of the DBF.
+
+    Field names count too: GDAL decodes them with the same encoding. Records
+    are scanned in chunks with numpy until :data:`SAMPLE_RECORDS` values or
+    :data:`SAMPLE_BYTES` of them are found, so a file whose first thousands
+    of rows are plain ASCII is still judged by the accented rows further on,
+    without holding the file in memory.
     """
-    with dbf.open("rb") as handle:
-        header = handle.read(32)
-        if len(header) < 32:
-            return 0, []
-        records, header_size, record_size = struct.unpack("<IHH", header[4:12])
-        descriptors = handle.read(max(header_size - 32, 0))
-        fields: list[tuple[int, int, bool]] = []
-        names: list[bytes] = []
-        offset = 1  # the deletion flag
-        for start in range(0, len(descriptors) - 31, 32):
-            block = descriptors[start : start + 32]
-            if block[0] == 0x0D:
-                break
-            size = block[16]
-            names.append(block[:11].split(b"\0", 1)[0])
-            fields.append((offset, size, block[11:12] in (b"C", b"M")))
-            offset += size
-        handle.seek(header_size)
-        count = min(records, SAMPLE_RECORDS, SAMPLE_BYTES // max(record_size, 1))
-        body = handle.read(count * record_size) if record_size else b""
+    header = handle.read(32)
+    if len(header) < 32:
+        return 0, []
+    records, header_size, record_size = struct.unpack("<IHH", header[4:12])
+    descriptors = handle.read(max(header_size - 32, 0))
+    fields: list[tuple[int, int]] = []
+    names: list[bytes] = []
+    offset = 1  # the deletion flag
+    for start in range(0, len(descriptors) - 31, 32):
+        block = descriptors[start : start + 32]
+        if block[0] == 0x0D:
+            break
+        size = block[16]
+        names.append(block[:11].split(b"\0", 1)[0])
+        if block[11:12] in (b"C", b"M") and offset + size <= record_size:
+            fields.append((offset, size))
+        offset += size
     values = [name for name in names if not name.isascii()]
-    for row in range(len(body) // max(record_size, 1)):
-        record = body[row * record_size : (row + 1) * record_size]
-        for start, size, is_text in fields:
-            value = record[start : start + size].rstrip(b" \0")
-            if is_text and value and not value.isascii():
-                values.append(value)
+    if not fields or not record_size or header_size < 32:
+        return header[29], values
+    columns = np.concatenate([np.arange(start, start + size) for start, size in fields])
+    per_chunk = max(1, _CHUNK_BYTES // record_size)
+    remaining, found = records, 0
+    while remaining > 0 and len(values) < SAMPLE_RECORDS and found < SAMPLE_BYTES:
+        body = handle.read(min(per_chunk, remaining) * record_size)
+        rows = len(body) // record_size
+        if not rows:
+            break
+        remaining -= rows
+        table = np.frombuffer(body, np.uint8, rows * record_size).reshape(rows, record_size)
+        for row in np.flatnonzero((table[:, columns] >= 0x80).any(axis=1)):
+            record = body[row * record_size : (row + 1) * record_size]
+            for start, size in fields:
+                value = record[start : start + size].rstrip(b" \0")
+                if value and not value.isascii():
+                    values.append(value)
+                    found += len(value)
+            if len(values) >= SAMPLE_RECORDS or found >= SAMPLE_BYTES:
+                break
     return header[29], values
 
 
@@ -335,8 +366,35 @@ def check_dbf(dbf: str | Path) -> EncodingCheck:
     UTF-8). Unsure otherwise, with the candidates that decode it.
     """
     path = _dbf_of(Path(dbf))
-    ldid, values = _text_values(path) if path is not None else (0, [])
-    declared, declared_by = declared_encoding(path or Path(dbf), ldid)
+    if path is None:
+        declared, declared_by = declared_encoding(Path(dbf), 0)
+        return EncodingCheck(declared, declared_by, declared)
+    with path.open("rb") as handle:
+        ldid, values = _text_values(handle)
+    return _judge(_sidecar_text(path, ".cpg"), ldid, values)
+
+
+def check_zipped_dbf(zip_path: Path, member: str) -> EncodingCheck:
+    """Check the text encoding of the DBF of ``member`` (a ``.shp`` or ``.dbf``) in a zip.
+
+    Read as :func:`check_dbf` reads a file, streaming the member out of the
+    archive (never extracting it).
+    """
+    stem = member.rsplit(".", 1)[0].lower()
+    with zipfile.ZipFile(zip_path) as archive:
+        names = {name.lower(): name for name in archive.namelist()}
+        cpg = names.get(f"{stem}.cpg")
+        cpg_text = _cpg_text(archive.read(cpg)) if cpg is not None else None
+        dbf = names.get(f"{stem}.dbf")
+        if dbf is None:
+            return _judge(cpg_text, 0, [])
+        with archive.open(dbf) as handle:
+            ldid, values = _text_values(handle)
+    return _judge(cpg_text, ldid, values)
+
+
+def _judge(cpg: str | None, ldid: int, values: list[bytes]) -> EncodingCheck:
+    declared, declared_by = _declared(cpg, ldid)
     if not values:
         return EncodingCheck(declared, declared_by, declared)
     reading = _reading_codec(declared, values)
@@ -404,14 +462,20 @@ def reading_note(check: EncodingCheck) -> str:
     )
 
 
-def uncertain_error(name: str, check: EncodingCheck) -> EncodingUncertainError:
-    """The error that asks the user to choose, naming the file and the candidates."""
+def uncertain_error(
+    name: str, check: EncodingCheck, file_name: str | None = None
+) -> EncodingUncertainError:
+    """The error that asks the user to choose, naming the file and the candidates.
+
+    ``file_name``: the shapefile the dialog names when ``name`` is not one
+    (a zip member, "parcels.zip (parcels.shp)").
+    """
     names = ", ".join(choice.label for choice in check.candidates) or "none"
     return EncodingUncertainError(
         f"{name}: the text encoding is uncertain ({_DECLARED[check.declared_by]} "
         f"{label(check.gdal_encoding)}, but that does not read the text cleanly). "
         f"Choose one of: {names}",
-        file_name=name,
+        file_name=file_name or name,
         gdal_encoding=check.gdal_encoding,
         candidates=check.candidates,
     )

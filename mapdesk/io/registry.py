@@ -212,7 +212,9 @@ def read_layer(
     try:
         # A save that a crash cut short is finished or undone before reading.
         recovered = recover_interrupted_save(local)
-        if encoding is not None or _has_dbf_text(local):
+        if file_kind(local) == "zip":
+            loaded = _read_zip(local, layer, csv_layout, encoding)
+        elif encoding is not None or _has_dbf_text(local):
             loaded = _read_dbf_file(local, layer, encoding)
         else:
             loaded = _READERS[file_kind(local)](local, layer, csv_layout)
@@ -282,18 +284,29 @@ def _read_parquet(local: Path, layer: str | None, csv_layout: CsvLayout | None) 
     return _Loaded(frame, notes, Source(str(local), None, geoparquet.DRIVER, "geoparquet"))
 
 
-def _read_zip(local: Path, layer: str | None, csv_layout: CsvLayout | None) -> _Loaded:
+def _read_zip(
+    local: Path, layer: str | None, csv_layout: CsvLayout | None, encoding: str | None = None
+) -> _Loaded:
+    """A zipped shapefile, its DBF text checked as on disk (see :func:`_read_dbf_file`)."""
     contents = zipped.open_zip(local)
     if contents.inner_gdal_path is not None:
+        if encoding is not None:
+            raise _not_a_shapefile(local)
         return _read_gdal(contents.inner_gdal_path, local, layer)
     member = zipped.find_member(local, contents, layer)
     where = f"{local.name} ({member.name})"
     if not member.has_shx:
         raise messages.missing_shx(where)
-    result = ogr.read(member.gdal_path, None, where)
-    source = Source(str(local), member.name, result.driver, result.reader)
+    if encoding is None:
+        check = dbf_encoding.check_zipped_dbf(local, member.name)
+        reading, recorded, notes = _checked_encoding(where, check, member.name)
+    else:
+        _check_codec(local, encoding)
+        reading, recorded, notes = encoding, encoding, []
+    result = ogr.read(member.gdal_path, None, where, encoding=reading)
+    source = Source(str(local), member.name, result.driver, result.reader, recorded)
     no_prj = member.name.lower().endswith(".shp") and not member.has_prj
-    return _Loaded(result.frame, list(result.warnings), source, no_prj)
+    return _Loaded(result.frame, notes + list(result.warnings), source, no_prj)
 
 
 def _read_file(local: Path, layer: str | None, csv_layout: CsvLayout | None) -> _Loaded:
@@ -326,21 +339,38 @@ def _read_dbf_file(local: Path, layer: str | None, encoding: str | None) -> _Loa
     choose rather than being read garbled.
     """
     if not _has_dbf_text(local):
-        raise MapdeskError(f"{local.name}: a text encoding can only be chosen for a shapefile")
+        raise _not_a_shapefile(local)
     screening.screen_for_gdal(local)
     has_prj = _check_shapefile(local)
-    notes: list[str] = []
     if encoding is None:
-        check = dbf_encoding.check_dbf(local)
-        if not check.sure:
-            raise dbf_encoding.uncertain_error(local.name, check)
-        if check.encoding != check.gdal_encoding:
-            encoding = check.encoding
-            notes.append(dbf_encoding.reading_note(check))
+        reading, recorded, notes = _checked_encoding(local.name, dbf_encoding.check_dbf(local))
     else:
         _check_codec(local, encoding)
-    loaded = _read_gdal(str(local), local, layer, encoding)
-    return replace(loaded, notes=notes + loaded.notes, no_prj=not has_prj)
+        reading, recorded, notes = encoding, encoding, []
+    loaded = _read_gdal(str(local), local, layer, reading)
+    source = replace(loaded.source, encoding=recorded)
+    return replace(loaded, notes=notes + loaded.notes, source=source, no_prj=not has_prj)
+
+
+def _not_a_shapefile(local: Path) -> MapdeskError:
+    return MapdeskError(f"{local.name}: a text encoding can only be chosen for a shapefile")
+
+
+def _checked_encoding(
+    name: str, check: dbf_encoding.EncodingCheck, file_name: str | None = None
+) -> tuple[str | None, str | None, list[str]]:
+    """The encoding to read with, the one to record on the layer, and the notes.
+
+    Raises EncodingUncertainError when the check is unsure. With neither a
+    ``.cpg`` nor an LDID, GDAL does not recode at all and its Arrow reader
+    hands back the raw bytes (invalid UTF-8), so the encoding is then always
+    passed, though only one that differs from GDAL's own is recorded.
+    """
+    if not check.sure:
+        raise dbf_encoding.uncertain_error(name, check, file_name)
+    if check.encoding != check.gdal_encoding:
+        return check.encoding, check.encoding, [dbf_encoding.reading_note(check)]
+    return (check.encoding if check.declared_by == "default" else None), None, []
 
 
 def _check_codec(local: Path, encoding: str) -> None:

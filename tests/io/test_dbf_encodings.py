@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pickle
 import re
+import zipfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -241,3 +242,38 @@ def test_the_cli_names_the_candidates_and_takes_encoding(
 
     assert main(["export", "vector", str(source), "-o", str(output), "--encoding", "cp1252"]) == 0
     assert list(read_layer(output).frame["name"]) == TEXTS["cp1252"]
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-8"])
+def test_accents_after_thousands_of_plain_rows_are_read(tmp_path: Path, encoding: str) -> None:
+    # Most of an address file is ASCII; the accented street may come last.
+    late = "Rue de l’Église – Café Müller" if encoding == "cp1252" else "Düsseldorf 北京"
+    texts = ["Forest Ave"] * 6000 + [late]
+    path = write_shapefile(tmp_path, encoding, "none", texts)
+    result = read_layer(path)
+    assert result.frame["name"].iloc[-1] == late
+    assert result.source.encoding == encoding
+
+
+def _zipped(shapefile: Path, zip_path: Path) -> Path:
+    with zipfile.ZipFile(zip_path, "w") as archive:
+        for member in sorted(shapefile.parent.iterdir()):
+            archive.write(member, f"data/{member.name}")
+    return zip_path
+
+
+def test_a_zipped_shapefile_is_checked_like_one_on_disk(tmp_path: Path) -> None:
+    plain = _zipped(write_shapefile(tmp_path / "a", "gbk", "none"), tmp_path / "a.zip")
+    result = read_layer(plain)
+    assert list(result.frame["name"]) == TEXTS["gbk"]
+    assert result.source.encoding == "gbk"
+
+    wrong = _zipped(write_shapefile(tmp_path / "b", "cp1251", "wrong"), tmp_path / "b.zip")
+    with pytest.raises(EncodingUncertainError) as raised:
+        read_layer(wrong)
+    assert "b.zip (data/roads.shp)" in str(raised.value)
+    assert raised.value.file_name == "data/roads.shp"
+    assert raised.value.candidates[0].codec == "cp1251"
+    chosen = read_layer(wrong, encoding="cp1251")
+    assert list(chosen.frame["name"]) == TEXTS["cp1251"]
+    assert (chosen.source.layer, chosen.source.encoding) == ("data/roads.shp", "cp1251")

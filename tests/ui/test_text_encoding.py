@@ -47,3 +47,28 @@ def test_cancel_adds_nothing(qtbot: Any, window: Any, dialogs: Any, tmp_path: Pa
     qtbot.waitUntil(lambda: not window.layer_loader.busy, timeout=5000)
     assert _names(window) == before
     assert "roads.shp was not added" in window.status.currentMessage()
+
+
+def test_saving_edits_to_the_shapefile_forgets_the_encoding_it_was_read_with(
+    qtbot: Any, window: Any, tmp_path: Path
+) -> None:
+    from mapdesk.io.loader import load_layer
+
+    path = write_shapefile(tmp_path, "cp1251", "wrong")
+    layer = load_layer(str(path), None, encoding="cp1251")
+    window.project.add_layer(layer)
+    window.layer_panel.select_layer(layer)
+    window.map_actions.toggle_editing.trigger()
+    first = layer.data.index[0]
+    layer.change_attribute_value(first, "name", "Москва, Тверская улица")
+    window.map_actions.save_edits.trigger()
+    qtbot.waitUntil(lambda: not layer.is_modified, timeout=20000)
+
+    # The file is now UTF-8 with a .cpg saying so: reading it as Windows-1251
+    # again (Refresh, a reopened project) would garble every value.
+    assert path.with_suffix(".cpg").read_text().strip() == "UTF-8"
+    assert layer.origin is not None and layer.origin.encoding is None
+    window.map_actions.toggle_editing.trigger()
+    window.map_actions.refresh_layer.trigger()
+    qtbot.waitUntil(lambda: "refreshed" in window.status.currentMessage(), timeout=20000)
+    assert list(layer.data["name"]) == ["Москва, Тверская улица", *TEXTS["cp1251"][1:]]
