@@ -29,6 +29,8 @@ from mapdesk.core.errors import DataSourceError
 #: Beyond this, a "degree" is surely a metre or a foot (longitudes reach 360
 #: in 0-360° data; nothing in degrees reaches 540).
 _NOT_DEGREES = 540.0
+#: Latitudes this close beyond ±90° are rounding (a pole reprojected), not errors.
+_LATITUDE_LIMIT = 90.0 + 1e-6
 
 
 def check_degrees(
@@ -59,15 +61,18 @@ def check_degrees(
         return frame, []
     bounds = shapely.bounds(np.asarray(frame.geometry.array, dtype=object))
     present = ~np.isnan(bounds).any(axis=1)
-    beyond = present & (np.abs(bounds[:, [1, 3]]).max(axis=1, initial=0.0) > 90.0)
+    beyond = present & (np.abs(bounds[:, [1, 3]]).max(axis=1, initial=0.0) > _LATITUDE_LIMIT)
     if not beyond.any():
         return frame, []
     first = int(np.flatnonzero(beyond)[0])
     x, y = (float(v) for v in bounds[first, :2])
-    where = f"feature {first + 1} is at {x:.10g}, {y:.10g}"
+    where = f"feature {first + 1} is at {x:.12g}, {y:.12g}"
     count = f"{int(beyond.sum())} of {int(present.sum())} features"
     label = crs_label(frame.crs)
-    if (np.abs(bounds[present]).max(axis=1) > _NOT_DEGREES).all():
+    # Points at exactly 0, 0 ("null island", a common placeholder for a missing
+    # location) say nothing about the units of the others.
+    judged = present & ~(bounds == 0.0).all(axis=1)
+    if (np.abs(bounds[judged]).max(axis=1) > _NOT_DEGREES).all():
         note = (
             f"No CRS: {name} says its coordinates are {label}, but they are not degrees "
             f"({where}): they look like metres or feet; choose the CRS they are in"

@@ -235,6 +235,39 @@ def test_projected_coordinates_labelled_wgs84_load_with_crs_unknown(tmp_path: Pa
     assert "hydrants.geojson" in note and "not degrees" in note
 
 
+def test_utm_points_with_null_island_placeholders_load_with_crs_unknown(tmp_path: Path) -> None:
+    # 0, 0 is where many exports put a feature with no location; it says
+    # nothing about the units of the others, which are plainly metres.
+    frame = gpd.GeoDataFrame(
+        {"hydrant": ["H-1", "H-2", "H-3"]},
+        geometry=[
+            shapely.Point(398000.5, 4835000.25),
+            shapely.Point(0, 0),
+            shapely.Point(398100, 4835100),
+        ],
+        crs="EPSG:4326",
+    )
+    path = tmp_path / "hydrants.gpkg"
+    frame.to_file(path)
+
+    result = read_layer(path)
+
+    assert result.frame.crs is None and len(result.frame) == 3
+    assert any(w.startswith("No CRS") and "not degrees" in w for w in result.warnings)
+
+
+def test_a_pole_reprojected_with_rounding_still_loads(tmp_path: Path) -> None:
+    frame = gpd.GeoDataFrame(
+        {"site": ["pole", "Portland"]},
+        geometry=[shapely.Point(-70.0, 90.0000000001), shapely.Point(-70.2568, 43.6591)],
+        crs="EPSG:4326",
+    )
+    path = tmp_path / "poles.gpkg"
+    frame.to_file(path)
+
+    assert len(read_layer(path).frame) == 2
+
+
 def test_some_features_beyond_90_degrees_refuse_the_file(tmp_path: Path) -> None:
     frame = gpd.GeoDataFrame(
         {"site": ["ok", "broken"]},
