@@ -11,6 +11,7 @@ import geopandas as gpd
 from mapdesk.core.editing.changes import EditChanges
 from mapdesk.core.editing.saving import CommitPoint, SaveError
 from mapdesk.io import gpkg_edit, whole_file
+from mapdesk.io.archives import ARCHIVE_SUFFIXES
 from mapdesk.io.gpkg_domains import add_field_rules
 from mapdesk.io.postgis import is_postgis_uri
 
@@ -34,7 +35,10 @@ def write_layer_edits(
     if origin.driver == "GPKG" and path.suffix.lower() == ".gpkg":
         gpkg_edit.commit_edits(path, origin.layer, changes, at_commit_point=at_commit_point)
         return None
-    if origin.driver in whole_file.WHOLE_FILE_DRIVERS and path.is_file():
+    # A zipped shapefile or a KMZ is read through the archive; rewriting it
+    # would need the whole archive rebuilt, which is Save As's job.
+    archived = path.suffix.lower() in ARCHIVE_SUFFIXES
+    if origin.driver in whole_file.WHOLE_FILE_DRIVERS and path.is_file() and not archived:
         frame = whole_file.with_declared_integers(changes.frame, changes.field_types)
         return whole_file.save_whole_file(
             path, origin.driver, origin.layer, frame, at_commit_point=at_commit_point

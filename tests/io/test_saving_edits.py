@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+import zipfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -259,6 +260,25 @@ def test_sources_that_cannot_take_edits_say_save_as(tmp_path: Path) -> None:
     with pytest.raises(SaveError, match=r"cannot write edits back into incidents\.csv.*Save As"):
         layer.commit_changes()
     assert layer.is_modified
+
+
+def test_a_zipped_shapefile_says_save_as_and_stays_as_it_was(tmp_path: Path) -> None:
+    folder = tmp_path / "download"
+    folder.mkdir()
+    _parcels(2).to_file(folder / "parcels.shp")
+    archive = tmp_path / "parcels.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for member in sorted(folder.iterdir()):
+            zipped.write(member, member.name)
+    before = archive.read_bytes()
+    layer = load_layer(str(archive), None)
+    layer.start_editing()
+    layer.delete_feature(layer.data.index[0])
+    with pytest.raises(SaveError, match=r"cannot write edits back into parcels\.zip.*Save As"):
+        layer.commit_changes()
+    assert layer.is_modified
+    assert archive.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["download", "parcels.zip"]
 
 
 def test_an_in_memory_layer_needs_no_file() -> None:
