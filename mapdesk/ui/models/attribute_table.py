@@ -102,6 +102,8 @@ class AttributeTableModel(QAbstractTableModel):
 
     def rows_of_positions(self, positions: Rows) -> Rows:
         """Table rows showing the given layer positions (those filtered out are skipped)."""
+        if len(positions) == 0:  # nothing selected: no map over every row to build
+            return np.empty(0, dtype=np.intp)
         where = np.full(self.layer.feature_count, -1, dtype=np.intp)
         where[self._rows] = np.arange(len(self._rows), dtype=np.intp)
         found = where[positions]
