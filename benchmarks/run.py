@@ -10,7 +10,9 @@ mapdesk's real code paths headless: ``mapdesk.io.loader.load_layer`` into a
 validation of the demo, ``nena.py``) and ``coverage_s`` (``mapdesk coverage`` on the
 demo and on a 50,000-segment network, ``drive_coverage.py``) and
 ``postgis_load_ratio`` (the 200,000 parcels loaded from a throw-away PostGIS
-server / from the GeoPackage, ``postgis_load.py``). Every figure is the
+server / from the GeoPackage, ``postgis_load.py``) and ``responsiveness`` (the
+UI thread's largest heartbeat gap and p99 per phase while the main window
+loads, draws, tabulates and exports 1M points, ``responsiveness.py``). Every figure is the
 median of ``--runs`` (>= 5 by default) after one warm-up, in seconds.
 ``first_picture`` and ``peak_rss_mb``
 are measured in fresh child processes so nothing is cached.
@@ -54,6 +56,7 @@ from heatmap import heatmap_figures  # noqa: E402
 from nena import nena_validate_s  # noqa: E402
 from postgis_load import ServerUnavailable, postgis_load_figures  # noqa: E402
 from qgis_session import QgisSession, run_qgis_once  # noqa: E402
+from responsiveness import responsiveness_figures  # noqa: E402
 from save_edit import save_one_edit_s  # noqa: E402
 from timing import median_time  # noqa: E402
 from web_export import web_export_figures  # noqa: E402
@@ -110,6 +113,12 @@ TARGETS: list[tuple[tuple[str, ...], str, float, str]] = [
     (("coverage_s", "segments_50k"), "abs", 60.0, "<= 60 s"),
     (("postgis_load_ratio",), "abs", 1.5, "<= 1.5 (PostGIS / GeoPackage)"),
     (("peak_rss_mb",), "abs", 800.0, "<= 800 MB"),
+    *[
+        (("responsiveness", phase, measure), "abs", limit, f"<= {limit:.0f} ms")
+        for phase in ("load", "render", "table", "export_gpkg", "export_geojson")
+        for measure, limit in (("largest_gap_ms", 200.0), ("p99_ms", 100.0))
+    ],
+    (("responsiveness", "cancel_load", "cancel_ms"), "abs", 1000.0, "<= 1000 ms"),
 ]
 
 
@@ -430,6 +439,8 @@ def measure(
         file=sys.stderr,
     )
     postgis = measure_postgis_load(paths["parcels"], runs, postgis_server)
+    responsiveness = responsiveness_figures()
+    print(f"  mapdesk responsiveness (UI thread gaps): {responsiveness}", file=sys.stderr)
     command = [sys.executable, str(Path(__file__).resolve()), "--child-first-picture"]
     firsts = run_children([*command, str(paths["points"])], max(children, 1))
     first = statistics.median(f["seconds"] for f in firsts)
@@ -447,6 +458,7 @@ def measure(
         "coverage_s": coverage,
         "postgis_load_ratio": postgis,
         "peak_rss_mb": rss,
+        "responsiveness": responsiveness,
     }
     return ordered(results), job, theirs
 
@@ -466,6 +478,7 @@ def ordered(results: dict[str, Any]) -> dict[str, Any]:
         "coverage_s",
         "postgis_load_ratio",
         "peak_rss_mb",
+        "responsiveness",
     ]
     return {key: results[key] for key in keys}
 
@@ -550,6 +563,8 @@ def _fmt(value: Any, path: tuple[str, ...]) -> str:
         return f"{value / 1e6:.1f} MB"
     if path == ("postgis_load_ratio",):
         return f"{value:.2f}x"
+    if path[0] == "responsiveness":
+        return f"{value:.0f} ms"
     return f"{value:.3f} s"
 
 

@@ -244,3 +244,25 @@ def test_a_huge_scattered_selection_is_counted_not_highlighted(qtbot: Any, windo
     layer.select_by_expression("n < 500")  # one run: highlighted again
     assert dock.selected_rows() == list(range(500))
     assert "scattered" not in dock.count.text()
+
+
+def test_a_big_table_sorts_in_a_worker_and_a_newer_filter_wins(
+    qtbot: Any, incidents: VectorLayer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mapdesk.ui.models import attribute_table
+
+    monkeypatch.setattr(attribute_table, "BACKGROUND_SORT_ROWS", 2)
+    model = AttributeTableModel(incidents)
+    before = list(model.rows)
+    with qtbot.waitSignal(model.sorted, timeout=5000):
+        model.sort(model.fields.index("priority"), Qt.SortOrder.DescendingOrder)
+        assert list(model.rows) == before  # the UI did not wait for the sort
+    priorities = incidents.data["priority"].to_numpy()[model.rows]
+    assert list(priorities[:-1]) == [5, 4, 3, 2, 1] and np.isnan(priorities[-1])  # NULL last
+    # A filter applied while a sort runs is not undone by the sort's late result.
+    model.sort(model.fields.index("priority"), Qt.SortOrder.AscendingOrder)
+    model.set_filter("priority >= 3")
+    shown = list(model.rows)
+    qtbot.wait(300)
+    assert list(model.rows) == shown and len(shown) == model.rowCount()
+    model.close()

@@ -21,7 +21,7 @@ from mapdesk.ui.dialogs.field_calculator import FieldCalculatorDialog
 from mapdesk.ui.models.attribute_table import AttributeTableModel
 from mapdesk.ui.views.attribute_table import AttributeTableDock
 from mapdesk.ui.views.layer_panel import LayerPanel
-from mapdesk.ui.workers import guarded_slot
+from mapdesk.ui.workers import guarded_slot, report_exception
 
 
 class AttributeTableController(WindowController):
@@ -71,6 +71,7 @@ class AttributeTableController(WindowController):
         layer.editing_changed.connect(self._on_editing_changed)
         model.rows_changed.connect(lambda _rows: self._update_count())
         model.filter_dropped.connect(self._on_filter_dropped)
+        model.sort_failed.connect(lambda exc: report_exception(exc, self._dock))
         model.modelReset.connect(self._show_layer_selection)
         model.layoutChanged.connect(self._show_layer_selection)
         selection_model = self._dock.table.selectionModel()

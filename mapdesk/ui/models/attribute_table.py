@@ -24,6 +24,7 @@ from mapdesk.core.table import (
     filter_rows,
     sorted_rows,
 )
+from mapdesk.ui.workers import WorkerPool
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 _NULL_COLOR = QColor("#8a8a8a")
@@ -33,6 +34,9 @@ _CELL_ROLES = (
     Qt.ItemDataRole.ForegroundRole,
     Qt.ItemDataRole.FontRole,
 )
+#: Tables with more rows sort in a worker: a stable sort of a million text
+#: values takes seconds, and the UI thread may be busy ~100 ms at most.
+BACKGROUND_SORT_ROWS = 100_000
 
 
 class AttributeTableModel(QAbstractTableModel):
@@ -52,6 +56,10 @@ class AttributeTableModel(QAbstractTableModel):
     edit_requested = Signal(object, str, object)
     #: The filter no longer fits the data and was cleared (the reason).
     filter_dropped = Signal(str)
+    #: The rows are in the order last asked for (after a background sort too).
+    sorted = Signal()
+    #: A background sort failed (the exception); the rows keep their order.
+    sort_failed = Signal(object)
 
     def __init__(self, layer: VectorLayer, parent: Any = None) -> None:
         super().__init__(parent)
@@ -61,6 +69,10 @@ class AttributeTableModel(QAbstractTableModel):
         self._sort: tuple[int, bool] | None = None  # (column, descending)
         self._editable = False
         self._rows: Rows = all_rows(layer)
+        # Bumped whenever the rows shown change: a background sort of older
+        # rows is then thrown away instead of replacing newer ones.
+        self._generation = 0
+        self._sorter = WorkerPool(self, max_workers=1)
         self._load_columns()
         layer.data_changed.connect(self._on_data_changed)
         layer.selection.changed.connect(self._on_selection_changed)
@@ -69,6 +81,7 @@ class AttributeTableModel(QAbstractTableModel):
         """Stop following the layer (the table was closed)."""
         self.layer.data_changed.disconnect(self._on_data_changed)
         self.layer.selection.changed.disconnect(self._on_selection_changed)
+        self._sorter.shutdown()
 
     # --- what the table shows ---------------------------------------------------
     @property
@@ -89,6 +102,8 @@ class AttributeTableModel(QAbstractTableModel):
 
     def rows_of_positions(self, positions: Rows) -> Rows:
         """Table rows showing the given layer positions (those filtered out are skipped)."""
+        if len(positions) == 0:  # nothing selected: no map over every row to build
+            return np.empty(0, dtype=np.intp)
         where = np.full(self.layer.feature_count, -1, dtype=np.intp)
         where[self._rows] = np.arange(len(self._rows), dtype=np.intp)
         found = where[positions]
@@ -113,13 +128,38 @@ class AttributeTableModel(QAbstractTableModel):
         return len(self._rows)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Order the rows by ``column``; a big table is sorted in a worker.
+
+        Up to :data:`BACKGROUND_SORT_ROWS` rows the new order is shown at once;
+        above, the rows keep their order until the worker's result arrives
+        (``sorted`` is emitted then), so the UI never waits on the sort.
+        """
         if not 0 <= column < len(self._fields):
             return
-        descending = order == Qt.SortOrder.DescendingOrder
+        self._sort = (column, order == Qt.SortOrder.DescendingOrder)
+        self._generation += 1
+        if len(self._rows) <= BACKGROUND_SORT_ROWS:
+            self._show_order(self._sorted(self._rows))
+            return
+        self._sorter.cancel_all()
+        generation, rows = self._generation, self._rows
+        values, descending = self.layer.data[self._fields[column]], self._sort[1]
+        self._sorter.start(
+            lambda _progress: sorted_rows(values, rows, descending),
+            lambda ordered: self._sorted_in_background(generation, ordered),
+            self.sort_failed.emit,
+            description=f"Sorting the attribute table of {self.layer.name}",
+        )
+
+    def _sorted_in_background(self, generation: int, ordered: Rows) -> None:
+        if generation == self._generation:  # nothing shown has changed meanwhile
+            self._show_order(ordered)
+
+    def _show_order(self, ordered: Rows) -> None:
         self.layoutAboutToBeChanged.emit()
-        self._sort = (column, descending)
-        self._rows = self._sorted(self._rows)
+        self._rows = ordered
         self.layoutChanged.emit()
+        self.sorted.emit()
 
     def _sorted(self, rows: Rows) -> Rows:
         if self._sort is None:
@@ -128,6 +168,7 @@ class AttributeTableModel(QAbstractTableModel):
         return sorted_rows(self.layer.data[self._fields[column]], rows, descending)
 
     def _show(self, rows: Rows) -> None:
+        self._generation += 1
         self.beginResetModel()
         self._rows = self._sorted(rows)
         self.endResetModel()

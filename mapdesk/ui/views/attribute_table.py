@@ -33,6 +33,8 @@ from mapdesk.ui.workers import guarded_slot
 MAX_HIGHLIGHT_RUNS = 2000
 #: Widest a column opens at (long descriptions stay readable in the tooltip).
 MAX_COLUMN_WIDTH = 260
+#: Rows sampled to fit the column widths when a table opens (about two screenfuls).
+FIT_SAMPLE_ROWS = 40
 
 
 class AttributeTableDock(QDockWidget):
@@ -191,9 +193,10 @@ class AttributeTableDock(QDockWidget):
     # --- internals -----------------------------------------------------------------
     def _fit_columns(self) -> None:
         """Columns as wide as their name and first rows, within reason (Qt samples
-        at most ``resizeContentsPrecision`` rows, never the whole layer)."""
+        at most ``resizeContentsPrecision`` rows, never the whole layer). Each
+        sampled cell is a few Python calls: 200 rows held the UI ~0.2-0.7 s."""
         header = self.table.horizontalHeader()
-        header.setResizeContentsPrecision(200)
+        header.setResizeContentsPrecision(FIT_SAMPLE_ROWS)
         self.table.resizeColumnsToContents()
         for column in range(header.count()):
             header.resizeSection(column, min(header.sectionSize(column), MAX_COLUMN_WIDTH))

@@ -1,0 +1,127 @@
+"""A heartbeat on the UI thread: the gaps between its ticks are how long the UI froze.
+
+A 10 ms precise timer appends ``perf_counter()`` on every tick. Anything that
+holds the UI thread (a read, a render, an O(n) Python loop, a lock a worker
+holds) delays the next tick, so the largest gap is the longest freeze the user
+would have felt, and the 99th percentile says whether the UI stutters.
+
+When a gap passes ``watch_ms``, :class:`Heartbeat` can also say *what* held the
+UI thread: a sampling thread reads the main thread's stack every 20 ms and
+keeps the samples taken while no tick came (``blocked_stacks``), which is what
+py-spy would have shown.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+import threading
+import time
+import traceback
+from collections import Counter
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer
+
+#: RELIABILITY.md row 23: the largest gap and the 99th percentile, in ms.
+MAX_GAP_MS = 200.0
+MAX_P99_MS = 100.0
+TICK_MS = 10
+
+
+class Heartbeat:
+    """A 10 ms timer on the UI thread; the longest gap between ticks is the block.
+
+    Parameters
+    ----------
+    watch_ms
+        When set, a sampling thread records the UI thread's stack whenever no
+        tick has come for this long (for finding what blocks; costs a little).
+    """
+
+    def __init__(self, watch_ms: float | None = None) -> None:
+        self.ticks: list[float] = []
+        self._timer = QTimer()
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.timeout.connect(self._tick)
+        self._watch_s = None if watch_ms is None else watch_ms / 1000
+        self._sampler: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._stacks: Counter[str] = Counter()
+        #: Durations (ms) of full garbage collections while beating: with a
+        #: million Python geometries one takes ~0.5 s, whichever thread runs it.
+        self.full_collections_ms: list[float] = []
+        self._collecting_since = 0.0
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            self._collecting_since = time.perf_counter()
+        else:
+            self.full_collections_ms.append((time.perf_counter() - self._collecting_since) * 1000)
+
+    def _tick(self) -> None:
+        self.ticks.append(time.perf_counter())
+
+    def start(self) -> None:
+        """Start (or restart) counting: earlier ticks are forgotten."""
+        self.ticks = [time.perf_counter()]
+        self._stacks.clear()
+        self.full_collections_ms = []
+        if self._on_gc not in gc.callbacks:
+            gc.callbacks.append(self._on_gc)
+        self._timer.start(TICK_MS)
+        if self._watch_s is not None and self._sampler is None:
+            self._stop.clear()
+            main_id = threading.main_thread().ident
+            self._sampler = threading.Thread(
+                target=self._sample, args=(main_id,), name="heartbeat-sampler", daemon=True
+            )
+            self._sampler.start()
+
+    def stop(self) -> None:
+        """Stop the timer; the time since the last tick counts as a gap too."""
+        if self._timer.isActive():
+            self._timer.stop()
+            self.ticks.append(time.perf_counter())
+        if self._on_gc in gc.callbacks:
+            gc.callbacks.remove(self._on_gc)
+        if self._sampler is not None:
+            self._stop.set()
+            self._sampler.join(2)
+            self._sampler = None
+
+    def _sample(self, main_id: int | None) -> None:
+        assert self._watch_s is not None
+        while not self._stop.wait(0.02):
+            if not self.ticks or time.perf_counter() - self.ticks[-1] < self._watch_s:
+                continue
+            frame = sys._current_frames().get(main_id or 0)
+            if frame is not None:
+                self._stacks["".join(traceback.format_stack(frame, limit=12))] += 1
+
+    @property
+    def gaps_ms(self) -> np.ndarray:
+        return np.diff(np.asarray(self.ticks)) * 1000
+
+    @property
+    def max_gap_ms(self) -> float:
+        return float(self.gaps_ms.max()) if len(self.ticks) > 1 else 0.0
+
+    @property
+    def p99_ms(self) -> float:
+        return float(np.percentile(self.gaps_ms, 99)) if len(self.ticks) > 1 else 0.0
+
+    def blocked_stacks(self, top: int = 3) -> str:
+        """The UI thread's most sampled stacks while a tick was overdue."""
+        return "\n---\n".join(
+            f"{count} samples:\n{stack}" for stack, count in self._stacks.most_common(top)
+        )
+
+    def summary(self) -> str:
+        collections = ", ".join(f"{ms:.0f}" for ms in self.full_collections_ms) or "none"
+        return (
+            f"largest gap {self.max_gap_ms:.0f} ms, p99 {self.p99_ms:.0f} ms; "
+            f"full garbage collections (ms): {collections}"
+        )
