@@ -30,6 +30,8 @@ from tests.support.heartbeat import MAX_GAP_MS, MAX_P99_MS, Heartbeat
 from tests.support.reliability import record
 from tests.ui.conftest import PORTLAND_X, PORTLAND_Y
 
+pytestmark = pytest.mark.reliability
+
 FEATURES = 1_000_000
 CRS = "EPSG:26984"  # the project's CRS: no reprojection in these phases
 #: Cancel must give the UI back and stop the work within this long (row 23).
