@@ -85,8 +85,11 @@ def inspect_file(path: str, progress: ProgressCallback | None = None) -> FileIns
         message = f"Reading the layer list of {Path(path).name}"
         progress(-1, message)
         check = _cancel_check(progress, -1, message)
+    # Listing first: it refuses a web address or inline text ending in ".csv"
+    # before the CSV sniffer would try to open it.
+    layers = tuple(list_user_layers(path, check=check))
     layout = detect_csv_layout(path) if is_csv_file(path) else None
-    return FileInspection(path, tuple(list_user_layers(path, check=check)), layout)
+    return FileInspection(path, layers, layout)
 
 
 def default_request(inspection: FileInspection) -> AddLayerRequest:
