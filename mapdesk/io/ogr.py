@@ -38,6 +38,7 @@ from mapdesk.core.errors import MapdeskError
 from mapdesk.io import fiona_reader
 from mapdesk.io.arrow_frame import frame_from_arrow
 from mapdesk.io.gpkg_rules import field_rules
+from mapdesk.io.json_limits import deep_values_as_text
 from mapdesk.io.messages import no_layers, translate
 from mapdesk.io.sources import LayerInfo
 
@@ -188,6 +189,7 @@ def _read_numpy(gdal_path: str, layer: str | None) -> tuple[geopandas.GeoDataFra
     frame = pyogrio.read_dataframe(
         gdal_path, layer=layer, use_arrow=False, fid_as_index=True, **open_options(gdal_path)
     )
+    deep_values_as_text(frame)
     return frame, []
 
 
