@@ -245,11 +245,10 @@ def entry_source(entry: Document, base: Path) -> Path | str:
     if is_uri(text):
         return text
     source = Path(text)
-    if source.is_absolute():
+    if not source.is_absolute():
+        source = base / source
+    if names_existing_file(str(source)) or non_file_reason(text) is None:
         return source
-    beside = base / source
-    if names_existing_file(str(beside)) or non_file_reason(text) is None:
-        return beside
     return text
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from mapdesk.core.layer import LayerOrigin, VectorLayer
 from mapdesk.io.csv_layout import CsvLayout
+from mapdesk.io.paths import user_source
 from mapdesk.io.registry import list_layers, read_layer
 from mapdesk.io.sandbox import read_user_layer
 from mapdesk.io.sources import LayerRead
@@ -37,7 +38,7 @@ def load_user_layer(path: str, layer: str | None) -> VectorLayer:
     A reader crash, hang or out-of-memory ends the child process, not the
     caller's (see :mod:`mapdesk.io.sandbox`); PostGIS tables are read in process.
     """
-    return layer_from_read(read_user_layer(path, layer))
+    return layer_from_read(read_user_layer(user_source(path), layer))
 
 
 def layer_from_read(result: LayerRead) -> VectorLayer:

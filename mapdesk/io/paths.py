@@ -14,6 +14,7 @@ from typing import Literal
 
 from mapdesk.core.errors import DataSourceError
 from mapdesk.core.source_text import names_existing_file, non_file_reason
+from mapdesk.io.postgis.uri import is_postgis_uri
 
 FileKind = Literal["csv", "parquet", "zip", "ogr"]
 
@@ -54,6 +55,26 @@ def refuse_non_file(text: str) -> None:
     reason = non_file_reason(text)
     if reason is not None:
         raise DataSourceError(reason)
+
+
+def user_source(path: str | os.PathLike[str]) -> str:
+    """The source a user gave, checked in this process before a reader child sees it.
+
+    A ``postgresql://`` address is returned as it is. Anything else must be
+    a path: text that is not (:func:`refuse_non_file`) is refused here, so no
+    reader process is started (or lost) for it, and a relative path is made
+    absolute, since the reader process does not follow the app's working folder.
+
+    Raises
+    ------
+    DataSourceError
+        Naming the text and what to do instead.
+    """
+    text = os.fspath(path)
+    if is_postgis_uri(text):
+        return text
+    refuse_non_file(text)
+    return str(Path(text).expanduser().absolute())
 
 
 def check_local_path(path: str | os.PathLike[str]) -> Path:
