@@ -1079,6 +1079,38 @@ def postgis_shot(window: object, project: object) -> None:
 
 
 #: Shots made outside the main window (after it closes).
+def full_value_shot(window: object, project: object) -> None:
+    """View Full Value… on a contractor's inspection log far too long for its cell."""
+    import geopandas as gpd
+
+    from mapdesk.core.layer import VectorLayer
+
+    days = pd.date_range("2019-01-07", periods=1800, freq="D")
+    log = "\n".join(
+        f"{day:%Y-%m-%d}  valve V-{1000 + i % 37}: exercised {12 + i % 9} turns, "
+        f"{'no leak' if i % 11 else 'weeping packing, tightened'}; crew {1 + i % 4}"
+        for i, day in enumerate(days)
+    )
+    frame = gpd.GeoDataFrame(
+        {"asset": ["WM-1889-04"], "street": ["Congress St"], "inspection_log": [log]},
+        geometry=[shapely.Point(-70.2586, 43.6567)],
+        crs=4326,
+    )
+    layer = VectorLayer(frame, "Contractor inspections")
+    project.add_layer(layer)  # type: ignore[attr-defined]
+    window.identify_panel.hide()  # type: ignore[attr-defined]
+    window.layer_panel.select_layer(layer)  # type: ignore[attr-defined]
+    window.map_actions.open_attribute_table.trigger()  # type: ignore[attr-defined]
+    dock = window.attribute_table  # type: ignore[attr-defined]
+    dialog = dock.show_full_value(0, dock.model().fields.index("inspection_log"))
+    dialog.resize(760, 420)
+    spin(300)
+    save(dialog, "full-value.png")
+    dialog.close()
+    dock.hide()
+    project.remove_layer(layer)  # type: ignore[attr-defined]
+
+
 _OUTSIDE_SHOTS = ("render", "web_map_page", "qgis", "nena_errors", "radio_coverage", "coverage")
 
 
@@ -1123,6 +1155,7 @@ def main(only: list[str]) -> int:
         "radio_coverage_gui": lambda: radio_coverage_gui_shot(window, project),
         "boundary_qa_gui": lambda: boundary_qa_gui_shot(window, project),
         "postgis": lambda: postgis_shot(window, project),
+        "full_value": lambda: full_value_shot(window, project),
     }
     unknown = sorted(set(only) - set(shots) - set(_OUTSIDE_SHOTS))
     if unknown:

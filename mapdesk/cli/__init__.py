@@ -29,6 +29,7 @@ from mapdesk.cli.radio import add_radio_commands, run_radio
 from mapdesk.core.crs import crs_label
 from mapdesk.core.data_uri import is_uri, without_password
 from mapdesk.core.errors import MapdeskError
+from mapdesk.core.source_text import non_file_reason
 from mapdesk.io.sources import LayerInfo
 
 GuiStarter = Callable[[list[str]], int]
@@ -169,16 +170,21 @@ def _wants_subcommand(args: list[str]) -> bool:
 
 # --- info --------------------------------------------------------------------
 def _data_source(text: str) -> Path | str:
-    """A file path, or a ``postgresql://`` address kept as text (a Path would mangle it)."""
-    return text if is_uri(text) else Path(text)
+    """A file path, or a ``postgresql://`` address kept as text (a Path would mangle it).
+
+    Text that is no path at all (a web address, pasted GeoJSON) is kept as
+    typed too, so that its refusal quotes what the user gave.
+    """
+    return text if is_uri(text) or non_file_reason(text) is not None else Path(text)
 
 
 def run_info(path: Path | str, as_json: bool = False, out: TextIO | None = None) -> int:
     """Print what a data file or PostGIS database/table holds."""
+    from mapdesk.io.paths import user_source
     from mapdesk.io.sandbox import describe_user_file
 
     stream = out or sys.stdout
-    infos = describe_user_file(path)
+    infos = describe_user_file(user_source(path))
     shown = without_password(path) if isinstance(path, str) and is_uri(path) else str(path)
     if as_json:
         json.dump({"path": shown, "layers": [_info_dict(i) for i in infos]}, stream, indent=2)

@@ -20,6 +20,7 @@ from mapdesk.core.bookmarks import Bookmark
 from mapdesk.core.data_uri import is_uri, without_password
 from mapdesk.core.errors import MapdeskError, ProjectFileError
 from mapdesk.core.labels import LabelSettings
+from mapdesk.core.source_text import names_existing_file, non_file_reason
 from mapdesk.core.style import LayerStyle
 from mapdesk.core.symbology import symbology_from_dict, symbology_to_dict
 from mapdesk.core.view import ViewState
@@ -235,11 +236,21 @@ def _restore_layer(project: Project, entry: Document, base: Path, path: Path) ->
 
 def entry_source(entry: Document, base: Path) -> Path | str:
     """The data file a layer entry points at (relative paths from the project's folder),
-    or the address of a database layer as saved."""
-    if is_uri(entry["path"]):
-        return str(entry["path"])
-    source = Path(entry["path"])
-    return source if source.is_absolute() else base / source
+    or the address of a database layer as saved.
+
+    Text that is no file path (a web address, inline GeoJSON, a GDAL
+    connection string) is kept as written, so that reading it is refused with
+    a message that quotes it rather than "file not found" for a joined path.
+    """
+    text = str(entry["path"])
+    if is_uri(text):
+        return text
+    source = Path(text)
+    if not source.is_absolute():
+        source = base / source
+    if names_existing_file(str(source)) or non_file_reason(text) is None:
+        return source
+    return text
 
 
 def apply_entry(layer: Any, entry: Document, path: Path) -> None:

@@ -107,3 +107,22 @@ def display_text(value: Any) -> str:
         text = value.isoformat(sep=" ")
         return text[:-7] if text.endswith(".000000") else text
     return str(value)
+
+
+#: Most characters a table cell or identify row shows; the whole value is one
+#: "View Full Value…" away. Qt lays out every character of a cell it paints, so
+#: a 10 MB description would freeze the table at each repaint.
+CELL_CHARS = 1000
+
+
+def shortened(text: str, limit: int = CELL_CHARS) -> str:
+    """``text`` cut at ``limit`` characters, saying how long it really is.
+
+    Examples
+    --------
+    >>> shortened("abcdef", 3)
+    'abc… (6 characters)'
+    """
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text):,} characters)"

@@ -16,7 +16,6 @@ compares the two on every kind of file) from the Arrow buffers:
 
 from __future__ import annotations
 
-import json
 import warnings
 from typing import Any
 
@@ -28,6 +27,7 @@ import pyarrow.compute as pc
 import shapely
 
 from mapdesk.core.collector import collector_paused
+from mapdesk.io.json_limits import parse_property
 
 #: Bytes of one little-endian 2D WKB point: order (1), type (4), x and y (8 each).
 _WKB_POINT_SIZE = 21
@@ -225,7 +225,7 @@ def _parse_json(frame: pd.DataFrame, meta: dict[str, Any]) -> None:
         if subtype != "OFSTJSON" or pd.api.types.infer_dtype(frame[field]) != "string":
             continue
         try:
-            frame[field] = frame[field].map(json.loads, na_action="ignore")
+            frame[field] = frame[field].map(parse_property, na_action="ignore")
         except ValueError:
             warnings.warn(
                 f"Could not parse column {field!r} as JSON; leaving as string", stacklevel=3

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from mapdesk.core.layer import LayerOrigin, VectorLayer
 from mapdesk.io.csv_layout import CsvLayout
+from mapdesk.io.paths import user_source
 from mapdesk.io.registry import list_layers, read_layer
 from mapdesk.io.sandbox import read_user_layer
 from mapdesk.io.sources import LayerRead
@@ -44,7 +45,7 @@ def load_user_layer(path: str, layer: str | None, encoding: str | None = None) -
     caller's (see :mod:`mapdesk.io.sandbox`); PostGIS tables are read in process.
     ``encoding`` is a shapefile's text encoding when the user chose one.
     """
-    return layer_from_read(read_user_layer(path, layer, encoding=encoding))
+    return layer_from_read(read_user_layer(user_source(path), layer, encoding=encoding))
 
 
 def layer_from_read(result: LayerRead) -> VectorLayer:

@@ -15,6 +15,7 @@ from mapdesk.core.errors import (
     MapdeskError,
     UnsupportedFormatError,
 )
+from mapdesk.io.json_limits import explain_json_limit
 
 #: OGR geometry type codes shapely cannot hold, with the names analysts know.
 EXOTIC_GEOMETRY_TYPES = {
@@ -111,6 +112,9 @@ def translate(exc: BaseException, name: str) -> MapdeskError:
         return _not_recognised(name)
     if any(marker in lower for marker in _NOT_FOUND):
         return DataSourceError(f"{name}: the file or one of its parts cannot be found")
+    limit = explain_json_limit(text, name)
+    if limit is not None:
+        return limit
     if "permission denied" in lower:
         return DataSourceError(f"{name}: permission denied; mapdesk may not read this file")
     return DataSourceError(f"{name}: could not be read ({_gdal_detail(text)})")

@@ -38,6 +38,7 @@ from mapdesk.core.errors import MapdeskError
 from mapdesk.io import fiona_reader
 from mapdesk.io.arrow_frame import frame_from_arrow
 from mapdesk.io.gpkg_rules import field_rules
+from mapdesk.io.json_limits import deep_values_as_text
 from mapdesk.io.messages import no_layers, translate
 from mapdesk.io.sources import LayerInfo
 
@@ -198,6 +199,7 @@ def _read_numpy(
     frame = pyogrio.read_dataframe(
         gdal_path, layer=layer, use_arrow=False, fid_as_index=True, **options
     )
+    deep_values_as_text(frame)
     return frame, []
 
 

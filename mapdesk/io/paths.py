@@ -3,17 +3,18 @@
 mapdesk opens files on disk only. Web addresses, GDAL virtual paths and inline
 GeoJSON text are refused here, before GDAL sees them (RELIABILITY.md, row 9):
 GDAL would otherwise fetch URLs or parse the text, which a file dialog or a
-drag-and-drop should never trigger.
+drag-and-drop should never trigger (the rules are in :mod:`mapdesk.core.source_text`).
 """
 
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Literal
 
 from mapdesk.core.errors import DataSourceError
+from mapdesk.core.source_text import names_existing_file, non_file_reason
+from mapdesk.io.postgis.uri import is_postgis_uri
 
 FileKind = Literal["csv", "parquet", "zip", "ogr"]
 
@@ -30,7 +31,6 @@ EXTRA_EXTENSIONS = (
 
 CSV_EXTENSIONS = (".csv", ".tsv")
 PARQUET_EXTENSIONS = (".parquet", ".geoparquet")
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def display_name(path: str | os.PathLike[str]) -> str:
@@ -41,32 +41,40 @@ def display_name(path: str | os.PathLike[str]) -> str:
 
 
 def refuse_non_file(text: str) -> None:
-    """Raise DataSourceError when ``text`` is a URL, a /vsi path or inline JSON.
+    """Raise DataSourceError when ``text`` is not the path of a local file.
+
+    Web addresses, /vsi paths, GDAL connection strings, inline GeoJSON or XML
+    text and paths with a NUL character are refused before GDAL sees them
+    (the rules: :func:`mapdesk.core.source_text.non_file_reason`).
 
     Raises
     ------
     DataSourceError
         Naming the text and what to do instead.
     """
-    stripped = text.strip()
-    short = stripped if len(stripped) <= 60 else stripped[:57] + "..."
-    if not stripped:
-        raise DataSourceError("No file was given: choose a file to open")
-    if stripped.startswith(("{", "[")):
-        raise DataSourceError(
-            f"'{short}': this is GeoJSON text, not a file path; save it as a .geojson file "
-            "and open that file"
-        )
-    if _URL.match(stripped):
-        raise DataSourceError(
-            f"{short}: web addresses cannot be opened as files; download the data and "
-            "open the downloaded file"
-        )
-    if stripped.replace("\\", "/").startswith("/vsi"):
-        raise DataSourceError(
-            f"{short}: GDAL virtual paths (/vsi...) are not accepted; open the file itself "
-            "(mapdesk opens zip files directly)"
-        )
+    reason = non_file_reason(text)
+    if reason is not None:
+        raise DataSourceError(reason)
+
+
+def user_source(path: str | os.PathLike[str]) -> str:
+    """The source a user gave, checked in this process before a reader child sees it.
+
+    A ``postgresql://`` address is returned as it is. Anything else must be
+    a path: text that is not (:func:`refuse_non_file`) is refused here, so no
+    reader process is started (or lost) for it, and a relative path is made
+    absolute, since the reader process does not follow the app's working folder.
+
+    Raises
+    ------
+    DataSourceError
+        Naming the text and what to do instead.
+    """
+    text = os.fspath(path)
+    if is_postgis_uri(text):
+        return text
+    refuse_non_file(text)
+    return str(Path(text).expanduser().absolute())
 
 
 def check_local_path(path: str | os.PathLike[str]) -> Path:
@@ -83,8 +91,9 @@ def check_local_path(path: str | os.PathLike[str]) -> Path:
     text = os.fspath(path)
     refuse_non_file(text)
     local = Path(text).expanduser().absolute()
-    if not local.exists():
-        raise DataSourceError(f"{display_name(local)}: file not found ({local})")
+    if not names_existing_file(str(local)):  # Path.exists raises on a too-long name
+        where = str(local) if len(str(local)) <= 200 else str(local)[:197] + "..."
+        raise DataSourceError(f"{display_name(local)}: file not found ({where})")
     if local.is_dir() and local.suffix.lower() != ".gdb":
         raise DataSourceError(
             f"{display_name(local)}: this is a folder; open a file inside it instead"
@@ -113,7 +122,7 @@ def is_supported_path(path: object) -> bool:
     if not isinstance(path, str | os.PathLike):
         return False
     text = os.fspath(path)
-    if not isinstance(text, str) or _URL.match(text.strip()):
+    if not isinstance(text, str) or non_file_reason(text) is not None:
         return False
     name = text.lower().rstrip("/\\")
     return name.endswith(MAIN_EXTENSIONS + EXTRA_EXTENSIONS)

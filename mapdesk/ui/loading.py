@@ -15,6 +15,7 @@ from mapdesk.core.layer import VectorLayer
 from mapdesk.core.serialize import PROJECT_SUFFIX
 from mapdesk.io.csv_layout import CsvLayout, detect_csv_layout
 from mapdesk.io.loader import layer_from_read
+from mapdesk.io.paths import user_source
 from mapdesk.io.postgis.uri import PostgisUri, is_postgis_uri
 from mapdesk.io.qgis_project import is_qgis_project
 from mapdesk.io.sandbox import CheckCallback, list_user_layers, read_user_layer
@@ -87,8 +88,9 @@ def inspect_file(path: str, progress: ProgressCallback | None = None) -> FileIns
         message = f"Reading the layer list of {Path(path).name}"
         progress(-1, message)
         check = _cancel_check(progress, -1, message)
-    layout = detect_csv_layout(path) if is_csv_file(path) else None
-    return FileInspection(path, tuple(list_user_layers(path, check=check)), layout)
+    source = user_source(path)  # a web address or pasted text is refused before any read
+    layout = detect_csv_layout(source) if is_csv_file(source) else None
+    return FileInspection(path, tuple(list_user_layers(source, check=check)), layout)
 
 
 def default_request(inspection: FileInspection) -> AddLayerRequest:
@@ -109,7 +111,7 @@ def read_request(request: AddLayerRequest, progress: ProgressCallback) -> list[V
         percent = round(100 * i / len(names))
         progress(percent, f"Reading {label}")
         result = read_user_layer(
-            request.path,
+            user_source(request.path),
             name,
             csv_layout=request.csv_layout,
             encoding=request.encoding,

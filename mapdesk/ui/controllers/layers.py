@@ -15,9 +15,11 @@ from typing import Any
 
 from PySide6.QtWidgets import QDialog, QWidget
 
-from mapdesk.core.errors import EncodingUncertainError
+from mapdesk.core.errors import DataSourceError, EncodingUncertainError
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.project import Project
+from mapdesk.core.source_text import non_file_reason
+from mapdesk.io.postgis.uri import is_postgis_uri
 from mapdesk.io.registry import is_supported_path
 from mapdesk.ui.controllers.base import WindowController
 from mapdesk.ui.dialogs.add_layer import AddLayerDialog
@@ -93,7 +95,10 @@ class LayerLoadController(WindowController):
         detected layout (command line).
         """
         for path in paths:
-            if is_project_file(path):
+            refusal = None if is_postgis_uri(path) else non_file_reason(path)
+            if refusal is not None:  # a web address or pasted text: no worker for it
+                report_exception(DataSourceError(refusal), self._parent)
+            elif is_project_file(path):
                 self._open_project(path)
             else:
                 self.inspect(path, choose)

@@ -18,16 +18,20 @@ from mapdesk.core.attributes import ColumnReader, column_reader
 from mapdesk.core.errors import ExpressionError
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.table import (
+    CELL_CHARS,
     Rows,
     all_rows,
     display_text,
     filter_rows,
+    shortened,
     sorted_rows,
 )
 from mapdesk.ui.workers import WorkerPool
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 _NULL_COLOR = QColor("#8a8a8a")
+#: Most characters of a long value a tooltip shows.
+_TOOLTIP_CHARS = 300
 _CELL_ROLES = (
     Qt.ItemDataRole.DisplayRole,
     Qt.ItemDataRole.ToolTipRole,
@@ -191,8 +195,15 @@ class AttributeTableModel(QAbstractTableModel):
         if role not in _CELL_ROLES:
             return None
         value = self.value(index.row(), index.column())
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return display_text(value)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return shortened(display_text(value))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            text = display_text(value)
+            if len(text) <= CELL_CHARS:
+                return text
+            return (
+                f"{shortened(text, _TOOLTIP_CHARS)}\n\nRight-click ▸ View Full Value… shows it all"
+            )
         if value is not None:
             return None
         # NULL in grey italics, as QGIS shows it.

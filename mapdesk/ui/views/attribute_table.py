@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from mapdesk.core.table import display_text
+from mapdesk.ui.dialogs.full_value import FullValueDialog
 from mapdesk.ui.models.attribute_table import AttributeTableModel
 from mapdesk.ui.workers import guarded_slot
 
@@ -121,6 +122,8 @@ class AttributeTableDock(QDockWidget):
         copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         copy.triggered.connect(self.copy_selection)
         table.addAction(copy)
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.customContextMenuRequested.connect(self._cell_menu)
         return table
 
     # --- what the controller calls -------------------------------------------
@@ -190,7 +193,30 @@ class AttributeTableDock(QDockWidget):
         lines += ["\t".join(display_text(model.value(r, c)) for c in columns) for r in rows]
         QGuiApplication.clipboard().setText("\n".join(lines))
 
+    def show_full_value(self, row: int, column: int) -> FullValueDialog | None:
+        """Open View Full Value… for a cell: its whole text, read-only (non-modal)."""
+        model = self.model()
+        if model is None or not (0 <= row < model.rowCount() and 0 <= column < model.columnCount()):
+            return None
+        title = f"{model.fields[column]} — {model.layer.name}, fid {model.fid_at(row)}"
+        dialog = FullValueDialog(title, display_text(model.value(row, column)), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
     # --- internals -----------------------------------------------------------------
+    def _cell_menu(self, point: QPoint) -> None:
+        index = self.table.indexAt(point)
+        if not index.isValid():
+            return
+        menu = QMenu(self)
+        menu.setObjectName("attributeTableCellMenu")
+        menu.addAction(
+            "View Full Value…", lambda: self.show_full_value(index.row(), index.column())
+        )
+        menu.addAction("Copy", self.copy_selection)
+        menu.popup(self.table.viewport().mapToGlobal(point))
+
     def _fit_columns(self) -> None:
         """Columns as wide as their name and first rows, within reason (Qt samples
         at most ``resizeContentsPrecision`` rows, never the whole layer). Each

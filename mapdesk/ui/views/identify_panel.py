@@ -6,9 +6,13 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from PySide6.QtWidgets import QDockWidget, QTreeWidgetItem, QWidget
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QDockWidget, QMenu, QTreeWidgetItem, QWidget
 
 from mapdesk.core.identify import IdentifyHit
+from mapdesk.core.table import shortened
+from mapdesk.ui.dialogs.full_value import FullValueDialog
 from mapdesk.ui.views.summary_tree import summary_and_tree
 
 #: Fields whose value labels a feature in the tree, most telling first (with
@@ -41,11 +45,16 @@ def feature_label(attributes: dict[str, Any]) -> str:
 
 
 def format_value(value: Any) -> str:
+    """A value as the panel shows it, whole (NULL for None, floats to 10 digits)."""
     if value is None:
         return "NULL"
     if isinstance(value, float):
         return f"{value:.10g}"
     return str(value)
+
+
+#: Where a field row keeps its whole text when the row shows it shortened.
+_FULL_TEXT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 IDENTIFY_HINT = "Click the map with the Identify tool (Ctrl+Shift+I)."
@@ -60,6 +69,11 @@ class IdentifyPanel(QDockWidget):
         self.summary, self.tree = summary_and_tree(
             self, "identify", IDENTIFY_HINT, ("Feature", "Value"), 170
         )
+        # A long value shows its first characters; the whole of it is a
+        # right-click (any value) or a double-click (a shortened one) away.
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._row_menu)
+        self.tree.itemDoubleClicked.connect(self._double_clicked)
 
     def show_hits(
         self,
@@ -84,9 +98,13 @@ class IdentifyPanel(QDockWidget):
             if parent is None:
                 parent = QTreeWidgetItem(self.tree, [hit.layer_name, ""])
                 layer_items[hit.layer_id] = parent
-            feature = QTreeWidgetItem(parent, [f"fid {hit.fid}", feature_label(hit.attributes)])
+            label = shortened(feature_label(hit.attributes))
+            feature = QTreeWidgetItem(parent, [f"fid {hit.fid}", label])
             for field, value in hit.attributes.items():
-                QTreeWidgetItem(feature, [field, format_value(value)])
+                text = format_value(value)
+                row = QTreeWidgetItem(feature, [field, shortened(text)])
+                row.setData(1, _FULL_TEXT_ROLE, text)
+                row.setData(0, _FULL_TEXT_ROLE, f"{field} — {hit.layer_name}, fid {hit.fid}")
         for layer_id, parent in layer_items.items():
             shown = parent.childCount()
             total = totals.get(layer_id, shown)
@@ -99,6 +117,31 @@ class IdentifyPanel(QDockWidget):
             first = self.tree.topLevelItem(0)
             if first is not None:
                 _set_expanded(first.child(0), True)
+
+    def show_full_value(self, item: QTreeWidgetItem | None) -> FullValueDialog | None:
+        """Open View Full Value… for a field row: its whole text, read-only (non-modal)."""
+        if item is None or item.data(1, _FULL_TEXT_ROLE) is None:
+            return None
+        title = str(item.data(0, _FULL_TEXT_ROLE))
+        dialog = FullValueDialog(title, str(item.data(1, _FULL_TEXT_ROLE)), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    def _double_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
+        full = item.data(1, _FULL_TEXT_ROLE)
+        if full is not None and item.text(1) != full:
+            self.show_full_value(item)
+
+    def _row_menu(self, point: QPoint) -> None:
+        item = self.tree.itemAt(point)
+        if item is None or item.data(1, _FULL_TEXT_ROLE) is None:
+            return
+        menu = QMenu(self)
+        menu.setObjectName("identifyRowMenu")
+        menu.addAction("View Full Value…", lambda: self.show_full_value(item))
+        menu.addAction("Copy Value", lambda: _copy(str(item.data(1, _FULL_TEXT_ROLE))))
+        menu.popup(self.tree.viewport().mapToGlobal(point))
 
     def texts(self) -> list[str]:
         """Every cell's text, depth first (for tests and automation)."""
@@ -114,6 +157,10 @@ class IdentifyPanel(QDockWidget):
         for i in range(self.tree.topLevelItemCount()):
             walk(self.tree.topLevelItem(i))
         return found
+
+
+def _copy(text: str) -> None:
+    QGuiApplication.clipboard().setText(text)
 
 
 def _set_expanded(item: QTreeWidgetItem | None, expanded: bool) -> None:
