@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from mapdesk.core.editing.values import is_missing
 from mapdesk.core.expression import matches
 from mapdesk.core.layer import VectorLayer
 
@@ -52,9 +53,22 @@ def sorted_rows(column: pd.Series, rows: Rows, descending: bool = False) -> Rows
     if len(rows) < 2:
         return rows
     values = column.iloc[rows].reset_index(drop=True)
-    ordered = values.sort_values(ascending=not descending, na_position="last", kind="stable")
+    try:
+        ordered = values.sort_values(ascending=not descending, na_position="last", kind="stable")
+    except (TypeError, ValueError):
+        # Values that do not compare with each other (GeoJSON arrays and
+        # objects, numbers mixed with text) sort by the text the table shows.
+        ordered = _as_text(values).sort_values(
+            ascending=not descending, na_position="last", kind="stable"
+        )
     order = np.asarray(ordered.index.to_numpy(), dtype=np.intp)
     return np.asarray(rows[order], dtype=np.intp)
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Each value as :func:`display_text` shows it, NULLs kept missing."""
+    texts = [None if is_missing(v) else display_text(v) for v in values.tolist()]
+    return pd.Series(texts, index=values.index, dtype=object)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,18 @@ def test_sorting_is_stable_with_nulls_last():
     assert sorted_rows(column, np.array([4, 1, 0])).tolist() == [4, 0, 1]
 
 
+def test_values_that_do_not_compare_sort_by_their_text_with_nulls_last():
+    """GeoJSON arrays and objects, or numbers mixed with text, sort as the table shows them."""
+    arrays = pd.Series([np.array(["c"]), None, np.array(["a", "b"]), np.array(["b"])])
+    rows = np.arange(4, dtype=np.intp)
+    assert sorted_rows(arrays, rows).tolist() == [2, 3, 0, 1]
+    assert sorted_rows(arrays, rows, descending=True).tolist() == [0, 3, 2, 1]
+    objects = pd.Series([{"x": 2}, {"x": 1}, None], dtype=object)
+    assert sorted_rows(objects, np.arange(3)).tolist() == [1, 0, 2]
+    mixed = pd.Series([10, "b", np.nan, 2.5, "a"], dtype=object)
+    assert sorted_rows(mixed, np.arange(5)).tolist() == [0, 3, 4, 1, 2]  # "10" < "2.5" < "a"
+
+
 def test_statistics_over_the_rows_shown():
     column = pd.Series([3.0, np.nan, 1.0, 5.0, 1.0])
     stats = column_statistics(column)
