@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pyproj import CRS
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QAbstractItemView, QFileDialog, QLineEdit, QMessageBox
 from shapely.geometry import Point
 
 from mapdesk.core.editing import journal as journal_module
@@ -77,6 +77,51 @@ def test_typing_in_the_table_is_an_undoable_edit_and_marks_the_layer(editing_win
     assert history.currentRow() == 0
     actions.redo.trigger()
     assert layer.data.at[1, "name"] == "Central Fire Station"
+
+
+def _open_cell_editor(window: Any, row: int, field: str) -> QLineEdit:
+    table = window.attribute_table.table
+    model = window.attribute_table.model()
+    index = model.index(row, model.fields.index(field))
+    table.setCurrentIndex(index)
+    table.edit(index)
+    editor = table.indexWidget(index) or table.focusWidget()
+    assert isinstance(editor, QLineEdit)
+    return editor
+
+
+def _press_enter(qtbot: Any, window: Any, editor: QLineEdit) -> None:
+    """Enter in a cell editor: Qt commits the value and closes the editor (queued)."""
+    table = window.attribute_table.table
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: table.state() != QAbstractItemView.State.EditingState)
+
+
+def test_a_cell_editor_starts_with_the_value_and_closing_it_unchanged_edits_nothing(
+    qtbot: Any, editing_window: Any
+) -> None:
+    window, actions = editing_window, editing_window.map_actions
+    layer = _layer(window)
+    actions.open_attribute_table.trigger()
+    editor = _open_cell_editor(window, 0, "name")
+    assert editor.text() == "Central Fire"  # not an empty editor that would blank the value
+    _press_enter(qtbot, window, editor)
+    assert layer.data.at[1, "name"] == "Central Fire"
+    assert not actions.undo.isEnabled()  # no empty "Change name" step either
+
+
+def test_a_value_typed_before_a_sort_lands_on_its_feature(qtbot: Any, editing_window: Any) -> None:
+    window = editing_window
+    layer = _layer(window)
+    window.map_actions.open_attribute_table.trigger()
+    editor = _open_cell_editor(window, 0, "name")  # Central Fire, fid 1
+    editor.setText("Central Fire Station")
+    table = window.attribute_table.table
+    table.sortByColumn(
+        window.attribute_table.model().fields.index("name"), Qt.SortOrder.DescendingOrder
+    )
+    _press_enter(qtbot, window, editor)
+    assert layer.data["name"].tolist() == ["Central Fire Station", "Bramhall", "Police HQ"]
 
 
 def test_a_value_that_does_not_fit_is_refused_with_a_message(

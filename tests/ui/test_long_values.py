@@ -73,6 +73,30 @@ def test_the_table_shows_a_long_value_cut_and_view_full_value_shows_it_whole(
     dialog.close()
 
 
+def test_a_long_value_is_edited_whole_or_not_in_the_cell_at_all(notes_layer: VectorLayer) -> None:
+    """The cell editor gets the whole value, never the shortened text; a value
+    longer than the editor holds is not editable in the cell (saving the cut
+    text would lose the rest)."""
+    medium = "Storm drain outfall inspected; " * 200  # 6,200 characters: shown cut
+    notes_layer.data.loc[1, "notes"] = medium
+    model = AttributeTableModel(notes_layer)
+    model.set_editable(True)
+    requests: list[Any] = []
+    model.edit_requested.connect(lambda *request: requests.append(request))
+    column = model.fields.index("notes")
+    medium_cell, long_cell = model.index(1, column), model.index(0, column)
+    assert model.data(medium_cell).endswith("… (6,200 characters)")
+    assert model.data(medium_cell, Qt.ItemDataRole.EditRole) == medium
+    assert model.flags(medium_cell) & Qt.ItemFlag.ItemIsEditable
+    assert model.setData(medium_cell, medium) and requests == []  # unchanged: no edit
+    assert model.setData(medium_cell, medium + "Done.")
+    assert requests == [(1, "notes", medium + "Done.")]
+    assert not model.flags(long_cell) & Qt.ItemFlag.ItemIsEditable
+    assert not model.setData(long_cell, LONG[:32767])
+    assert len(requests) == 1 and notes_layer.data["notes"].iloc[0] == LONG
+    model.close()
+
+
 def test_identify_shows_a_long_value_cut_and_a_double_click_shows_it_whole(
     qtbot: Any,
 ) -> None:

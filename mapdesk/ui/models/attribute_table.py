@@ -15,6 +15,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor, QFont
 
 from mapdesk.core.attributes import ColumnReader, column_reader
+from mapdesk.core.editing.values import is_missing
 from mapdesk.core.errors import ExpressionError
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.table import (
@@ -41,6 +42,9 @@ _CELL_ROLES = (
 #: Tables with more rows sort in a worker: a stable sort of a million text
 #: values takes seconds, and the UI thread may be busy ~100 ms at most.
 BACKGROUND_SORT_ROWS = 100_000
+#: Longest value a cell can be edited in: Qt's line editor keeps at most this
+#: many characters, and saving a value cut there would lose the rest of it.
+EDIT_CHARS = 32767
 
 
 class AttributeTableModel(QAbstractTableModel):
@@ -161,9 +165,30 @@ class AttributeTableModel(QAbstractTableModel):
 
     def _show_order(self, ordered: Rows) -> None:
         self.layoutAboutToBeChanged.emit()
+        self._move_persistent_indexes(ordered)
         self._rows = ordered
         self.layoutChanged.emit()
         self.sorted.emit()
+
+    def _move_persistent_indexes(self, ordered: Rows) -> None:
+        """Keep the view's open editor and current cell on their features.
+
+        An editor holds a persistent index: left at its row number, a value
+        typed before the sort landed on whichever feature the sort put there.
+        """
+        old = [i for i in self.persistentIndexList() if self._inside(i.row(), i.column())]
+        if not old:
+            return
+        where = np.full(self.layer.feature_count, -1, dtype=np.intp)
+        where[ordered] = np.arange(len(ordered), dtype=np.intp)
+        rows = where[self._rows[np.asarray([i.row() for i in old], dtype=np.intp)]]
+        self.changePersistentIndexList(
+            old,
+            [
+                self.index(int(row), i.column()) if row >= 0 else QModelIndex()
+                for i, row in zip(old, rows, strict=True)
+            ],
+        )
 
     def _sorted(self, rows: Rows) -> Rows:
         if self._sort is None:
@@ -192,6 +217,10 @@ class AttributeTableModel(QAbstractTableModel):
             if self._numeric[index.column()]:
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             return None
+        if role == Qt.ItemDataRole.EditRole:
+            # The whole value, never the shortened text: an editor opened on
+            # it and closed unchanged must write nothing (see setData).
+            return self._edit_text(self.value(index.row(), index.column()))
         if role not in _CELL_ROLES:
             return None
         value = self.value(index.row(), index.column())
@@ -235,8 +264,10 @@ class AttributeTableModel(QAbstractTableModel):
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        field = self._fields[index.column()] if self._inside(index.row(), index.column()) else ""
-        if self._editable and field not in self.layer.virtual_fields:
+        if not (self._editable and self._inside(index.row(), index.column())):
+            return flags
+        field = self._fields[index.column()]
+        if field not in self.layer.virtual_fields and self._fits_editor(index):
             flags |= Qt.ItemFlag.ItemIsEditable
         return flags
 
@@ -248,10 +279,22 @@ class AttributeTableModel(QAbstractTableModel):
         if role != Qt.ItemDataRole.EditRole or not (self.flags(index) & Qt.ItemFlag.ItemIsEditable):
             return False
         field = self._fields[index.column()]
+        if value == self.data(index, Qt.ItemDataRole.EditRole):
+            return True  # the editor closed unchanged: no edit, no undo step
         self.edit_requested.emit(self.fid_at(index.row()), field, value)
         return True
 
     # --- internals ----------------------------------------------------------------
+    @staticmethod
+    def _edit_text(value: Any) -> str:
+        """The text an editor starts with: the value whole, "" for NULL."""
+        return "" if is_missing(value) else display_text(value)
+
+    def _fits_editor(self, index: AnyIndex) -> bool:
+        """Whether the cell editor can hold the whole value: it would cut a longer one."""
+        value = self.value(index.row(), index.column())
+        return len(self._edit_text(value)) <= EDIT_CHARS
+
     def _inside(self, row: int, column: int) -> bool:
         return 0 <= row < len(self._rows) and 0 <= column < len(self._fields)
 
