@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+from urllib.parse import unquote, urlparse
 
 #: A web or other address (``https://``, ``ftp://``, ``s3://``, ``file://``).
 _ADDRESS = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -82,12 +83,19 @@ def non_file_reason(text: str) -> str | None:
             f"{shown}: a file path cannot contain a NUL character; choose the file with "
             "Layer ▸ Add Layer… instead of pasting its name"
         )
+    if stripped.lower().startswith("file:"):
+        local = unquote(urlparse(stripped).path)
+        return f"{shown}: this is a file address, not a path; open the file itself" + (
+            f": {local}" if local.strip("/\\") else ""
+        )
     if _ADDRESS.match(stripped):
         return (
             f"{shown}: web addresses cannot be opened as files; download the data and "
             "open the downloaded file"
         )
-    if re.sub(r"^[/\\]+", "/", stripped).replace("\\", "/").lower().startswith("/vsi"):
+    # A UNC path (\\\\server\\share) whose server happens to start with "vsi" is a file.
+    unc = re.match(r"^\\\\[^\\/]", stripped) is not None
+    if not unc and re.sub(r"^[/\\]+", "/", stripped).replace("\\", "/").lower().startswith("/vsi"):
         return (
             f"{shown}: GDAL virtual paths (/vsi...) are not accepted; open the file itself "
             "(mapdesk opens zip files directly)"

@@ -145,6 +145,18 @@ def test_the_message_says_what_to_do(tmp_path: Path) -> None:
         read_layer("<kml/>")
     with pytest.raises(DataSourceError, match=r"^'hydrants\\0\.geojson': a file path cannot"):
         read_layer("hydrants\x00.geojson")
+    # A file manager's address names the local file to open instead.
+    with pytest.raises(
+        DataSourceError, match=r"file address, not a path; .*: /gis/My Data/x\.shp$"
+    ):
+        read_layer("file:///gis/My%20Data/x.shp")
+
+
+def test_a_unc_server_whose_name_starts_with_vsi_is_a_path() -> None:
+    from mapdesk.core.source_text import non_file_reason
+
+    assert non_file_reason("\\\\vsifs01\\gis\\hydrants.shp") is None
+    assert non_file_reason("\\vsizip\\data.zip") is not None
 
 
 @pytest.fixture
