@@ -126,9 +126,9 @@ class MapCanvas(QWidget):
         self._busy = False
         self._fit_on_resize = project.view is None
         # An extent being computed in a worker: (request number, map CRS,
-        # view number when asked, padding span or None for home).
+        # view number when asked, margin to fit it with).
         self._fit_serial = 0
-        self._fit_request: tuple[int, Any, int] | None = None
+        self._fit_request: tuple[int, Any, int, float | None] | None = None
         self._view_serial = 0
         self._extents = _ExtentRelay(self)
         self._extents.found.connect(self._on_extent_found, Qt.ConnectionType.QueuedConnection)
@@ -215,7 +215,18 @@ class MapCanvas(QWidget):
         self._image = self._image_view = None  # its pixels are in the old CRS
         self.clear_highlight()  # so are the highlighted geometries
         self._latest = None
-        extent = reprojected_extent(self._view.extent, old, crs) if old is not None else None
+        shown, project = self._view.extent, self._project
+
+        def same_area() -> Extent | None:  # else the whole map, as a first view
+            moved = reprojected_extent(shown, old, crs) if old is not None else None
+            return moved if moved is not None else project.home_extent()
+
+        if not self._extents_are_cheap():
+            # A new CRS pair's transformer takes ~0.1-0.2 s to make, and the
+            # home extent reprojects every layer: both in a render thread.
+            self._fit_later(same_area, margin=0.0)
+            return
+        extent = reprojected_extent(shown, old, crs) if old is not None else None
         if extent is None:
             self.zoom_full()
         else:
@@ -246,16 +257,18 @@ class MapCanvas(QWidget):
         chosen = self._project.layers if layers is None else layers
         return sum(layer.feature_count for layer in chosen) <= SYNC_EXTENT_FEATURES
 
-    def _fit_later(self, extent_of: Any) -> None:
+    def _fit_later(self, extent_of: Any, margin: float | None = None) -> None:
         """Compute ``extent_of()`` in a render thread, then fit the view to it.
 
-        The answer is dropped if the user navigated, the map CRS changed or
-        a newer fit was asked for in the meantime. No render starts while a
-        fit is pending (it would draw a view about to be replaced).
+        ``margin`` is the one of :meth:`ViewState.fitted`; when None (its
+        default margin) the view also keeps fitting on resize. The answer is
+        dropped if the user navigated, the map CRS changed or a newer fit was
+        asked for in the meantime. No render starts while a fit is pending
+        (it would draw a view about to be replaced).
         """
         self._fit_serial += 1
         serial, relay = self._fit_serial, self._extents
-        self._fit_request = (serial, self._crs, self._view_serial)
+        self._fit_request = (serial, self._crs, self._view_serial, margin)
 
         def work() -> None:
             try:
@@ -279,11 +292,14 @@ class MapCanvas(QWidget):
         if request is None or request[0] != serial:
             return  # superseded
         self._fit_request = None
-        _serial, crs, view_serial = request
+        _serial, crs, view_serial, margin = request
         if crs is not self._crs or view_serial != self._view_serial or extent is None:
             self.refresh()
             return
-        self.set_view(self._view.fitted(extent), keep_fit=True)
+        if margin is None:
+            self.set_view(self._view.fitted(extent), keep_fit=True)
+        else:  # the same area in a new CRS: like any other view change
+            self.set_view(self._view.fitted(extent, margin))
         self.refresh(0)
 
     def set_view(self, view: ViewState, *, keep_fit: bool = False) -> None:
