@@ -16,6 +16,8 @@ from mapdesk.core.collector import collector_paused
 from mapdesk.core.crs import same_crs, transformer
 
 IntArray = npt.NDArray[np.intp]
+#: Geometries reprojected per shapely call: each call holds the GIL (~10 ms).
+PROJECT_CHUNK = 10_000
 
 
 @dataclass
@@ -32,6 +34,7 @@ class ProjectedGeometry:
     _extent: tuple[tuple[float, float, float, float] | None] | None = field(
         default=None, repr=False
     )
+    _bounds: npt.NDArray[np.float64] | None = field(default=None, repr=False)
 
     @property
     def extent(self) -> tuple[float, float, float, float] | None:
@@ -52,15 +55,34 @@ class ProjectedGeometry:
                 self._tree = shapely.STRtree(self.geometries)
             return self._tree
 
+    @property
+    def bounds(self) -> npt.NDArray[np.float64]:
+        """(n, 4) xmin, ymin, xmax, ymax per row; NaN for missing geometries.
+
+        Culling and hit tests scan these with numpy instead of building the
+        STRtree: building one over 500k polygons holds the GIL for ~0.4 s in
+        one call, a freeze of the UI whichever thread builds it, while a scan
+        takes a few milliseconds and numpy lets other threads run meanwhile.
+        """
+        if self._bounds is None:
+            self._bounds = shapely.bounds(self.geometries)
+        return self._bounds
+
     def rows_in(self, bbox: tuple[float, float, float, float]) -> IntArray:
-        """Rows whose bounding box meets ``bbox`` (cheap culling to a view)."""
-        hits = self.tree.query(shapely.box(*bbox))
-        return np.sort(np.asarray(hits, dtype=np.intp))
+        """Rows whose bounding box meets ``bbox`` (cheap culling to a view), ascending."""
+        b = self.bounds
+        with np.errstate(invalid="ignore"):  # NaN bounds (no geometry) never match
+            meets = (b[:, 0] <= bbox[2]) & (b[:, 2] >= bbox[0])
+            meets &= (b[:, 1] <= bbox[3]) & (b[:, 3] >= bbox[1])
+        return np.flatnonzero(meets).astype(np.intp, copy=False)
 
     def rows_at(self, point: shapely.Point, tolerance: float) -> IntArray:
-        """Rows whose geometry lies within ``tolerance`` of ``point``."""
-        hits = self.tree.query(point, predicate="dwithin", distance=tolerance)
-        return np.asarray(hits, dtype=np.intp)
+        """Rows whose geometry lies within ``tolerance`` of ``point``, ascending."""
+        x, y = point.x, point.y
+        near = self.rows_in((x - tolerance, y - tolerance, x + tolerance, y + tolerance))
+        within = np.asarray(shapely.dwithin(self.geometries[near], point, tolerance), dtype=bool)
+        found: IntArray = near[within]
+        return found
 
 
 def project_geometry(
@@ -76,9 +98,15 @@ def project_geometry(
         x, y = tr.transform(coords[:, 0], coords[:, 1])
         return np.column_stack([x, y])
 
+    # In chunks: making 500k new geometries in one shapely call holds the GIL
+    # for ~0.6 s, and the UI thread (waiting for it) freezes that long even
+    # though this runs in a render thread. Between chunks the GIL is let go.
+    projected = np.empty(len(array), dtype=object)
     with collector_paused():
-        projected = shapely.transform(array, _xy)
-    return ProjectedGeometry(np.asarray(projected, dtype=object))
+        for start in range(0, len(array), PROJECT_CHUNK):
+            chunk = slice(start, start + PROJECT_CHUNK)
+            projected[chunk] = shapely.transform(array[chunk], _xy)
+    return ProjectedGeometry(projected)
 
 
 _TYPE_NAMES = (

@@ -72,6 +72,8 @@ CHUNKS_WANTED = 32
 MARKERS_PER_CHUNK = 20_000
 #: Segments per drawLines call (bounds how long a cancel waits).
 SEGMENTS_PER_CHUNK = 50_000
+#: Sub-pixel features per drawPoints call (PySide's, which holds the GIL).
+DOTS_PER_CALL = 25_000
 
 IsCancelled = Callable[[], bool]
 
@@ -409,7 +411,11 @@ def _draw_dots(painter: QPainter, dots: IntArray, color: str) -> bool:
         return True
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
     painter.setPen(QPen(qcolor(color), 1.0))
-    painter.drawPoints(polygon_from_xy(np.asarray(dots + 0.5, dtype=np.float64)))
+    # PySide holds the GIL for a whole Qt call: 500k points in one drawPoints
+    # is ~0.2 s in which the UI thread cannot run. A chunk is ~5-10 ms.
+    for start in range(0, len(dots), DOTS_PER_CALL):
+        chunk = dots[start : start + DOTS_PER_CALL]
+        painter.drawPoints(polygon_from_xy(np.asarray(chunk + 0.5, dtype=np.float64)))
     return True
 
 

@@ -259,10 +259,43 @@ def test_a_big_table_sorts_in_a_worker_and_a_newer_filter_wins(
         assert list(model.rows) == before  # the UI did not wait for the sort
     priorities = incidents.data["priority"].to_numpy()[model.rows]
     assert list(priorities[:-1]) == [5, 4, 3, 2, 1] and np.isnan(priorities[-1])  # NULL last
-    # A filter applied while a sort runs is not undone by the sort's late result.
+    # A filter applied while a sort runs is not undone by the sort's late
+    # result; the filtered rows are re-sorted in the worker too.
     model.sort(model.fields.index("priority"), Qt.SortOrder.AscendingOrder)
-    model.set_filter("priority >= 3")
+    with qtbot.waitSignal(model.sorted, timeout=5000):
+        model.set_filter("priority >= 3")
+        assert list(incidents.data["priority"].to_numpy()[model.rows]) == [3, 5, 4]  # as is
     shown = list(model.rows)
     qtbot.wait(300)
     assert list(model.rows) == shown and len(shown) == model.rowCount()
+    assert list(incidents.data["priority"].to_numpy()[model.rows]) == [3, 4, 5]
+    model.close()
+
+
+def test_filtering_a_big_sorted_table_re_sorts_in_the_worker(
+    qtbot: Any, incidents: VectorLayer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Typing a filter on a sorted million-row table never sorts on the UI thread."""
+    import threading
+
+    from mapdesk.ui.models import attribute_table
+
+    monkeypatch.setattr(attribute_table, "BACKGROUND_SORT_ROWS", 2)
+    real_sort, sorting_threads = attribute_table.sorted_rows, []
+
+    def spy(*args: Any) -> Any:
+        sorting_threads.append(threading.current_thread())
+        return real_sort(*args)
+
+    monkeypatch.setattr(attribute_table, "sorted_rows", spy)
+    model = AttributeTableModel(incidents)
+    with qtbot.waitSignal(model.sorted, timeout=5000):
+        model.sort(model.fields.index("street"), Qt.SortOrder.DescendingOrder)
+    sorting_threads.clear()
+    with qtbot.waitSignal(model.sorted, timeout=5000):
+        model.set_filter("status = 'open' OR status = 'closed'")
+    assert cells(model, "street") == ["Stevens Ave", "Forest Ave", "Congress St", "Brighton Ave"]
+    with qtbot.waitSignal(model.sorted, timeout=5000):
+        model.set_selected_only(False)  # the same rows again: sorted again, off the UI too
+    assert sorting_threads and threading.main_thread() not in sorting_threads
     model.close()

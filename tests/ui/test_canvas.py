@@ -180,6 +180,36 @@ def test_changing_the_project_crs_keeps_the_area_in_view(qtbot: Any, window: Any
     assert window.status.crs_button.text() == "EPSG:26919"
 
 
+def test_a_big_projects_crs_change_finds_the_area_off_the_ui_thread(
+    qtbot: Any, window: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above SYNC_EXTENT_FEATURES the new view is computed in a render thread;
+    a second change before the first answer leaves only the newest CRS's view."""
+    import threading
+
+    from mapdesk.core.crs import transform_xy
+    from mapdesk.ui.canvas import canvas as canvas_module
+
+    monkeypatch.setattr(canvas_module, "SYNC_EXTENT_FEATURES", 0)  # every project is big
+    real, threads = canvas_module.reprojected_extent, []
+
+    def spy(*args: Any) -> Any:
+        threads.append(threading.current_thread())
+        return real(*args)
+
+    monkeypatch.setattr(canvas_module, "reprojected_extent", spy)
+    canvas = window.canvas
+    cx, cy = canvas.view.center_x, canvas.view.center_y
+    window.project.crs = "EPSG:3857"
+    assert canvas.fitting  # the view waits for the worker, the UI does not
+    window.project.crs = "EPSG:26919"  # before the first answer: it is dropped
+    qtbot.waitUntil(lambda: not canvas.fitting and canvas.image() is not None, timeout=10000)
+    ex, ey = transform_xy([cx], [cy], window.project.layers[0].crs, window.project.crs)
+    assert canvas.view.center_x == pytest.approx(float(ex[0]), abs=50)
+    assert canvas.view.center_y == pytest.approx(float(ey[0]), abs=50)
+    assert threads and threading.main_thread() not in threads
+
+
 def test_empty_project_zooms_to_the_first_layer(qtbot: Any, stations: Any) -> None:
     from mapdesk.core.layer import VectorLayer
     from mapdesk.ui.app import create_main_window

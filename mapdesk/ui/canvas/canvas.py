@@ -13,7 +13,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -71,6 +71,19 @@ WHEEL_NOTCH = 120.0
 SYNC_EXTENT_FEATURES = 100_000
 
 
+class _FitRequest(NamedTuple):
+    """An extent being computed in a render thread, and what it is for."""
+
+    serial: int
+    #: The map CRS the extent is computed in.
+    crs: Any
+    #: The view's number when asked: a navigation since then drops a zoom.
+    view_serial: int
+    #: The area shown, carried into a new map CRS: fitted with no margin, and
+    #: never dropped for a navigation (the view's numbers are in the old CRS).
+    new_crs: bool
+
+
 class _ExtentRelay(QObject):
     """Brings an extent computed in a render thread back to the canvas (queued)."""
 
@@ -120,15 +133,16 @@ class MapCanvas(QWidget):
         self.setAcceptDrops(False)  # the main window takes file drops
         self._project = project
         self._crs = project.crs
+        # The CRS the view's numbers are in: the previous map CRS while the
+        # area to show in a new one is being computed.
+        self._view_crs = project.crs
         self._image: QImage | None = None
         self._image_view: ViewState | None = None
         self._latest: MapSettings | None = None
         self._busy = False
         self._fit_on_resize = project.view is None
-        # An extent being computed in a worker: (request number, map CRS,
-        # view number when asked, padding span or None for home).
         self._fit_serial = 0
-        self._fit_request: tuple[int, Any, int] | None = None
+        self._fit_request: _FitRequest | None = None
         self._view_serial = 0
         self._extents = _ExtentRelay(self)
         self._extents.found.connect(self._on_extent_found, Qt.ConnectionType.QueuedConnection)
@@ -211,11 +225,23 @@ class MapCanvas(QWidget):
 
     @guarded_slot
     def _on_crs_changed(self, crs: Any) -> None:
-        old, self._crs = self._crs, crs
+        old, self._crs = self._view_crs, crs
         self._image = self._image_view = None  # its pixels are in the old CRS
         self.clear_highlight()  # so are the highlighted geometries
         self._latest = None
-        extent = reprojected_extent(self._view.extent, old, crs) if old is not None else None
+        shown, project = self._view.extent, self._project
+
+        def same_area() -> Extent | None:  # else the whole map, as a first view
+            moved = reprojected_extent(shown, old, crs) if old is not None else None
+            return moved if moved is not None else project.home_extent()
+
+        if not self._extents_are_cheap():
+            # A new CRS pair's transformer takes ~0.1-0.2 s to make, and the
+            # home extent reprojects every layer: both in a render thread.
+            self._fit_later(same_area, new_crs=True)
+            return
+        self._view_crs = crs
+        extent = reprojected_extent(shown, old, crs) if old is not None else None
         if extent is None:
             self.zoom_full()
         else:
@@ -246,16 +272,17 @@ class MapCanvas(QWidget):
         chosen = self._project.layers if layers is None else layers
         return sum(layer.feature_count for layer in chosen) <= SYNC_EXTENT_FEATURES
 
-    def _fit_later(self, extent_of: Any) -> None:
+    def _fit_later(self, extent_of: Any, *, new_crs: bool = False) -> None:
         """Compute ``extent_of()`` in a render thread, then fit the view to it.
 
-        The answer is dropped if the user navigated, the map CRS changed or
-        a newer fit was asked for in the meantime. No render starts while a
-        fit is pending (it would draw a view about to be replaced).
+        The answer is dropped if the map CRS changed or a newer fit was asked
+        for in the meantime, and (unless it is the area carried into a
+        ``new_crs``) if the user navigated. No render starts while a fit is
+        pending (it would draw a view about to be replaced).
         """
         self._fit_serial += 1
         serial, relay = self._fit_serial, self._extents
-        self._fit_request = (serial, self._crs, self._view_serial)
+        self._fit_request = _FitRequest(serial, self._crs, self._view_serial, new_crs)
 
         def work() -> None:
             try:
@@ -276,14 +303,21 @@ class MapCanvas(QWidget):
     @guarded_slot
     def _on_extent_found(self, serial: int, extent: Extent | None) -> None:
         request = self._fit_request
-        if request is None or request[0] != serial:
+        if request is None or request.serial != serial:
             return  # superseded
         self._fit_request = None
-        _serial, crs, view_serial = request
-        if crs is not self._crs or view_serial != self._view_serial or extent is None:
+        if request.crs is not self._crs:
             self.refresh()
             return
-        self.set_view(self._view.fitted(extent), keep_fit=True)
+        if request.new_crs:
+            self._view_crs = request.crs
+            if extent is not None:
+                self.set_view(self._view.fitted(extent, margin=0.0))
+        elif extent is not None and (
+            request.view_serial == self._view_serial or self._view_crs is not request.crs
+        ):  # a navigation drops a zoom, unless the view is still in an old CRS
+            self._view_crs = request.crs
+            self.set_view(self._view.fitted(extent), keep_fit=True)
         self.refresh(0)
 
     def set_view(self, view: ViewState, *, keep_fit: bool = False) -> None:

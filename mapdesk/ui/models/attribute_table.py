@@ -149,9 +149,13 @@ class AttributeTableModel(QAbstractTableModel):
         if len(self._rows) <= BACKGROUND_SORT_ROWS:
             self._show_order(self._sorted(self._rows))
             return
+        self._sort_in_background(self._rows, self._sort)
+
+    def _sort_in_background(self, rows: Rows, sort: tuple[int, bool]) -> None:
+        """Sort ``rows`` by ``sort`` in the worker; shown if nothing changed meanwhile."""
         self._sorter.cancel_all()
-        generation, rows = self._generation, self._rows
-        values, descending = self.layer.data[self._fields[column]], self._sort[1]
+        generation, (column, descending) = self._generation, sort
+        values = self.layer.data[self._fields[column]]
         self._sorter.start(
             lambda _progress: sorted_rows(values, rows, descending),
             lambda ordered: self._sorted_in_background(generation, ordered),
@@ -197,11 +201,20 @@ class AttributeTableModel(QAbstractTableModel):
         return sorted_rows(self.layer.data[self._fields[column]], rows, descending)
 
     def _show(self, rows: Rows) -> None:
+        """Show ``rows`` (a new filter or data), in the active sort's order.
+
+        A big table is shown at once in layer order and re-sorted in the
+        worker, as :meth:`sort` does: a filter typed while a column is sorted
+        must not hold the UI for the seconds a million-row sort takes.
+        """
         self._generation += 1
+        sort = self._sort if len(rows) > BACKGROUND_SORT_ROWS else None
         self.beginResetModel()
-        self._rows = self._sorted(rows)
+        self._rows = rows if sort is not None else self._sorted(rows)
         self.endResetModel()
         self.rows_changed.emit(len(self._rows))
+        if sort is not None:
+            self._sort_in_background(rows, sort)
 
     # --- QAbstractTableModel -----------------------------------------------------
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
