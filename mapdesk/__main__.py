@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import sys
 
 from mapdesk.cli import main as cli_main
@@ -15,6 +16,10 @@ def start_gui(paths: list[str]) -> int:
 
 
 def main() -> int:
+    # In a frozen app the reader sandbox's spawned child starts this same
+    # executable; freeze_support() turns it into the child instead of a
+    # second mapdesk (a no-op when not frozen).
+    multiprocessing.freeze_support()
     return cli_main(sys.argv[1:], start_gui=start_gui)
 
 

@@ -26,6 +26,7 @@ from mapdesk.cli.nena import add_nena_commands, run_nena
 from mapdesk.cli.network_commands import add_network_commands, run_network
 from mapdesk.cli.postgis import add_postgis_commands, run_postgis
 from mapdesk.cli.radio import add_radio_commands, run_radio
+from mapdesk.cli.self_check import run_self_check
 from mapdesk.core.crs import crs_label
 from mapdesk.core.data_uri import is_uri, without_password
 from mapdesk.core.errors import MapdeskError
@@ -45,6 +46,7 @@ SUBCOMMANDS = (
     "boundaries",
     "coverage",
     "postgis",
+    "self-check",
 )
 
 
@@ -77,7 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
         "coverage ROADS STATIONS --minutes 4,8 [--turnout 1.0] [--addresses ADDR] "
         "-o OUT.gpkg [--report R.json]; "
         "postgis upload LAYERFILE postgresql://USER@HOST/DB [--table S.T] [--replace]; "
-        "postgis server-sql city_server|city_add_person",
+        "postgis server-sql city_server|city_add_person; "
+        "self-check [--json]",
     )
     parser.add_argument("--version", action="version", version=f"mapdesk {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -101,6 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_boundary_commands(commands)
     add_coverage_command(commands)
     add_postgis_commands(commands)
+    check = commands.add_parser(
+        "self-check", help="versions, data paths and checks that this installation works"
+    )
+    check.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
 
 
@@ -143,6 +150,8 @@ def main(argv: Sequence[str] | None = None, start_gui: GuiStarter | None = None)
             return run_coverage(parsed, sys.stdout)
         if parsed.command == "postgis":
             return run_postgis(parsed, sys.stdout)
+        if parsed.command == "self-check":
+            return run_self_check(sys.stdout, as_json=parsed.json)
         return run_render(parsed.paths, Path(parsed.output), parsed.width, parsed.height)
     except MapdeskError as exc:
         return fail(str(exc))
