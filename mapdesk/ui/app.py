@@ -16,7 +16,7 @@ from mapdesk.core.project import Project
 from mapdesk.io.demo import open_demo_project
 from mapdesk.io.qgis_project import is_qgis_project, open_qgis_project
 from mapdesk.io.sandbox import warm_up
-from mapdesk.ui.icons import icon
+from mapdesk.ui.icons import app_icon
 from mapdesk.ui.loading import is_project_file
 from mapdesk.ui.main_window import MainWindow
 from mapdesk.ui.workers import guarded_slot, report_exception
@@ -86,7 +86,7 @@ def run(paths: list[str]) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("mapdesk")
     app.setOrganizationName("City of Portland, Maine")
-    app.setWindowIcon(icon("mapdesk"))
+    app.setWindowIcon(app_icon())
     install_excepthook()
     # The reader process imports GDAL while the demo loads, ready for Add Layer.
     warm_up()

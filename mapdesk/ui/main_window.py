@@ -42,7 +42,7 @@ from mapdesk.ui.controllers.repair import RepairController
 from mapdesk.ui.controllers.selection import SelectionController
 from mapdesk.ui.controllers.styles import StyleController
 from mapdesk.ui.dialogs.about import show_about
-from mapdesk.ui.icons import icon
+from mapdesk.ui.icons import app_icon
 from mapdesk.ui.menus import build_menu_bar
 from mapdesk.ui.models.layer_tree import LayerTreeModel
 from mapdesk.ui.views.analysis_result_panel import add_panel as add_result_panel
@@ -91,7 +91,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("mapdeskMainWindow")
-        self.setWindowIcon(icon("mapdesk"))
+        self.setWindowIcon(app_icon())
         self.project = project
         self.map_actions: MapActions = create_actions(self)
         self.workers = WorkerPool(self)
