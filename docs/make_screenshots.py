@@ -37,6 +37,7 @@ from mapdesk.export.map_layout import MapLayoutOptions, export_map  # noqa: E402
 from mapdesk.io.demo import demo_path, open_demo_project  # noqa: E402
 from mapdesk.render.image import render_to_png  # noqa: E402
 from mapdesk.ui.app import DEMO_NAME, create_main_window  # noqa: E402
+from mapdesk.ui.dialogs.about import AboutDialog  # noqa: E402
 from mapdesk.ui.dialogs.add_layer import AddLayerDialog  # noqa: E402
 from mapdesk.ui.dialogs.crs_dialog import CrsDialog  # noqa: E402
 from mapdesk.ui.dialogs.export_layer import ExportLayerDialog  # noqa: E402
@@ -283,6 +284,15 @@ def dialog_shots(window: object, project: object) -> None:
     spin(200)
     save(crs, "crs-dialog.png")
     crs.close()
+
+
+def about_shot(window: object) -> None:
+    """Help ▸ About mapdesk: versions and data folders, with the Copy button."""
+    about = AboutDialog(window)  # type: ignore[arg-type]
+    about.show()
+    spin(200)
+    save(about, "about.png")
+    about.close()
 
 
 def text_encoding_shot(window: object) -> None:
@@ -1139,6 +1149,7 @@ def main(only: list[str]) -> int:
         "measure": lambda: measure_shot(window),
         "dialog": lambda: dialog_shots(window, project),
         "text_encoding": lambda: text_encoding_shot(window),
+        "about": lambda: about_shot(window),
         "export": lambda: export_shot(window, project),
         "bookmarks": lambda: bookmarks_shot(window, project),
         "map_file": lambda: map_file_shots(window, project),

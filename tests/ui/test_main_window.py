@@ -10,7 +10,6 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolBar, QWidget
 
 from mapdesk.core.project import Project
 from mapdesk.ui.app import DEMO_NAME, create_main_window
-from mapdesk.ui.dialogs.about import about_text
 
 
 def test_required_object_names_exist(window: Any) -> None:
@@ -81,12 +80,6 @@ def test_initial_view_ignores_hidden_layers(qtbot: Any, small_project: Project) 
     assert visible != everything
     vx0, _, vx1, _ = win.canvas.view.extent
     assert vx1 - vx0 < (everything[2] - everything[0])
-
-
-def test_about_names_the_libraries() -> None:
-    text = about_text()
-    for library in ("Qt", "GDAL", "PROJ", "mapdesk"):
-        assert library in text
 
 
 def test_quit_closes_the_window(window: Any) -> None:
