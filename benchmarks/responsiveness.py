@@ -3,9 +3,10 @@
 ``python benchmarks/responsiveness.py [--out results.json]``
 
 Runs ``tests/ui/test_ui_responsive.py`` (the real main window, offscreen, on a
-generated 1M-point GeoPackage) in a child pytest, its strict expected failures
+generated 1M-point GeoPackage) in a child pytest, any expected failures
 included, and collects the figures its tests record: for each phase (``load``,
-``render``, ``table``, ``export_gpkg``, ``export_geojson``, ``cancel_load``)
+``render``, ``table``, ``export_gpkg``, ``export_geojson``, ``cancel_load``,
+``cancel_export``)
 the largest gap between two ticks of a 10 ms heartbeat on the UI thread and the
 99th percentile, in ms (and ``cancel_ms`` for Cancel). The targets are a
 largest gap <= 200 ms, p99 <= 100 ms and Cancel <= 1 s. The figures depend on

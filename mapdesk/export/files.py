@@ -27,7 +27,8 @@ from mapdesk.core.editing.saving import SaveError
 from mapdesk.core.serialize import write_text_atomically
 from mapdesk.export.formats import ExportError, ExportFormat
 from mapdesk.io.gpkg_domains import add_field_rules
-from mapdesk.io.whole_file import save_whole_file
+from mapdesk.io.sandbox import CheckCallback
+from mapdesk.io.whole_file import replace_whole_file
 
 #: Beside an exported shapefile: original field name -> name in the file.
 FIELD_NAMES_SUFFIX = ".fields.csv"
@@ -45,11 +46,14 @@ def write_main_file(
     layer: str,
     options: dict[str, str],
     field_rules: Mapping[str, Mapping[str, Any]] | None = None,
+    check: CheckCallback | None = None,
 ) -> None:
     """Replace ``path`` with ``frame`` in ``target``'s format, atomically.
 
     ``field_rules`` (a GeoPackage's coded values and ranges, by field name in
     the file) go into the temporary file before it is read back and renamed.
+    ``check`` is called while a GDAL format is written; what it raises (a
+    Cancel) stops the write and goes through, ``path`` unchanged.
 
     Raises
     ------
@@ -62,15 +66,15 @@ def write_main_file(
             named = None if target.one_geometry_kind else layer
             layer_options = {**_ALWAYS.get(target.suffix, {}), **options}
             rules = field_rules if target.suffix == ".gpkg" and field_rules else {}
-            save_whole_file(
+            replace_whole_file(
                 path,
                 target.driver,
                 named,
                 frame,
-                new_file=True,
                 layer_options=layer_options,
                 kept=_KEPT,
                 finish=lambda temp: add_field_rules(temp, layer, rules),
+                check=check,
             )
         elif target.suffix == ".parquet":
             _replace_atomically(path, lambda temp: _write_parquet(frame, temp))

@@ -154,6 +154,7 @@ def export_vector(
     field_rules: Mapping[str, Mapping[str, Any]] | None = None,
     progress: Progress = lambda step: None,
     on_plan: Callable[[ExportPlan], None] = lambda plan: None,
+    check: Callable[[], None] | None = None,
 ) -> ExportResult:
     """Check, then write ``frame`` to ``path`` in the format its extension names.
 
@@ -179,6 +180,11 @@ def export_vector(
         Told each step, for a status line or a progress dialog.
     on_plan
         Given the pre-export check before anything is written.
+    check
+        Called often while the file is written (a big one in a child
+        process); what it raises (a worker's cancellation) stops the write,
+        leaves any earlier file unchanged and no temporary file, and goes
+        through.
 
     Raises
     ------
@@ -194,7 +200,9 @@ def export_vector(
     progress(f"writing {len(moved)} features to {path.name}")
     prepared = plan.prepared(moved)
     layer = layer_name or path.stem
-    write_main_file(prepared, path, plan.target, layer, plan.layer_options, plan.field_rules)
+    write_main_file(
+        prepared, path, plan.target, layer, plan.layer_options, plan.field_rules, check=check
+    )
     side_files, warnings = write_side_files(path, plan.target, plan.renames, prepared.crs)
     return ExportResult(path, plan, len(prepared), side_files, warnings)
 

@@ -1,5 +1,8 @@
 """A :class:`LayerRead` as one Arrow IPC stream, to cross from the reader sandbox.
 
+Features to write cross the other way the same way (:func:`frame_to_ipc`):
+big whole-file writes run in the sandbox's child too (:mod:`mapdesk.io.whole_file`).
+
 The sandbox's child process (see :mod:`mapdesk.io.sandbox`) reads a file and
 hands the result back as bytes. Pickling a GeoDataFrame would pickle a
 million shapely objects one by one; Arrow IPC carries the attributes as
@@ -43,9 +46,31 @@ _ATTRS = b"mapdesk.attrs"
 
 def read_to_ipc(result: LayerRead) -> pa.Buffer:
     """``result`` as an Arrow IPC stream (see the module docstring)."""
-    frame = result.frame
-    geometry = frame.geometry.array if isinstance(frame, geopandas.GeoDataFrame) else None
-    attributes = pd.DataFrame(frame.drop(columns="geometry") if geometry is not None else frame)
+    about = {"source": asdict(result.source), "warnings": list(result.warnings)}
+    return _to_ipc(result.frame, about)
+
+
+def read_from_ipc(data: Any) -> LayerRead:
+    """The :class:`LayerRead` :func:`read_to_ipc` wrote into ``data`` (bytes or a buffer)."""
+    frame, meta = _from_ipc(data)
+    return LayerRead(frame, Source(**meta["source"]), tuple(meta["warnings"]))
+
+
+def frame_to_ipc(frame: pd.DataFrame) -> pa.Buffer:
+    """``frame`` alone as an Arrow IPC stream: features to write, sent to the writer child."""
+    return _to_ipc(frame, {})
+
+
+def frame_from_ipc(data: Any) -> pd.DataFrame:
+    """The frame :func:`frame_to_ipc` wrote into ``data`` (bytes or a buffer)."""
+    return _from_ipc(data)[0]
+
+
+def _to_ipc(frame: pd.DataFrame, about: dict[str, Any]) -> pa.Buffer:
+    spatial = isinstance(frame, geopandas.GeoDataFrame)
+    geometry = frame.geometry.array if spatial else None
+    name = frame.geometry.name if spatial else None
+    attributes = pd.DataFrame(frame.drop(columns=name) if spatial else frame)
     text, objects = _object_columns(attributes)
     table = pa.Table.from_pandas(attributes.drop(columns=objects), preserve_index=None)
     if geometry is not None:
@@ -53,10 +78,10 @@ def read_to_ipc(result: LayerRead) -> pa.Buffer:
     meta = {
         "crs": frame.crs.srs if geometry is not None and frame.crs is not None else None,
         "spatial": geometry is not None,
+        "geometry": name,
         "order": [str(c) for c in frame.columns],
         "text": text,
-        "source": asdict(result.source),
-        "warnings": list(result.warnings),
+        **about,
     }
     extra = {_META: json.dumps(meta).encode("utf-8")}
     if frame.attrs:  # the file's declared field types, geometry type and field rules
@@ -70,11 +95,10 @@ def read_to_ipc(result: LayerRead) -> pa.Buffer:
     return sink.getvalue()
 
 
-def read_from_ipc(data: Any) -> LayerRead:
-    """The :class:`LayerRead` :func:`read_to_ipc` wrote into ``data`` (bytes or a buffer)."""
+def _from_ipc(data: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
     table = pa.ipc.open_stream(data).read_all()
     metadata = table.schema.metadata or {}
-    meta = json.loads(metadata[_META])
+    meta: dict[str, Any] = json.loads(metadata[_META])
     wkb = table.column(_WKB) if meta["spatial"] else None
     if wkb is not None:
         table = table.drop_columns([_WKB])
@@ -89,13 +113,14 @@ def read_from_ipc(data: Any) -> LayerRead:
             frame[name] = objects[name]
     if wkb is not None:
         crs = pyproj.CRS(meta["crs"]) if meta["crs"] is not None else None
-        frame["geometry"] = geometries_from_wkb(wkb)
-        frame = geopandas.GeoDataFrame(frame, geometry="geometry", crs=crs)
+        name = meta.get("geometry") or "geometry"
+        frame[name] = geometries_from_wkb(wkb)
+        frame = geopandas.GeoDataFrame(frame, geometry=name, crs=crs)
     if list(frame.columns) != meta["order"]:
         frame = frame[meta["order"]]
     if _ATTRS in metadata:
         frame.attrs = pickle.loads(metadata[_ATTRS])
-    return LayerRead(frame, Source(**meta["source"]), tuple(meta["warnings"]))
+    return frame, meta
 
 
 #: The first five bytes of a little-endian 2D WKB point: byte order 1, type 1.
@@ -103,28 +128,59 @@ _POINT_HEAD = np.array([1, 1, 0, 0, 0], dtype=np.uint8)
 _POINT_SIZE = 21
 
 
-def _wkb_column(geometry: Any) -> pa.Array:
+#: Geometries per call into shapely and numpy when encoding: each call holds
+#: the GIL, and the app's window must get it back within a frame's time
+#: (a million points in one call: 150 ms; in chunks of 65,536: under 15 ms each).
+_CHUNK = 65_536
+
+
+def _wkb_column(geometry: Any) -> pa.Array | pa.ChunkedArray:
     """The geometries as WKB; 2D points written straight from their coordinates.
 
     ``shapely.to_wkb`` makes one Python ``bytes`` per feature (0.9 s for a
     million points); the point case, the one with a million features, needs
     only a numpy array of 21-byte records. Points with Z or M (a measured
-    PointM shapefile) go through ``to_wkb``, which keeps them.
+    PointM shapefile) go through ``to_wkb``, which keeps them. Both work in
+    chunks of :data:`_CHUNK` (see there why).
     """
     values = np.asarray(geometry)
     count = len(values)
-    points = count > 0 and bool(np.all(shapely.get_type_id(values) == 0))
-    if points and not (shapely.has_z(values).any() or shapely.has_m(values).any()):
-        coordinates = shapely.get_coordinates(values)
-        if len(coordinates) == count:  # no empty points (they have no coordinates)
-            records = np.empty((count, _POINT_SIZE), dtype=np.uint8)
-            records[:, :5] = _POINT_HEAD
-            records[:, 5:] = coordinates.astype("<f8").view(np.uint8).reshape(count, 16)
-            offsets = np.arange(0, (count + 1) * _POINT_SIZE, _POINT_SIZE, dtype=np.int64)
-            return pa.Array.from_buffers(
-                pa.large_binary(), count, [None, pa.py_buffer(offsets), pa.py_buffer(records)]
-            )
-    return pa.array(shapely.to_wkb(values), type=pa.large_binary())
+    points = _point_records(values) if count and _plain_points(values) else None
+    if points is not None:
+        offsets = np.arange(0, (count + 1) * _POINT_SIZE, _POINT_SIZE, dtype=np.int64)
+        return pa.Array.from_buffers(
+            pa.large_binary(), count, [None, pa.py_buffer(offsets), pa.py_buffer(points)]
+        )
+    chunks = [
+        pa.array(shapely.to_wkb(values[start : start + _CHUNK]), type=pa.large_binary())
+        for start in range(0, count, _CHUNK)
+    ]
+    return pa.chunked_array(chunks, type=pa.large_binary())
+
+
+def _plain_points(values: np.ndarray) -> bool:
+    """True when every geometry is a 2D point (no Z, no M)."""
+    for start in range(0, len(values), _CHUNK):
+        part = values[start : start + _CHUNK]
+        if not np.all(shapely.get_type_id(part) == 0):
+            return False
+        if shapely.has_z(part).any() or shapely.has_m(part).any():
+            return False
+    return True
+
+
+def _point_records(values: np.ndarray) -> np.ndarray | None:
+    """2D points as 21-byte WKB records; None when one is empty (it has no coordinates)."""
+    records = np.empty((len(values), _POINT_SIZE), dtype=np.uint8)
+    for start in range(0, len(values), _CHUNK):
+        part = values[start : start + _CHUNK]
+        coordinates = shapely.get_coordinates(part)
+        if len(coordinates) != len(part):
+            return None
+        block = records[start : start + len(part)]
+        block[:, :5] = _POINT_HEAD
+        block[:, 5:] = coordinates.astype("<f8").view(np.uint8).reshape(len(part), 16)
+    return records
 
 
 def _object_columns(attributes: pd.DataFrame) -> tuple[list[str], list[str]]:

@@ -26,11 +26,18 @@ Settings (environment variables, read at each read)
 
 The app's own demo data and project files are read in process (they are
 not untrusted), and so are PostGIS tables (not files).
+
+Big whole-file writes (:mod:`mapdesk.io.whole_file`) use the same children
+(:meth:`ReaderSandbox.write_whole_file`), for another reason: GDAL holds
+Python's GIL for the whole write, seconds for a million features, and the
+app's window would not repaint meanwhile. A write has no time limit (the
+user has Cancel) and the same memory limit as a read.
 """
 
 from __future__ import annotations
 
 import atexit
+import math
 import multiprocessing
 import os
 import pickle
@@ -42,12 +49,14 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.context import SpawnProcess
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
+
+import pandas as pd
 
 from mapdesk.core.errors import DataSourceError, MapdeskError
 from mapdesk.io.csv_layout import CsvLayout
 from mapdesk.io.postgis.uri import is_postgis_uri
-from mapdesk.io.read_transfer import read_from_ipc
+from mapdesk.io.read_transfer import frame_from_ipc, frame_to_ipc, read_from_ipc
 from mapdesk.io.sandbox_child import FAULTS, serve
 from mapdesk.io.sources import LayerInfo, LayerRead
 
@@ -55,7 +64,8 @@ ENABLED_ENV = "MAPDESK_SANDBOX"
 TIME_LIMIT_ENV = "MAPDESK_READ_TIME_LIMIT"
 MEMORY_LIMIT_ENV = "MAPDESK_READ_MEMORY_MB"
 #: Tests only: ``"<fault>:<path>"`` makes the child fail that way on that file
-#: (faults: segv, null-read, abort, hang, memory; see sandbox_child.FAULTS).
+#: (faults: segv, null-read, abort, hang, memory; see sandbox_child.FAULTS);
+#: ``"write-<fault>:<path>"`` on a write of that file, once its temporary file is written.
 FAULT_ENV = "MAPDESK_SANDBOX_TEST_FAULT"
 
 DEFAULT_TIME_LIMIT = 600.0
@@ -84,6 +94,10 @@ class ReaderTimeoutError(ReaderFailedError):
 
 class ReaderOutOfMemoryError(ReaderFailedError):
     """The reader needed more memory than its limit."""
+
+
+class WriterFailedError(DataSourceError):
+    """The writer process crashed, was killed or ran out of memory during a write."""
 
 
 @dataclass(frozen=True)
@@ -259,6 +273,71 @@ class ReaderSandbox:
         infos: list[LayerInfo] = self._ask(("describe", str(path), None, None, None), path, check)
         return infos
 
+    def write_whole_file(
+        self,
+        frame: pd.DataFrame,
+        temp: Path,
+        *,
+        target: Path,
+        driver: str,
+        layer: str | None,
+        options: dict[str, str],
+        settle: Callable[[], None],
+        returns_saved: bool,
+        check: CheckCallback | None = None,
+    ) -> pd.DataFrame | None:
+        """Write ``frame`` to ``temp`` and verify it, in a child; see :mod:`~mapdesk.io.whole_file`.
+
+        ``settle`` runs here, between the child's write and its read-back
+        (field rules, fsync). Returns the features read back when
+        ``returns_saved``, else None. ``target`` is the file being saved, for
+        messages and test faults. ``check`` is called while waiting; what it
+        raises kills the child and goes through.
+
+        Raises
+        ------
+        WriterFailedError
+            When the child crashes, is killed or runs out of memory.
+        MapdeskError
+            What the write or the read-back check raised in the child.
+        """
+        name = target.name
+        limits = self.limits
+        child = self._take(limits)
+        in_step = False  # True while the child waits for our next message, not busy
+        try:
+            self._wait_ready(child, name, check, writing=True)
+            payload = frame_to_ipc(frame)
+            fault = _test_fault(target, writing=True)
+            request = ("write", str(temp), layer, driver, target.stem, options, fault)
+            try:
+                child.conn.send(request)
+                child.conn.send_bytes(payload)
+            except OSError:
+                raise self._died(child, name, writing=True) from None
+            del payload
+            header = self._receive(child, name, math.inf, check, writing=True)
+            in_step = True
+            if header[0] != "written":
+                self._raise_answer(child, name, limits, header, writing=True)
+            try:
+                settle()
+            except BaseException:
+                child.conn.send(("stop",))
+                raise
+            in_step = False
+            child.conn.send(("verify", returns_saved))
+            header = self._receive(child, name, math.inf, check, writing=True)
+            in_step = True
+            if header[0] == "saved":
+                saved: pd.DataFrame = frame_from_ipc(self._payload(child, name, writing=True))
+                return saved
+            if header[0] != "verified":
+                self._raise_answer(child, name, limits, header, writing=True)
+            return None
+        finally:
+            self._give_back(child, in_step)
+
     def _ask(
         self, request: tuple[Any, ...], path: str | os.PathLike[str], check: CheckCallback | None
     ) -> Any:
@@ -302,11 +381,15 @@ class ReaderSandbox:
             child.kill()
             self.warm()  # the next read should not wait for a child to start either
 
-    def _wait_ready(self, child: _Child, name: str, check: CheckCallback | None) -> None:
+    def _wait_ready(
+        self, child: _Child, name: str, check: CheckCallback | None, writing: bool = False
+    ) -> None:
         if child.ready:
             return
-        header = self._receive(child, name, _START_SECONDS, check, starting=True)
+        header = self._receive(child, name, _START_SECONDS, check, starting=True, writing=writing)
         if header[0] != "ready":
+            if writing:
+                raise WriterFailedError(f"{name} could not be written: the writer did not start")
             raise ReaderFailedError(f"{name} could not be read: the reader did not start")
         child.ready = True
 
@@ -318,9 +401,25 @@ class ReaderSandbox:
             return read_from_ipc(self._payload(child, name))
         if header[0] == "infos":
             return header[1]
+        self._raise_answer(child, name, limits, header)
+
+    @staticmethod
+    def _raise_answer(
+        child: _Child,
+        name: str,
+        limits: SandboxLimits,
+        header: tuple[Any, ...],
+        writing: bool = False,
+    ) -> NoReturn:
+        """Raise the error the child's ``("error", cause, payload)`` answer reports."""
         _kind, cause, data = header
         if cause == "memory":
             child.reusable = False
+            if writing:
+                raise WriterFailedError(
+                    f"{name} could not be written: the writer ran out of memory "
+                    f"(limit {limits.memory_mb} MB; set {MEMORY_LIMIT_ENV} to allow more)"
+                )
             raise _out_of_memory(name, limits)
         error = pickle.loads(data)
         raise error if isinstance(error, MapdeskError) else DataSourceError(str(error))
@@ -332,6 +431,7 @@ class ReaderSandbox:
         seconds: float,
         check: CheckCallback | None,
         starting: bool = False,
+        writing: bool = False,
     ) -> tuple[Any, ...]:
         deadline = time.monotonic() + seconds
         while True:
@@ -342,9 +442,9 @@ class ReaderSandbox:
                     header: tuple[Any, ...] = child.conn.recv()
                     return header
             except (EOFError, OSError):
-                raise self._died(child, name) from None
+                raise self._died(child, name, writing) from None
             if not child.alive():
-                raise self._died(child, name)
+                raise self._died(child, name, writing)
             if time.monotonic() > deadline:
                 if starting:
                     raise ReaderFailedError(f"{name} could not be read: the reader did not start")
@@ -353,20 +453,25 @@ class ReaderSandbox:
                     f"and was stopped (set {TIME_LIMIT_ENV} to allow more)"
                 )
 
-    def _payload(self, child: _Child, name: str) -> bytes:
+    def _payload(self, child: _Child, name: str, writing: bool = False) -> bytes:
         try:
             return child.conn.recv_bytes()
         except (EOFError, OSError):
-            raise self._died(child, name) from None
+            raise self._died(child, name, writing) from None
 
-    def _died(self, child: _Child, name: str) -> ReaderFailedError:
+    def _died(self, child: _Child, name: str, writing: bool = False) -> DataSourceError:
         child.process.join(5)
         code = child.process.exitcode
+        signal_name = None
         if code is not None and code < 0:
             try:
                 signal_name = signal.Signals(-code).name
             except ValueError:
                 signal_name = str(-code)
+        if writing:
+            how = f"crashed (signal {signal_name})" if signal_name else f"stopped (code {code})"
+            return WriterFailedError(f"{name} could not be written: the writer {how}")
+        if signal_name is not None:
             if signal_name == "SIGKILL" and child.memory_limit is not None:
                 # The kernel's OOM killer, or someone's kill -9: say both.
                 return ReaderCrashedError(
@@ -394,12 +499,15 @@ def _bytes(megabytes: int | None) -> int | None:
     return None if megabytes is None else megabytes * 2**20
 
 
-def _test_fault(path: str | os.PathLike[str]) -> str | None:
-    """The fault ``MAPDESK_SANDBOX_TEST_FAULT`` asks for on ``path``, if any."""
+def _test_fault(path: str | os.PathLike[str], writing: bool = False) -> str | None:
+    """The fault ``MAPDESK_SANDBOX_TEST_FAULT`` asks for on ``path``'s read (write), if any."""
     setting = os.environ.get(FAULT_ENV)
     if not setting or ":" not in setting:
         return None
     fault, target = setting.split(":", 1)
+    if fault.startswith("write-") != writing:
+        return None
+    fault = fault.removeprefix("write-")
     if fault not in FAULTS or os.path.abspath(target) != os.path.abspath(path):
         return None
     return fault

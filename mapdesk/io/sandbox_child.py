@@ -11,6 +11,15 @@ Requests are tuples ``(operation, path, layer, csv_layout, encoding, fault)``; a
 are ``("read",)`` followed by the Arrow IPC bytes of the
 :class:`~mapdesk.io.sources.LayerRead`, ``("infos", [LayerInfo…])``, or
 ``("error", kind, payload)``.
+
+A big whole-file save or export is written here too (GDAL holds the GIL for
+the whole write, which would freeze the app's window): the request
+``("write", temp_path, layer, driver, final_name, layer_options, fault)`` is
+followed by the features as Arrow IPC bytes. The child writes the temporary
+file and answers ``("written",)``; the parent adds what GDAL cannot (field
+rules) and fsyncs, then sends ``("verify", returns_saved)`` (or ``("stop",)``).
+The child reads the file back and compares it with what it wrote, and
+answers ``("verified",)`` or ``("saved",)`` followed by the features read back.
 """
 
 from __future__ import annotations
@@ -46,9 +55,13 @@ def serve(conn: Connection, memory_limit: int | None) -> None:
             request = conn.recv()
         except (EOFError, OSError):
             return  # the parent closed the pipe or went away
-        operation, path, layer, csv_layout, encoding, fault = request
+        operation, fault = request[0], request[-1]
         out_of_memory = False
         try:
+            if operation == "write":
+                _write(conn, request, memory_limit)
+                continue
+            _operation, path, layer, csv_layout, encoding, _fault = request
             if fault is not None:
                 _inject(fault, memory_limit)
             if operation == "read":
@@ -90,6 +103,33 @@ def _read(
     from mapdesk.io.read_transfer import read_to_ipc
 
     return read_to_ipc(registry.read_layer(path, layer, csv_layout=csv_layout, encoding=encoding))
+
+
+def _write(conn: Connection, request: tuple[Any, ...], memory_limit: int | None) -> None:
+    """Write (and on the parent's word, verify) a temporary file; see the module docstring."""
+    from pathlib import Path
+
+    from mapdesk.io.read_transfer import frame_from_ipc, frame_to_ipc
+    from mapdesk.io.whole_file import verified_copy, write_temporary
+
+    _operation, temp_path, layer, driver, final_name, options, fault = request
+    frame = frame_from_ipc(conn.recv_bytes())  # always taken, so the pipe stays in step
+    temp = Path(temp_path)
+    write_temporary(frame, temp, driver, layer, final_name, options)
+    if fault is not None:  # after the write: a crash leaves a temporary file to clean up
+        _inject(fault, memory_limit)
+    conn.send(("written",))
+    step = conn.recv()
+    if step[0] != "verify":
+        return  # the parent could not finish the file: it removes it
+    saved = verified_copy(temp, layer, frame, final_name)
+    del frame
+    if step[1]:
+        payload = frame_to_ipc(saved)
+        conn.send(("saved",))
+        conn.send_bytes(payload)
+    else:
+        conn.send(("verified",))
 
 
 def _limit_memory(limit: int) -> None:

@@ -9,6 +9,12 @@ repacks shapefiles on close; that is where QGIS users lose geometries). A save
 4. keeps a copy of the old files in the user's backup folder (rotating),
 5. renames each member over the old one, fsyncs the folder, drops the manifest.
 
+Step 1 and the read-back of step 2 run in the reader sandbox's child process
+(:meth:`mapdesk.io.sandbox.ReaderSandbox.write_whole_file`) for a frame of
+:data:`WRITE_CHILD_MIN_FEATURES` features or more: GDAL holds Python's GIL
+for the whole write, so in the app's process the window would freeze for
+seconds. The other steps stay here. A writer that crashes is a failed save.
+
 A shapefile set cannot be renamed as one: if the process dies between the
 renames, ``recover_rewrite`` (called before any read of the file)
 finishes them from the manifest, or, when the manifest is not there, removes
@@ -27,7 +33,7 @@ import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -37,6 +43,8 @@ import shapely
 
 from mapdesk.core.backups import back_up
 from mapdesk.core.editing.saving import SaveError
+from mapdesk.core.errors import MapdeskError
+from mapdesk.io.sandbox import CheckCallback, WriterFailedError, sandbox_enabled, shared_sandbox
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +55,12 @@ SHAPEFILE_MEMBERS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 STALE_SHAPEFILE_MEMBERS = (".qix", ".sbn", ".sbx")
 _TEMP_TAG = ".mapdesk-save-"
 _MANIFEST = ".commit.json"
+#: Frames this big are written by the sandbox's child process. Writing 20,000
+#: points holds the GIL for about 150 ms (1M: 8-22 s), the limit of a frame the
+#: window may miss; below, the pipe round trip costs more than it saves.
+WRITE_CHILD_MIN_FEATURES = 20_000
+#: Overrides :data:`WRITE_CHILD_MIN_FEATURES` (0: every write in the child; tests).
+WRITE_CHILD_ENV = "MAPDESK_WRITE_CHILD_MIN_FEATURES"
 
 
 def save_whole_file(
@@ -60,6 +74,7 @@ def save_whole_file(
     layer_options: dict[str, str] | None = None,
     kept: str = "your edits are kept and the file is unchanged",
     finish: Callable[[Path], None] = lambda temp: None,
+    check: CheckCallback | None = None,
 ) -> gpd.GeoDataFrame:
     """Replace the file at ``path`` with ``frame``; the features as saved (read back).
 
@@ -69,31 +84,104 @@ def save_whole_file(
     message says is safe (an export has no edits to keep). ``finish``: given
     the temporary file once GDAL has written it, to add what GDAL cannot (a
     GeoPackage's field rules) before it is synced, read back and renamed.
+    ``check``: called while the file is written (Cancel: what it raises stops
+    the write, removes the temporary files and goes through unchanged; it is
+    not called after the commit point).
 
     Raises
     ------
     SaveError
         With the file unchanged and no temporary file left behind.
     """
+    saved = _rewrite(
+        path,
+        driver,
+        layer,
+        frame,
+        new_file=new_file,
+        at_commit_point=at_commit_point,
+        layer_options=layer_options,
+        kept=kept,
+        finish=finish,
+        check=check,
+        returns_saved=True,
+    )
+    assert saved is not None  # returns_saved
+    return saved
+
+
+def replace_whole_file(
+    path: Path,
+    driver: str,
+    layer: str | None,
+    frame: gpd.GeoDataFrame,
+    *,
+    layer_options: dict[str, str] | None = None,
+    kept: str = "the file is unchanged",
+    finish: Callable[[Path], None] = lambda temp: None,
+    check: CheckCallback | None = None,
+) -> None:
+    """:func:`save_whole_file` of a file the user chose to replace (an export),
+    without handing back the features read back (a write in the child then
+    does not send them back)."""
+    _rewrite(
+        path,
+        driver,
+        layer,
+        frame,
+        new_file=True,
+        at_commit_point=lambda: None,
+        layer_options=layer_options,
+        kept=kept,
+        finish=finish,
+        check=check,
+        returns_saved=False,
+    )
+
+
+def _rewrite(
+    path: Path,
+    driver: str,
+    layer: str | None,
+    frame: gpd.GeoDataFrame,
+    *,
+    new_file: bool,
+    at_commit_point: Callable[[], None],
+    layer_options: dict[str, str] | None,
+    kept: str,
+    finish: Callable[[Path], None],
+    check: CheckCallback | None,
+    returns_saved: bool,
+) -> gpd.GeoDataFrame | None:
     if not new_file:
         _refuse_other_layers(path, layer)
     # The process id in the name: recovery (any read of the file) leaves the
     # temporary files of a save that is still running alone.
     tag = f"{_TEMP_TAG}{os.getpid()}-{_boot_tag()}-{secrets.token_hex(4)}"
     temp = path.with_name(f".{path.stem}{tag}{path.suffix}")
-    pairs: list[tuple[Path, Path]] = []
+    stops: list[BaseException] = []
+
+    def checked() -> None:
+        """``check``, remembering what it raised: a Cancel goes through as it is."""
+        if check is not None:
+            try:
+                check()
+            except BaseException as exc:
+                stops.append(exc)
+                raise
+
     try:
-        _write(frame, temp, driver, layer, path.stem, layer_options or {})
-        finish(temp)
-        pairs = _member_pairs(temp, path, driver)
-        for written, _ in pairs:
-            _fsync_file(written)
-        saved = _verified(temp, layer, frame, path.name)
+        saved, pairs = _write_verified(
+            frame, temp, path, driver, layer, layer_options or {}, finish, returns_saved, checked
+        )
+        checked()
         manifest = _write_manifest(path, pairs, temp)
     except BaseException as exc:
         _remove_quietly(list(temp.parent.glob(glob.escape(temp.stem) + ".*")))
-        if isinstance(exc, SaveError):
+        if isinstance(exc, SaveError) or any(exc is stop for stop in stops):
             raise
+        if isinstance(exc, WriterFailedError):
+            raise SaveError(f"{exc}; {kept}") from exc
         raise _save_error(path, exc, kept) from exc
     # The manifest is written: from here the save completes, even after a crash.
     _tell_commit_point(at_commit_point)
@@ -101,6 +189,60 @@ def save_whole_file(
         _back_up(path, driver)
     _commit(pairs, manifest, _stale_members(path, driver))
     return saved
+
+
+def _write_verified(
+    frame: gpd.GeoDataFrame,
+    temp: Path,
+    path: Path,
+    driver: str,
+    layer: str | None,
+    options: dict[str, str],
+    finish: Callable[[Path], None],
+    returns_saved: bool,
+    check: Callable[[], None],
+) -> tuple[gpd.GeoDataFrame | None, list[tuple[Path, Path]]]:
+    """Steps 1 and 2 of the recipe, in the writer child for a big frame; the
+    features read back and the (temporary, final) pairs of files to rename."""
+    pairs: list[tuple[Path, Path]] = []
+
+    def settle() -> None:
+        finish(temp)
+        pairs.extend(_member_pairs(temp, path, driver))
+        for written, _ in pairs:
+            _fsync_file(written)
+
+    if _writes_in_child(len(frame)):
+        saved = shared_sandbox().write_whole_file(
+            frame,
+            temp,
+            target=path,
+            driver=driver,
+            layer=layer,
+            options=options,
+            settle=settle,
+            returns_saved=returns_saved,
+            check=check,
+        )
+        return cast(gpd.GeoDataFrame | None, saved), pairs
+    check()
+    write_temporary(frame, temp, driver, layer, path.stem, options)
+    check()
+    settle()
+    return verified_copy(temp, layer, frame, path.name), pairs
+
+
+def _writes_in_child(features: int) -> bool:
+    """True for a write big enough to freeze the window, unless the sandbox is off."""
+    if not sandbox_enabled():
+        return False
+    text = os.environ.get(WRITE_CHILD_ENV, "").strip()
+    least = WRITE_CHILD_MIN_FEATURES
+    if text:
+        if not text.isdigit():
+            raise MapdeskError(f"{WRITE_CHILD_ENV}={text} is not a whole number; unset or fix it")
+        least = int(text)
+    return features >= least
 
 
 _INTEGER_TYPES = {"OFTInteger": "Int32", "OFTInteger64": "Int64"}
@@ -193,7 +335,7 @@ def _of_dead_save(member: Path, prefix: str) -> bool:
 
 
 # --- the steps ---------------------------------------------------------------------
-def _write(
+def write_temporary(
     frame: gpd.GeoDataFrame,
     temp: Path,
     driver: str,
@@ -278,7 +420,7 @@ def _stale_members(final: Path, driver: str) -> list[Path]:
     return [final.with_suffix(s) for s in STALE_SHAPEFILE_MEMBERS if final.with_suffix(s).exists()]
 
 
-def _verified(
+def verified_copy(
     temp: Path, layer: str | None, frame: gpd.GeoDataFrame, final_name: str
 ) -> gpd.GeoDataFrame:
     """The written file read back; a SaveError unless it holds what was written."""

@@ -1,4 +1,10 @@
-"""Save Features As: the dialog, then the export in a worker, reported in the status bar."""
+"""Save Features As: the dialog, then the export in a worker, reported in the status bar.
+
+The export shows in the status bar's task area with a Cancel button (as
+QGIS's task bar). A big export is written by a child process
+(:mod:`mapdesk.io.whole_file`), which Cancel kills: the target stays as it
+was and no temporary file is left.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +20,7 @@ from mapdesk.ui.controllers.base import WindowController
 from mapdesk.ui.dialogs.export_layer import ExportLayerDialog, ExportRequest, source_file
 from mapdesk.ui.views.layer_panel import LayerPanel
 from mapdesk.ui.views.status_bar import MapStatusBar
-from mapdesk.ui.workers import WorkerPool, guarded_slot, report_exception
+from mapdesk.ui.workers import ProgressCallback, Worker, WorkerPool, guarded_slot, report_exception
 
 
 class ExportController(WindowController):
@@ -32,7 +38,10 @@ class ExportController(WindowController):
         self._panel = panel
         self._workers = workers
         self._status = status
+        #: The exports running, and the names of their files.
+        self._running: dict[Worker, str] = {}
         actions.export_layer.triggered.connect(self._on_export)
+        status.cancel_requested.connect(self.cancel)
 
     @guarded_slot
     def _on_export(self) -> None:
@@ -49,14 +58,22 @@ class ExportController(WindowController):
             return
         self.start(layer, request, dialog.features())
 
-    def start(self, layer: VectorLayer, request: ExportRequest, features: gpd.GeoDataFrame) -> None:
+    def start(
+        self, layer: VectorLayer, request: ExportRequest, features: gpd.GeoDataFrame
+    ) -> Worker:
         """Write ``features`` (the layer's, or its selection) as ``request`` says."""
         name = request.path.name
-        self._status.showMessage(f"Exporting {layer.name} to {name}…")
+        self._status.show_task(f"Exporting {layer.name} to {name}…", cancellable=True)
         field_types = layer.data.attrs.get("field_types")
         field_rules = layer.data.attrs.get("field_rules")
-        self._workers.start(
-            lambda progress: export_vector(
+        step_now = ["starting"]
+
+        def work(progress: ProgressCallback) -> ExportResult:
+            def told(step: str) -> None:
+                step_now[0] = step
+                progress(-1, step)
+
+            return export_vector(
                 features,
                 request.path,
                 crs=request.crs,
@@ -64,13 +81,39 @@ class ExportController(WindowController):
                 layer_name=layer.name,
                 source=source_file(layer),
                 field_rules=field_rules,
-                progress=lambda step: progress(0, step),
-            ),
-            lambda result: self._exported(layer, result),
-            self._failed,
+                progress=told,
+                # A cancelled worker's progress raises: the write stops (its child is killed).
+                check=lambda: progress(-1, step_now[0]),
+            )
+
+        worker = self._workers.start(
+            work,
+            lambda result: self._exported(worker, layer, result),
+            lambda error: self._failed(worker, error),
             description=f"Exporting {layer.name} to {name}",
-            progress=lambda _percent, step: self._status.showMessage(f"Exporting: {step}…"),
+            progress=lambda _percent, step: self._status.show_task(
+                f"Exporting {layer.name}: {step}…", cancellable=True
+            ),
         )
+        self._running[worker] = name
+        return worker
+
+    @guarded_slot
+    def cancel(self) -> None:
+        """Stop every running export (the status bar's Cancel); their targets stay as they were."""
+        if not self._running:
+            return
+        names = ", ".join(self._running.values())
+        for worker in self._running:
+            worker.cancel()
+        self._running.clear()
+        self._status.end_task()
+        self._status.showMessage(f"Export cancelled; {names} was not written", 8000)
+
+    def _done(self, worker: Worker) -> None:
+        self._running.pop(worker, None)
+        if not self._running:
+            self._status.end_task()
 
     def _may_replace(self, path: Path) -> bool:
         answer = QMessageBox.question(
@@ -80,7 +123,8 @@ class ExportController(WindowController):
         )
         return answer == QMessageBox.StandardButton.Yes
 
-    def _exported(self, layer: VectorLayer, result: ExportResult) -> None:
+    def _exported(self, worker: Worker, layer: VectorLayer, result: ExportResult) -> None:
+        self._done(worker)
         changes = len(result.plan.issues)
         noted = f", with {changes} announced change{'s' if changes != 1 else ''}" if changes else ""
         self._status.showMessage(
@@ -94,7 +138,8 @@ class ExportController(WindowController):
                 f"{result.path.name} was written, but:\n\n" + "\n".join(result.warnings),
             )
 
-    def _failed(self, error: BaseException) -> None:
+    def _failed(self, worker: Worker, error: BaseException) -> None:
+        self._done(worker)
         self._status.showMessage("The export failed; nothing was written", 8000)
         report_exception(error, self.parent_widget())
 
