@@ -195,8 +195,10 @@ def _no_values(table: pd.DataFrame) -> bool:
     return bool(table.map(lambda v: missing(v) or (isinstance(v, str) and not v)).all().all())
 
 
-#: Formats whose numbers cannot be infinite (JSON, XML numbers; CSV readers).
-_NO_INFINITY = (".geojson", ".csv", ".kml")
+#: Formats whose numbers cannot be infinite (JSON, XML numbers; CSV readers;
+#: a DBF's numbers are digits: GDAL writes the text 'inf', which other
+#: programs read as no number or refuse).
+_NO_INFINITY = (".geojson", ".csv", ".kml", ".shp")
 #: Characters no format keeps inside text (GDAL's strings end at NUL) and, for
 #: KML, the other control characters XML 1.0 forbids.
 _NUL = "\x00"

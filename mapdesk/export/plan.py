@@ -112,9 +112,9 @@ class ExportPlan:
         for name in self.empty_to_null | set(self.trimmed) | set(self.cleaned):
             out[name] = _each(out[name], lambda v: None if v == "" else v)
         for name, digits in self.rounded.items():
-            out[name] = _each(out[name], lambda v, d=digits: rounded(float(v), d))
+            out[name] = _each_number(out[name], lambda v, d=digits: rounded(v, d))
         for name in self.infinite_to_null:
-            out[name] = _each(out[name], lambda v: None if math.isinf(float(v)) else v)
+            out[name] = _each_number(out[name], lambda v: math.nan if math.isinf(v) else v)
         for name in self.to_milliseconds:
             out[name] = _to_milliseconds(out[name])
         for name in self.as_text:
@@ -163,6 +163,20 @@ def _each(values: pd.Series[Any], change: Any) -> pd.Series[Any]:
     """``change`` applied to every present value (missing ones stay missing), as objects."""
     return pd.Series(
         [None if missing(v) else change(v) for v in values], index=values.index, dtype=object
+    )
+
+
+def _each_number(values: pd.Series[Any], change: Any) -> pd.Series[Any]:
+    """``change`` applied to every present number, as a float64 column (NaN: no value).
+
+    Not objects, as ``_each`` gives: GDAL's classic writer, which exports
+    use for date-times before 1970 (``io.whole_file``), declares an object
+    column a text field, so the decimals would be written as text ('0.0').
+    """
+    return pd.Series(
+        [math.nan if missing(v) else change(float(v)) for v in values],
+        index=values.index,
+        dtype="float64",
     )
 
 

@@ -277,3 +277,30 @@ def test_dates_before_1677_export_too(tmp_path: Path, suffix: str) -> None:
     if back.dt.tz is not None:
         back = back.dt.tz_localize(None)
     assert [str(v) for v in back] == ["1600-05-01 00:00:00", "1632-01-01 12:30:00.250000"]
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".shp", ".kml"])
+def test_infinite_decimals_are_written_as_no_value_in_a_number_field(
+    tmp_path: Path, suffix: str
+) -> None:
+    """A decimal field holding NULL, 0.0 and infinity, beside a date-time before
+    1970 with a fraction of a second (which makes GDAL's classic writer do the
+    writing): the infinity is announced and written as no value, and the field
+    stays a number field, never the text '0.0' (found by the property test above)."""
+    frame = gpd.GeoDataFrame(
+        {
+            "DateUpdate": pd.to_datetime([None, None, "1969-01-01 00:00:00.001"]),
+            "Depth": [np.nan, 0.0, np.inf],
+        },
+        geometry=[Point(390_000, 4_827_000)] * 3,
+        crs="EPSG:26919",
+    )
+    target = tmp_path / f"manholes{suffix}"
+    result = export_vector(frame, target)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        back = load_layer(str(target), None).data["Depth"]
+    assert pd.api.types.is_float_dtype(back.dtype)
+    assert [None if pd.isna(v) else v for v in back] == [None, 0.0, None]
+    messages = [issue.message for issue in result.plan.issues if issue.field == "Depth"]
+    assert any("1 infinite number written as no value" in m for m in messages), messages
