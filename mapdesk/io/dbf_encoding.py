@@ -304,7 +304,8 @@ def oddities(text: str) -> int:
     for word in re.findall(r"\w+", text):
         odd += _odd_word(word)
     for before, char, after in zip(text, text[1:], text[2:], strict=False):
-        if char.isascii() or char in _ORDINARY_PUNCTUATION or char.isalnum():
+        combining = unicodedata.category(char).startswith("M")  # vowel signs, accents
+        if char.isascii() or char in _ORDINARY_PUNCTUATION or char.isalnum() or combining:
             continue
         if before.isalpha() and after.isalpha():
             odd += 1
@@ -400,6 +401,11 @@ def _judge(cpg: str | None, ldid: int, values: list[bytes]) -> EncodingCheck:
     reading = _reading_codec(declared, values)
     texts = _decoded(values, reading)
     if declared_by != "default" and texts is not None and _plausible(texts):
+        return EncodingCheck(declared, declared_by, reading)
+    if declared == "utf-8" and declared_by != "default" and texts is not None:
+        # Text in another code page is almost never valid UTF-8, so a .cpg
+        # saying UTF-8 that decodes is right, whatever the script (Tamil's
+        # vowel signs, characters newer than Python's Unicode tables).
         return EncodingCheck(declared, declared_by, reading)
     choices, plausible = _ranked_choices(values)
     # Nothing declared: UTF-8 that decodes is UTF-8 (other code pages almost

@@ -277,3 +277,19 @@ def test_a_zipped_shapefile_is_checked_like_one_on_disk(tmp_path: Path) -> None:
     chosen = read_layer(wrong, encoding="cp1251")
     assert list(chosen.frame["name"]) == TEXTS["cp1251"]
     assert (chosen.source.layer, chosen.source.encoding) == ("data/roads.shp", "cp1251")
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["Гренада", "கிரெனடா"],  # Tamil vowel signs are combining marks, not symbols
+        ["\U00018cd6 (a character newer than Python's tables)"],
+        ["Ελληνικά", "Forest Ave", "北京"],  # several scripts in one field
+    ],
+)
+def test_a_utf8_cpg_that_decodes_is_trusted_in_any_script(tmp_path: Path, texts: list[str]) -> None:
+    # Found by the corpus (fiona's gre.shp) and the export round trip: valid
+    # UTF-8 under a .cpg saying so was asked about, as if it might be garbled.
+    path = write_shapefile(tmp_path, "utf-8", "correct", texts)
+    assert check_dbf(path.with_suffix(".dbf")).encoding == "utf-8"
+    assert list(read_layer(path).frame["name"]) == texts
