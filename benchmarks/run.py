@@ -38,7 +38,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -374,8 +374,12 @@ def measure(
     children: int = DEFAULT_CHILDREN,
     qgis_python: str | None = None,
     postgis_server: Any = None,
+    responsiveness: Callable[[], dict[str, dict[str, float]]] = responsiveness_figures,
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
     """Every PERFORMANCE.md figure for mapdesk, and (with ``qgis_python``) QGIS's renders.
+
+    ``responsiveness`` measures the UI thread's gaps (minutes: the real window
+    on 1M points); the harness's own test passes a quicker one.
 
     Returns
     -------
@@ -442,8 +446,8 @@ def measure(
         file=sys.stderr,
     )
     postgis = measure_postgis_load(paths["parcels"], runs, postgis_server)
-    responsiveness = responsiveness_figures()
-    print(f"  mapdesk responsiveness (UI thread gaps): {responsiveness}", file=sys.stderr)
+    gaps = responsiveness()
+    print(f"  mapdesk responsiveness (UI thread gaps): {gaps}", file=sys.stderr)
     command = [sys.executable, str(Path(__file__).resolve()), "--child-first-picture"]
     firsts = run_children([*command, str(paths["points"])], max(children, 1))
     first = statistics.median(f["seconds"] for f in firsts)
@@ -461,7 +465,7 @@ def measure(
         "coverage_s": coverage,
         "postgis_load_ratio": postgis,
         "peak_rss_mb": rss,
-        "responsiveness": responsiveness,
+        "responsiveness": gaps,
     }
     return ordered(results), job, theirs
 

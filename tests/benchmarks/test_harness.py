@@ -32,6 +32,7 @@ SPEC_KEYS = {
     "coverage_s": {"demo", "segments_50k"},
     "postgis_load_ratio": None,
     "peak_rss_mb": None,
+    "responsiveness": {"load"},
 }
 
 
@@ -83,8 +84,17 @@ def test_run_produces_exactly_the_performance_keys(
     # exist first, or the harness's plain QGuiApplication breaks later UI tests.
     # postgis_server: the session's one throw-away server, instead of the harness's own.
     run = _script("run")
+    # The heartbeat phases drive the real window on 1M points in a child pytest
+    # (minutes; tests/ui/test_ui_responsive.py runs them in the suite): here a
+    # figure in their shape stands in, and figures_by_phase is tested below.
     results, job, theirs = run.measure(
-        tiny_data, runs=1, images=tmp_path, clicks=3, children=1, postgis_server=postgis_server
+        tiny_data,
+        runs=1,
+        images=tmp_path,
+        clicks=3,
+        children=1,
+        postgis_server=postgis_server,
+        responsiveness=lambda: {"load": {"largest_gap_ms": 84.0, "p99_ms": 24.0}},
     )
     assert theirs is None  # no QGIS asked for
     json.dumps(results)  # serialisable
@@ -95,7 +105,10 @@ def test_run_produces_exactly_the_performance_keys(
             assert _is_number(value), key
         else:
             assert set(value) == sub, key
-            assert all(_is_number(v) for v in value.values()), key
+            numbers = [
+                v for f in value.values() for v in (f.values() if isinstance(f, dict) else [f])
+            ]
+            assert all(_is_number(v) for v in numbers), key
     assert (tmp_path / "points_full.png").stat().st_size > 0
     assert (tmp_path / "all_zoom50.png").stat().st_size > 0
     assert set(job["views"]) == {"full", "zoom50"}
@@ -168,3 +181,17 @@ def test_renders_are_timed_turn_about_with_qgis(
         "render_zoom50": dict.fromkeys(run.FIGURES, 0.5),
     }
     assert set(ours) == set(theirs) and all(_is_number(v) for v in ours["render_full"].values())
+
+
+def test_responsiveness_figures_are_grouped_by_phase() -> None:
+    figures_by_phase = _script("responsiveness").figures_by_phase
+    records = [
+        {"row": 23, "case": "load", "phase": "load", "largest_gap_ms": 84.5, "p99_ms": 24.0},
+        {"row": 23, "case": "cancel", "phase": "cancel_load", "cancel_ms": 116.0, "hangs": 0},
+        {"row": 9, "case": "hang", "phase": "load", "largest_gap_ms": 999.0},
+        {"row": 23, "case": "GDAL datasets shared across threads", "inputs": 4},
+    ]
+    assert figures_by_phase(records) == {
+        "load": {"largest_gap_ms": 84.5, "p99_ms": 24.0},
+        "cancel_load": {"cancel_ms": 116.0},
+    }
