@@ -39,3 +39,22 @@ def collector_paused() -> Iterator[None]:
             _depth -= 1
             if _depth == 0 and _resume:
                 gc.enable()
+
+
+#: From this many new geometries on, they are kept out of full collections.
+FREEZE_FROM = 50_000
+
+
+def keep_out_of_collections(count: int) -> None:
+    """Leave the objects alive now out of the collector's full collections.
+
+    Call after making ``count`` long-lived geometries (a loaded layer, a
+    reprojected copy for drawing). A full collection walks every tracked
+    object holding the GIL: with a million geometries it took 0.15-0.9 s,
+    and the UI froze whichever thread ran it (the row-23 heartbeat caught
+    it). Frozen objects are still freed by reference counting when their
+    layer or cache goes; only cycles among them would outlive it, and
+    geometries hold none. Below ``FREEZE_FROM`` the collector is left alone.
+    """
+    if count >= FREEZE_FROM:
+        gc.freeze()

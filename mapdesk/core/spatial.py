@@ -12,7 +12,7 @@ import numpy.typing as npt
 import shapely
 from pyproj import CRS
 
-from mapdesk.core.collector import collector_paused
+from mapdesk.core.collector import collector_paused, keep_out_of_collections
 from mapdesk.core.crs import same_crs, transformer
 
 IntArray = npt.NDArray[np.intp]
@@ -106,6 +106,7 @@ def project_geometry(
         for start in range(0, len(array), PROJECT_CHUNK):
             chunk = slice(start, start + PROJECT_CHUNK)
             projected[chunk] = shapely.transform(array[chunk], _xy)
+        keep_out_of_collections(len(projected))  # cached while the map is in this CRS
     return ProjectedGeometry(projected)
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 
+from mapdesk.core.collector import keep_out_of_collections
 from mapdesk.core.layer import LayerOrigin, VectorLayer
 from mapdesk.io.csv_layout import CsvLayout
 from mapdesk.io.paths import user_source
@@ -14,9 +14,6 @@ from mapdesk.io.sources import LayerRead
 
 #: Passed as ``layer`` to ask for every layer of a file.
 ALL_LAYERS = "*"
-#: From this many features on, a loaded layer's geometries are left out of
-#: Python's full garbage collections (see :func:`layer_from_read`).
-FREEZE_FROM_FEATURES = 50_000
 
 
 def load_layers(path: str, layer: str | None, encoding: str | None = None) -> list[VectorLayer]:
@@ -61,14 +58,7 @@ def layer_from_read(result: LayerRead) -> VectorLayer:
     name = source.layer if source.layer and not _is_file_name(source.layer) else None
     name = name or Path(source.layer or source.path).stem
     layer = VectorLayer(result.frame, name=name, origin=origin, warnings=result.warnings)
-    if len(result.frame) >= FREEZE_FROM_FEATURES:
-        # Every shapely geometry is an object the cyclic garbage collector
-        # tracks: with a million of them each full collection scanned them all
-        # for 0.15-0.9 s, holding the GIL, and the UI froze whichever thread
-        # ran it (seen in the row-23 heartbeat). They live as long as the
-        # layer and hold no cycles, so they are moved out of its scans; they
-        # are still freed by reference counting when the layer goes.
-        gc.freeze()
+    keep_out_of_collections(len(result.frame))  # its geometries live as long as it
     return layer
 
 

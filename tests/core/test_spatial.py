@@ -52,3 +52,20 @@ def test_rows_in_and_rows_at_find_the_same_rows_as_the_spatial_index() -> None:
     # Off parcel 1's corner: inside its padded box, but 2.8 m from it.
     assert projected.rows_at(shapely.Point(398_037.0, 4_834_017.0), 2.5).tolist() == []
     assert projected.rows_at(shapely.Point(398_000.0 + 5 * 20 + 7, 4_834_007.0), 1.0).size == 0
+
+
+def test_a_big_reprojected_copy_is_kept_out_of_full_collections() -> None:
+    # The copy lives while the map is in that CRS; scanning its 500k polygons
+    # at each full collection froze the UI for 0.5 s (row-23 heartbeat).
+    import gc
+
+    from mapdesk.core.collector import FREEZE_FROM
+
+    geoms = gpd.GeoSeries(gpd.points_from_xy(np.arange(FREEZE_FROM), np.zeros(FREEZE_FROM)))
+    gc.unfreeze()
+    try:
+        projected = project_geometry(geoms, CRS.from_epsg(26919), CRS.from_epsg(4326))
+        assert gc.get_freeze_count() >= FREEZE_FROM
+        assert len(projected.geometries) == FREEZE_FROM
+    finally:
+        gc.unfreeze()

@@ -10,7 +10,8 @@ import geopandas as gpd
 import numpy as np
 import pytest
 
-from mapdesk.io.loader import FREEZE_FROM_FEATURES, load_layer
+from mapdesk.core.collector import FREEZE_FROM as FREEZE_FROM_FEATURES
+from mapdesk.io.loader import load_layer
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ import pytest
 import shapely
 from PySide6.QtCore import QPoint, Qt
 
+from mapdesk.core.collector import keep_out_of_collections
 from mapdesk.core.crs import parse_crs, transform_xy
 from mapdesk.core.layer import VectorLayer
 from mapdesk.core.project import Project
@@ -48,10 +49,12 @@ def parcels_frame() -> gpd.GeoDataFrame:
     x0 = CITY_HALL[0] - SIDE * PITCH / 2 + (cell % SIDE) * PITCH
     y0 = CITY_HALL[1] - SIDE * PITCH / 2 + (cell // SIDE) * PITCH
     boxes = shapely.box(x0, y0, x0 + SIZE, y0 + SIZE)
-    return gpd.GeoDataFrame(
+    frame = gpd.GeoDataFrame(
         {"parcel_id": cell + 1_000_000, "ward": (cell % 5 + 1).astype(np.int32)},
         geometry=gpd.GeoSeries(boxes, crs=LAYER_CRS),
     )
+    keep_out_of_collections(len(frame))  # as loading a file does (io.loader)
+    return frame
 
 
 @pytest.fixture
