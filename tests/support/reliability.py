@@ -133,7 +133,8 @@ def render_markdown(figures: list[dict[str, object]], run: dict[str, str]) -> st
         f"| Faults injected (kills, full disks, exceptions, crashes) | {total['faults']:,} |",
         f"| Inputs that loaded | {total['loaded']:,} |",
         f"| Inputs refused with a message naming the file | {total['refused']:,} |",
-        f"| Reader crashes contained in the reader process | {total['contained']:,} |",
+        f"| Faults contained (a reader or writer crash kept in its own process, "
+        f"an exception caught and shown) | {total['contained']:,} |",
         f"| **Crashes of the app** | **{total['crashes']}** |",
         f"| **Hangs** | **{total['hangs']}** |",
         f"| **Unhandled exceptions** | **{total['unhandled']}** |",
@@ -141,8 +142,10 @@ def render_markdown(figures: list[dict[str, object]], run: dict[str, str]) -> st
         f"| **Lost edits** | **{total['lost_edits']}** |",
         "",
         "How to read it: a file that *loaded* gave a layer; a *refused* one gave a message",
-        "that names the file and what is wrong; a *contained* crash killed only the reader",
-        "process that mapdesk starts for files from outside, and the app showed a message.",
+        "that names the file and what is wrong; a *contained* fault is a crash that killed",
+        "only the reader or writer process mapdesk starts for files, or an exception that a",
+        "guard caught and showed; either way the app carried on with its edits. Tests of the",
+        "UI under load count the features they worked on, not inputs.",
         "",
     ]
     for row in sorted({int(str(f["row"])) for f in figures}):

@@ -151,7 +151,7 @@ def test_changing_the_map_crs_under_500k_polygons_keeps_the_ui_beating(
     record(
         23,
         "change the map CRS with 500k polygons",
-        inputs=PARCELS,
+        features=PARCELS,
         largest_gap_ms=largest,
         p99_ms=p99,
         wall_clock_gap_ms=round(heartbeat.raw_max_gap_ms, 1),

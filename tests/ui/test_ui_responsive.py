@@ -117,7 +117,7 @@ def _check(beat: Heartbeat, key: str, phase: str, **measured: Any) -> None:
     record(
         ROW,
         phase,
-        inputs=FEATURES,
+        features=FEATURES,
         largest_gap_ms=largest,
         p99_ms=p99,
         wall_clock_gap_ms=round(beat.raw_max_gap_ms, 1),
