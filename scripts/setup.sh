@@ -20,8 +20,9 @@ QT_SYSTEM_PACKAGES=(
 # poppler's pdftoppm/pdftotext for the map-layout tests, QGIS for the .qgz
 # interop test, PostgreSQL with PostGIS for the shared-layer tests (they start
 # their own throw-away cluster; see tests/io/postgis/server.py). (npm, to fetch
-# Leaflet, see ensure_web_assets.)
-TEST_SYSTEM_PACKAGES=(chromium poppler-utils qgis python3-qgis postgresql postgresql-15-postgis-3)
+# Leaflet, see ensure_web_assets.) binutils: strip and readelf for
+# installer/build.sh, which tests/installer runs.
+TEST_SYSTEM_PACKAGES=(chromium poppler-utils qgis python3-qgis postgresql postgresql-15-postgis-3 binutils)
 
 # Leaflet and its marker-cluster plug-in from the npm registry, unpacked into
 # .cache/web-assets for the browser tests to serve in place of the CDN.

@@ -87,6 +87,8 @@ def run(paths: list[str]) -> int:
     app.setApplicationName("mapdesk")
     app.setOrganizationName("City of Portland, Maine")
     app.setWindowIcon(app_icon())
+    # Wayland desktops match the window to mapdesk.desktop (and its icon) by this name.
+    app.setDesktopFileName("mapdesk")
     install_excepthook()
     # The reader process imports GDAL while the demo loads, ready for Add Layer.
     warm_up()
