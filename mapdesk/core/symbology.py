@@ -5,13 +5,12 @@ QGIS's three everyday renderers, and its Heatmap for point layers
 job can hold one while the user edits the next) that says, for a table, which
 class each feature falls in; the renderer draws each class with its own
 ``LayerStyle``. Classes are built from the data with ``categorize`` (unique
-values) and ``graduate`` (mapclassify: quantiles, equal interval, natural
+values) and ``graduate`` (``core.classify``: quantiles, equal interval, natural
 breaks, standard deviation).
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -19,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from mapdesk.core import classify
 from mapdesk.core.errors import MapdeskError
 from mapdesk.core.heatmap import Heatmap, heatmap_from_dict
 from mapdesk.core.style import LayerStyle
@@ -220,7 +220,7 @@ def graduate(
     classes: int = 5,
     ramp: str = "Reds",
 ) -> Graduated:
-    """Ranges of a numeric field by a mapclassify method, coloured along a ramp.
+    """Ranges of a numeric field by a classification method, coloured along a ramp.
 
     Raises
     ------
@@ -254,19 +254,15 @@ def _breaks(values: npt.NDArray[np.float64], method: str, classes: int) -> list[
     distinct = np.unique(values)
     if len(distinct) <= classes:
         return [float(v) for v in distinct]
-    import mapclassify  # heavy (scipy, scikit-learn): only when classifying
-
     schemes = {
-        "quantiles": lambda: mapclassify.Quantiles(values, k=classes),
-        "equal_interval": lambda: mapclassify.EqualInterval(values, k=classes),
-        # Jenks is quadratic (and pure Python here): a fixed-seed sample of 500 values
-        # (with the extremes), so the same data always gives the same classes.
-        "natural_breaks": lambda: mapclassify.FisherJenks(_jenks_sample(values), k=classes),
-        "std_mean": lambda: mapclassify.StdMean(values),
+        "quantiles": lambda: classify.quantile_bounds(values, classes),
+        "equal_interval": lambda: classify.equal_interval_bounds(values, classes),
+        # Jenks is quadratic: a fixed-seed sample of 500 values (with the extremes),
+        # so the same data always gives the same classes.
+        "natural_breaks": lambda: classify.natural_breaks(_jenks_sample(values), classes),
+        "std_mean": lambda: classify.std_mean_bounds(values),
     }
-    with warnings.catch_warnings():  # "Numba not installed": the slow path is fine here
-        warnings.simplefilter("ignore", UserWarning)
-        bins = np.asarray(schemes[method]().bins, dtype=float)
+    bins = schemes[method]()
     # Standard-deviation bins may fall outside the data: keep those inside,
     # and always end at the maximum.
     bins = np.unique(bins[(bins > values.min()) & (bins < values.max())])
