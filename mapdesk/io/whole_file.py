@@ -457,9 +457,16 @@ def _same_geometries(written: Any, back: Any) -> bool:
 
 
 def _by_bounds(geometries: Any) -> Any:
+    """Present geometries in a fixed order: by bounds, then by their WKB.
+
+    Bounds alone leave ties (a road drawn twice, two segments that share their
+    ends' box) in file order, which FlatGeobuf's spatial sort changes: such a
+    file would read back "different" and the export be refused.
+    """
     present = geometries[~shapely.is_missing(geometries)]
     bounds = np.nan_to_num(shapely.bounds(present), nan=0.0)
-    return present[np.lexsort(bounds.T[::-1])]
+    wkb = np.asarray(shapely.to_wkb(present), dtype=object)
+    return present[np.lexsort((wkb, *bounds.T[::-1]))]
 
 
 def _write_manifest(final: Path, pairs: list[tuple[Path, Path]], temp: Path) -> Path:
