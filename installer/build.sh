@@ -2,14 +2,23 @@
 # Build the Linux desktop bundle:
 #     dist/mapdesk-<version>-linux-x86_64.tar.gz
 # holding the one-folder PyInstaller build, a .desktop entry, the icons and
-# install.sh. Needs the dev extra (pyinstaller): bash scripts/test.sh sets it up,
-# or `pip install -e ".[dev]"`. Environment:
-#     PYTHON     the Python whose packages go into the bundle (.venv/bin/python)
-#     BUILD_DIR  PyInstaller's work folder (build/installer)
-#     DIST_DIR   where the archive goes (dist)
+# install.sh. Sets up ./.venv with the dev extra (PyInstaller) first, as
+# scripts/test.sh does, unless BUNDLE_PYTHON names a Python that has it.
+# Environment:
+#     BUNDLE_PYTHON  the Python whose packages go into the bundle (.venv/bin/python)
+#     BUILD_DIR      PyInstaller's work folder (build/installer)
+#     DIST_DIR       where the archive goes (dist)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-PY="${PYTHON:-$ROOT/.venv/bin/python}"
+if [ -n "${BUNDLE_PYTHON:-}" ]; then
+  PY="$BUNDLE_PYTHON"
+else
+  source "$ROOT/scripts/setup.sh"
+  install_debs binutils "${QT_SYSTEM_PACKAGES[@]}"
+  ensure_python
+  ensure_venv "[dev]"
+  PY="$VENV/bin/python"
+fi
 WORK="${BUILD_DIR:-$ROOT/build/installer}"
 DIST="${DIST_DIR:-$ROOT/dist}"
 cd "$ROOT"

@@ -25,6 +25,25 @@ EXCLUDED_MODULES = [
     "_tkinter",
     # Plotting: mapdesk draws with Qt; geopandas and mapclassify import it lazily.
     "matplotlib",
+    # Graduated styles compute their own breaks (mapdesk.core.classify);
+    # geopandas' explore() would pull mapclassify and with it scikit-learn.
+    "mapclassify",
+    "sklearn",
+    # SciPy parts mapdesk never reaches: it uses sparse graphs (Dijkstra,
+    # components) and KD-trees, which need only linalg, sparse, spatial and
+    # special; networkx and pandas import the rest lazily in functions mapdesk
+    # does not call. tests/installer runs drive-time coverage in the bundle.
+    "scipy.optimize",
+    "scipy.stats",
+    "scipy.integrate",
+    "scipy.interpolate",
+    "scipy.ndimage",
+    "scipy.cluster",
+    "scipy.signal",
+    "scipy.io",
+    "scipy.odr",
+    "scipy.datasets",
+    "scipy.misc",
     # The raster extra (radio-coverage --signal): a third GDAL of ~60 MB. The
     # bundle reports the missing extra as the CLI does without it.
     "rasterio",

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install mapdesk from this unpacked folder, for you or (as root) for everyone:
 #     ./install.sh               copy the app and add it to the desktop's menu
-#     ./install.sh --uninstall   remove what install.sh added
+#     ./install.sh --uninstall   remove what install.sh added (also from the
+#                                installed copy: /opt/mapdesk/install.sh --uninstall)
 # Where it goes (PREFIX overrides):
 #     you:  ~/.local/opt/mapdesk, ~/.local/bin/mapdesk, ~/.local/share/{applications,icons}
 #     root: /opt/mapdesk, /usr/local/bin/mapdesk, /usr/local/share/{applications,icons}
@@ -40,6 +41,10 @@ uninstall() {
 }
 
 install_app() {
+  if [ "$HERE" = "$APP_DIR" ]; then
+    echo "install.sh: this is the installed copy; run it from the unpacked archive, or with --uninstall" >&2
+    exit 1
+  fi
   if [ -e "$APP_DIR" ] && [ ! -f "$APP_DIR/.installed-by-mapdesk" ]; then
     echo "install.sh: $APP_DIR exists and was not made by install.sh; move it away first" >&2
     exit 1
@@ -52,7 +57,8 @@ install_app() {
   mkdir -p "$(dirname "$APP_DIR")" "$BIN" "$SHARE/applications"
   rm -rf "$APP_DIR.new"
   mkdir "$APP_DIR.new"
-  cp -a "$HERE/mapdesk" "$HERE/_internal" "$APP_DIR.new/"
+  # install.sh goes along, so the installed copy can remove itself later.
+  cp -a "$HERE/mapdesk" "$HERE/_internal" "$HERE/install.sh" "$APP_DIR.new/"
   touch "$APP_DIR.new/.installed-by-mapdesk"
   rm -rf "$APP_DIR.old"
   [ -e "$APP_DIR" ] && mv "$APP_DIR" "$APP_DIR.old"
@@ -71,6 +77,7 @@ install_app() {
   echo "mapdesk installed in $APP_DIR"
   echo "start it from the desktop's menu, or run: $BIN/mapdesk"
   echo "check it with: $BIN/mapdesk self-check"
+  echo "remove it with: $APP_DIR/install.sh --uninstall"
 }
 
 case "${1:-}" in

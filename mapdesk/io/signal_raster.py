@@ -13,6 +13,7 @@ here, when a raster is read, never at start-up.
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -124,12 +125,18 @@ def _polygons(covered: np.ndarray, transform: Any) -> shapely.Geometry:
     return shapely.coverage_union_all(pieces)
 
 
+#: The installed app (installer/) leaves rasterio out: pip cannot add it there.
+BUNDLE_HINT = (
+    "the installed mapdesk does not include it (use circle coverage, or mapdesk "
+    "installed with pip and its raster extra)"
+)
+
+
 def _rasterio() -> Any:
     try:
         import rasterio
         import rasterio.errors
     except ImportError:
-        raise MapdeskError(
-            f"Reading predicted-signal rasters needs rasterio: {INSTALL_HINT}"
-        ) from None
+        hint = BUNDLE_HINT if getattr(sys, "frozen", False) else INSTALL_HINT
+        raise MapdeskError(f"Reading predicted-signal rasters needs rasterio: {hint}") from None
     return rasterio

@@ -26,8 +26,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import corpus_path
+
 pytestmark = [
     pytest.mark.slow,
+    # The first test also builds the bundle (3 to 5 minutes on two cores).
+    pytest.mark.timeout(1800),
     pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Linux bundle"),
 ]
 
@@ -71,7 +75,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ["bash", str(tree / "installer" / "build.sh")],
         env={
             **os.environ,
-            "PYTHON": sys.executable,
+            "BUNDLE_PYTHON": sys.executable,
             "BUILD_DIR": str(work / "build"),
             "DIST_DIR": str(work / "dist"),
         },
@@ -203,6 +207,20 @@ def test_frozen_cli_writes_and_reads_back_each_format(
     assert layer["feature_count"] == 22
 
 
+@pytest.mark.corpus
+def test_frozen_fallback_reader_turns_a_tin_into_polygons(bundle: Path, tmp_path: Path) -> None:
+    """fiona, with its own GDAL and the bundle's GDAL data, reads what pyogrio cannot hold."""
+    tin = corpus_path() / "robustness" / "fiona" / "test_tin.shp"
+    out = tmp_path / "tin.gpkg"
+    home = tmp_path / "home"
+    written = run_frozen(bundle, home, "export", "vector", str(tin), "-o", str(out))
+    assert written.returncode == 0, written.stdout + written.stderr
+    info = run_frozen(bundle, home, "info", str(out), "--json")
+    (layer,) = json.loads(info.stdout)["layers"]
+    assert layer["geometry_type"] == "MultiPolygon Z"
+    assert layer["feature_count"] == 1
+
+
 def test_frozen_cli_draws_the_demo_and_makes_maps(bundle: Path, tmp_path: Path) -> None:
     home = tmp_path / "home"
     png = tmp_path / "demo.png"
@@ -293,7 +311,15 @@ def test_install_and_uninstall(bundle: Path, tmp_path: Path) -> None:
     assert version.stdout.strip() == f"mapdesk {VERSION}", version.stdout + version.stderr
     assert install().returncode == 0, "installing over an installed copy works"
 
-    done = install("--uninstall")
+    # The installed copy removes itself: the unpacked archive may be long gone.
+    done = subprocess.run(
+        ["bash", str(app_dir / "install.sh"), "--uninstall"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert not app_dir.exists()
     assert not (prefix / "bin" / "mapdesk").exists()

@@ -85,6 +85,16 @@ def test_without_rasterio_the_message_says_how_to_get_it(
         read_signal_area(tmp_path / "signal.tif", -95.0)
 
 
+def test_in_the_installed_app_the_message_does_not_send_users_to_pip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "rasterio", None)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    with pytest.raises(MapdeskError, match="the installed mapdesk does not include it") as raised:
+        read_signal_area(tmp_path / "signal.tif", -95.0)
+    assert "pip install" not in str(raised.value)
+
+
 def test_a_raster_alone_gives_the_coverage(tmp_path: Path) -> None:
     area = read_signal_area(write_raster(tmp_path / "signal.tif"), -95.0)
     addresses = gpd.GeoDataFrame(
