@@ -127,9 +127,6 @@ UNUSED_DATA = [
     # (runtime/geodata_environment.py) gives to every GDAL and PROJ in the app.
     "fiona/gdal_data/*",
     "fiona/proj_data/*",
-    # pyproj's proj.db duplicates pyogrio's (PROJ 9 databases are read by any
-    # PROJ 9 of the same or an older layout); pyproj finds it through PROJ_DATA.
-    "pyproj/proj_dir/share/proj/*",
 ]
 
 
@@ -173,7 +170,9 @@ def prune_orphan_libraries(
         if kind == "BINARY" and _is_top_level_library(dest)
     }
     kept = [entry for entry in binaries if os.path.basename(entry[0]) not in candidates]
-    pending = [src for _, src, kind in kept if kind == "BINARY"]
+    # Python's own extension modules (_ssl, _sqlite3, _bz2...) are EXTENSION
+    # entries: what they link to stays too.
+    pending = [src for _, src, kind in kept if kind in ("BINARY", "EXTENSION")]
     needed: set[str] = set()
     while pending:
         for name in imports_of(pending.pop()):

@@ -7,50 +7,66 @@
 #     you:  ~/.local/opt/mapdesk, ~/.local/bin/mapdesk, ~/.local/share/{applications,icons}
 #     root: /opt/mapdesk, /usr/local/bin/mapdesk, /usr/local/share/{applications,icons}
 set -euo pipefail
-HERE="$(cd "$(dirname "$0")" && pwd)"
-if [ "$(id -u)" = 0 ]; then
-  APP_DIR="${PREFIX:-/opt}/mapdesk"
-  SHARE="${PREFIX:-/usr/local}/share"
-  BIN="${PREFIX:-/usr/local}/bin"
-else
-  APP_DIR="${PREFIX:-$HOME/.local/opt}/mapdesk"
-  SHARE="${PREFIX:-$HOME/.local}/share"
-  BIN="${PREFIX:-$HOME/.local}/bin"
-fi
+# Files for everyone must be readable by everyone, whatever umask root has.
+umask 022
+HERE="$(cd "$(dirname "$0")" && pwd -P)"
+MARKER=".installed-by-mapdesk"
 ICON_SIZES="16 24 32 48 64 128 256"
+
+if [ -f "$HERE/$MARKER" ]; then
+  # The installed copy: it knows where it was put (and removes only that).
+  # shellcheck disable=SC1090
+  source "$HERE/$MARKER"
+elif [ -n "${PREFIX:-}" ]; then
+  PREFIX="$(realpath -m "$PREFIX")"
+  APP_DIR="$PREFIX/mapdesk" SHARE="$PREFIX/share" BIN="$PREFIX/bin"
+elif [ "$(id -u)" = 0 ]; then
+  APP_DIR="/opt/mapdesk" SHARE="/usr/local/share" BIN="/usr/local/bin"
+else
+  APP_DIR="$HOME/.local/opt/mapdesk" SHARE="$HOME/.local/share" BIN="$HOME/.local/bin"
+fi
 
 refresh_menus() {
   # Desktops pick up new entries by themselves; these make it immediate where present.
-  command -v update-desktop-database >/dev/null && update-desktop-database -q "$SHARE/applications" || true
-  command -v gtk-update-icon-cache >/dev/null && gtk-update-icon-cache -q -t "$SHARE/icons/hicolor" || true
+  if command -v update-desktop-database >/dev/null; then
+    update-desktop-database -q "$SHARE/applications" || true
+  fi
+  if command -v gtk-update-icon-cache >/dev/null; then
+    gtk-update-icon-cache -q -t "$SHARE/icons/hicolor" || true
+  fi
+}
+
+our_link() {
+  # True when $BIN/mapdesk is the link install.sh made to this installation.
+  [ -L "$BIN/mapdesk" ] && [ "$(readlink "$BIN/mapdesk")" = "$APP_DIR/mapdesk" ]
 }
 
 uninstall() {
-  # Only what install.sh wrote: the app folder it made (marked), the link, the entry, the icons.
-  if [ -d "$APP_DIR" ] && [ ! -f "$APP_DIR/.installed-by-mapdesk" ]; then
+  # Only what install.sh wrote: the app folder it made (marked), its link, the entry, the icons.
+  if [ -d "$APP_DIR" ] && [ ! -f "$APP_DIR/$MARKER" ]; then
     echo "install.sh: $APP_DIR was not made by install.sh; leaving it alone" >&2
     exit 1
   fi
   rm -rf "$APP_DIR"
-  [ -L "$BIN/mapdesk" ] && rm -f "$BIN/mapdesk"
+  if our_link; then rm -f "$BIN/mapdesk"; fi
   rm -f "$SHARE/applications/mapdesk.desktop"
   for size in $ICON_SIZES; do rm -f "$SHARE/icons/hicolor/${size}x${size}/apps/mapdesk.png"; done
   rm -f "$SHARE/icons/hicolor/scalable/apps/mapdesk.svg"
   refresh_menus
-  echo "mapdesk removed (your projects, settings and edit journals are kept)"
+  echo "mapdesk removed from $APP_DIR (your projects, settings and edit journals are kept)"
 }
 
 install_app() {
-  if [ "$HERE" = "$APP_DIR" ]; then
+  if [ -f "$HERE/$MARKER" ]; then
     echo "install.sh: this is the installed copy; run it from the unpacked archive, or with --uninstall" >&2
     exit 1
   fi
-  if [ -e "$APP_DIR" ] && [ ! -f "$APP_DIR/.installed-by-mapdesk" ]; then
+  if [ -e "$APP_DIR" ] && [ ! -f "$APP_DIR/$MARKER" ]; then
     echo "install.sh: $APP_DIR exists and was not made by install.sh; move it away first" >&2
     exit 1
   fi
-  if [ -e "$BIN/mapdesk" ] && [ ! -L "$BIN/mapdesk" ]; then
-    echo "install.sh: $BIN/mapdesk exists and is not install.sh's link; move it away first" >&2
+  if { [ -e "$BIN/mapdesk" ] || [ -L "$BIN/mapdesk" ]; } && ! our_link; then
+    echo "install.sh: $BIN/mapdesk exists and was not made by install.sh; move it away first" >&2
     exit 1
   fi
   # Copy beside, then swap: a failed copy leaves the installed version working.
@@ -59,9 +75,9 @@ install_app() {
   mkdir "$APP_DIR.new"
   # install.sh goes along, so the installed copy can remove itself later.
   cp -a "$HERE/mapdesk" "$HERE/_internal" "$HERE/install.sh" "$APP_DIR.new/"
-  touch "$APP_DIR.new/.installed-by-mapdesk"
+  printf 'APP_DIR=%q\nSHARE=%q\nBIN=%q\n' "$APP_DIR" "$SHARE" "$BIN" > "$APP_DIR.new/$MARKER"
   rm -rf "$APP_DIR.old"
-  [ -e "$APP_DIR" ] && mv "$APP_DIR" "$APP_DIR.old"
+  if [ -e "$APP_DIR" ]; then mv "$APP_DIR" "$APP_DIR.old"; fi
   mv "$APP_DIR.new" "$APP_DIR"
   rm -rf "$APP_DIR.old"
   ln -sfn "$APP_DIR/mapdesk" "$BIN/mapdesk"

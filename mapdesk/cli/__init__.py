@@ -34,6 +34,8 @@ from mapdesk.core.source_text import non_file_reason
 from mapdesk.io.sources import LayerInfo
 
 GuiStarter = Callable[[list[str]], int]
+#: Opens, draws and closes the main window on the demo: (detail, problem).
+WindowCheck = Callable[[], tuple[str, str]]
 
 SUBCOMMANDS = (
     "info",
@@ -80,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-o OUT.gpkg [--report R.json]; "
         "postgis upload LAYERFILE postgresql://USER@HOST/DB [--table S.T] [--replace]; "
         "postgis server-sql city_server|city_add_person; "
-        "self-check [--json]",
+        "self-check [--json] [--gui]",
     )
     parser.add_argument("--version", action="version", version=f"mapdesk {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -108,7 +110,16 @@ def build_parser() -> argparse.ArgumentParser:
         "self-check", help="versions, data paths and checks that this installation works"
     )
     check.add_argument("--json", action="store_true", help="machine-readable output")
+    check.add_argument(
+        "--gui",
+        action="store_true",
+        help="also open the main window on the demo, wait until the map is drawn, close it",
+    )
     return parser
+
+
+def _no_window_check() -> tuple[str, str]:
+    return "", "the desktop app is not available here"
 
 
 def _positive_int(text: str) -> int:
@@ -121,7 +132,11 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def main(argv: Sequence[str] | None = None, start_gui: GuiStarter | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    start_gui: GuiStarter | None = None,
+    check_window: WindowCheck | None = None,
+) -> int:
     """Run the command line; returns the process exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
     if not _wants_subcommand(args):
@@ -151,7 +166,8 @@ def main(argv: Sequence[str] | None = None, start_gui: GuiStarter | None = None)
         if parsed.command == "postgis":
             return run_postgis(parsed, sys.stdout)
         if parsed.command == "self-check":
-            return run_self_check(sys.stdout, as_json=parsed.json)
+            window = (check_window or _no_window_check) if parsed.gui else None
+            return run_self_check(sys.stdout, as_json=parsed.json, check_window=window)
         return run_render(parsed.paths, Path(parsed.output), parsed.width, parsed.height)
     except MapdeskError as exc:
         return fail(str(exc))

@@ -65,10 +65,27 @@ class CheckFailed(Exception):
     """A check found the installation broken; the message says how."""
 
 
-def run_self_check(out: TextIO, as_json: bool = False) -> int:
-    """Print the report and run every check; 0 when all pass, 1 otherwise."""
+#: The name of the main-window check (``self-check --gui``).
+WINDOW_CHECK = "Desktop window"
+
+
+def run_self_check(
+    out: TextIO,
+    as_json: bool = False,
+    check_window: Callable[[], tuple[str, str]] | None = None,
+) -> int:
+    """Print the report and run every check; 0 when all pass, 1 otherwise.
+
+    ``check_window`` (from the launcher, which may import the UI) opens the
+    main window too. It runs first: the window needs a widget-capable Qt
+    application, which the offscreen render check would otherwise pre-empt with
+    a plain one; its result is listed last.
+    """
+    window = _window_result(check_window) if check_window is not None else None
     report = software_report(_qt_versions())
     results = [_run(name, check, report) for name, check in CHECKS]
+    if window is not None:
+        results.append(window)
     if as_json:
         document = {**report.as_dict(), "checks": [_result_dict(r) for r in results]}
         json.dump({**document, "ok": all(r.ok for r in results)}, out, indent=2)
@@ -94,6 +111,14 @@ def _run(name: str, check: Callable[[SoftwareReport], str], report: SoftwareRepo
         return CheckResult(name, problem=str(exc))
     except Exception as exc:  # any other error is this check's failure, named
         return CheckResult(name, problem=f"{type(exc).__name__}: {exc}")
+
+
+def _window_result(check_window: Callable[[], tuple[str, str]]) -> CheckResult:
+    try:
+        detail, problem = check_window()
+    except Exception as exc:  # the window check's own failure is its finding
+        return CheckResult(WINDOW_CHECK, problem=f"{type(exc).__name__}: {exc}")
+    return CheckResult(WINDOW_CHECK, detail=detail, problem=problem)
 
 
 def _result_dict(result: CheckResult) -> dict[str, object]:

@@ -67,7 +67,7 @@ def ensure_gui_application() -> QGuiApplication:
         return existing
     if existing is not None:
         raise MapdeskError("Cannot draw maps: a non-GUI Qt application is already running")
-    if _is_headless():
+    if is_headless():
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     _APP = QGuiApplication(sys.argv[:1] or ["mapdesk"])
     # Qt's own warnings go to the log: a headless command prints only its
@@ -82,7 +82,7 @@ def _log_qt_message(kind: QtMsgType, _context: QMessageLogContext, message: str)
     log.log(level, "Qt: %s", message)
 
 
-def _is_headless() -> bool:
+def is_headless() -> bool:
     on_linux = sys.platform.startswith("linux")
     return on_linux and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 

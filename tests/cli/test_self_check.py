@@ -110,3 +110,36 @@ def test_painted_pixels_counts_what_differs_from_the_background(tmp_path: Path) 
 
 def _report() -> SoftwareReport:
     return software_report({})
+
+
+def test_gui_option_opens_the_main_window_and_lists_it_last() -> None:
+    """``self-check --gui`` as a user runs it on a machine without a display."""
+    clean = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    clean.pop("QT_QPA_PLATFORM", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "mapdesk", "self-check", "--gui"],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env=clean,
+        cwd=REPO,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    checks = [line for line in result.stdout.splitlines() if line.startswith("  ")]
+    assert checks[-1].startswith("  Desktop window: ok (Greater Portland demo: main window drew")
+    assert len(checks) == len(self_check.CHECKS) + 1
+
+
+def test_a_window_that_fails_fails_the_self_check() -> None:
+    out = io.StringIO()
+    status = run_self_check(out, check_window=lambda: ("", "the map was not drawn within 60 s"))
+    assert status == self_check.EXIT_FAILED
+    assert "  Desktop window: FAILED: the map was not drawn within 60 s" in out.getvalue()
+    assert "1 of 6 checks FAILED" in out.getvalue()
+
+
+def test_without_the_desktop_app_the_gui_option_fails(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["self-check", "--gui", "--json"]) == self_check.EXIT_FAILED
+    document = json.loads(capsys.readouterr().out)
+    (window,) = [c for c in document["checks"] if c["name"] == "Desktop window"]
+    assert window["problem"] == "the desktop app is not available here"

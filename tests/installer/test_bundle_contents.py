@@ -46,6 +46,18 @@ def test_libraries_only_a_left_out_plugin_needed_are_dropped() -> None:
     ]
 
 
+def test_libraries_python_extension_modules_link_to_stay() -> None:
+    """_ssl and _sqlite3 are EXTENSION entries: libssl and libsqlite3 must stay."""
+    binaries = [
+        ("python3.11/lib-dynload/_ssl.so", "/py/_ssl.so", "EXTENSION"),
+        entry("libssl.so.3", "/sys/libssl.so.3"),
+        entry("libcrypto.so.3", "/sys/libcrypto.so.3"),
+    ]
+    links = {"/py/_ssl.so": {"libssl.so.3"}, "/sys/libssl.so.3": {"libcrypto.so.3"}}
+    kept = contents.prune_orphan_libraries(binaries, lambda path: links.get(path, set()))
+    assert kept == binaries
+
+
 def test_a_library_needed_only_through_another_kept_library_stays() -> None:
     binaries = [
         entry("PySide6/Qt/plugins/platformthemes/libqgtk3.so", "/wheel/qgtk3.so"),
