@@ -47,7 +47,7 @@ def create_main_window(project: Project, name: str = DEMO_NAME) -> MainWindow:
     return MainWindow(project, name=name)
 
 
-def _startup_project(paths: Sequence[str]) -> tuple[Project, str, list[str]]:
+def startup_project(paths: Sequence[str]) -> tuple[Project, str, list[str]]:
     """The project to open with, its name, and data files still to add."""
     if not paths:
         try:
@@ -92,7 +92,7 @@ def run(paths: list[str]) -> int:
     install_excepthook()
     # The reader process imports GDAL while the demo loads, ready for Add Layer.
     warm_up()
-    project, name, data_files = _startup_project(paths)
+    project, name, data_files = startup_project(paths)
     window = create_main_window(project, name)
     window.show()
     # After the first paint: the question comes over a window the user knows.

@@ -20,8 +20,7 @@ from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from mapdesk.render.image import is_headless
-from mapdesk.ui.app import DEMO_NAME, create_main_window, install_excepthook
-from mapdesk.ui.app import _startup_project as startup_project
+from mapdesk.ui.app import DEMO_NAME, create_main_window, install_excepthook, startup_project
 
 #: How long the window may take to draw the demo the first time.
 WINDOW_TIMEOUT_S = 60.0
