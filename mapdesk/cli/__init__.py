@@ -26,7 +26,7 @@ from mapdesk.cli.nena import add_nena_commands, run_nena
 from mapdesk.cli.network_commands import add_network_commands, run_network
 from mapdesk.cli.postgis import add_postgis_commands, run_postgis
 from mapdesk.cli.radio import add_radio_commands, run_radio
-from mapdesk.cli.self_check import run_self_check
+from mapdesk.cli.self_check import WindowCheck, run_self_check
 from mapdesk.core.crs import crs_label
 from mapdesk.core.data_uri import is_uri, without_password
 from mapdesk.core.errors import MapdeskError
@@ -34,8 +34,6 @@ from mapdesk.core.source_text import non_file_reason
 from mapdesk.io.sources import LayerInfo
 
 GuiStarter = Callable[[list[str]], int]
-#: Opens, draws and closes the main window on the demo: (detail, problem).
-WindowCheck = Callable[[], tuple[str, str]]
 
 SUBCOMMANDS = (
     "info",

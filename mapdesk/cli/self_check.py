@@ -67,12 +67,14 @@ class CheckFailed(Exception):
 
 #: The name of the main-window check (``self-check --gui``).
 WINDOW_CHECK = "Desktop window"
+#: Opens, draws and closes the main window on the demo: (detail, problem).
+WindowCheck = Callable[[], tuple[str, str]]
 
 
 def run_self_check(
     out: TextIO,
     as_json: bool = False,
-    check_window: Callable[[], tuple[str, str]] | None = None,
+    check_window: WindowCheck | None = None,
 ) -> int:
     """Print the report and run every check; 0 when all pass, 1 otherwise.
 
@@ -113,7 +115,7 @@ def _run(name: str, check: Callable[[SoftwareReport], str], report: SoftwareRepo
         return CheckResult(name, problem=f"{type(exc).__name__}: {exc}")
 
 
-def _window_result(check_window: Callable[[], tuple[str, str]]) -> CheckResult:
+def _window_result(check_window: WindowCheck) -> CheckResult:
     try:
         detail, problem = check_window()
     except Exception as exc:  # the window check's own failure is its finding
