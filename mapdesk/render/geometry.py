@@ -37,7 +37,7 @@ GeomArray = npt.NDArray[np.object_]
 WORTH_DROPPING = 0.9
 
 #: Geometries read per shapely call when taking vertices out of a big layer.
-COORDINATE_CHUNK = 50_000
+COORDINATE_CHUNK = 20_000
 
 _POINT_TYPES = (GeometryType.POINT, GeometryType.MULTIPOINT)
 _LINE_TYPES = (GeometryType.LINESTRING, GeometryType.LINEARRING, GeometryType.MULTILINESTRING)

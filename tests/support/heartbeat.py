@@ -22,10 +22,12 @@ runnable), so a worker that holds the GIL still shows in full.
 from __future__ import annotations
 
 import gc
+import os
 import sys
 import threading
 import time
 import traceback
+import weakref
 from collections import Counter
 from pathlib import Path
 
@@ -39,10 +41,26 @@ TICK_MS = 10
 _SCHEDSTAT = Path("/proc/thread-self/schedstat")
 
 
-def _run_delay_s() -> float:
-    """Seconds this thread has waited runnable for a CPU (0 where Linux doesn't say)."""
+def _open_schedstat() -> int | None:
+    """The calling thread's schedstat, kept open (None where Linux doesn't say)."""
     try:
-        return int(_SCHEDSTAT.read_text().split()[1]) / 1e9
+        return os.open(_SCHEDSTAT, os.O_RDONLY)
+    except OSError:
+        return None
+
+
+def _run_delay_s(schedstat: int | None) -> float:
+    """Seconds the thread of ``schedstat`` has waited runnable for a CPU (0 if unknown).
+
+    One pread on a file kept open: every system call lets go of the GIL, and a
+    render thread inside a long C call keeps it until that call ends, so a
+    tick that opened, read and closed the file waited for the GIL three times
+    and measured its own waiting as the UI's.
+    """
+    if schedstat is None:
+        return 0.0
+    try:
+        return int(os.pread(schedstat, 256, 0).split()[1]) / 1e9
     except (OSError, IndexError, ValueError):
         return 0.0
 
@@ -59,6 +77,10 @@ class Heartbeat:
 
     def __init__(self, watch_ms: float | None = None) -> None:
         self.ticks: list[float] = []
+        #: Made on the UI thread, so this is the UI thread's own schedstat.
+        self._schedstat = _open_schedstat()
+        if self._schedstat is not None:
+            weakref.finalize(self, os.close, self._schedstat)
         #: The UI thread's run delay at each tick (see the module docstring).
         self.delays: list[float] = []
         self._timer = QTimer()
@@ -83,12 +105,12 @@ class Heartbeat:
 
     def _tick(self) -> None:
         self.ticks.append(time.perf_counter())
-        self.delays.append(_run_delay_s())
+        self.delays.append(_run_delay_s(self._schedstat))
 
     def start(self) -> None:
         """Start (or restart) counting: earlier ticks are forgotten."""
         self.ticks = [time.perf_counter()]
-        self.delays = [_run_delay_s()]
+        self.delays = [_run_delay_s(self._schedstat)]
         self._stacks.clear()
         self.full_collections_ms = []
         if self._on_gc not in gc.callbacks:
